@@ -1,0 +1,108 @@
+"""Outreach: personal check-ins after every service event, and follow-ups that get kept."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from outreach.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment (or test_config["ENV"]), then register_*."""
+    test_config = dict(test_config or {})
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("OUTREACH_INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
+    register_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_logging(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict[str, Any]) -> None:
+    """Validated settings on app.extensions, Flask's own keys on app.config."""
+    instance = Path(test_config.pop("INSTANCE_PATH", app.instance_path))
+    app.instance_path = str(instance)
+    settings = load_settings(instance, env=test_config.pop("ENV", None))
+    app.extensions["settings"] = settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.config.update(test_config)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, sessions, CSRF and Redis to this app."""
+    from outreach import models, queue  # noqa: F401  (models: registers every table)
+    from outreach.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    csrf.init_app(app)
+    queue.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    from outreach.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per audience."""
+    from outreach.api import bp as api_bp
+    from outreach.extensions import csrf
+    from outreach.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """JSON errors under /api and /twilio, pages elsewhere."""
+    from outreach.errors import register
+
+    register(app)
+
+
+def register_logging(app: Flask) -> None:
+    """Plain log lines with ids; never phone numbers or message text."""
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )

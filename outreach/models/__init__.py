@@ -1,0 +1,30 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from outreach.models.base import utcnow
+from outreach.models.checkins import CheckIn, CheckInTransition
+from outreach.models.customers import Consent, Customer, ServiceEvent
+from outreach.models.followups import FollowUp
+from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
+from outreach.models.policies import Policy
+from outreach.models.settings import CompanySettings, TriagePhrase
+from outreach.models.users import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "Call",
+    "CallStatusEvent",
+    "CheckIn",
+    "CheckInTransition",
+    "CompanySettings",
+    "Consent",
+    "Customer",
+    "FollowUp",
+    "Message",
+    "MessageStatusEvent",
+    "Policy",
+    "Reply",
+    "ServiceEvent",
+    "TriagePhrase",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,104 @@
+"""Check-ins: planned contacts, and the log of every status change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.extensions import db
+from outreach.models.base import UTCDateTime, enum_check, utcnow
+from outreach.models.customers import Customer, ServiceEvent
+from outreach.models.policies import CHANNELS, Policy
+from outreach.models.users import User
+
+STATUSES = (
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "answered",
+    "canceled",
+    "suppressed",
+    "done",
+    "missed",
+)
+FINAL_STATUSES = (
+    "delivered",
+    "undelivered",
+    "failed",
+    "answered",
+    "canceled",
+    "suppressed",
+    "done",
+    "missed",
+)
+PENDING_STATUSES = ("scheduled", "queued")
+
+
+class CheckIn(db.Model):
+    """One planned contact with a customer after an event."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        enum_check("status", STATUSES, "status"),
+        enum_check("channel", CHANNELS, "channel"),
+        sa.UniqueConstraint("event_id", "policy_id", name="uq_checkins_event_policy"),
+        sa.Index("ix_checkins_status_due_at", "status", "due_at"),
+        sa.Index("ix_checkins_customer_status", "customer_id", "status"),
+        sa.Index("ix_checkins_rep_status_due", "rep_id", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("service_events.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    policy_id: Mapped[int] = mapped_column(sa.ForeignKey("policies.id", ondelete="RESTRICT"))
+    rep_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    fallback_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkins.id", ondelete="SET NULL")
+    )  #: the missed rep call this check-in replaces
+    channel: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[str] = mapped_column(sa.String(16), default="scheduled")
+    status_reason: Mapped[str] = mapped_column(sa.Text, default="")  #: why it is in this status
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    timing_reason: Mapped[str] = mapped_column(sa.Text, default="")  #: why due_at is what it is
+    earliest_at: Mapped[datetime] = mapped_column(UTCDateTime())  #: event time + delay
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: rep_call only
+    timezone: Mapped[str] = mapped_column(sa.String(64))  #: the customer zone used for timing
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: sending is owned until
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(sa.String(32))  #: rep_call: reached, voicemail…
+    outcome_note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    event: Mapped[ServiceEvent] = relationship()
+    customer: Mapped[Customer] = relationship()
+    policy: Mapped[Policy] = relationship()
+    rep: Mapped[User | None] = relationship()
+    transitions: Mapped[list[CheckInTransition]] = relationship(
+        back_populates="checkin", order_by="CheckInTransition.id"
+    )
+
+
+class CheckInTransition(db.Model):
+    """A status change of a check-in, with its reason."""
+
+    __tablename__ = "checkin_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    checkin: Mapped[CheckIn] = relationship(back_populates="transitions")

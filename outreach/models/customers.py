@@ -1,0 +1,78 @@
+"""Customers, their service events and their consent to be contacted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.extensions import db
+from outreach.models.base import UTCDateTime, enum_check, utcnow
+from outreach.models.users import User
+
+CONSENT_CHANNELS = ("sms", "voice", "all")
+CONSENT_STATES = ("opted_out", "opted_in")
+
+
+class Customer(db.Model):
+    """Someone a business serves; upserted by external_id."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    phone: Mapped[str] = mapped_column(sa.String(20), index=True)  #: E.164
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))  #: IANA name from the record
+    is_opted_out: Mapped[bool] = mapped_column(default=False)  #: derived from the consent log
+    is_wrong_number: Mapped[bool] = mapped_column(default=False)
+    is_happy: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    events: Mapped[list[ServiceEvent]] = relationship(back_populates="customer")
+
+
+class ServiceEvent(db.Model):
+    """An install, repair, delivery or closed ticket; idempotent on external_id."""
+
+    __tablename__ = "service_events"
+    __table_args__ = (
+        sa.Index("ix_service_events_customer_occurred", "customer_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    rep_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str] = mapped_column(sa.String(16), default="api")  #: api, csv or demo
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="events")
+    rep: Mapped[User | None] = relationship()
+
+
+class Consent(db.Model):
+    """One change of a customer's consent on a channel, with where it came from."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        enum_check("channel", CONSENT_CHANNELS, "channel"),
+        enum_check("state", CONSENT_STATES, "state"),
+        sa.Index("ix_consents_customer_created", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(sa.String(8), default="all")
+    state: Mapped[str] = mapped_column(sa.String(16))
+    source: Mapped[str] = mapped_column(
+        sa.String(32)
+    )  #: keyword, twilio_opt_out_type, error_21610, admin
+    evidence: Mapped[str | None] = mapped_column(sa.String(200))  #: the keyword or error code
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,54 @@
+"""Follow-ups: promises with an owner and a due date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.extensions import db
+from outreach.models.base import UTCDateTime, enum_check, utcnow
+from outreach.models.customers import Customer
+from outreach.models.users import User
+
+FOLLOWUP_STATES = ("open", "done", "overdue", "escalated")
+PRIORITIES = ("low", "normal", "high", "urgent")
+FOLLOWUP_KINDS = ("issue", "callback", "urgent")
+
+
+class FollowUp(db.Model):
+    """A promise made to a customer, kept by its owner by due_at."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        enum_check("state", FOLLOWUP_STATES, "state"),
+        enum_check("priority", PRIORITIES, "priority"),
+        enum_check("kind", FOLLOWUP_KINDS, "kind"),
+        sa.Index("ix_followups_state_due_at", "state", "due_at"),
+        sa.Index("ix_followups_owner_state", "owner_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
+    checkin_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkins.id", ondelete="SET NULL")
+    )
+    reply_id: Mapped[int | None] = mapped_column(sa.ForeignKey("replies.id", ondelete="SET NULL"))
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="issue")
+    priority: Mapped[str] = mapped_column(sa.String(8), default="normal")
+    state: Mapped[str] = mapped_column(sa.String(12), default="open")
+    title: Mapped[str] = mapped_column(sa.String(300))
+    promise: Mapped[str | None] = mapped_column(sa.Text)  #: what the customer was told
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome_note: Mapped[str | None] = mapped_column(sa.Text)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_reassured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    owner: Mapped[User | None] = relationship()

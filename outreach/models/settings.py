@@ -1,0 +1,50 @@
+"""Company settings (one row) and the triage phrases admins edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from outreach.extensions import db
+from outreach.models.base import UTCDateTime, utcnow
+
+DEFAULT_HELP_TEXT = (
+    "{company}: service check-ins. Reply STOP to opt out, START to opt back in. "
+    "Msg&data rates may apply."
+)
+
+
+class CompanySettings(db.Model):
+    """The company's name, default zone, quiet hours and texts; always the row with id 1."""
+
+    __tablename__ = "company_settings"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(sa.String(200), default="Outreach Demo Co.")
+    default_timezone: Mapped[str] = mapped_column(sa.String(64), default="America/Chicago")
+    quiet_end: Mapped[str] = mapped_column(sa.String(5), default="08:00")  #: sending may start
+    quiet_start: Mapped[str] = mapped_column(sa.String(5), default="21:00")  #: sending must stop
+    help_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_HELP_TEXT)
+    reply_window_hours: Mapped[int] = mapped_column(default=72)  #: a reply answers a check-in
+    business_start: Mapped[str] = mapped_column(sa.String(5), default="09:00")
+    business_end: Mapped[str] = mapped_column(sa.String(5), default="17:00")
+    followup_grace_hours: Mapped[int] = mapped_column(default=4)
+    reassurance_every_hours: Mapped[int | None] = mapped_column()  #: None: off
+    send_thank_you: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class TriagePhrase(db.Model):
+    """A phrase that puts a reply in a triage class."""
+
+    __tablename__ = "triage_phrases"
+    __table_args__ = (sa.UniqueConstraint("phrase", name="uq_triage_phrases_phrase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    triage_class: Mapped[str] = mapped_column(sa.String(20))
+    phrase: Mapped[str] = mapped_column(sa.String(200))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,50 @@
+"""Phone numbers: E.164 normalisation and the time zone a number implies."""
+
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as pn_timezone
+
+DEFAULT_REGION = "US"
+_MOBILE_LIKE = {
+    PhoneNumberType.MOBILE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.UNKNOWN,  # new ranges not in the metadata yet: let Twilio decide
+}
+
+
+class PhoneError(ValueError):
+    """A phone number that cannot be used for SMS."""
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION, require_mobile: bool = True) -> str:
+    """Return the E.164 form of a number, or raise PhoneError saying what is wrong."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise PhoneError("a phone number is required")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise PhoneError("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise PhoneError("not a valid phone number")
+    if require_mobile and phonenumbers.number_type(number) not in _MOBILE_LIKE:
+        raise PhoneError("not a mobile number (cannot receive SMS)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def zone_for_phone(e164: str) -> str | None:
+    """The single IANA zone a number belongs to, or None when it spans several or none."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    zones = [z for z in pn_timezone.time_zones_for_number(number) if z != "Etc/Unknown"]
+    return zones[0] if len(zones) == 1 else None
+
+
+def mask_phone(e164: str | None) -> str:
+    """A number with all but the last two digits hidden, for pages that need a hint."""
+    if not e164:
+        return ""
+    return "•" * max(len(e164) - 2, 0) + e164[-2:]
