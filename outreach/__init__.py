@@ -47,6 +47,12 @@ def register_config(app: Flask, test_config: dict[str, Any]) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     app.config.update(test_config)
+    if settings.trust_proxy:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    if settings.public_base_url.startswith("https://") and not app.testing:
+        app.config["SESSION_COOKIE_SECURE"] = True
 
 
 def register_extensions(app: Flask) -> None:
