@@ -1,0 +1,111 @@
+"""A customer's timeline: events, check-ins, messages, calls, replies and follow-ups, in order.
+
+A fixed number of queries whatever the history's size (one per kind and per eager-loaded
+relation); the API and the admin pages both render it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from outreach.errors import NotFound
+from outreach.extensions import db
+from outreach.models import (
+    Call,
+    CallStatusEvent,
+    CheckIn,
+    Customer,
+    FollowUp,
+    Message,
+    Reply,
+    ServiceEvent,
+)
+
+KINDS = ("event", "checkin", "message", "call", "reply", "followup")  #: also the tie-break order
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One thing that happened: its kind, when, and the row."""
+
+    kind: str
+    at: datetime
+    row: Any
+
+
+@dataclass
+class Timeline:
+    """A customer and their history, oldest first."""
+
+    customer: Customer
+    items: list[TimelineItem]
+    call_status_events: dict[int, list[CallStatusEvent]] = field(default_factory=dict)
+
+
+def _rows(stmt: sa.Select) -> list[Any]:
+    return list(db.session.scalars(stmt))
+
+
+def customer_timeline(customer_id: int) -> Timeline:
+    """Everything that happened with a customer, ordered by time; NotFound when unknown."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    by_customer = {
+        "event": _rows(
+            sa.select(ServiceEvent)
+            .where(ServiceEvent.customer_id == customer_id)
+            .options(selectinload(ServiceEvent.rep))
+        ),
+        "checkin": _rows(
+            sa.select(CheckIn)
+            .where(CheckIn.customer_id == customer_id)
+            .options(selectinload(CheckIn.transitions))
+        ),
+        "message": _rows(
+            sa.select(Message)
+            .where(Message.customer_id == customer_id)
+            .options(selectinload(Message.status_events))
+        ),
+        "call": _rows(sa.select(Call).where(Call.customer_id == customer_id)),
+        "reply": _rows(sa.select(Reply).where(Reply.customer_id == customer_id)),
+        "followup": _rows(
+            sa.select(FollowUp)
+            .where(FollowUp.customer_id == customer_id)
+            .options(selectinload(FollowUp.owner))
+        ),
+    }
+    items = [
+        TimelineItem(kind, _when(kind, row), row)
+        for kind, rows in by_customer.items()
+        for row in rows
+    ]
+    items.sort(key=lambda item: (item.at, KINDS.index(item.kind), item.row.id))
+    return Timeline(customer, items, _call_status_events([c.id for c in by_customer["call"]]))
+
+
+def _when(kind: str, row: Any) -> datetime:
+    if kind == "event":
+        return row.occurred_at
+    if kind == "checkin":
+        return row.due_at
+    return row.created_at
+
+
+def _call_status_events(call_ids: list[int]) -> dict[int, list[CallStatusEvent]]:
+    grouped: dict[int, list[CallStatusEvent]] = defaultdict(list)
+    if call_ids:
+        stmt = (
+            sa.select(CallStatusEvent)
+            .where(CallStatusEvent.call_id.in_(call_ids))
+            .order_by(CallStatusEvent.id)
+        )
+        for row in db.session.scalars(stmt):
+            grouped[row.call_id].append(row)
+    return dict(grouped)
