@@ -1,0 +1,70 @@
+"""Per-sender send rate, shared by every process through Redis (a reserving GCRA limiter)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import redis
+
+#: Reserve the next free slot for a key, on Redis' own clock so every process agrees.
+#: KEYS[1]: the key; ARGV[1]: the interval between sends in microseconds.
+#: Returns the microseconds to wait before the reserved slot.
+_RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+if slot < now then slot = now end
+local after = slot + interval
+redis.call('SET', KEYS[1], string.format('%d', after), 'PX', math.ceil((after - now) / 1000) + 1000)
+return slot - now
+"""
+
+KEY_PREFIX = "outreach:ratelimit:"
+
+
+class RateLimiter:
+    """At most `rate_per_second` acquisitions per key per second, evenly spaced, across
+    every process sharing the Redis; acquire() reserves the next slot and sleeps until it."""
+
+    def __init__(
+        self,
+        conn: redis.Redis,
+        rate_per_second: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate_per_second <= 0:
+            raise ValueError("rate_per_second must be positive")
+        self.conn = conn
+        self.rate = rate_per_second
+        self.interval_us = max(1, round(1_000_000 / rate_per_second))
+        self._reserve = conn.register_script(_RESERVE)
+        self._sleep = sleep
+
+    def reserve(self, key: str) -> float:
+        """Reserve the next slot for key; returns the seconds to wait until it."""
+        wait_us = self._reserve(keys=[KEY_PREFIX + key], args=[self.interval_us])
+        return max(int(wait_us), 0) / 1_000_000
+
+    def acquire(self, key: str) -> float:
+        """Wait for this key's next slot; returns the seconds waited."""
+        wait = self.reserve(key)
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+
+def sender_limiter(app=None) -> RateLimiter:
+    """The app's limiter at settings.send_rate_per_second (one per app and process)."""
+    from flask import current_app
+
+    from outreach.queue import get_redis
+
+    app = app or current_app._get_current_object()
+    limiter = app.extensions.get("outreach.ratelimit")
+    if limiter is None:
+        rate = app.extensions["settings"].send_rate_per_second
+        limiter = RateLimiter(get_redis(app), rate)
+        app.extensions["outreach.ratelimit"] = limiter
+    return limiter

@@ -1,0 +1,491 @@
+"""Sending SMS check-ins exactly once: re-check, render, record the attempt, call the transport.
+
+The attempt (check-in `queued -> sending` with a lease, and a Message row in status "sending"
+with attempt_started_at) is committed BEFORE the transport is called. A check-in found in
+`sending` after its lease is reconciled against the transport's record before any retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from outreach.extensions import db
+from outreach.messaging import callbacks
+from outreach.messaging.errors import (
+    TWILIO_ERRORS,
+    TransportError,
+    describe_twilio_error,
+    is_transient,
+)
+from outreach.messaging.ratelimit import sender_limiter
+from outreach.messaging.segments import count_segments
+from outreach.messaging.signatures import public_url
+from outreach.messaging.transport import SentMessage, Transport, get_transport
+from outreach.models import CheckIn, Customer, Message, MessageStatusEvent, utcnow
+from outreach.scheduling import transitions
+from outreach.scheduling.checkins import sendable_now
+from outreach.scheduling.planning import company_floor, company_settings
+from outreach.scheduling.policies import policy_window
+from outreach.scheduling.timing import blocked_reason, reschedule_due
+from outreach.templating import TemplateRenderError, render_message
+
+log = logging.getLogger(__name__)
+
+SMS_STATUS_PATH = "/twilio/sms/status"
+MAX_ATTEMPTS = 5  #: sends of one check-in before it fails for good
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(minutes=30)
+MIN_LEASE = timedelta(seconds=60)
+VALIDITY_MAX = 36_000  #: Twilio's maximum (and default) ValidityPeriod, seconds
+VALIDITY_MIN = 60
+RECONCILE_LIMIT = 500  #: stale sends settled per pass
+
+#: SendOutcome.result values
+SENT, RETRYING, UNKNOWN, FAILED, SUPPRESSED, RESCHEDULED, SKIPPED = (
+    "sent",
+    "retrying",
+    "unknown",
+    "failed",
+    "suppressed",
+    "rescheduled",
+    "skipped",
+)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one send (or reconciliation) did to one check-in, and why."""
+
+    checkin_id: int
+    result: str  #: sent, retrying, unknown, failed, suppressed, rescheduled or skipped
+    reason: str
+    message_id: int | None = None
+    sid: str | None = None
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt after `attempts` tries: 30 s doubling, capped at 30 min."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def lease_for(timeout: float) -> timedelta:
+    """How long a sender owns a check-in: long enough for one create call to time out."""
+    return max(MIN_LEASE, timedelta(seconds=2 * timeout + 30))
+
+
+def validity_period(expires_at: datetime | None, now: datetime) -> int:
+    """Seconds Twilio may hold the message: the time left to expiry, 60 to 36000."""
+    if expires_at is None:
+        return VALIDITY_MAX
+    left = int((expires_at - now).total_seconds())
+    return max(VALIDITY_MIN, min(VALIDITY_MAX, left))
+
+
+def _outcome(checkin_id: int, result: str, reason: str, message: Message | None = None):
+    return SendOutcome(
+        checkin_id,
+        result,
+        reason,
+        message.id if message else None,
+        message.twilio_sid if message else None,
+    )
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+
+def send_checkins(checkin_ids: Iterable[int], now: datetime | None = None) -> list[SendOutcome]:
+    """Send a batch of queued SMS check-ins one by one (each its own compare-and-set), through
+    the sender's rate limit; one failing check-in never stops the others."""
+    outcomes = []
+    for checkin_id in sorted(set(checkin_ids)):
+        try:
+            outcomes.append(send_checkin(checkin_id, now))
+        except Exception:
+            db.session.rollback()
+            log.exception("check-in %s: unexpected error while sending", checkin_id)
+            outcomes.append(SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)"))
+    return outcomes
+
+
+def send_checkin(checkin_id: int, now: datetime | None = None) -> SendOutcome:
+    """Send one queued SMS check-in if every rule still allows it; record what happened."""
+    now = now or utcnow()
+    checkin = db.session.get(CheckIn, checkin_id)
+    if checkin is None:
+        return SendOutcome(checkin_id, SKIPPED, "no such check-in")
+    if checkin.channel != "sms":
+        return SendOutcome(checkin_id, SKIPPED, f"a {checkin.channel} check-in is not an SMS")
+    if checkin.status == "sending":
+        if checkin.lease_until is not None and checkin.lease_until > now:
+            return SendOutcome(checkin_id, SKIPPED, "another sender owns it")
+        return reconcile_checkin(checkin_id, now)
+    if checkin.status != "queued":
+        return SendOutcome(checkin_id, SKIPPED, f"already {checkin.status}")
+    if checkin.next_attempt_at is not None and checkin.next_attempt_at > now:
+        return SendOutcome(checkin_id, SKIPPED, "waiting for its next attempt")
+    held = _recheck(checkin, now)
+    if held is not None:
+        return held
+
+    transport = get_transport()
+    message = _start_attempt(checkin, transport, now)
+    if isinstance(message, SendOutcome):
+        return message
+    return _deliver(checkin, message, transport, now)
+
+
+def reconcile_stale(now: datetime | None = None) -> list[SendOutcome]:
+    """Settle SMS check-ins left `sending` past their lease against the transport's record:
+    found -> adopt its SID (sent); not found -> retry. The scheduler calls this each pass."""
+    now = now or utcnow()
+    ids = db.session.scalars(
+        sa.select(CheckIn.id)
+        .where(
+            CheckIn.status == "sending",
+            CheckIn.channel == "sms",
+            sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
+        )
+        .order_by(CheckIn.id)
+        .limit(RECONCILE_LIMIT)
+    ).all()
+    db.session.rollback()
+    outcomes = []
+    for checkin_id in ids:
+        try:
+            outcomes.append(reconcile_checkin(checkin_id, now))
+        except Exception:
+            db.session.rollback()
+            log.exception("check-in %s: unexpected error while reconciling", checkin_id)
+    return outcomes
+
+
+# -- the steps -------------------------------------------------------------------------------
+
+
+def _recheck(checkin: CheckIn, now: datetime) -> SendOutcome | None:
+    """SPEC rule 3 at send time: None to go on, else what was done instead (and why)."""
+    reason = sendable_now(checkin, now)
+    if reason is None:
+        return None
+    window = policy_window(checkin.policy)
+    floor = company_floor(company_settings())
+    if reason == blocked_reason(now, window, checkin.timezone, floor):
+        timing = reschedule_due(now, window, checkin.expires_at, checkin.timezone, now, floor)
+        if timing.due_at is not None:
+            why = f"not sent at {now:%H:%M} UTC: {reason}; {timing.reason}"
+            if transitions.reschedule(checkin.id, timing.due_at, why):
+                db.session.commit()
+                return SendOutcome(checkin.id, RESCHEDULED, why)
+        else:
+            reason = timing.reason.removeprefix("suppressed: ")
+    why = f"not sent: {reason}"
+    moved = transitions.suppress(checkin.id, why)
+    db.session.commit()
+    log.info("check-in %s not sent at send time (%s)", checkin.id, moved and "suppressed")
+    return SendOutcome(checkin.id, SUPPRESSED if moved else SKIPPED, why)
+
+
+def claim_attempt(checkin: CheckIn, now: datetime) -> str | SendOutcome:
+    """queued -> sending with a lease (counting an attempt) and the template rendered: the text,
+    or what happened instead (taken by another sender; failed, committed, on a template error).
+    Shared by SMS and voice check-ins."""
+    from outreach.scheduling.planning import company_settings
+
+    company = company_settings()
+    lease = lease_for(current_app.extensions["settings"].twilio_timeout)
+    attempt = checkin.attempts + 1
+    if not transitions.start_sending(checkin.id, now + lease, f"sending (attempt {attempt})"):
+        db.session.rollback()
+        return SendOutcome(checkin.id, SKIPPED, "taken by another sender")
+    db.session.refresh(checkin)
+    try:
+        return render_message(
+            checkin.policy.template,
+            checkin.customer,
+            checkin.rep,
+            checkin.event,
+            company,
+            zone=checkin.timezone,
+        )
+    except TemplateRenderError as exc:
+        why = f"the message template failed: {exc}"
+        transitions.mark_failed(checkin.id, why)
+        db.session.commit()
+        log.warning("check-in %s failed: its template does not render", checkin.id)
+        return SendOutcome(checkin.id, FAILED, why)
+
+
+def _start_attempt(checkin: CheckIn, transport: Transport, now: datetime):
+    """queued -> sending with a lease, the body rendered and a Message row: one commit."""
+    body = claim_attempt(checkin, now)
+    if isinstance(body, SendOutcome):
+        return body
+    customer = checkin.customer
+    segments = count_segments(body)
+    message = Message(
+        direction="outbound",
+        kind="checkin",
+        checkin_id=checkin.id,
+        customer_id=customer.id,
+        to_number=customer.phone,
+        from_number=transport.sender,
+        body=body,
+        status="sending",
+        num_segments=segments.count,
+        encoding=segments.encoding,
+        attempt_started_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.commit()
+    return message
+
+
+def _wait_for_slot(checkin: CheckIn, sender: str) -> None:
+    """Take the sender's next rate-limit slot right before the call, so Twilio sees the rate;
+    a long wait extends the lease first."""
+    wait = sender_limiter().reserve(sender)
+    if wait > MIN_LEASE.total_seconds() / 2:
+        checkin.lease_until = checkin.lease_until + timedelta(seconds=wait)
+        db.session.commit()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def _deliver(checkin: CheckIn, message: Message, transport: Transport, now: datetime):
+    _wait_for_slot(checkin, transport.sender)
+    try:
+        sent = transport.send_sms(
+            message.to_number,
+            message.body,
+            status_callback=public_url(SMS_STATUS_PATH),
+            validity_period=validity_period(checkin.expires_at, now),
+        )
+    except TransportError as exc:
+        return _failed_attempt(checkin, message, exc, now)
+    outcome = _record_sent(checkin, message, sent, f"accepted by {transport.name} as {sent.sid}")
+    transport.after_send(sent.sid)
+    return outcome
+
+
+def _record_sent(checkin: CheckIn, message: Message, sent: SentMessage, reason: str):
+    """Store the SID (once), mark the check-in sent, apply callbacks that came early; commits."""
+    local = message.num_segments
+    if sent.num_segments and local and sent.num_segments != local:
+        log.warning(
+            "message %s: Twilio counts %d segments, we counted %d (%s)",
+            message.id,
+            sent.num_segments,
+            local,
+            message.encoding,
+        )
+    db.session.execute(
+        sa.update(Message)
+        .where(Message.id == message.id, Message.twilio_sid.is_(None))
+        .values(
+            twilio_sid=sent.sid,
+            status=sent.status if callbacks.MESSAGE_RANK.get(sent.status, 9) <= 1 else "queued",
+            num_segments=sent.num_segments or local,
+            from_number=sent.from_number or message.from_number,
+            error_code=None,
+            error_message=None,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    if not transitions.mark_sent(checkin.id, reason):
+        log.warning("check-in %s: sent as message %s but it had moved on", checkin.id, message.id)
+    db.session.refresh(message)
+    callbacks.replay_pending(message)
+    db.session.commit()
+    if callbacks.MESSAGE_RANK.get(sent.status, 0) > callbacks.MESSAGE_RANK[message.status]:
+        callbacks.record_message_status(
+            {"MessageSid": sent.sid, "MessageStatus": sent.status}, source="reconcile"
+        )
+    log.info("check-in %s sent as message %s", checkin.id, message.id)
+    return _outcome(checkin.id, SENT, reason, message)
+
+
+def _failed_attempt(checkin: CheckIn, message: Message, exc: TransportError, now: datetime):
+    if exc.is_outcome_unknown:
+        # Twilio may have the message: keep `sending`; reconciliation decides after the backoff.
+        message.error_message = exc.reason
+        checkin.lease_until = now + backoff(checkin.attempts)
+        db.session.commit()
+        log.warning("check-in %s: outcome unknown (%s)", checkin.id, exc.reason)
+        return _outcome(checkin.id, UNKNOWN, f"{exc.reason}; Twilio's record will decide")
+    message.status = "failed"
+    message.error_code = exc.code
+    message.error_message = exc.reason
+    if exc.is_transient:
+        info = exc.info
+        return _retry_or_give_up(
+            checkin, message, exc.reason, now, info.max_attempts if info else None
+        )
+    if exc.info is not None and exc.info.is_opt_out:
+        opt_out_after_error(checkin.customer_id, exc.code, now)
+    why = f"not sent: {exc.reason}"
+    transitions.mark_failed(checkin.id, why)
+    db.session.commit()
+    log.info("check-in %s failed: error %s", checkin.id, exc.code or exc.http_status)
+    return _outcome(checkin.id, FAILED, why, message)
+
+
+def _retry_or_give_up(
+    checkin: CheckIn,
+    message: Message,
+    reason: str,
+    now: datetime,
+    max_attempts: int | None = None,
+    delay: timedelta | None = None,
+):
+    """sending -> queued for a later attempt, or -> failed after the cap; commits."""
+    cap = min(MAX_ATTEMPTS, max_attempts or MAX_ATTEMPTS)
+    if checkin.attempts >= cap:
+        why = f"gave up after {checkin.attempts} attempts: {reason}"
+        transitions.mark_failed(checkin.id, why)
+        db.session.commit()
+        return _outcome(checkin.id, FAILED, why, message)
+    at = now + (backoff(checkin.attempts) if delay is None else delay)
+    if checkin.expires_at is not None and at > checkin.expires_at:
+        why = f"not sent: expired before a retry could go out ({reason})"
+        transitions.suppress(checkin.id, why)
+        db.session.commit()
+        return _outcome(checkin.id, SUPPRESSED, why, message)
+    why = f"attempt {checkin.attempts} failed ({reason}); retry at {at:%Y-%m-%d %H:%M:%S} UTC"
+    transitions.requeue(checkin.id, at, why)
+    db.session.commit()
+    log.info("check-in %s: attempt %s failed, retrying", checkin.id, checkin.attempts)
+    return _outcome(checkin.id, RETRYING, why, message)
+
+
+def claim_stale(checkin_id: int, now: datetime) -> bool:
+    """Take a check-in left `sending` past its lease for reconciliation (a new lease, compare-
+    and-set, committed); False when it is not stale or another process took it. SMS and voice."""
+    lease = lease_for(current_app.extensions["settings"].twilio_timeout)
+    claimed = db.session.execute(
+        sa.update(CheckIn)
+        .where(
+            CheckIn.id == checkin_id,
+            CheckIn.status == "sending",
+            sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
+        )
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def reconcile_checkin(checkin_id: int, now: datetime | None = None) -> SendOutcome:
+    """Settle one check-in left `sending` past its lease: adopt Twilio's message or retry."""
+    now = now or utcnow()
+    if not claim_stale(checkin_id, now):
+        return SendOutcome(checkin_id, SKIPPED, "not a stale send (any more)")
+    checkin = db.session.get(CheckIn, checkin_id)
+    db.session.refresh(checkin)
+    message = db.session.scalar(
+        sa.select(Message)
+        .where(Message.checkin_id == checkin_id, Message.kind == "checkin")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if message is not None and message.twilio_sid:
+        return _record_sent(checkin, message, _as_sent(message), "reconciled: already has a SID")
+    if message is None or message.status != "sending":
+        return _retry_or_give_up(
+            checkin, message, "no attempt was recorded", now, delay=timedelta(0)
+        )
+    transport = get_transport()
+    try:
+        found = transport.find_sent(message.to_number, message.body, message.attempt_started_at)
+    except TransportError as exc:
+        checkin.lease_until = now + backoff(checkin.attempts)
+        db.session.commit()
+        log.warning("check-in %s: cannot reconcile yet (%s)", checkin_id, exc.reason)
+        return _outcome(checkin_id, UNKNOWN, f"cannot check Twilio's record yet: {exc.reason}")
+    if found is not None:
+        log.info("check-in %s: reconciled, Twilio has message %s", checkin_id, message.id)
+        outcome = _record_sent(checkin, message, found, f"reconciled: Twilio has it as {found.sid}")
+        return outcome
+    message.status = "failed"
+    message.error_message = "Twilio has no record of this attempt: it was not sent"
+    return _retry_or_give_up(
+        checkin,
+        message,
+        "its outcome was unknown and Twilio has no record of it",
+        now,
+        delay=timedelta(0),
+    )
+
+
+def _as_sent(message: Message) -> SentMessage:
+    return SentMessage(
+        sid=message.twilio_sid or "",
+        status="queued",
+        num_segments=message.num_segments,
+        from_number=message.from_number,
+    )
+
+
+# -- following the message -------------------------------------------------------------------
+
+
+def follow_message(message: Message, event: MessageStatusEvent, now: datetime) -> None:
+    """Move the check-in after its message's status moved (called by the callback service)."""
+    latest = db.session.scalar(
+        sa.select(sa.func.max(Message.id)).where(
+            Message.checkin_id == message.checkin_id, Message.kind == "checkin"
+        )
+    )
+    if latest != message.id:
+        return  # an earlier attempt's news does not move the check-in
+    checkin_id = message.checkin_id
+    status, code = event.status, event.error_code
+    if status in ("delivered", "read"):
+        transitions.mark_delivered(checkin_id, f"delivered ({message.twilio_sid})")
+        return
+    if status not in callbacks.MESSAGE_FAILURES:
+        return
+    words = describe_twilio_error(code) if code is not None else f"Twilio reported {status}"
+    info = TWILIO_ERRORS.get(code) if code is not None else None
+    if info is not None and info.is_opt_out:
+        opt_out_after_error(message.customer_id, code, now)
+    elif code is not None and is_transient(code):
+        checkin = db.session.get(CheckIn, checkin_id)
+        db.session.refresh(checkin)
+        cap = min(MAX_ATTEMPTS, info.max_attempts or MAX_ATTEMPTS) if info else MAX_ATTEMPTS
+        at = now + backoff(checkin.attempts)
+        within = checkin.expires_at is None or at <= checkin.expires_at
+        if checkin.attempts < cap and within:
+            why = f"{status}: {words}; retry at {at:%Y-%m-%d %H:%M:%S} UTC"
+            if _requeue_after_delivery_failure(checkin_id, at, why):
+                return
+    mark = transitions.mark_undelivered if status == "undelivered" else transitions.mark_failed
+    mark(checkin_id, f"{status}: {words}")
+
+
+def _requeue_after_delivery_failure(checkin_id: int, at: datetime, reason: str) -> bool:
+    """sent -> queued for a retry at `at` (a transient carrier failure: 30001, 30003, 30008)."""
+    if transitions.requeue(checkin_id, at, reason):
+        return True
+    # transitions.RETRY_FROM covers sending only; a carrier failure comes after `sent`.
+    return transitions._move(
+        checkin_id, "queued", frozenset({"sent"}), reason, next_attempt_at=at, lease_until=None
+    )
+
+
+def opt_out_after_error(customer_id: int | None, code: int | None, now: datetime) -> None:
+    """Twilio refused because the customer opted out (21610): the same opt-out as a STOP."""
+    from outreach.conversations.consent import opt_out
+
+    customer = db.session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is not None:
+        opt_out(customer, f"error_{code}", str(code), now)
