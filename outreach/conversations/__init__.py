@@ -1,0 +1,24 @@
+"""Conversations: inbound replies, consent (STOP/START/HELP), triage actions, promises and
+follow-ups.
+
+Entry points: record_inbound_sms (the SMS webhook), record_voice_reply (the voice Gather
+result), complete_followup, sweep_followups (one step of each scheduler pass).
+"""
+
+from outreach.conversations.followups import SweepResult, complete_followup, sweep_followups
+from outreach.conversations.inbound import (
+    InboundResult,
+    VoiceReplyResult,
+    record_inbound_sms,
+    record_voice_reply,
+)
+
+__all__ = [
+    "InboundResult",
+    "SweepResult",
+    "VoiceReplyResult",
+    "complete_followup",
+    "record_inbound_sms",
+    "record_voice_reply",
+    "sweep_followups",
+]

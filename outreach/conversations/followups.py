@@ -1,0 +1,252 @@
+"""Follow-ups: keeping them (complete_followup) and the sweep that chases them.
+
+The sweep (sweep_followups, one step of every scheduler pass) does, each step a compare-and-set
+on the row committed together with the text it queues, so each happens once even with two
+schedulers running:
+1. at due: open -> overdue, the owner (or their backup while away) is reminded (reminded_at);
+2. followup_grace_hours (wall-clock) after due: -> escalated, the owner's backup and the
+   managers are reminded (escalated_at);
+3. while open, every reassurance_every_hours (off when unset): "Still on it — Sam" to the
+   customer, never in quiet hours, never to an opted-out or wrong number (last_reassured_at);
+4. pending texts whose job was lost are handed to the queue again (messaging.texts.flush_texts).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from outreach.conversations.actions import business_hours, covering, managers
+from outreach.conversations.promise import first_name, format_when
+from outreach.extensions import db
+from outreach.messaging.texts import enqueue_texts, flush_texts, queue_text
+from outreach.models import CompanySettings, Customer, FollowUp, User, utcnow
+from outreach.scheduling.planning import company_floor, zone_for_customer
+from outreach.scheduling.timing import blocked_reason
+
+log = logging.getLogger(__name__)
+
+OPEN_STATES = ("open", "overdue", "escalated")
+SWEEP_LIMIT = 500  #: follow-ups handled per step and pass; the next pass goes on
+
+
+@dataclass
+class SweepResult:
+    """What one follow-up sweep did, in counts."""
+
+    reminded: int = 0
+    escalated: int = 0
+    reassured: int = 0
+    texts: int = 0  #: pending texts handed to the queue again
+
+    @property
+    def total(self) -> int:
+        """Everything the sweep did."""
+        return self.reminded + self.escalated + self.reassured + self.texts
+
+
+def company_settings() -> CompanySettings:
+    """The settings row, or an unsaved one with the defaults (a sweep never writes settings)."""
+    row = db.session.get(CompanySettings, 1)
+    if row is not None:
+        return row
+    defaults = {
+        column.key: column.default.arg
+        for column in CompanySettings.__table__.columns
+        if column.default is not None and not callable(column.default.arg)
+    }
+    return CompanySettings(**defaults)
+
+
+def complete_followup(
+    followup_id: int, note: str, user: User, now: datetime | None = None
+) -> FollowUp:
+    """Mark a follow-up done once, with the outcome note (the rep list's service does it)."""
+    from outreach.worklist import complete_followup as complete
+
+    complete(followup_id, user, note, now or utcnow())
+    return db.session.get(FollowUp, followup_id)
+
+
+def _move(followup_id: int, old_states: tuple[str, ...], unset: sa.Column, **values) -> bool:
+    """Compare-and-set: only when the state is one of old_states and `unset` is still NULL."""
+    return (
+        db.session.execute(
+            sa.update(FollowUp)
+            .where(FollowUp.id == followup_id, FollowUp.state.in_(old_states), unset.is_(None))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def _due_rows(*criteria) -> list[FollowUp]:
+    return list(
+        db.session.scalars(
+            sa.select(FollowUp)
+            .where(*criteria)
+            .options(joinedload(FollowUp.customer), joinedload(FollowUp.owner))
+            .order_by(FollowUp.due_at, FollowUp.id)
+            .limit(SWEEP_LIMIT)
+        ).unique()
+    )
+
+
+def _customer_label(customer: Customer) -> str:
+    return f"customer #{customer.id} {customer.name}"
+
+
+def remind_due(now: datetime) -> tuple[int, list[int]]:
+    """Open follow-ups at or past due become overdue and their owner is reminded, once."""
+    hours = business_hours(company_settings())
+    done, texts = 0, []
+    for f in _due_rows(FollowUp.state == "open", FollowUp.due_at <= now):
+        if not _move(f.id, ("open",), FollowUp.reminded_at, state="overdue", reminded_at=now):
+            db.session.rollback()
+            continue
+        who = covering(f.owner)
+        if who is not None and who.phone:
+            body = (
+                f"Reminder: follow-up #{f.id} for {_customer_label(f.customer)} was due "
+                f"{format_when(f.due_at, hours.zone)}: {f.title}"
+            )
+            texts.append(_queue(who, f, body, "followup_reminder", now))
+        db.session.commit()
+        done += 1
+        log.info("follow-up %s overdue; owner %s reminded", f.id, who.id if who else None)
+    return done, texts
+
+
+def escalate_overdue(now: datetime, grace_hours: int) -> tuple[int, list[int]]:
+    """Follow-ups still open `grace_hours` after due are escalated to the backup and managers."""
+    hours = business_hours(company_settings())
+    cutoff = now - timedelta(hours=grace_hours)
+    done, texts = 0, []
+    rows = _due_rows(
+        FollowUp.state.in_(("open", "overdue")),
+        FollowUp.due_at <= cutoff,
+        FollowUp.escalated_at.is_(None),
+    )
+    for f in rows:
+        if not _move(
+            f.id,
+            ("open", "overdue"),
+            FollowUp.escalated_at,
+            state="escalated",
+            escalated_at=now,
+            reminded_at=sa.func.coalesce(FollowUp.reminded_at, now),
+        ):
+            db.session.rollback()
+            continue
+        owner = f.owner
+        recipients: dict[int, User] = {}
+        if owner is not None and owner.backup is not None and owner.backup.is_active_user:
+            recipients[owner.backup.id] = owner.backup
+        for manager in managers():
+            recipients.setdefault(manager.id, manager)
+        owner_name = owner.display_name if owner else "nobody"
+        body = (
+            f"Overdue: follow-up #{f.id} ({owner_name}) for {_customer_label(f.customer)}, "
+            f"due {format_when(f.due_at, hours.zone)}: {f.title}"
+        )
+        for user in recipients.values():
+            if user.phone and (owner is None or user.id != owner.id):
+                texts.append(_queue(user, f, body, "followup_reminder", now))
+        db.session.commit()
+        done += 1
+        log.warning("follow-up %s escalated to %s", f.id, sorted(recipients))
+    return done, texts
+
+
+def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, list[int]]:
+    """While a follow-up stays open, "Still on it — Sam" to the customer every `every_hours`
+    hours, inside the quiet-hours floor, never to an opted-out or wrong number; one per
+    customer per pass."""
+    if not every_hours or every_hours <= 0:
+        return 0, []
+    settings = company_settings()
+    floor = company_floor(settings)
+    cutoff = now - timedelta(hours=every_hours)
+    last = sa.func.coalesce(FollowUp.last_reassured_at, FollowUp.created_at)
+    rows = list(
+        db.session.scalars(
+            sa.select(FollowUp)
+            .join(Customer, Customer.id == FollowUp.customer_id)
+            .where(
+                FollowUp.state.in_(OPEN_STATES),
+                last <= cutoff,
+                Customer.is_opted_out.is_(False),
+                Customer.is_wrong_number.is_(False),
+            )
+            .options(joinedload(FollowUp.customer), joinedload(FollowUp.owner))
+            .order_by(FollowUp.customer_id, FollowUp.due_at, FollowUp.id)
+            .limit(SWEEP_LIMIT)
+        ).unique()
+    )
+    done, texts, seen = 0, [], set()
+    for f in rows:
+        customer = f.customer
+        zone, _ = zone_for_customer(customer, settings)
+        if blocked_reason(now, None, zone, floor):
+            continue
+        moved = db.session.execute(
+            sa.update(FollowUp)
+            .where(
+                FollowUp.id == f.id,
+                FollowUp.state.in_(OPEN_STATES),
+                FollowUp.last_reassured_at.is_(None)
+                if f.last_reassured_at is None
+                else FollowUp.last_reassured_at == f.last_reassured_at,
+            )
+            .values(last_reassured_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not moved:
+            db.session.rollback()
+            continue
+        if customer.id not in seen:
+            seen.add(customer.id)
+            keeper = covering(f.owner)
+            who = first_name(keeper.name if keeper else "") or "our team"
+            message = queue_text(
+                customer.phone,
+                f"Still on it — {who}, {settings.name}",
+                "reassurance",
+                customer_id=customer.id,
+                checkin_id=f.checkin_id,
+                now=now,
+            )
+            texts.append(message.id)
+            done += 1
+        db.session.commit()
+    return done, texts
+
+
+def _queue(user: User, f: FollowUp, body: str, kind: str, now: datetime) -> int:
+    return queue_text(
+        user.phone, body, kind, customer_id=f.customer_id, user_id=user.id, now=now
+    ).id
+
+
+def sweep_followups(now: datetime | None = None) -> SweepResult:
+    """One pass over follow-ups: reminders at due, escalations after the grace period,
+    reassurance while open, and lost texts handed on again; each step at most once per row."""
+    now = now or utcnow()
+    db.session.commit()
+    settings = company_settings()
+    grace, every = settings.followup_grace_hours, settings.reassurance_every_hours
+    db.session.commit()
+    result = SweepResult()
+    result.reminded, reminders = remind_due(now)
+    enqueue_texts(reminders)
+    result.escalated, escalations = escalate_overdue(now, grace)
+    enqueue_texts(escalations)
+    result.reassured, reassurances = reassure_customers(now, every)
+    enqueue_texts(reassurances)
+    result.texts = flush_texts(now)
+    return result

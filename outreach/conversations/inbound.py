@@ -1,0 +1,359 @@
+"""Inbound replies: an SMS (or a voice Gather result) recorded once, linked, triaged, acted on.
+
+An SMS is recorded once per MessageSid (the unique Message.twilio_sid): a retry of the webhook
+finds the stored message and gets the same answer, nothing is created twice. It is linked to
+the customer's most recent check-in contacted within CompanySettings.reply_window_hours (that
+check-in becomes `answered`), else recorded as unsolicited; a message from a number no customer
+has is recorded and flagged, never dropped. Everything for one reply is one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from outreach.company import get_company_settings
+from outreach.conversations.actions import ActionOutcome, act_on_reply
+from outreach.conversations.consent import help_text
+from outreach.errors import NotFound, ValidationError
+from outreach.extensions import db
+from outreach.messaging.texts import enqueue_texts
+from outreach.models import (
+    Call,
+    CheckIn,
+    Customer,
+    FollowUp,
+    Message,
+    Reply,
+    TriagePhrase,
+    utcnow,
+)
+from outreach.scheduling import transitions
+from outreach.triage import DEFAULT_PHRASES, Phrase, Triage, classify, phrases_from_rows
+
+log = logging.getLogger(__name__)
+
+#: check-in statuses a reply can be linked to (a reply may come before any status callback)
+LINKABLE = ("sending", "sent", "delivered", "undelivered", "answered")
+ANSWER_KINDS = ("acknowledgement", "help")
+MAX_MEDIA = 10  #: Twilio allows 10 media per MMS
+SID_MAX, NUMBER_MAX = 64, 40
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    """What recording one inbound SMS did; `answer` is the text to reply with in TwiML."""
+
+    message: Message
+    reply: Reply | None
+    answer: str | None
+    created: bool  #: False for a retry of a MessageSid already recorded
+
+
+def load_phrases() -> tuple[Phrase, ...]:
+    """The admin-edited phrases (active rows), or the defaults while the table is empty."""
+    rows = list(db.session.scalars(sa.select(TriagePhrase).order_by(TriagePhrase.id)))
+    return DEFAULT_PHRASES if not rows else tuple(phrases_from_rows(rows))
+
+
+def triage_text(text: str | None, digits: str | None = None, opt_out_type: str | None = None):
+    """Triage one reply with the company's phrases."""
+    return classify(text, digits, load_phrases(), opt_out_type=opt_out_type)
+
+
+def _media_urls(params: Mapping[str, str]) -> list[str]:
+    try:
+        count = int(str(params.get("NumMedia") or "0").strip())
+    except ValueError:
+        count = 0
+    urls = []
+    for i in range(min(max(count, 0), MAX_MEDIA)):
+        url = (params.get(f"MediaUrl{i}") or "").strip()
+        if url.startswith(("https://", "http://")):
+            urls.append(url[:2000])
+    return urls
+
+
+def _stored(sid: str) -> Message | None:
+    return db.session.scalar(sa.select(Message).where(Message.twilio_sid == sid))
+
+
+def _answer_of(message: Message) -> str | None:
+    return db.session.scalar(
+        sa.select(Message.body)
+        .where(Message.in_reply_to_id == message.id, Message.kind.in_(ANSWER_KINDS))
+        .order_by(Message.id)
+        .limit(1)
+    )
+
+
+def _retry(message: Message) -> InboundResult:
+    reply = db.session.scalar(sa.select(Reply).where(Reply.message_id == message.id))
+    log.info("inbound message %s: a retry of the same MessageSid, nothing new", message.id)
+    return InboundResult(message, reply, _answer_of(message), created=False)
+
+
+def open_checkin(customer_ids: list[int], now: datetime, window_hours: int) -> CheckIn | None:
+    """The customers' check-in most recently sent (SMS or voice) within the window, if any."""
+    if not customer_ids:
+        return None
+    since = now - timedelta(hours=window_hours)
+    contacts = sa.union_all(
+        sa.select(Message.checkin_id.label("checkin_id"), Message.created_at.label("at")).where(
+            Message.customer_id.in_(customer_ids),
+            Message.direction == "outbound",
+            Message.kind == "checkin",
+            Message.checkin_id.is_not(None),
+            Message.created_at >= since,
+        ),
+        sa.select(Call.checkin_id, Call.created_at).where(
+            Call.customer_id.in_(customer_ids),
+            Call.purpose == "voice_checkin",
+            Call.checkin_id.is_not(None),
+            Call.created_at >= since,
+        ),
+    ).subquery()
+    return db.session.scalar(
+        sa.select(CheckIn)
+        .join(contacts, contacts.c.checkin_id == CheckIn.id)
+        .where(CheckIn.status.in_(LINKABLE))
+        .order_by(contacts.c.at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+
+
+def _customers_for(number: str) -> list[Customer]:
+    if not number:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Customer).where(Customer.phone == number).order_by(Customer.id.desc())
+        )
+    )
+
+
+def _check_to(to_number: str, message_id: int) -> bool:
+    """Whether To is a number this app sends from (always true with a Messaging Service)."""
+    settings = current_app.extensions["settings"]
+    ours = settings.twilio_from_number
+    if settings.twilio_messaging_service_sid or not ours or to_number == ours:
+        return True
+    log.warning("inbound message %s: To is not TWILIO_FROM_NUMBER; flagged", message_id)
+    return False
+
+
+def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -> InboundResult:
+    """Record one inbound SMS from Twilio's webhook parameters, link, triage and act on it;
+    commits. ValidationError when MessageSid or From is missing; a retry creates nothing."""
+    now = now or utcnow()
+    sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
+    from_number = (params.get("From") or "").strip()
+    if not sid or len(sid) > SID_MAX:
+        log.warning("inbound SMS refused: no usable MessageSid (AccountSid %s)", _account(params))
+        raise ValidationError("MessageSid is required", field="MessageSid")
+    if not from_number:
+        log.warning("inbound SMS %s refused: no From", sid)
+        raise ValidationError("From is required", field="From")
+    existing = _stored(sid)
+    if existing is not None:
+        return _retry(existing)
+
+    customers = _customers_for(from_number)
+    settings = get_company_settings()
+    checkin = open_checkin([c.id for c in customers], now, settings.reply_window_hours)
+    customer = checkin.customer if checkin is not None else (customers[0] if customers else None)
+    body = params.get("Body") or ""
+    message = Message(
+        direction="inbound",
+        kind="reply",
+        checkin_id=checkin.id if checkin else None,
+        customer_id=customer.id if customer else None,
+        to_number=(params.get("To") or "").strip()[:20],
+        from_number=from_number[:NUMBER_MAX],
+        body=body,
+        twilio_sid=sid,
+        status="received",
+        num_segments=_int(params.get("NumSegments")),
+        media_urls=_media_urls(params) or None,
+        is_flagged=customer is None,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:  # the same MessageSid, recorded by a concurrent request
+        db.session.rollback()
+        existing = _stored(sid)
+        if existing is None:
+            raise
+        return _retry(existing)
+    if not _check_to(message.to_number, message.id):
+        message.is_flagged = True
+
+    triage = triage_text(body, opt_out_type=params.get("OptOutType"))
+    reply = _reply(triage, "sms", body, customer, checkin, now, message_id=message.id)
+    if customer is None:
+        answer = help_text(settings) if reply.triage_class == "help" else None
+        _record_answer(message, answer, "help", now)
+        db.session.commit()
+        log.warning(
+            "inbound message %s from an unknown number: recorded and flagged (reply %s, %s)",
+            message.id,
+            reply.id,
+            reply.triage_class,
+        )
+        return InboundResult(message, reply, answer, created=True)
+
+    outcome = _act(reply, customer, checkin, settings, now)
+    _record_answer(message, outcome.answer, outcome.answer_kind, now)
+    db.session.commit()
+    enqueue_texts(outcome.texts)
+    log.info(
+        "inbound message %s: customer %s, check-in %s, reply %s (%s)%s",
+        message.id,
+        customer.id,
+        checkin.id if checkin else "none (unsolicited)",
+        reply.id,
+        reply.triage_class,
+        ", answered" if outcome.answer else "",
+    )
+    return InboundResult(message, reply, outcome.answer, created=True)
+
+
+def _record_answer(inbound: Message, answer: str | None, kind: str | None, now: datetime) -> None:
+    """The TwiML answer as an outbound Message row (Twilio sends it; no SID comes back)."""
+    if not answer:
+        return
+    db.session.add(
+        Message(
+            direction="outbound",
+            kind=kind or "acknowledgement",
+            checkin_id=inbound.checkin_id,
+            customer_id=inbound.customer_id,
+            to_number=(inbound.from_number or "")[:20],
+            from_number=inbound.to_number or None,
+            body=answer,
+            status="queued",  #: handed to Twilio in the TwiML answer
+            in_reply_to_id=inbound.id,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+
+
+def _account(params: Mapping[str, str]) -> str:
+    return (params.get("AccountSid") or "-")[:34]
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _reply(
+    triage: Triage,
+    source: str,
+    text: str,
+    customer: Customer | None,
+    checkin: CheckIn | None,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    call_id: int | None = None,
+) -> Reply:
+    reply = Reply(
+        customer_id=customer.id if customer else None,
+        checkin_id=checkin.id if checkin else None,
+        message_id=message_id,
+        call_id=call_id,
+        source=source,
+        text=text,
+        rating=triage.rating,
+        triage_class=triage.triage_class,
+        evidence=triage.evidence,
+        sentiment=triage.sentiment,
+        is_unsolicited=checkin is None,
+        created_at=now,
+    )
+    db.session.add(reply)
+    db.session.flush()
+    return reply
+
+
+def _act(
+    reply: Reply, customer: Customer, checkin: CheckIn | None, settings, now: datetime
+) -> ActionOutcome:
+    if checkin is not None and checkin.status != "answered":
+        how = "by SMS" if reply.source == "sms" else "on the call"
+        transitions.answer(checkin.id, f"the customer answered {how} (reply {reply.id})")
+    return act_on_reply(reply, customer, checkin, settings, now)
+
+
+# -- voice -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoiceReplyResult:
+    """A voice Gather result recorded: the reply, and the promise to speak back (if any)."""
+
+    reply: Reply
+    answer: str | None
+    created: bool
+
+
+def record_voice_reply(
+    call_id: int, digits: str | None, speech: str | None, now: datetime | None = None
+) -> VoiceReplyResult:
+    """Record a voice Gather result for a call (keypad digits and/or speech), triage it like an
+    SMS and act on it; commits. The same result posted again creates nothing. NotFound when
+    the call does not exist."""
+    now = now or utcnow()
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise NotFound(f"no call {call_id}")
+    digits = (digits or "").strip()[:32] or None
+    speech = (speech or "").strip() or None
+    text = speech or digits or ""
+    same = db.session.scalar(
+        sa.select(Reply)
+        .where(Reply.call_id == call_id, Reply.source == "voice", Reply.text == text)
+        .order_by(Reply.id)
+        .limit(1)
+    )
+    if same is not None:
+        return VoiceReplyResult(same, _voice_answer(same), created=False)
+    checkin = db.session.get(CheckIn, call.checkin_id) if call.checkin_id else None
+    customer = db.session.get(Customer, call.customer_id) if call.customer_id else None
+    if customer is None and checkin is not None:
+        customer = checkin.customer
+    triage = triage_text(speech, digits)
+    reply = _reply(triage, "voice", text, customer, checkin, now, call_id=call_id)
+    answer = None
+    if customer is not None:
+        settings = get_company_settings()
+        outcome = _act(reply, customer, checkin, settings, now)
+        answer = outcome.answer
+        db.session.commit()
+        enqueue_texts(outcome.texts)
+    else:
+        db.session.commit()
+    log.info("call %s: voice reply %s (%s)", call_id, reply.id, reply.triage_class)
+    return VoiceReplyResult(reply, answer, created=True)
+
+
+def _voice_answer(reply: Reply) -> str | None:
+    if reply.triage_class == "help":
+        return help_text(get_company_settings())
+    return db.session.scalar(
+        sa.select(FollowUp.promise).where(FollowUp.reply_id == reply.id).order_by(FollowUp.id)
+    )

@@ -1,0 +1,137 @@
+"""The promise: a follow-up's due time counted in business hours, and the words that name it.
+
+Pure: no database, no clock. Business hours are the company's (CompanySettings.business_start
+to business_end, Monday to Friday, in the company's default zone); the customer reads the time
+in their own zone ("Thanks — Sam will call you by Tue 5 pm").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from outreach.scheduling.timing import load_zone
+
+BUSINESS_DAYS = frozenset(range(5))  #: Monday to Friday
+DUE_RULE = re.compile(r"^(next_business_day|today|(\d{1,3})h)$")
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SEARCH_DAYS = 14
+TODAY_MIN_LEFT = timedelta(hours=1)  #: "today" needs this much business time left, else +2 h
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """Opening hours on business days in one zone."""
+
+    zone: ZoneInfo
+    start: time
+    end: time
+    days: frozenset[int] = BUSINESS_DAYS
+
+    def __post_init__(self) -> None:
+        if not self.end > self.start:
+            raise ValueError("business hours must end after they start")
+        if not self.days:
+            raise ValueError("at least one business day is needed")
+
+    @classmethod
+    def from_settings(cls, zone: str, business_start: str, business_end: str) -> BusinessHours:
+        """Business hours from the stored settings (09:00-17:00 when they are unusable)."""
+        try:
+            tz = load_zone(zone)
+        except ValueError:
+            tz = ZoneInfo("UTC")
+        try:
+            start, end = time.fromisoformat(business_start), time.fromisoformat(business_end)
+            return cls(tz, start, end)
+        except (TypeError, ValueError):
+            return cls(tz, time(9), time(17))
+
+    def _at(self, day: date, wall: time) -> datetime:
+        return datetime.combine(day, wall, tzinfo=self.zone)
+
+    def opening(self, day: date) -> datetime:
+        """When business opens on a local date (whether or not it is a business day)."""
+        return self._at(day, self.start)
+
+    def closing(self, day: date) -> datetime:
+        """When business closes on a local date."""
+        return self._at(day, self.end)
+
+    def next_open(self, instant: datetime) -> datetime:
+        """The first instant at or after `instant` inside business hours (UTC)."""
+        local = instant.astimezone(self.zone)
+        day = local.date()
+        for offset in range(_SEARCH_DAYS):
+            current = day + timedelta(days=offset)
+            if current.weekday() not in self.days:
+                continue
+            opens, closes = self.opening(current), self.closing(current)
+            if offset == 0 and local >= closes:
+                continue
+            return max(opens, local).astimezone(UTC)
+        raise ValueError("no business day within two weeks")
+
+    def add_hours(self, instant: datetime, hours: float) -> datetime:
+        """`hours` of business time after `instant` (counting starts at the next opening)."""
+        left = timedelta(hours=hours)
+        at = self.next_open(instant).astimezone(self.zone)
+        while True:
+            available = self.closing(at.date()) - at
+            if left <= available:
+                return (at + left).astimezone(UTC)
+            left -= available
+            at = self.next_open(self.closing(at.date())).astimezone(self.zone)
+
+    def end_of_next_business_day(self, instant: datetime) -> datetime:
+        """Closing time of the first business day after the local date of `instant`."""
+        day = instant.astimezone(self.zone).date()
+        for offset in range(1, _SEARCH_DAYS + 1):
+            current = day + timedelta(days=offset)
+            if current.weekday() in self.days:
+                return self.closing(current).astimezone(UTC)
+        raise ValueError("no business day within two weeks")
+
+    def end_of_today(self, instant: datetime) -> datetime:
+        """Today's closing when enough of today's business hours is left, else 2 business hours
+        from now (a call task "today" that arrives in the evening is due next morning)."""
+        local = instant.astimezone(self.zone)
+        if local.weekday() in self.days:
+            closes = self.closing(local.date())
+            if closes - max(local, self.opening(local.date())) >= TODAY_MIN_LEFT:
+                return closes.astimezone(UTC)
+        return self.add_hours(instant, 2)
+
+    def due(self, rule: str, now: datetime) -> datetime:
+        """The due time for a rule: "next_business_day", "today" or "<n>h" (business hours)."""
+        found = DUE_RULE.match(rule or "")
+        if not found:
+            raise ValueError(f"unknown due rule {rule!r}")
+        if rule == "next_business_day":
+            return self.end_of_next_business_day(now)
+        if rule == "today":
+            return self.end_of_today(now)
+        return self.add_hours(now, int(found.group(2)))
+
+
+def format_when(instant: datetime, zone: str | ZoneInfo) -> str:
+    """A time as a customer reads it: "Tue 5 pm", "Wed 10:30 am"."""
+    tz = zone if isinstance(zone, ZoneInfo) else load_zone(zone)
+    local = instant.astimezone(tz)
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{_DAY_NAMES[local.weekday()]} {hour}{minutes} {'am' if local.hour < 12 else 'pm'}"
+
+
+def first_name(name: str | None) -> str:
+    """The first word of a person's name ("Sam Rivera" → "Sam"); empty when there is none."""
+    words = (name or "").split()
+    return words[0] if words else ""
+
+
+def acknowledgement(who: str, verb: str, due_at: datetime, zone: str | ZoneInfo) -> str:
+    """The promise as the customer reads it: "Thanks — Sam will call you by Tue 5 pm"."""
+    who = who or "our team"
+    return f"Thanks — {who} will {verb} by {format_when(due_at, zone)}."
