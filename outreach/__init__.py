@@ -90,13 +90,26 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
+    from outreach.admin import bp as admin_bp
     from outreach.api import bp as api_bp
+    from outreach.auth import bp as auth_bp
     from outreach.extensions import csrf
     from outreach.main import bp as main_bp
+    from outreach.rep import bp as rep_bp
+    from outreach.rep import feed_bp as calendar_bp
+    from outreach.simulator_views import register_simulator
+    from outreach.webhooks import bp as webhooks_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(rep_bp, url_prefix="/rep")
+    app.register_blueprint(calendar_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(webhooks_bp)
+    csrf.exempt(webhooks_bp)
+    register_simulator(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

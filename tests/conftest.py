@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
+from fake_twilio import fake_twilio, make_sms_checkin, twilio_app  # noqa: F401  (fixtures)
 
 from outreach import create_app
 from outreach.extensions import db as _db

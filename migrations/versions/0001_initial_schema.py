@@ -42,6 +42,7 @@ def upgrade():
     sa.Column('followup_grace_hours', sa.Integer(), nullable=False),
     sa.Column('reassurance_every_hours', sa.Integer(), nullable=True),
     sa.Column('send_thank_you', sa.Boolean(), nullable=False),
+    sa.Column('triage_actions', sa.JSON(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('id = 1', name=op.f('ck_company_settings_single_row')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company_settings'))
@@ -168,10 +169,12 @@ def upgrade():
     sa.Column('earliest_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deadline_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('job_id', sa.String(length=64), nullable=True),
     sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('outcome_note', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -251,6 +254,7 @@ def upgrade():
     sa.Column('encoding', sa.String(length=8), nullable=True),
     sa.Column('media_urls', sa.JSON(), nullable=True),
     sa.Column('is_flagged', sa.Boolean(), nullable=False),
+    sa.Column('in_reply_to_id', sa.Integer(), nullable=True),
     sa.Column('attempt_started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -258,6 +262,7 @@ def upgrade():
     sa.CheckConstraint("kind IN ('checkin', 'rep_reminder', 'manager_alert', 'acknowledgement', 'reassurance', 'help', 'manual', 'followup_reminder', 'reply')", name=op.f('ck_messages_kind')),
     sa.ForeignKeyConstraint(['checkin_id'], ['checkins.id'], name=op.f('fk_messages_checkin_id_checkins'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_messages_customer_id_customers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['in_reply_to_id'], ['messages.id'], name=op.f('fk_messages_in_reply_to_id_messages'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_messages_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_messages')),
     sa.UniqueConstraint('twilio_sid', name=op.f('uq_messages_twilio_sid'))
@@ -266,6 +271,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_messages_checkin_id'), ['checkin_id'], unique=False)
         batch_op.create_index('ix_messages_customer_created', ['customer_id', 'created_at'], unique=False)
         batch_op.create_index('ix_messages_to_created', ['to_number', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_messages_in_reply_to_id'), ['in_reply_to_id'], unique=False)
+        batch_op.create_index('ix_messages_status_updated', ['status', 'updated_at'], unique=False)
 
     op.create_table('call_status_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -381,6 +388,8 @@ def downgrade():
 
     op.drop_table('call_status_events')
     with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_status_updated')
+        batch_op.drop_index(batch_op.f('ix_messages_in_reply_to_id'))
         batch_op.drop_index('ix_messages_to_created')
         batch_op.drop_index('ix_messages_customer_created')
         batch_op.drop_index(batch_op.f('ix_messages_checkin_id'))

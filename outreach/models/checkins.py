@@ -69,10 +69,14 @@ class CheckIn(db.Model):
     earliest_at: Mapped[datetime] = mapped_column(UTCDateTime())  #: event time + delay
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: rep_call only
+    reminded_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime()
+    )  #: rep_call: when the rep reminder step took it (one SMS reminder, once)
     timezone: Mapped[str] = mapped_column(sa.String(64))  #: the customer zone used for timing
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: sending is owned until
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    job_id: Mapped[str | None] = mapped_column(sa.String(64))  #: RQ job carrying it when queued
     outcome: Mapped[str | None] = mapped_column(sa.String(32))  #: rep_call: reached, voicemail…
     outcome_note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -46,6 +46,7 @@ class Message(db.Model):
         enum_check("kind", MESSAGE_KINDS, "kind"),
         sa.Index("ix_messages_customer_created", "customer_id", "created_at"),
         sa.Index("ix_messages_to_created", "to_number", "created_at"),
+        sa.Index("ix_messages_status_updated", "status", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +70,9 @@ class Message(db.Model):
     encoding: Mapped[str | None] = mapped_column(sa.String(8))  #: GSM-7 or UCS-2
     media_urls: Mapped[list[str] | None] = mapped_column(sa.JSON)
     is_flagged: Mapped[bool] = mapped_column(default=False)  #: inbound from an unknown number
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )  #: the inbound message this outbound one answers (TwiML acknowledgement, help)
     attempt_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +35,8 @@ class CompanySettings(db.Model):
     followup_grace_hours: Mapped[int] = mapped_column(default=4)
     reassurance_every_hours: Mapped[int | None] = mapped_column()  #: None: off
     send_thank_you: Mapped[bool] = mapped_column(default=False)
+    #: per-class overrides of outreach.conversations.actions.DEFAULT_ACTIONS (None: defaults)
+    triage_actions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

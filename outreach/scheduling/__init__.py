@@ -1,0 +1,1 @@
+"""Scheduling: the pure timing engine, policies, planning, check-in transitions, the sweeper."""

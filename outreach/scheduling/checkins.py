@@ -1,0 +1,174 @@
+"""Check-in services for the API and pages: cancel, reschedule, and the send-time re-check."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from outreach.errors import Conflict, NotFound, ValidationError
+from outreach.extensions import db
+from outreach.models import CheckIn, CheckInTransition, Consent, Customer, Reply
+from outreach.models.checkins import PENDING_STATUSES
+from outreach.scheduling import transitions
+from outreach.scheduling.durations import add_duration, format_duration, parse_duration
+from outreach.scheduling.planning import company_floor, company_settings
+from outreach.scheduling.policies import policy_window
+from outreach.scheduling.timing import blocked_reason, format_local, load_zone, reschedule_due
+
+log = logging.getLogger(__name__)
+
+#: consent rows that decide each channel (the latest wins); rep calls follow "all" only
+CONSENT_CHANNELS = {"sms": ("sms", "all"), "voice": ("voice", "all"), "rep_call": ("all",)}
+#: a check-in in one of these has gone out (or a rep call was made): it counts against a cap
+WENT_OUT = ("sending", "sent", "delivered", "undelivered", "answered", "done")
+SENDABLE = ("scheduled", "queued", "sending")
+
+
+def get_checkin(checkin_id: int) -> CheckIn:
+    """A check-in; NotFound when there is none."""
+    checkin = db.session.get(CheckIn, checkin_id)
+    if checkin is None:
+        raise NotFound(f"no check-in with id {checkin_id}")
+    return checkin
+
+
+def opted_out_reason(customer: Customer, channel: str) -> str | None:
+    """Why the customer must not be contacted on channel ("opted out", "wrong number"), or None."""
+    if customer.is_opted_out:
+        return "opted out"
+    if customer.is_wrong_number:
+        return "wrong number"
+    latest = db.session.scalar(
+        sa.select(Consent.state)
+        .where(
+            Consent.customer_id == customer.id,
+            Consent.channel.in_(CONSENT_CHANNELS.get(channel, ("all",))),
+        )
+        .order_by(Consent.created_at.desc(), Consent.id.desc())
+        .limit(1)
+    )
+    return f"opted out of {channel}" if latest == "opted_out" else None
+
+
+def cancel_checkin(checkin_id: int, reason: str) -> CheckIn:
+    """Cancel a scheduled or queued check-in; Conflict (409) when it is past that; commits."""
+    checkin = get_checkin(checkin_id)
+    reason = (reason or "").strip() or "canceled"
+    if not transitions.cancel(checkin_id, f"canceled: {reason}"):
+        db.session.rollback()
+        checkin = get_checkin(checkin_id)
+        raise Conflict(
+            f"check-in {checkin_id} is {checkin.status}; only a scheduled or queued "
+            "check-in can be canceled"
+        )
+    db.session.commit()
+    log.info("check-in %s canceled", checkin_id)
+    return checkin
+
+
+def reschedule_checkin(checkin_id: int, when: datetime, now: datetime) -> CheckIn:
+    """Move a scheduled or queued check-in to when, with its window and the quiet hours
+    re-applied in the customer's zone; ValidationError (field due_at) for the past or past
+    expiry, Conflict when it is no longer pending; commits."""
+    checkin = get_checkin(checkin_id)
+    if not isinstance(when, datetime) or when.tzinfo is None:
+        raise ValidationError("due_at needs a date, a time and a UTC offset", field="due_at")
+    if checkin.status not in PENDING_STATUSES:
+        raise Conflict(
+            f"check-in {checkin_id} is {checkin.status}; only a scheduled or queued "
+            "check-in can be rescheduled"
+        )
+    policy = checkin.policy
+    floor = company_floor(company_settings())
+    try:
+        timing = reschedule_due(
+            when, policy_window(policy), checkin.expires_at, checkin.timezone, now, floor
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="due_at") from None
+    if timing.due_at is None:
+        raise ValidationError(timing.reason.removeprefix("suppressed: "), field="due_at")
+    deadline_at = None
+    if checkin.channel == "rep_call" and policy.deadline:
+        zone = load_zone(checkin.timezone)
+        deadline_at = add_duration(timing.due_at, parse_duration(policy.deadline), zone)
+    if not transitions.reschedule(checkin_id, timing.due_at, timing.reason, deadline_at):
+        db.session.rollback()
+        checkin = get_checkin(checkin_id)
+        raise Conflict(
+            f"check-in {checkin_id} is {checkin.status}; it can no longer be rescheduled"
+        )
+    db.session.commit()
+    log.info("check-in %s rescheduled", checkin_id)
+    return get_checkin(checkin_id)
+
+
+def _answered_earlier(checkin: CheckIn) -> int | None:
+    siblings = sa.select(CheckIn.id).where(
+        CheckIn.event_id == checkin.event_id, CheckIn.id != checkin.id
+    )
+    answered = db.session.scalar(
+        sa.select(CheckIn.id)
+        .where(CheckIn.id.in_(siblings), CheckIn.status == "answered")
+        .order_by(CheckIn.id)
+        .limit(1)
+    )
+    if answered is not None:
+        return answered
+    return db.session.scalar(
+        sa.select(Reply.checkin_id)
+        .where(Reply.checkin_id.in_(siblings))
+        .order_by(Reply.id)
+        .limit(1)
+    )
+
+
+def _capped_by(checkin: CheckIn, cap: str, now: datetime) -> int | None:
+    since = add_duration(now, parse_duration(cap), load_zone(checkin.timezone), sign=-1)
+    return db.session.scalar(
+        sa.select(CheckIn.id)
+        .join(CheckInTransition, CheckInTransition.checkin_id == CheckIn.id)
+        .where(
+            CheckIn.customer_id == checkin.customer_id,
+            CheckIn.channel == checkin.channel,
+            CheckIn.id != checkin.id,
+            CheckIn.status.in_(WENT_OUT),
+            CheckInTransition.to_status.in_(("sending", "done")),
+            CheckInTransition.created_at > since,
+        )
+        .limit(1)
+    )
+
+
+def sendable_now(checkin: CheckIn, now: datetime) -> str | None:
+    """Why the check-in must not go out now (SPEC rule 3), or None when it may.
+
+    Checks, in order: its status (canceled or already handled), consent (opted out, wrong
+    number), an answer earlier in the sequence (when the policy skips answered customers),
+    the frequency cap (another check-in on the channel went out within it), expiry, and the
+    send window with the quiet-hours floor in the customer's zone.
+    """
+    if checkin.status not in SENDABLE:
+        return checkin.status
+    blocked = opted_out_reason(checkin.customer, checkin.channel)
+    if blocked:
+        return blocked
+    policy = checkin.policy
+    if policy.skip_if_answered:
+        earlier = _answered_earlier(checkin)
+        if earlier is not None:
+            return f"answered earlier in the sequence (check-in {earlier})"
+    if policy.frequency_cap:
+        other = _capped_by(checkin, policy.frequency_cap, now)
+        if other is not None:
+            cap = format_duration(parse_duration(policy.frequency_cap))
+            return f"frequency cap: check-in {other} on {checkin.channel} went out within {cap}"
+    if checkin.expires_at is not None and now > checkin.expires_at:
+        return (
+            f"expired: the latest useful time {format_local(checkin.expires_at, checkin.timezone)}"
+            f" {checkin.timezone} has passed"
+        )
+    floor = company_floor(company_settings())
+    return blocked_reason(now, policy_window(policy), checkin.timezone, floor)

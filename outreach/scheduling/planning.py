@@ -1,0 +1,235 @@
+"""Planning: the check-ins an event gets, one per matching policy, each with its timing reason."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from outreach.extensions import db
+from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
+from outreach.scheduling.durations import add_duration, format_duration, parse_duration
+from outreach.scheduling.timing import (
+    Floor,
+    Timing,
+    compute_due,
+    customer_zone,
+    floor_from_settings,
+    format_local,
+    load_zone,
+)
+from outreach.scheduling.transitions import record_initial
+
+log = logging.getLogger(__name__)
+
+#: statuses of a check-in that has gone out, or still will: they count against a frequency cap
+CAP_STATUSES = (
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "answered",
+    "done",
+)
+
+
+def company_settings() -> CompanySettings:
+    """The settings row (id 1), inserted with its defaults if missing; never commits."""
+    row = db.session.get(CompanySettings, 1)
+    if row is not None:
+        return row
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
+    db.session.execute(insert(CompanySettings).values(id=1).on_conflict_do_nothing())
+    return db.session.get(CompanySettings, 1)
+
+
+def company_floor(settings: CompanySettings) -> Floor:
+    """The quiet-hours floor from the company settings (never looser than 08:00-21:00)."""
+    return floor_from_settings(settings.quiet_end, settings.quiet_start)
+
+
+def zone_for_customer(customer: Customer, settings: CompanySettings) -> tuple[str, str]:
+    """The customer's zone and its source (record, phone, company)."""
+    return customer_zone(customer.timezone, customer.phone, settings.default_timezone)
+
+
+def _fallback_targets(event_type: str) -> sa.Select:
+    return sa.select(Policy.fallback_policy_id).where(
+        Policy.event_type == event_type,
+        Policy.channel == "rep_call",
+        Policy.is_active.is_(True),
+        Policy.is_deleted.is_(False),
+        Policy.fallback_policy_id.is_not(None),
+    )
+
+
+def policies_for(event_type: str) -> list[Policy]:
+    """Active, live policies of an event type, minus those that are only a rep call's fallback."""
+    return list(
+        db.session.scalars(
+            sa.select(Policy)
+            .where(
+                Policy.event_type == event_type,
+                Policy.is_active.is_(True),
+                Policy.is_deleted.is_(False),
+                Policy.id.not_in(_fallback_targets(event_type)),
+            )
+            .order_by(Policy.id)
+        )
+    )
+
+
+def frequency_conflict(
+    customer_id: int, channel: str, due_at: datetime, cap: str, zone: str, exclude_id: int | None
+) -> CheckIn | None:
+    """A check-in on the channel, sent or pending, within the cap of due_at (or None)."""
+    duration = parse_duration(cap)
+    tz = load_zone(zone)
+    lo, hi = add_duration(due_at, duration, tz, sign=-1), add_duration(due_at, duration, tz)
+    query = (
+        sa.select(CheckIn)
+        .where(
+            CheckIn.customer_id == customer_id,
+            CheckIn.channel == channel,
+            CheckIn.status.in_(CAP_STATUSES),
+            CheckIn.due_at > lo,
+            CheckIn.due_at < hi,
+        )
+        .order_by(CheckIn.due_at)
+        .limit(1)
+    )
+    if exclude_id is not None:
+        query = query.where(CheckIn.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _status(customer: Customer, policy: Policy, timing: Timing, zone: str) -> tuple[str, str]:
+    from outreach.scheduling.checkins import opted_out_reason
+
+    blocked = opted_out_reason(customer, policy.channel)
+    if blocked:
+        return "suppressed", f"suppressed: {blocked}"
+    if timing.suppressed:
+        return "suppressed", timing.reason
+    if policy.frequency_cap:
+        other = frequency_conflict(
+            customer.id, policy.channel, timing.planned_at, policy.frequency_cap, zone, None
+        )
+        if other is not None:
+            cap = format_duration(parse_duration(policy.frequency_cap))
+            return "suppressed", (
+                f"suppressed: frequency cap: check-in {other.id} on {policy.channel} is "
+                f"{other.status} for {format_local(other.due_at, zone)}, "
+                f"within {cap}"
+            )
+    return "scheduled", timing.reason
+
+
+def _insert(values: dict) -> int | None:
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
+    return db.session.scalar(
+        insert(CheckIn)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["event_id", "policy_id"])
+        .returning(CheckIn.id)
+    )
+
+
+def _plan_one(
+    event: ServiceEvent,
+    policy: Policy,
+    settings: CompanySettings,
+    now: datetime,
+    fallback_of: CheckIn | None = None,
+) -> CheckIn | None:
+    from outreach.scheduling.policies import policy_window
+
+    customer = event.customer
+    zone, _source = zone_for_customer(customer, settings)
+    timing = compute_due(
+        event.occurred_at,
+        policy.delay,
+        policy_window(policy),
+        policy.expire_after,
+        zone,
+        now,
+        company_floor(settings),
+        expires_at=fallback_of.expires_at if fallback_of is not None else None,
+    )
+    if fallback_of is not None:
+        timing = replace(
+            timing, reason=f"{timing.reason} (fallback for missed rep call {fallback_of.id})"
+        )
+    status, reason = _status(customer, policy, timing, zone)
+    deadline_at = None
+    if policy.channel == "rep_call" and policy.deadline:
+        deadline_at = add_duration(
+            timing.planned_at, parse_duration(policy.deadline), load_zone(zone)
+        )
+    new_id = _insert(
+        {
+            "event_id": event.id,
+            "customer_id": customer.id,
+            "policy_id": policy.id,
+            "rep_id": event.rep_id,
+            "fallback_of_id": fallback_of.id if fallback_of is not None else None,
+            "channel": policy.channel,
+            "status": status,
+            "status_reason": reason,
+            "due_at": timing.planned_at,
+            "timing_reason": timing.reason,
+            "earliest_at": timing.earliest_at,
+            "expires_at": timing.expires_at,
+            "deadline_at": deadline_at,
+            "timezone": zone,
+        }
+    )
+    if new_id is None:
+        return None
+    checkin = db.session.get(CheckIn, new_id)
+    record_initial(checkin)
+    db.session.flush()
+    log.info(
+        "check-in %s planned for event %s (policy %s): %s", new_id, event.id, policy.id, status
+    )
+    return checkin
+
+
+def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
+    """Plan one check-in per active policy of the event's type; adds and flushes, never commits.
+
+    Returns the check-ins created by this call: a policy already planned for the event (the
+    unique event/policy pair) is skipped, so planning twice creates nothing.
+    """
+    settings = company_settings()
+    planned = []
+    for policy in policies_for(event.type):
+        checkin = _plan_one(event, policy, settings, now)
+        if checkin is not None:
+            planned.append(checkin)
+    return planned
+
+
+def plan_fallback(checkin: CheckIn, now: datetime) -> CheckIn | None:
+    """The fallback check-in for a missed rep call (existing one if already planned, None when
+    the policy has no live, active fallback); adds and flushes, never commits."""
+    policy = checkin.policy
+    if checkin.channel != "rep_call" or policy.fallback_policy_id is None:
+        return None
+    fallback = db.session.get(Policy, policy.fallback_policy_id)
+    if fallback is None or fallback.is_deleted or not fallback.is_active:
+        return None
+    created = _plan_one(checkin.event, fallback, company_settings(), now, fallback_of=checkin)
+    if created is not None:
+        return created
+    return db.session.scalar(
+        sa.select(CheckIn).where(
+            CheckIn.event_id == checkin.event_id, CheckIn.policy_id == fallback.id
+        )
+    )

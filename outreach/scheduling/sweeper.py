@@ -1,0 +1,558 @@
+"""The sweeper: the database is the schedule; each pass moves what is due into the queue.
+
+A pass (run_pass) does, in order:
+1. expire RQ jobs whose worker died (RQ's own heartbeat expiry, judged with the pass's clock);
+2. re-enqueue check-ins left `queued` whose job is gone (Redis flushed or restarted) or ended;
+3. claim due check-ins of each channel in DELIVERY_JOBS (scheduled -> queued, one transition
+   row each, in bulk) and enqueue them in batches, one RQ job per batch;
+4. put due rep calls on their rep's list (scheduled -> queued) and tell the reps;
+5. mark rep calls past their deadline missed and plan their fallback;
+6. reconcile sends left `sending` past their lease against Twilio's record;
+7. chase follow-ups: reminders, escalations, reassurance (outreach.conversations).
+
+Claiming is a compare-and-set on the status: on PostgreSQL a SELECT … FOR UPDATE SKIP LOCKED
+then an UPDATE … WHERE status = 'scheduled', so several schedulers split the due rows between
+them; on SQLite one UPDATE … WHERE status = 'scheduled' … RETURNING (SQLite has one writer).
+Each claimed row records the id of the job that carries it (checkins.job_id) in the same
+transaction; the job is enqueued after the commit with that id and unique=True. A second job
+for the same rows can only come from a second compare-and-set, which fails; and a delivery job
+only sends the rows that still name it (ids_carried_by), so a stale or duplicated job is a
+no-op. Every query reads ix_checkins_status_due_at, so a pass costs what is due, not what is
+stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+from rq.job import Job
+from rq.registry import StartedJobRegistry
+
+from outreach.extensions import db
+from outreach.models import CheckIn, CheckInTransition, utcnow
+from outreach.queue import QUEUES, get_redis
+from outreach.scheduling import transitions
+
+log = logging.getLogger(__name__)
+
+#: channel -> the RQ job that delivers a batch of its check-ins
+DELIVERY_JOBS = {"sms": "jobs.delivery.send_checkins", "voice": "jobs.voice.place_calls"}
+DELIVERY_QUEUE = "outreach"
+BATCH_SIZE = 100  #: check-ins per delivery job (one RQ job per message caps near 200/s)
+CLAIM_CHUNK = 1000  #: rows claimed per statement and transaction
+MAX_CLAIMS_PER_PASS = 50_000  #: a pass ends even if more is due; the next pass goes on
+REQUEUE_GRACE = timedelta(seconds=10)  #: a claim's job is enqueued right after its commit
+REQUEUE_BACKOFF = timedelta(seconds=30)  #: doubled each time a check-in's job is lost again
+REQUEUE_BACKOFF_MAX = timedelta(hours=1)
+REQUEUE_REASON_PREFIX = "re-enqueued:"
+ALIVE_JOB_STATES = ("queued", "started", "deferred", "scheduled")
+
+CLAIM_REASON = "due: queued for sending"
+REP_LIST_REASON = "due: on the rep's call list"
+MISSED_REASON = "the rep did not log the call by its deadline"
+
+
+@dataclass
+class PassResult:
+    """What one pass did, in counts, and the steps that failed."""
+
+    claimed: int = 0
+    jobs: int = 0
+    requeued: int = 0
+    retried: int = 0
+    rep_calls_due: int = 0
+    missed: int = 0
+    reconciled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One log line: counts only, never numbers or text."""
+        counts = ", ".join(
+            f"{name}={getattr(self, name)}"
+            for name in (
+                "claimed",
+                "jobs",
+                "requeued",
+                "retried",
+                "rep_calls_due",
+                "missed",
+                "reconciled",
+            )
+        )
+        return counts + (f", errors={','.join(self.errors)}" if self.errors else "")
+
+    @property
+    def did_something(self) -> bool:
+        """Whether any count is non-zero or a step failed."""
+        return bool(
+            self.claimed
+            or self.requeued
+            or self.retried
+            or self.rep_calls_due
+            or self.missed
+            or self.reconciled
+            or self.errors
+        )
+
+
+# -- one pass ------------------------------------------------------------------------------
+
+
+def run_pass(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PassResult:
+    """One sweep over what is due at `now` (default: the clock); each step isolated."""
+    now = now or utcnow()
+    result = PassResult()
+
+    def requeue() -> None:
+        result.requeued, result.retried = requeue_lost(now, batch_size)
+
+    def dispatch() -> None:
+        result.claimed, result.jobs = dispatch_due(now, batch_size)
+
+    def rep_calls() -> None:
+        result.rep_calls_due = put_due_rep_calls_on_lists(now)
+
+    def missed() -> None:
+        result.missed = miss_overdue_rep_calls(now)
+
+    def reconcile() -> None:
+        result.reconciled = reconcile_unknown_sends(now)
+
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("expire_abandoned_jobs", lambda: expire_abandoned_jobs(now)),
+        ("requeue_lost", requeue),
+        ("dispatch_due", dispatch),
+        ("rep_calls_due", rep_calls),
+        ("rep_reminders", lambda: _remind_forgotten(now)),
+        ("missed_rep_calls", missed),
+        ("reconcile", reconcile),
+        ("followups", lambda: _sweep_followups(now)),
+    ]
+    for name, step in steps:
+        try:
+            step()
+        except Exception:  # one failing step must not stop the others (Twilio down, Redis down)
+            db.session.rollback()
+            log.exception("sweeper step %s failed", name)
+            result.errors.append(name)
+    db.session.remove()
+    return result
+
+
+# -- claiming ------------------------------------------------------------------------------
+
+
+def due_query(now: datetime, channels: Sequence[str], limit: int = CLAIM_CHUNK) -> sa.Select:
+    """The ids of up to `limit` check-ins due at `now` on these channels, oldest first."""
+    return (
+        sa.select(CheckIn.id)
+        .where(
+            CheckIn.status == "scheduled",
+            CheckIn.due_at <= now,
+            CheckIn.channel.in_(channels),
+            sa.or_(CheckIn.next_attempt_at.is_(None), CheckIn.next_attempt_at <= now),
+        )
+        .order_by(CheckIn.due_at, CheckIn.id)
+        .limit(limit)
+    )
+
+
+def claim_due(
+    now: datetime, channels: Sequence[str], reason: str, limit: int = CLAIM_CHUNK
+) -> list[int]:
+    """Move up to `limit` due check-ins scheduled -> queued (compare-and-set); their ids, sorted.
+
+    The bulk form of transitions.queue: one statement for the rows, one for their transition
+    rows. Runs in the session's transaction, which the caller commits.
+    """
+    due = due_query(now, channels, limit)
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
+        if not ids:
+            return []
+        chosen: Any = ids
+    else:
+        chosen = due.scalar_subquery()
+    claimed = sorted(
+        db.session.scalars(
+            sa.update(CheckIn)
+            .where(CheckIn.id.in_(chosen), CheckIn.status == "scheduled")
+            .values(status="queued", status_reason=reason, job_id=None, updated_at=utcnow())
+            .returning(CheckIn.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    _record_transitions(claimed, "scheduled", "queued", reason)
+    return claimed
+
+
+def _record_transitions(ids: Iterable[int], from_status: str, to_status: str, reason: str) -> None:
+    rows = [
+        {"checkin_id": i, "from_status": from_status, "to_status": to_status, "reason": reason}
+        for i in ids
+    ]
+    if rows:
+        db.session.execute(sa.insert(CheckInTransition), rows)
+
+
+# -- delivery jobs -------------------------------------------------------------------------
+
+
+def _batches(ids: Sequence[int], size: int) -> list[list[int]]:
+    return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def delivery_job_id(batch: Sequence[int], token: str) -> str:
+    """The job id of a batch: its first id, its size and the claim's token (unique per claim)."""
+    return f"send-{batch[0]}-{len(batch)}-{token}"
+
+
+def _claim_token() -> str:
+    return format(time.time_ns() // 1000, "x")
+
+
+def _assign_jobs(batches: list[list[int]], token: str) -> list[str]:
+    job_ids = []
+    for batch in batches:
+        job_id = delivery_job_id(batch, token)
+        db.session.execute(
+            sa.update(CheckIn)
+            .where(CheckIn.id.in_(batch), CheckIn.status == "queued")
+            .values(job_id=job_id)
+            .execution_options(synchronize_session=False)
+        )
+        job_ids.append(job_id)
+    return job_ids
+
+
+def job_timeout(batch_size: int, app: Flask | None = None) -> int:
+    """Seconds a delivery job of this size may run: the send rate and a margin per message."""
+    settings = (app or current_app).extensions["settings"]
+    return int(60 + batch_size * (1.0 / settings.send_rate_per_second + 1.0))
+
+
+def _enqueue(func: str, batches: list[list[int]], job_ids: list[str]) -> int:
+    queue = Queue(DELIVERY_QUEUE, connection=get_redis())
+    enqueued = 0
+    for batch, job_id in zip(batches, job_ids, strict=True):
+        try:
+            queue.enqueue_call(
+                func,
+                args=(batch,),
+                job_id=job_id,
+                unique=True,
+                timeout=job_timeout(len(batch)),
+                description=f"send {len(batch)} check-ins from #{batch[0]}",
+            )
+            enqueued += 1
+        except DuplicateJobError:
+            log.info("job %s already enqueued", job_id)
+    return enqueued
+
+
+def dispatch_due(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]:
+    """Claim due check-ins of each delivery channel in chunks, one job per batch: (rows, jobs)."""
+    claimed = jobs = 0
+    db.session.commit()
+    get_redis().ping()  # claim nothing while Redis is down: the rows would wait out the grace
+    for channel, func in DELIVERY_JOBS.items():
+        while claimed < MAX_CLAIMS_PER_PASS:
+            ids = claim_due(now, (channel,), CLAIM_REASON)
+            if not ids:
+                db.session.rollback()
+                break
+            batches = _batches(ids, batch_size)
+            job_ids = _assign_jobs(batches, _claim_token())
+            db.session.commit()
+            jobs += _enqueue(func, batches, job_ids)
+            claimed += len(ids)
+            log.info(
+                "claimed %d %s check-ins (#%d..#%d) into %d jobs",
+                len(ids),
+                channel,
+                ids[0],
+                ids[-1],
+                len(batches),
+            )
+            if len(ids) < CLAIM_CHUNK:
+                break
+    return claimed, jobs
+
+
+def ids_carried_by(job_id: str | None, checkin_ids: Sequence[int]) -> list[int]:
+    """Of `checkin_ids`, those still queued under job `job_id` (all still queued if None)."""
+    if not checkin_ids:
+        return []
+    query = sa.select(CheckIn.id).where(CheckIn.id.in_(checkin_ids), CheckIn.status == "queued")
+    if job_id is not None:
+        query = query.where(CheckIn.job_id == job_id)
+    return sorted(db.session.scalars(query))
+
+
+# -- lost jobs and retries ----------------------------------------------------------------
+
+
+def expire_abandoned_jobs(now: datetime) -> None:
+    """Let RQ fail started jobs whose worker stopped heart-beating before `now`."""
+    conn = get_redis()
+    for name in QUEUES:
+        StartedJobRegistry(name, connection=conn).cleanup(timestamp=now.timestamp())
+
+
+def _job_states(job_ids: Iterable[str]) -> dict[str, str | None]:
+    job_ids = list(job_ids)
+    if not job_ids:
+        return {}
+    pipe = get_redis().pipeline(transaction=False)
+    for job_id in job_ids:
+        pipe.hget(Job.key_for(job_id), "status")
+    states = pipe.execute()
+    return {
+        job_id: (state.decode() if isinstance(state, bytes) else state)
+        for job_id, state in zip(job_ids, states, strict=True)
+    }
+
+
+def requeue_backoff(previous: int) -> timedelta:
+    """How long to wait before re-enqueuing a check-in whose job was lost `previous` times."""
+    if previous <= 0:
+        return timedelta(0)
+    return min(REQUEUE_BACKOFF_MAX, REQUEUE_BACKOFF * 2 ** (previous - 1))
+
+
+def _ready_after_backoff(ids: list[int], now: datetime) -> list[int]:
+    stats = {
+        checkin_id: (count, last)
+        for checkin_id, count, last in db.session.execute(
+            sa.select(
+                CheckInTransition.checkin_id,
+                sa.func.count(),
+                sa.func.max(CheckInTransition.created_at),
+            )
+            .where(
+                CheckInTransition.checkin_id.in_(ids),
+                CheckInTransition.from_status == "queued",
+                CheckInTransition.to_status == "queued",
+                CheckInTransition.reason.startswith(REQUEUE_REASON_PREFIX),
+            )
+            .group_by(CheckInTransition.checkin_id)
+        )
+    }
+    db.session.rollback()
+    ready = []
+    for checkin_id in ids:
+        count, last = stats.get(checkin_id, (0, None))
+        if last is None or last + requeue_backoff(count) <= now:
+            ready.append(checkin_id)
+    return ready
+
+
+def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]:
+    """Enqueue queued check-ins whose job is gone or over, and retries now due: (lost, retries).
+
+    A job is gone when Redis was flushed or restarted, over when it finished, failed or was
+    stopped without moving its rows on. Retries are rows a send put back with next_attempt_at.
+    Lost rows wait REQUEUE_GRACE after their claim (its job is enqueued right after the
+    commit) and back off when their jobs keep getting lost.
+    """
+    db.session.commit()
+    rows = db.session.execute(
+        sa.select(CheckIn.id, CheckIn.channel, CheckIn.job_id, CheckIn.next_attempt_at).where(
+            CheckIn.status == "queued",
+            CheckIn.due_at <= now,
+            CheckIn.channel.in_(list(DELIVERY_JOBS)),
+            sa.or_(
+                sa.and_(
+                    CheckIn.next_attempt_at.is_(None),
+                    CheckIn.updated_at <= now - REQUEUE_GRACE,
+                ),
+                CheckIn.next_attempt_at <= now,
+            ),
+        )
+    ).all()
+    db.session.rollback()
+    if not rows:
+        return 0, 0
+    states = _job_states({row.job_id for row in rows if row.job_id is not None})
+    lost: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    retries: dict[tuple[str, str | None], list[int]] = defaultdict(list)
+    for checkin_id, channel, job_id, next_attempt_at in rows:
+        if job_id is not None and states[job_id] in ALIVE_JOB_STATES:
+            continue
+        (lost if next_attempt_at is None else retries)[channel, job_id].append(checkin_id)
+    requeued = retried = 0
+    for (channel, old_job), ids in retries.items():
+        retried += _requeue(channel, old_job, sorted(ids), None, batch_size)
+    for (channel, old_job), ids in lost.items():
+        ready = _ready_after_backoff(sorted(ids), now)
+        if not ready:
+            continue
+        state = "missing" if old_job is None else (states.get(old_job) or "gone")
+        reason = f"{REQUEUE_REASON_PREFIX} job {old_job or '(none)'} was {state}"
+        count = _requeue(channel, old_job, ready, reason, batch_size)
+        if count:
+            log.warning("re-enqueued %d check-ins: job %s was %s", count, old_job, state)
+        requeued += count
+    return requeued, retried
+
+
+def _requeue(
+    channel: str, old_job: str | None, ids: list[int], reason: str | None, batch_size: int
+) -> int:
+    """Compare-and-set the rows' job (old_job -> a new one), then enqueue the new jobs."""
+    token = _claim_token()
+    batches: list[list[int]] = []
+    job_ids: list[str] = []
+    for batch in _batches(ids, batch_size):
+        job_id = delivery_job_id(batch, token)
+        moved = sorted(
+            db.session.scalars(
+                sa.update(CheckIn)
+                .where(
+                    CheckIn.id.in_(batch),
+                    CheckIn.status == "queued",
+                    CheckIn.job_id.is_(None) if old_job is None else CheckIn.job_id == old_job,
+                )
+                .values(job_id=job_id, next_attempt_at=None, updated_at=utcnow())
+                .returning(CheckIn.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if moved:
+            if reason:
+                _record_transitions(moved, "queued", "queued", reason)
+            batches.append(moved)
+            job_ids.append(job_id)
+    db.session.commit()
+    _enqueue(DELIVERY_JOBS[channel], batches, job_ids)
+    return sum(len(b) for b in batches)
+
+
+# -- rep calls -----------------------------------------------------------------------------
+
+
+def notify_reps(checkin_ids: list[int], now: datetime) -> None:
+    """Rep calls that just came due are on their rep's list: one SMS reminder each."""
+    from outreach.messaging.repcalls import remind_reps
+
+    remind_reps(checkin_ids, now)
+
+
+def _remind_forgotten(now: datetime) -> None:
+    """Reminders of rep calls claimed by a pass that stopped before taking them."""
+    from outreach.messaging.repcalls import remind_forgotten
+
+    remind_forgotten(now)
+
+
+def put_due_rep_calls_on_lists(now: datetime) -> int:
+    """Move due rep calls scheduled -> queued (on the rep's list) and notify the reps."""
+    db.session.commit()
+    total = 0
+    while True:
+        ids = claim_due(now, ("rep_call",), REP_LIST_REASON)
+        db.session.commit()
+        if ids:
+            notify_reps(ids, now)
+        total += len(ids)
+        if len(ids) < CLAIM_CHUNK:
+            return total
+
+
+def miss_overdue_rep_calls(now: datetime) -> int:
+    """Rep calls past their deadline become missed, and their fallback check-in is planned."""
+    from outreach.scheduling.planning import plan_fallback
+
+    db.session.commit()
+    ids = list(
+        db.session.scalars(
+            sa.select(CheckIn.id)
+            .where(
+                CheckIn.status.in_(transitions.ALLOWED_FROM["missed"]),
+                CheckIn.due_at <= now,
+                CheckIn.channel == "rep_call",
+                CheckIn.deadline_at <= now,
+            )
+            .order_by(CheckIn.due_at, CheckIn.id)
+        )
+    )
+    db.session.rollback()
+    missed = 0
+    for checkin_id in ids:
+        if transitions.mark_missed(checkin_id, MISSED_REASON):
+            plan_fallback(db.session.get(CheckIn, checkin_id), now)
+            missed += 1
+        db.session.commit()
+    return missed
+
+
+# -- reconciliation ------------------------------------------------------------------------
+
+
+def reconcile_unknown_sends(now: datetime) -> int:
+    """Sends left `sending` past their lease are settled against Twilio's record."""
+    from outreach.messaging import reconcile_stale
+    from outreach.messaging.voice import reconcile_stale_calls
+
+    result: Any = reconcile_stale(now)
+    db.session.commit()
+    calls = len(reconcile_stale_calls(now))
+    db.session.commit()
+    return (result if isinstance(result, int) else len(result or ())) + calls
+
+
+# -- follow-ups ----------------------------------------------------------------------------
+
+
+def _sweep_followups(now: datetime) -> None:
+    """Follow-up reminders, escalations, reassurance and lost texts (outreach.conversations)."""
+    from outreach.conversations import sweep_followups
+
+    sweep_followups(now)
+
+
+# -- the loop ------------------------------------------------------------------------------
+
+
+def run_scheduler(once: bool = False, interval: float | None = None) -> int:
+    """Run passes every `interval` seconds until SIGTERM/SIGINT (or once); 1 if a pass failed."""
+    settings = current_app.extensions["settings"]
+    interval = settings.scheduler_interval if interval is None else interval
+    stop = threading.Event()
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, lambda signum, _frame: stop.set())
+    failed = False
+    log.info("scheduler started (interval %.1fs)", interval)
+    try:
+        while True:
+            started = time.monotonic()
+            result = run_pass()
+            failed = failed or bool(result.errors)
+            level = logging.INFO if result.did_something else logging.DEBUG
+            log.log(
+                level, "pass in %.0f ms: %s", (time.monotonic() - started) * 1000, result.summary()
+            )
+            if once or stop.is_set():
+                break
+            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+            if stop.is_set():
+                break
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("scheduler stopped")
+    return 1 if failed and once else 0

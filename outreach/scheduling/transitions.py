@@ -1,0 +1,163 @@
+"""Check-in status transitions: compare-and-set in the database, each with a recorded reason.
+
+Each function is one `UPDATE checkins SET status = :new … WHERE id = :id AND status = :old` where
+:old is the current status and must be in the transition's allowed-from set; it writes a
+CheckInTransition and returns True only if it moved the row. None of them commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from outreach.extensions import db
+from outreach.models import CheckIn, CheckInTransition, utcnow
+
+#: target status -> the statuses it may be reached from (status only moves forward)
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    "queued": frozenset({"scheduled"}),
+    "sending": frozenset({"scheduled", "queued"}),
+    "sent": frozenset({"sending"}),
+    "delivered": frozenset({"sending", "sent"}),
+    "undelivered": frozenset({"sending", "sent"}),
+    "failed": frozenset({"sending", "sent"}),
+    "answered": frozenset({"sending", "sent", "delivered", "undelivered"}),
+    "canceled": frozenset({"scheduled", "queued"}),
+    "suppressed": frozenset({"scheduled", "queued", "sending"}),
+    "done": frozenset({"scheduled", "queued"}),
+    "missed": frozenset({"scheduled", "queued"}),
+}
+RETRY_FROM = frozenset({"sending"})  #: requeue for retry: sending -> queued
+RESCHEDULE_FROM = frozenset({"scheduled", "queued"})  #: reschedule: -> scheduled, new due_at
+_ATTEMPTS = 3
+
+
+def _move(checkin_id: int, new: str, allowed: frozenset[str], reason: str, **values: Any) -> bool:
+    """Compare-and-set the status of one check-in and record the transition."""
+    try:
+        for _ in range(_ATTEMPTS):
+            current = db.session.scalar(sa.select(CheckIn.status).where(CheckIn.id == checkin_id))
+            if current is None or current not in allowed:
+                return False
+            result = db.session.execute(
+                sa.update(CheckIn)
+                .where(CheckIn.id == checkin_id, CheckIn.status == current)
+                .values(status=new, status_reason=reason, updated_at=utcnow(), **values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:
+                db.session.add(
+                    CheckInTransition(
+                        checkin_id=checkin_id, from_status=current, to_status=new, reason=reason
+                    )
+                )
+                db.session.flush()
+                return True
+        return False
+    finally:
+        _expire(checkin_id)
+
+
+def _expire(checkin_id: int) -> None:
+    loaded = db.session.identity_map.get(db.session.identity_key(CheckIn, checkin_id))
+    if loaded is not None:
+        db.session.expire(loaded)
+
+
+def record_initial(checkin: CheckIn) -> CheckInTransition:
+    """The first transition of a newly planned row (None -> its status, its status_reason)."""
+    row = CheckInTransition(
+        checkin=checkin, from_status=None, to_status=checkin.status, reason=checkin.status_reason
+    )
+    db.session.add(row)
+    return row
+
+
+def queue(checkin_id: int, reason: str = "due: handed to the queue") -> bool:
+    """scheduled -> queued."""
+    return _move(checkin_id, "queued", ALLOWED_FROM["queued"], reason)
+
+
+def start_sending(checkin_id: int, lease_until: datetime, reason: str = "sending") -> bool:
+    """scheduled|queued -> sending, owned until lease_until; counts an attempt."""
+    return _move(
+        checkin_id,
+        "sending",
+        ALLOWED_FROM["sending"],
+        reason,
+        lease_until=lease_until,
+        attempts=CheckIn.attempts + 1,
+        next_attempt_at=None,
+    )
+
+
+def mark_sent(checkin_id: int, reason: str = "accepted by the carrier") -> bool:
+    """sending -> sent."""
+    return _move(checkin_id, "sent", ALLOWED_FROM["sent"], reason, lease_until=None)
+
+
+def mark_delivered(checkin_id: int, reason: str = "delivered") -> bool:
+    """sending|sent -> delivered."""
+    return _move(checkin_id, "delivered", ALLOWED_FROM["delivered"], reason, lease_until=None)
+
+
+def mark_undelivered(checkin_id: int, reason: str) -> bool:
+    """sending|sent -> undelivered."""
+    return _move(checkin_id, "undelivered", ALLOWED_FROM["undelivered"], reason, lease_until=None)
+
+
+def mark_failed(checkin_id: int, reason: str) -> bool:
+    """sending|sent -> failed."""
+    return _move(checkin_id, "failed", ALLOWED_FROM["failed"], reason, lease_until=None)
+
+
+def answer(checkin_id: int, reason: str = "the customer answered") -> bool:
+    """sending|sent|delivered|undelivered -> answered."""
+    return _move(checkin_id, "answered", ALLOWED_FROM["answered"], reason, lease_until=None)
+
+
+def cancel(checkin_id: int, reason: str) -> bool:
+    """scheduled|queued -> canceled."""
+    return _move(checkin_id, "canceled", ALLOWED_FROM["canceled"], reason)
+
+
+def suppress(checkin_id: int, reason: str) -> bool:
+    """scheduled|queued|sending -> suppressed (opted out, capped, expired… at send time)."""
+    return _move(checkin_id, "suppressed", ALLOWED_FROM["suppressed"], reason, lease_until=None)
+
+
+def mark_done(
+    checkin_id: int, reason: str, outcome: str | None = None, note: str | None = None
+) -> bool:
+    """scheduled|queued -> done (a rep call was made), with its outcome."""
+    values: dict[str, Any] = {"outcome": outcome} if outcome is not None else {}
+    if note is not None:
+        values["outcome_note"] = note
+    return _move(checkin_id, "done", ALLOWED_FROM["done"], reason, **values)
+
+
+def mark_missed(checkin_id: int, reason: str = "the rep did not call by the deadline") -> bool:
+    """scheduled|queued -> missed (a rep call past its deadline)."""
+    return _move(checkin_id, "missed", ALLOWED_FROM["missed"], reason)
+
+
+def requeue(checkin_id: int, next_attempt_at: datetime, reason: str) -> bool:
+    """sending -> queued for a retry at next_attempt_at (transient failure)."""
+    return _move(
+        checkin_id, "queued", RETRY_FROM, reason, next_attempt_at=next_attempt_at, lease_until=None
+    )
+
+
+def reschedule(
+    checkin_id: int,
+    due_at: datetime,
+    reason: str,
+    deadline_at: datetime | None = None,
+) -> bool:
+    """scheduled|queued -> scheduled with a new due_at (and deadline for rep calls)."""
+    values: dict[str, Any] = {"due_at": due_at, "timing_reason": reason, "next_attempt_at": None}
+    if deadline_at is not None:
+        values["deadline_at"] = deadline_at
+    return _move(checkin_id, "scheduled", RESCHEDULE_FROM, reason, **values)
