@@ -35,6 +35,19 @@ def _migrate(database_url: str, instance: Path) -> None:
     )
 
 
+def _pg_reset_sql() -> str:
+    """DELETE every table, children first, and restart the id sequences (faster than TRUNCATE
+    for the few rows a test leaves)."""
+    tables = list(reversed(_db.metadata.sorted_tables))
+    deletes = [f'DELETE FROM "{t.name}";' for t in tables]
+    restarts = [
+        f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), 1, false);"
+        for t in tables
+        if "id" in t.c and t.c.id.autoincrement is not False and t.name != "company_settings"
+    ]
+    return "\n".join(deletes + restarts)
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """The machine's Redis when REDIS_URL is set, else an embedded one for this session."""
@@ -69,7 +82,9 @@ def database(tmp_path_factory):
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = admin_url.set(database=name).render_as_string(hide_password=False)
     _migrate(url, instance)
-    yield {"kind": "postgresql", "url": url}
+    engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
+    yield {"kind": "postgresql", "url": url, "engine": engine, "reset_sql": _pg_reset_sql()}
+    engine.dispose()
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
@@ -84,17 +99,8 @@ def app_env(database, redis_url, tmp_path):
         database_url = f"sqlite:///{path}"
     else:
         database_url = database["url"]
-        engine = sa.create_engine(database_url)
-        with engine.begin() as conn:
-            tables = conn.execute(
-                sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            ).scalars()
-            names = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        with database["engine"].begin() as conn:
+            conn.exec_driver_sql(database["reset_sql"])
     redis.Redis.from_url(redis_url).flushdb()
     return {
         "DATABASE_URL": database_url,

@@ -1,0 +1,195 @@
+"""A private iCalendar (.ics) feed per rep: upcoming rep calls and open follow-ups."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from outreach.accounts import hash_token
+from outreach.extensions import db
+from outreach.models import CheckIn, FollowUp, User
+from outreach.models.checkins import PENDING_STATUSES
+from outreach.worklist import OPEN_FOLLOWUP_STATES, owner_ids_for
+
+log = logging.getLogger(__name__)
+
+FEED_TOKEN_PREFIX = "cal_"
+FEED_PAST = timedelta(days=7)  #: overdue items stay visible this long
+FEED_AHEAD = timedelta(days=60)
+FEED_MAX = 500
+CALL_LENGTH = timedelta(minutes=15)
+FOLLOWUP_LENGTH = timedelta(minutes=30)
+_PRIORITY = {"urgent": 1, "high": 3, "normal": 5, "low": 9}  #: RFC 5545 PRIORITY
+
+
+def create_feed_token(user: User) -> str:
+    """Give the user a new feed token (any old one stops working); returned only this once."""
+    token = FEED_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user.calendar_token_hash = hash_token(token)
+    db.session.commit()
+    log.info("calendar feed token created for user %s", user.id)
+    return token
+
+
+def revoke_feed_token(user: User) -> None:
+    """Stop the user's feed: its URL answers 404 from now on."""
+    user.calendar_token_hash = None
+    db.session.commit()
+    log.info("calendar feed token revoked for user %s", user.id)
+
+
+def user_for_feed_token(token: str) -> User | None:
+    """The active user whose feed token this is, or None."""
+    if not token.startswith(FEED_TOKEN_PREFIX) or len(token) > 100:
+        return None
+    return db.session.scalar(
+        sa.select(User).where(
+            User.calendar_token_hash == hash_token(token), User.is_active_user.is_(True)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One VEVENT."""
+
+    uid: str
+    start: datetime
+    duration: timedelta
+    summary: str
+    description: str
+    priority: int = 0
+    modified: datetime | None = None
+
+
+def feed_events(user: User, now: datetime, host: str) -> list[CalendarEvent]:
+    """The user's upcoming rep calls and open follow-ups (and those due in the past week)."""
+    owners = owner_ids_for(user)
+    since, until = now - FEED_PAST, now + FEED_AHEAD
+    checkins = db.session.scalars(
+        sa.select(CheckIn)
+        .where(
+            CheckIn.channel == "rep_call",
+            CheckIn.status.in_(PENDING_STATUSES),
+            CheckIn.rep_id.in_(owners),
+            CheckIn.due_at.between(since, until),
+        )
+        .options(joinedload(CheckIn.customer), joinedload(CheckIn.event))
+        .order_by(CheckIn.due_at)
+        .limit(FEED_MAX)
+    ).all()
+    followups = db.session.scalars(
+        sa.select(FollowUp)
+        .where(
+            FollowUp.state.in_(OPEN_FOLLOWUP_STATES),
+            FollowUp.owner_id.in_(owners),
+            FollowUp.due_at.between(since, until),
+        )
+        .options(joinedload(FollowUp.customer))
+        .order_by(FollowUp.due_at)
+        .limit(FEED_MAX)
+    ).all()
+    events = []
+    for c in checkins:
+        lines = [f"Check-in call after the {c.event.type} on {c.event.occurred_at:%Y-%m-%d}."]
+        if c.event.summary:
+            lines.append(c.event.summary)
+        lines.append("Log the outcome on your Outreach page.")
+        events.append(
+            CalendarEvent(
+                uid=f"checkin-{c.id}@{host}",
+                start=c.due_at,
+                duration=CALL_LENGTH,
+                summary=f"Call {c.customer.name} ({c.event.type})",
+                description="\n".join(lines),
+                modified=c.updated_at,
+            )
+        )
+    for f in followups:
+        lines = [f.title]
+        if f.promise:
+            lines.append(f"Promised: {f.promise}")
+        events.append(
+            CalendarEvent(
+                uid=f"followup-{f.id}@{host}",
+                start=f.due_at,
+                duration=FOLLOWUP_LENGTH,
+                summary=f"Follow up: {f.customer.name} ({f.kind})",
+                description="\n".join(lines),
+                priority=_PRIORITY.get(f.priority, 0),
+                modified=f.updated_at,
+            )
+        )
+    return sorted(events, key=lambda e: (e.start, e.uid))
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value escaped as RFC 5545 3.3.11 says: backslash, semicolon, comma, newline."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(c for c in value if c in "\n\t" or (ord(c) >= 32 and c != "\x7f"))
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def fold(line: str) -> str:
+    """A content line folded at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
+    out: list[str] = []
+    current, size, limit = [], 0, 75
+    for char in line:
+        width = len(char.encode())
+        if size + width > limit:
+            out.append("".join(current))
+            current, size, limit = [" "], 1, 75
+        current.append(char)
+        size += width
+    out.append("".join(current))
+    return "\r\n".join(out)
+
+
+def _utc(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    return f"PT{minutes}M"
+
+
+def render_ics(events: list[CalendarEvent], now: datetime, name: str) -> str:
+    """The iCalendar text of a feed: CRLF line ends, folded lines, UTC times."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Outreach//Rep calls and follow-ups//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT15M",
+        "X-PUBLISHED-TTL:PT15M",
+    ]
+    for e in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{escape_text(e.uid)}",
+            f"DTSTAMP:{_utc(now)}",
+            f"DTSTART:{_utc(e.start)}",
+            f"DURATION:{_duration(e.duration)}",
+            f"SUMMARY:{escape_text(e.summary)}",
+            f"DESCRIPTION:{escape_text(e.description)}",
+        ]
+        if e.priority:
+            lines.append(f"PRIORITY:{e.priority}")
+        if e.modified:
+            lines.append(f"LAST-MODIFIED:{_utc(e.modified)}")
+        lines += ["TRANSP:OPAQUE", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def feed_for(user: User, now: datetime, host: str) -> str:
+    """The user's whole feed as iCalendar text."""
+    return render_ics(feed_events(user, now, host), now, f"Outreach: {user.display_name}")

@@ -1,0 +1,101 @@
+"""The rep's worklist page and its actions."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
+
+from outreach.calendar import create_feed_token, revoke_feed_token
+from outreach.errors import Conflict, NotFound, ValidationError
+from outreach.models import utcnow
+from outreach.rep import bp
+from outreach.rep.forms import CalendarForm, FollowUpDoneForm, OutcomeForm
+from outreach.web import show_error
+from outreach.worklist import OUTCOMES, build_worklist, complete_followup, log_call_outcome
+
+
+def _page(failed: dict | None = None, feed_url: str | None = None, status: int = 200):
+    """Render the worklist; `failed` maps a form's prefix to a form shown with its errors."""
+    worklist = build_worklist(current_user, utcnow())
+    forms = dict(failed or {})
+    for item in worklist.today + worklist.upcoming:
+        cls, prefix = (OutcomeForm, "c") if item.kind == "call" else (FollowUpDoneForm, "f")
+        key = f"{prefix}{item.id}"
+        if key not in forms:
+            forms[key] = cls(prefix=key, formdata=None)
+    response = make_response(
+        render_template(
+            "rep/index.html",
+            worklist=worklist,
+            forms=forms,
+            calendar_form=CalendarForm(),
+            feed_url=feed_url,
+            outcomes=OUTCOMES,
+        ),
+        status,
+    )
+    if feed_url:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("")
+def index():
+    """Today's calls, callbacks and overdue follow-ups first, then what is coming up."""
+    return _page()
+
+
+@bp.post("/checkins/<int:checkin_id>/outcome")
+def log_outcome(checkin_id: int):
+    """Log what happened on a rep call; the check-in is done, an issue opens a follow-up."""
+    form = OutcomeForm(prefix=f"c{checkin_id}")
+    if form.validate():
+        try:
+            log_call_outcome(checkin_id, current_user, form.to_input(), utcnow())
+        except NotFound:
+            abort(404)
+        except Conflict as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("rep.index"))
+        except ValidationError as exc:
+            show_error(form, exc)
+        else:
+            flash(f"Logged: {OUTCOMES[form.outcome.data]}.", "success")
+            return redirect(url_for("rep.index"))
+    return _page(failed={f"c{checkin_id}": form}, status=422)
+
+
+@bp.post("/followups/<int:followup_id>/done")
+def followup_done(followup_id: int):
+    """Mark a follow-up kept."""
+    form = FollowUpDoneForm(prefix=f"f{followup_id}")
+    if form.validate():
+        try:
+            complete_followup(followup_id, current_user, form.note.data, utcnow())
+        except NotFound:
+            abort(404)
+        except Conflict as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("rep.index"))
+        except ValidationError as exc:
+            show_error(form, exc)
+        else:
+            flash("Follow-up marked done.", "success")
+            return redirect(url_for("rep.index"))
+    return _page(failed={f"f{followup_id}": form}, status=422)
+
+
+@bp.post("/calendar")
+def calendar_create():
+    """Create (or replace) the private calendar feed; its URL is shown only this once."""
+    token = create_feed_token(current_user)
+    base = current_app.extensions["settings"].public_base_url
+    return _page(feed_url=base + url_for("calendar.feed", token=token))
+
+
+@bp.post("/calendar/revoke")
+def calendar_revoke():
+    """Stop the calendar feed."""
+    revoke_feed_token(current_user)
+    flash("Calendar feed revoked: its address no longer works.", "success")
+    return redirect(url_for("rep.index"))

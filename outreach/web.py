@@ -1,0 +1,68 @@
+"""Helpers every page uses: times shown in a zone, and the staff navigation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from outreach.auth.roles import STAFF, has_role
+from outreach.errors import OutreachError
+
+#: (endpoint, label, roles): the /admin navigation; pages add themselves with nav_item()
+NAV: list[tuple[str, str, tuple[str, ...]]] = []
+
+
+def nav_item(endpoint: str, label: str, roles: tuple[str, ...] = STAFF) -> None:
+    """Add a link to the /admin navigation, shown to users holding one of the roles."""
+    if all(item[0] != endpoint for item in NAV):
+        NAV.append((endpoint, label, roles))
+
+
+def visible_nav() -> list[tuple[str, str]]:
+    """The navigation links the current user may follow, for pages that exist in this app."""
+    endpoints = current_app.view_functions
+    return [
+        (endpoint, label)
+        for endpoint, label, roles in NAV
+        if endpoint in endpoints and has_role(current_user, *roles)
+    ]
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """The zone of an IANA name, UTC when it is missing or unknown."""
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(value: datetime | None, zone_name: str | None, fmt: str = "%a %d %b %H:%M") -> str:
+    """A UTC time as text in a zone, with the zone's abbreviation ("Tue 03 Nov 18:30 CST")."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone(zone_name))
+    return f"{local.strftime(fmt)} {local.tzname()}"
+
+
+def register_helpers(app: Flask) -> None:
+    """Make the time filter, the navigation and has_endpoint available to every template."""
+    app.add_template_filter(local_time, "localtime")
+    app.context_processor(lambda: {"admin_nav": visible_nav, "has_endpoint": has_endpoint})
+
+
+def show_error(form: Any, exc: OutreachError) -> None:
+    """Show a service's error beside the form field it names, or above the form."""
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = [*target.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether this app has a view by that name (pages link to others' pages only if built)."""
+    return endpoint in current_app.view_functions

@@ -1,0 +1,318 @@
+"""The rep's list: calls to make and promises to keep, with each customer's context."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from outreach.company import get_company_settings
+from outreach.errors import Conflict, NotFound, ValidationError
+from outreach.extensions import db
+from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, User
+from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.followups import PRIORITIES
+from outreach.scheduling import transitions
+from outreach.scheduling.timing import customer_zone as resolve_zone
+from outreach.web import zone
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = {
+    "reached": "Reached the customer, all good",
+    "voicemail": "Left a voicemail",
+    "no_answer": "No answer",
+    "issue_found": "Issue found: follow up",
+}
+OPEN_FOLLOWUP_STATES = ("open", "overdue", "escalated")
+HORIZON = timedelta(days=14)  #: how far ahead "upcoming" looks
+MAX_ITEMS = 200  #: per kind, so a backlog cannot make the page unbounded
+REPLIES_PER_CUSTOMER = 5
+NOTE_MAX = 2000
+
+
+@dataclass
+class WorkItem:
+    """One row of the list: a rep call to make or a follow-up to keep."""
+
+    kind: str  #: "call" or "followup"
+    id: int
+    due_at: datetime
+    zone: str  #: the customer's zone, for showing times
+    customer: Customer
+    event: ServiceEvent | None
+    checkin: CheckIn | None = None
+    followup: FollowUp | None = None
+    is_overdue: bool = False
+    is_first: bool = False  #: callbacks and urgent follow-ups go to the top
+    covering_for: User | None = None  #: the away colleague whose item this is
+    replies: list[Reply] = field(default_factory=list)
+    promises: list[FollowUp] = field(default_factory=list)  #: open promises to this customer
+
+
+@dataclass
+class Worklist:
+    """Today's items (overdue, callbacks, calls due today) first, then the upcoming ones."""
+
+    now: datetime
+    zone: str  #: the zone "today" is counted in (the company default)
+    today: list[WorkItem]
+    upcoming: list[WorkItem]
+
+
+def owner_ids_for(user: User) -> sa.Select:
+    """The user, and the away (or deactivated) colleagues whose backup the user is."""
+    covered = sa.or_(User.is_away.is_(True), User.is_active_user.is_(False))
+    return sa.select(User.id).where(
+        sa.or_(User.id == user.id, sa.and_(User.backup_id == user.id, covered))
+    )
+
+
+def customer_zone(customer: Customer, default: str) -> str:
+    """The customer's zone name: the record's, else the phone's, else the company default."""
+    return resolve_zone(customer.timezone, customer.phone, default)[0]
+
+
+def build_worklist(user: User, now: datetime) -> Worklist:
+    """The user's worklist, in a fixed number of queries whatever the number of rows."""
+    company = get_company_settings()
+    today_zone = company.default_timezone
+    local_now = now.astimezone(zone(today_zone))
+    end_of_today = datetime.combine(
+        local_now.date() + timedelta(days=1), time(0), tzinfo=zone(today_zone)
+    )
+    horizon = now + HORIZON
+    owners = owner_ids_for(user)
+
+    checkins = db.session.scalars(
+        sa.select(CheckIn)
+        .where(
+            CheckIn.channel == "rep_call",
+            CheckIn.status.in_(PENDING_STATUSES),
+            CheckIn.rep_id.in_(owners),
+            CheckIn.due_at < horizon,
+        )
+        .options(joinedload(CheckIn.customer), joinedload(CheckIn.event), joinedload(CheckIn.rep))
+        .order_by(CheckIn.due_at, CheckIn.id)
+        .limit(MAX_ITEMS)
+    ).all()
+    followups = db.session.scalars(
+        sa.select(FollowUp)
+        .where(FollowUp.state.in_(OPEN_FOLLOWUP_STATES), FollowUp.owner_id.in_(owners))
+        .options(joinedload(FollowUp.customer), joinedload(FollowUp.owner))
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .limit(MAX_ITEMS)
+    ).all()
+
+    items: list[WorkItem] = []
+    for c in checkins:
+        items.append(
+            WorkItem(
+                kind="call",
+                id=c.id,
+                due_at=c.due_at,
+                zone=c.timezone,
+                customer=c.customer,
+                event=c.event,
+                checkin=c,
+                is_overdue=c.due_at < now,
+                covering_for=c.rep if c.rep_id != user.id else None,
+            )
+        )
+    events = _events_of(followups)
+    for f in followups:
+        items.append(
+            WorkItem(
+                kind="followup",
+                id=f.id,
+                due_at=f.due_at,
+                zone=customer_zone(f.customer, company.default_timezone),
+                customer=f.customer,
+                event=events.get(f.checkin_id) if f.checkin_id else None,
+                followup=f,
+                is_overdue=f.due_at < now or f.state != "open",
+                is_first=f.kind in ("callback", "urgent"),
+                covering_for=f.owner if f.owner_id != user.id else None,
+            )
+        )
+    _attach_context(items)
+
+    today = [i for i in items if i.is_first or i.is_overdue or i.due_at < end_of_today]
+    upcoming = [i for i in items if i not in today]
+    today.sort(key=lambda i: (not i.is_first, not i.is_overdue, i.due_at, i.kind, i.id))
+    upcoming.sort(key=lambda i: (i.due_at, i.kind, i.id))
+    return Worklist(now=now, zone=today_zone, today=today, upcoming=upcoming)
+
+
+def _events_of(followups: list[FollowUp]) -> dict[int, ServiceEvent]:
+    """The service event behind each follow-up's check-in, in one query."""
+    ids = {f.checkin_id for f in followups if f.checkin_id}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CheckIn.id.label("checkin_id"), ServiceEvent)
+        .join(ServiceEvent, CheckIn.event_id == ServiceEvent.id)
+        .where(CheckIn.id.in_(ids))
+    )
+    return {row.checkin_id: row.ServiceEvent for row in rows}
+
+
+def _attach_context(items: list[WorkItem]) -> None:
+    """Each customer's latest replies and open promises, in two queries for all items."""
+    customer_ids = {i.customer.id for i in items}
+    if not customer_ids:
+        return
+    ranked = (
+        sa.select(
+            Reply.id,
+            sa.func.row_number()
+            .over(
+                partition_by=Reply.customer_id, order_by=(Reply.created_at.desc(), Reply.id.desc())
+            )
+            .label("n"),
+        )
+        .where(Reply.customer_id.in_(customer_ids))
+        .subquery()
+    )
+    replies = db.session.scalars(
+        sa.select(Reply)
+        .join(ranked, ranked.c.id == Reply.id)
+        .where(ranked.c.n <= REPLIES_PER_CUSTOMER)
+        .order_by(Reply.created_at, Reply.id)
+    ).all()
+    promises = db.session.scalars(
+        sa.select(FollowUp)
+        .where(FollowUp.customer_id.in_(customer_ids), FollowUp.state.in_(OPEN_FOLLOWUP_STATES))
+        .order_by(FollowUp.due_at, FollowUp.id)
+    ).all()
+    replies_by: dict[int, list[Reply]] = defaultdict(list)
+    for r in replies:
+        replies_by[r.customer_id].append(r)
+    promises_by: dict[int, list[FollowUp]] = defaultdict(list)
+    for p in promises:
+        promises_by[p.customer_id].append(p)
+    for item in items:
+        item.replies = replies_by.get(item.customer.id, [])
+        item.promises = [
+            p
+            for p in promises_by.get(item.customer.id, [])
+            if p.id != item.id or item.kind != "followup"
+        ]
+
+
+def _may_work_on(user: User, owner_id: int | None) -> bool:
+    """Whether the user may act on an item owned by owner_id (own, covering, or an admin)."""
+    if user.role == "admin" or owner_id == user.id:
+        return True
+    return bool(
+        owner_id
+        and db.session.scalar(
+            sa.select(User.id).where(User.id == owner_id).where(User.id.in_(owner_ids_for(user)))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    """What the rep logs after a call."""
+
+    outcome: str
+    note: str = ""
+    followup_due: date | None = None  #: "issue found": when the rep will get back to them
+    promise: str = ""  #: "issue found": what the customer was told
+    priority: str = "normal"
+
+
+def _followup_due_at(due: date, zone_name: str, business_end: str, now: datetime) -> datetime:
+    """The end of business on a date in the customer's zone (end of that day if already past)."""
+    tz = zone(zone_name)
+    hour, minute = (int(x) for x in business_end.split(":"))
+    due_at = datetime.combine(due, time(hour, minute), tzinfo=tz)
+    if due_at <= now:
+        due_at = datetime.combine(due, time(23, 59), tzinfo=tz)
+    return due_at
+
+
+def log_call_outcome(checkin_id: int, user: User, data: OutcomeInput, now: datetime) -> CheckIn:
+    """Record a rep call's outcome: the check-in is done; "issue found" opens a follow-up."""
+    checkin = db.session.scalar(
+        sa.select(CheckIn)
+        .where(CheckIn.id == checkin_id, CheckIn.channel == "rep_call")
+        .options(joinedload(CheckIn.customer))
+    )
+    if checkin is None or not _may_work_on(user, checkin.rep_id):
+        raise NotFound("no such call in your list")
+    if data.outcome not in OUTCOMES:
+        raise ValidationError("choose what happened on the call", field="outcome")
+    note = (data.note or "").strip()
+    promise = (data.promise or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(f"keep the note under {NOTE_MAX} characters", field="note")
+    if len(promise) > NOTE_MAX:
+        raise ValidationError(f"keep the promise under {NOTE_MAX} characters", field="promise")
+    due_at = None
+    if data.outcome == "issue_found":
+        if not note:
+            raise ValidationError("describe the issue", field="note")
+        if data.followup_due is None:
+            raise ValidationError("give the date you will get back to them", field="followup_due")
+        if data.priority not in PRIORITIES:
+            raise ValidationError("choose a priority", field="priority")
+        local_today = now.astimezone(zone(checkin.timezone)).date()
+        if data.followup_due < local_today:
+            raise ValidationError("the date is in the past", field="followup_due")
+        if data.followup_due > local_today + timedelta(days=365):
+            raise ValidationError("the date is more than a year away", field="followup_due")
+        business_end = get_company_settings().business_end
+        due_at = _followup_due_at(data.followup_due, checkin.timezone, business_end, now)
+
+    reason = f"rep call logged by user {user.id}: {data.outcome}"
+    if not transitions.mark_done(
+        checkin.id, reason=reason, outcome=data.outcome, note=note or None
+    ):
+        db.session.rollback()
+        raise Conflict("this call is no longer waiting: it was logged or handled already")
+    if due_at is not None:
+        title = note.splitlines()[0][:300]
+        db.session.add(
+            FollowUp(
+                customer_id=checkin.customer_id,
+                checkin_id=checkin.id,
+                owner_id=user.id,
+                kind="issue",
+                priority=data.priority,
+                title=title,
+                promise=promise or None,
+                due_at=due_at,
+                outcome_note=None,
+            )
+        )
+    db.session.commit()
+    log.info("check-in %s logged %s by user %s", checkin.id, data.outcome, user.id)
+    return checkin
+
+
+def complete_followup(followup_id: int, user: User, note: str, now: datetime) -> None:
+    """Mark a follow-up kept (done), once, with a note of what was done."""
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(f"keep the note under {NOTE_MAX} characters", field="note")
+    row = db.session.execute(
+        sa.select(FollowUp.id, FollowUp.owner_id).where(FollowUp.id == followup_id)
+    ).first()
+    if row is None or not _may_work_on(user, row.owner_id):
+        raise NotFound("no such follow-up in your list")
+    moved = db.session.execute(
+        sa.update(FollowUp)
+        .where(FollowUp.id == followup_id, FollowUp.state.in_(OPEN_FOLLOWUP_STATES))
+        .values(state="done", done_at=now, outcome_note=note or None, updated_at=now)
+    ).rowcount
+    if not moved:
+        db.session.rollback()
+        raise Conflict("this follow-up is already done")
+    db.session.commit()
+    log.info("follow-up %s done by user %s", followup_id, user.id)

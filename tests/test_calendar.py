@@ -1,0 +1,180 @@
+"""The rep's private .ics feed: a secret token stored hashed, RFC 5545 text, revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from web_helpers import (
+    isolated_client,
+    make_checkin,
+    make_customer,
+    make_followup,
+    make_user,
+    now,
+    sign_in,
+)
+
+from outreach.calendar import escape_text, fold
+from outreach.models import User
+
+TRICKY = 'Leak under the sink, again; "urgent"\nBack\\slash — café ☕'
+
+
+@pytest.fixture
+def rep(db):
+    """A rep."""
+    return make_user("rep", name="Sam Rep")
+
+
+@pytest.fixture
+def client(app, rep):
+    """A client signed in as the rep."""
+    client = isolated_client(app)
+    sign_in(client, rep)
+    return client
+
+
+def _create_feed(client) -> tuple[str, object]:
+    response = client.post("/rep/calendar")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    url = re.search(r'value="(https://outreach\.test/calendar/[^"]+\.ics)"', html).group(1)
+    return url.removeprefix("https://outreach.test"), response
+
+
+def test_creating_a_feed_shows_its_address_once_and_stores_only_a_hash(client, db, rep):
+    path, response = _create_feed(client)
+    token = path.removeprefix("/calendar/").removesuffix(".ics")
+
+    assert response.headers["Cache-Control"] == "no-store"
+    db.session.expire_all()
+    stored = db.session.get(User, rep.id).calendar_token_hash
+    assert stored == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in stored
+    again = client.get("/rep").get_data(as_text=True)
+    assert token not in again
+    assert "A feed is active." in again
+
+
+def test_the_feed_lists_upcoming_calls_and_open_follow_ups_as_events(client, app, db, rep):
+    at = now()
+    customer = make_customer("Ada Lovelace")
+    call = make_checkin(rep, at + timedelta(hours=3), customer=customer, summary=TRICKY)
+    followup = make_followup(
+        rep, customer, at + timedelta(days=2), title=TRICKY, promise="Call back Friday"
+    )
+    make_checkin(rep, at + timedelta(hours=1), status="done")
+    make_checkin(make_user("rep"), at + timedelta(hours=1))
+    make_followup(rep, customer, at + timedelta(days=1), state="done")
+    db.session.commit()
+    path, _ = _create_feed(client)
+
+    response = isolated_client(app).get(path)  # no session: the token is the credential
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(response.data)
+    assert calendar.name == "VCALENDAR"
+    assert str(calendar["VERSION"]) == "2.0" and calendar["PRODID"]
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    assert set(events) == {
+        f"checkin-{call.id}@outreach.test",
+        f"followup-{followup.id}@outreach.test",
+    }
+    event = events[f"checkin-{call.id}@outreach.test"]
+    assert event.decoded("DTSTART") == call.due_at.replace(microsecond=0)
+    assert event.decoded("DTSTART").utcoffset() == timedelta(0)
+    assert str(event["SUMMARY"]) == "Call Ada Lovelace (install)"
+    assert TRICKY in str(event["DESCRIPTION"])
+    assert event.decoded("DURATION") == timedelta(minutes=15)
+    assert "DTSTAMP" in event
+    kept = events[f"followup-{followup.id}@outreach.test"]
+    assert str(kept["DESCRIPTION"]) == f"{TRICKY}\nPromised: Call back Friday"
+    assert int(kept["PRIORITY"]) == 5
+
+
+def test_feed_lines_are_crlf_terminated_and_folded_at_75_octets(client, app, db, rep):
+    long_summary = "Très longue description ☕ " * 20
+    make_checkin(rep, now() + timedelta(hours=2), summary=long_summary)
+    db.session.commit()
+    path, _ = _create_feed(client)
+
+    body = isolated_client(app).get(path).data
+
+    assert body.endswith(b"\r\n")
+    lines = body.split(b"\r\n")[:-1]
+    assert all(b"\n" not in line and b"\r" not in line for line in lines)
+    assert all(len(line) <= 75 for line in lines)
+    assert any(line.startswith(b" ") for line in lines)  # something was folded
+    for line in lines:
+        line.decode("utf-8")  # no character was cut in two
+    assert lines[0] == b"BEGIN:VCALENDAR" and lines[-1] == b"END:VCALENDAR"
+    assert lines.count(b"BEGIN:VEVENT") == lines.count(b"END:VEVENT") == 1
+
+
+def test_a_revoked_feed_is_404(client, app, db, rep):
+    path, _ = _create_feed(client)
+    anonymous = isolated_client(app)
+    assert anonymous.get(path).status_code == 200
+
+    response = client.post("/rep/calendar/revoke")
+
+    assert response.status_code == 302
+    assert anonymous.get(path).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(User, rep.id).calendar_token_hash is None
+
+
+def test_replacing_the_address_stops_the_old_one(client, app, db, rep):
+    old, _ = _create_feed(client)
+    new, _ = _create_feed(client)
+    anonymous = isolated_client(app)
+    assert old != new
+    assert anonymous.get(old).status_code == 404
+    assert anonymous.get(new).status_code == 200
+
+
+def test_a_deactivated_reps_feed_is_404(client, app, db, rep):
+    path, _ = _create_feed(client)
+    db.session.expire_all()
+    db.session.get(User, rep.id).is_active_user = False
+    db.session.commit()
+    assert isolated_client(app).get(path).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["nope", "cal_" + "x" * 43, "cal_" + "y" * 500])
+def test_unknown_tokens_are_404(app, db, token):
+    assert isolated_client(app).get(f"/calendar/{token}.ics").status_code == 404
+
+
+def test_text_escaping_follows_rfc_5545():
+    assert escape_text("a,b;c\\d\ne\r\nf") == "a\\,b\\;c\\\\d\\ne\\nf"
+    assert escape_text("bell\x07 and del\x7f") == "bell and del"
+
+
+def test_folding_never_splits_a_character_and_continues_with_a_space():
+    line = "DESCRIPTION:" + "é" * 100
+    folded = fold(line).encode()
+    parts = folded.split(b"\r\n")
+    assert all(len(p) <= 75 for p in parts)
+    assert all(p.startswith(b" ") for p in parts[1:])
+    assert b"".join([parts[0], *(p[1:] for p in parts[1:])]).decode() == line
+    assert fold("SHORT:line") == "SHORT:line"
+
+
+def test_times_are_written_in_utc(app, db, rep):
+    from outreach.calendar import CalendarEvent, render_ics
+
+    chicago = datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("America/Chicago"))
+    text = render_ics(
+        [CalendarEvent("x@y", chicago, timedelta(minutes=15), "s", "d")],
+        datetime(2026, 11, 23, tzinfo=UTC),
+        "n",
+    )
+    assert "DTSTART:20261123T183000Z\r\n" in text
+    assert "DTSTAMP:20261123T000000Z\r\n" in text

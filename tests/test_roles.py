@@ -1,0 +1,192 @@
+"""Every route of the app, walked from app.url_map: who may reach it and who is refused.
+
+Routes added later by anyone are picked up automatically. The rules are by endpoint name:
+  - PUBLIC: anyone;
+  - api.* (but api.openapi): a bearer token, never a session -> 401 without one;
+  - /twilio/*: a Twilio signature -> 403 without one;
+  - rep.*: reps (and admins);
+  - admin.users*, admin.tokens*, admin.settings*: admins only;
+  - admin.* and any other endpoint: staff (admins and managers).
+An endpoint that must be public has to be added to PUBLIC here, on purpose.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from web_helpers import isolated_client, make_user, sign_in
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule, UUIDConverter
+
+ROLES = ("admin", "manager", "rep")
+PUBLIC = {"static", "main.home", "main.healthz", "auth.login", "api.openapi", "calendar.feed"}
+SIGNED_IN = {"auth.logout": set(ROLES)}  #: any signed-in user
+ADMIN_ONLY_PREFIXES = ("admin.users", "admin.tokens", "admin.settings")
+STAFF = {"admin", "manager"}
+
+
+def allowed_roles(endpoint: str) -> set[str]:
+    """The roles that may use a session-protected endpoint (admins may use every one)."""
+    if endpoint in SIGNED_IN:
+        return SIGNED_IN[endpoint]
+    if endpoint.startswith("rep."):
+        return {"rep", "admin"}
+    if endpoint.startswith(ADMIN_ONLY_PREFIXES):
+        return {"admin"}
+    return STAFF
+
+
+def _kind(rule: Rule) -> str:
+    if rule.endpoint in PUBLIC:
+        return "public"
+    if rule.endpoint.startswith("api."):
+        return "bearer"
+    if rule.rule.startswith("/twilio/"):
+        return "signature"
+    return "session"
+
+
+def _dummy(converter) -> str:
+    if isinstance(converter, IntegerConverter):
+        return "1"
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    if isinstance(converter, UUIDConverter):
+        return str(uuid.uuid4())
+    return "x"
+
+
+def _url(app, rule: Rule) -> str:
+    """The rule's path with a dummy value for every URL parameter."""
+    adapter = app.url_map.bind("localhost")
+    values = {name: _dummy(conv) for name, conv in rule._converters.items()}
+    return adapter.build(rule.endpoint, values, force_external=False)
+
+
+def _methods(rule: Rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _rules(app, kind: str) -> list[Rule]:
+    return [r for r in app.url_map.iter_rules() if _kind(r) == kind]
+
+
+@pytest.fixture
+def users(app, db):
+    """One signed-in-able user of each role."""
+    return {role: make_user(role) for role in ROLES}
+
+
+def _client(app, user=None):
+    client = isolated_client(app)
+    if user is not None:
+        sign_in(client, user)
+    return client
+
+
+def _refused_anonymous(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code in (302, 303) and response.headers["Location"].startswith("/login")
+
+
+def test_the_walk_sees_the_pages_of_every_audience(app):
+    kinds = {_kind(r) for r in app.url_map.iter_rules()}
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()}
+    assert {"public", "session", "bearer"} <= kinds
+    assert {"rep.index", "admin.dashboard", "admin.users", "calendar.feed"} <= endpoints
+
+
+def test_every_non_public_page_refuses_an_anonymous_user(app, db):
+    client = _client(app)
+    failures = []
+    for rule in _rules(app, "session"):
+        url = _url(app, rule)
+        for method in _methods(rule):
+            response = client.open(url, method=method)
+            if not _refused_anonymous(response):
+                failures.append(f"{method} {url} ({rule.endpoint}) -> {response.status_code}")
+    assert failures == [], (
+        "these routes let an anonymous user in; protect them, or add them to PUBLIC in "
+        "tests/test_roles.py if they really are public"
+    )
+
+
+def test_anonymous_user_is_redirected_to_login_with_next(app, db):
+    response = _client(app).get("/admin/tokens")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fadmin%2Ftokens"
+
+
+def test_every_page_refuses_the_wrong_role_with_403(app, users):
+    clients = {role: _client(app, user) for role, user in users.items()}
+    failures, checked = [], 0
+    for rule in _rules(app, "session"):
+        url = _url(app, rule)
+        for role in set(ROLES) - allowed_roles(rule.endpoint):
+            for method in _methods(rule):
+                response = clients[role].open(url, method=method)
+                checked += 1
+                if response.status_code != 403:
+                    failures.append(
+                        f"{role}: {method} {url} ({rule.endpoint}) -> {response.status_code}"
+                    )
+    assert checked > 10
+    assert failures == []
+
+
+def test_every_page_lets_the_right_roles_in(app, users):
+    clients = {role: _client(app, user) for role, user in users.items()}
+    failures = []
+    for rule in _rules(app, "session"):
+        if "GET" not in rule.methods:
+            continue
+        url = _url(app, rule)
+        for role in allowed_roles(rule.endpoint):
+            response = clients[role].get(url)
+            refused = response.status_code in (401, 403) or (
+                response.status_code == 302 and response.headers["Location"].startswith("/login")
+            )
+            if refused or response.status_code >= 500:
+                failures.append(f"{role}: GET {url} ({rule.endpoint}) -> {response.status_code}")
+    assert failures == []
+
+
+def test_api_endpoints_want_a_bearer_token_not_a_session(app, users):
+    signed_in_admin = _client(app, users["admin"])
+    failures = []
+    for rule in _rules(app, "bearer"):
+        url = _url(app, rule)
+        for method in _methods(rule):
+            for client in (_client(app), signed_in_admin):
+                response = client.open(url, method=method, json={})
+                if response.status_code != 401:
+                    failures.append(f"{method} {url} ({rule.endpoint}) -> {response.status_code}")
+    assert failures == []
+
+
+def test_twilio_webhooks_refuse_unsigned_requests(app, users):
+    failures = []
+    for rule in _rules(app, "signature"):
+        url = _url(app, rule)
+        for method in _methods(rule):
+            response = _client(app, users["admin"]).open(url, method=method, data={})
+            if response.status_code != 403:
+                failures.append(f"{method} {url} ({rule.endpoint}) -> {response.status_code}")
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "roles"),
+    [
+        ("rep.index", {"rep", "admin"}),
+        ("admin.dashboard", {"admin", "manager"}),
+        ("admin.some_page_added_later", {"admin", "manager"}),
+        ("admin.users_edit", {"admin"}),
+        ("admin.tokens_revoke", {"admin"}),
+        ("admin.settings_phrase_add", {"admin"}),
+        ("reports.anything", {"admin", "manager"}),
+    ],
+)
+def test_role_rules_by_endpoint_name(endpoint, roles):
+    assert allowed_roles(endpoint) == roles
