@@ -108,7 +108,9 @@ def remind_reps(checkin_ids: Iterable[int], now: datetime | None = None) -> int:
             now=now,
         )
         queued.append(message.id)
-        log.info("check-in %s: reminder %s queued for user %s", checkin.id, message.id, recipient.id)
+        log.info(
+            "check-in %s: reminder %s queued for user %s", checkin.id, message.id, recipient.id
+        )
     db.session.commit()
     enqueue_texts(queued)
     return len(queued)

@@ -26,6 +26,7 @@ from outreach.messaging.errors import TransportError
 from outreach.messaging.ratelimit import sender_limiter
 from outreach.messaging.sending import (
     FAILED,
+    SENT,
     SKIPPED,
     UNKNOWN,
     SendOutcome,
@@ -233,7 +234,7 @@ def _record_placed(checkin: CheckIn, call: Call, sid: str, reason: str) -> SendO
     db.session.commit()
     replay_call_events(call)
     log.info("check-in %s called as call %s", checkin.id, call.id)
-    return SendOutcome(checkin.id, "sent", reason, None, call.twilio_sid)
+    return SendOutcome(checkin.id, SENT, reason, None, call.twilio_sid)
 
 
 def _failed_call(checkin: CheckIn, call: Call, exc: TransportError, now: datetime):

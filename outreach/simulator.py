@@ -1,0 +1,310 @@
+"""The demo's phone simulator: each customer's side of the outbox, and replies as the customer.
+
+Only with the outbox transport. A reply (or a key pressed on a simulated call) is posted to the
+app's own webhooks through its full WSGI stack, signed as Twilio signs with the outbox key, so
+it takes exactly the path a real inbound SMS or call takes, signature check included.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from werkzeug.test import Client
+
+from outreach.errors import NotFound, ValidationError
+from outreach.extensions import db
+from outreach.messaging.outbox import OUTBOX_SENDER, outbox_sid
+from outreach.messaging.signatures import SIGNATURE_HEADER, sign
+from outreach.models import Call, Customer, Message, Reply
+
+log = logging.getLogger(__name__)
+
+INBOUND_PATH = "/twilio/sms/inbound"
+STATUS_PATH = "/twilio/voice/status"
+BODY_MAX = 1600  #: Twilio's longest message
+PHONES_MAX = 100
+THREAD_MAX = 200
+RINGING = ("queued", "initiated", "ringing")
+#: what the simulated customer does with a ringing check-in call
+CALL_ACTIONS = {
+    "1": "Answer and press 1",
+    "2": "Answer and press 2",
+    "say": "Answer and say…",
+    "voicemail": "Let it go to voicemail",
+    "no-answer": "Don't answer",
+}
+
+
+def is_available(app: Flask | None = None) -> bool:
+    """Whether this app runs the outbox transport (the simulator exists only then)."""
+    return (app or current_app).extensions["settings"].transport == "outbox"
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A customer's phone in the list: the latest message or call, and how many there are."""
+
+    customer: Customer
+    last_at: datetime | None
+    last_text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ThreadItem:
+    """One line of a thread: an SMS either way, or a call with what the customer said."""
+
+    at: datetime
+    kind: str  #: "out", "in" or "call"
+    text: str
+    status: str
+    message: Message | None = None
+    call: Call | None = None
+    replies: tuple[Reply, ...] = ()
+
+    @property
+    def is_ringing(self) -> bool:
+        """A check-in call nobody answered yet in the simulator."""
+        return (
+            self.call is not None
+            and self.call.purpose == "voice_checkin"
+            and self.call.status in RINGING
+            and not self.replies
+        )
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A customer's messages and calls, oldest first."""
+
+    customer: Customer
+    items: list[ThreadItem] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A webhook posted as Twilio would: its HTTP status and what the app answered."""
+
+    status: int
+    said: list[str]  #: the <Message> or <Say> texts of the TwiML answer
+
+
+def list_phones(limit: int = PHONES_MAX) -> list[Phone]:
+    """Customers with their latest activity first (then the quiet ones), at most `limit`."""
+    activity = sa.union_all(
+        sa.select(Message.customer_id.label("customer_id"), Message.created_at.label("at")).where(
+            Message.customer_id.is_not(None)
+        ),
+        sa.select(Call.customer_id, Call.created_at).where(
+            Call.customer_id.is_not(None), Call.purpose == "voice_checkin"
+        ),
+    ).subquery()
+    stats = (
+        sa.select(
+            activity.c.customer_id,
+            sa.func.max(activity.c.at).label("last_at"),
+            sa.func.count().label("n"),
+        )
+        .group_by(activity.c.customer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Customer, stats.c.last_at, stats.c.n)
+        .outerjoin(stats, stats.c.customer_id == Customer.id)
+        .order_by(stats.c.last_at.desc().nulls_last(), Customer.name, Customer.id)
+        .limit(limit)
+    ).all()
+    latest = _latest_texts([customer.id for customer, _, _ in rows])
+    return [
+        Phone(customer, last_at, latest.get(customer.id, ""), n or 0)
+        for customer, last_at, n in rows
+    ]
+
+
+def _latest_texts(customer_ids: list[int]) -> dict[int, str]:
+    """Each customer's latest message body, in one query."""
+    if not customer_ids:
+        return {}
+    ranked = (
+        sa.select(
+            Message.customer_id,
+            Message.body,
+            sa.func.row_number()
+            .over(
+                partition_by=Message.customer_id,
+                order_by=(Message.created_at.desc(), Message.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(Message.customer_id.in_(customer_ids))
+        .subquery()
+    )
+    rows = db.session.execute(sa.select(ranked.c.customer_id, ranked.c.body).where(ranked.c.n == 1))
+    return {row.customer_id: row.body for row in rows}
+
+
+def thread(customer_id: int, limit: int = THREAD_MAX) -> Thread:
+    """The customer's latest messages and check-in calls, oldest first; NotFound if none."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    messages = db.session.scalars(
+        sa.select(Message)
+        .where(Message.customer_id == customer_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(limit)
+    ).all()
+    calls = db.session.scalars(
+        sa.select(Call)
+        .where(Call.customer_id == customer_id, Call.purpose == "voice_checkin")
+        .order_by(Call.created_at.desc(), Call.id.desc())
+        .limit(limit)
+    ).all()
+    said: dict[int, list[Reply]] = {}
+    if calls:
+        for reply in db.session.scalars(
+            sa.select(Reply).where(Reply.call_id.in_([c.id for c in calls])).order_by(Reply.id)
+        ):
+            said.setdefault(reply.call_id, []).append(reply)
+    items = [
+        ThreadItem(
+            m.created_at, "in" if m.direction == "inbound" else "out", m.body, m.status, message=m
+        )
+        for m in messages
+    ]
+    items += [
+        ThreadItem(c.created_at, "call", "", c.status, call=c, replies=tuple(said.get(c.id, ())))
+        for c in calls
+    ]
+    items.sort(key=lambda i: (i.at, i.kind != "call"))
+    return Thread(customer, items[-limit:])
+
+
+def _said(xml: str) -> list[str]:
+    """The texts a TwiML answer says or sends."""
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return []
+    return [" ".join((el.text or "").split()) for el in root.iter() if el.tag in ("Say", "Message")]
+
+
+def _post(path_and_query: str, params: dict[str, str]) -> tuple[int, str]:
+    """POST to the app's own webhook through its WSGI stack, signed as Twilio signs."""
+    app = current_app._get_current_object()
+    base = app.extensions["settings"].public_base_url
+    signature = sign(path_and_query, params)
+    db.session.rollback()  # our transaction must not hold locks the webhook's own needs
+    with app.app_context():  # the webhook gets its own g and database session, as in production
+        response = Client(app).post(
+            path_and_query, data=params, headers={SIGNATURE_HEADER: signature}, base_url=base
+        )
+        body = response.get_data(as_text=True)
+        response.close()
+    db.session.expire_all()
+    return response.status_code, body
+
+
+def _twilio_params(customer: Customer) -> dict[str, str]:
+    settings = current_app.extensions["settings"]
+    return {
+        "AccountSid": "AC" + "0" * 32,
+        "ApiVersion": "2010-04-01",
+        "From": customer.phone,
+        "To": settings.twilio_from_number or OUTBOX_SENDER,
+    }
+
+
+def reply_as_customer(customer_id: int, body: str) -> Posted:
+    """Send `body` as the customer's SMS to the app's inbound webhook; the app's TwiML answer."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("write a message", field="body")
+    if len(body) > BODY_MAX:
+        raise ValidationError(f"keep it under {BODY_MAX} characters", field="body")
+    sid = outbox_sid("SM")
+    params = {
+        **_twilio_params(customer),
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "SmsMessageSid": sid,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+    }
+    status, xml = _post(INBOUND_PATH, params)
+    log.info("simulator: customer %s replied (HTTP %s)", customer_id, status)
+    return Posted(status, _said(xml) if status == 200 else [])
+
+
+def answer_call(call_id: int, action: str, speech: str = "") -> Posted:
+    """Play a ringing check-in call as the customer would, through the voice webhooks: answer
+    and press 1 or 2 or say something, let it reach voicemail, or not answer."""
+    call = db.session.get(Call, call_id)
+    if call is None or call.purpose != "voice_checkin" or call.checkin_id is None:
+        raise NotFound(f"no check-in call {call_id}")
+    if action not in CALL_ACTIONS:
+        raise ValidationError("choose what the customer does", field="action")
+    speech = " ".join((speech or "").split())[:BODY_MAX]
+    if action == "say" and not speech:
+        raise ValidationError("write what the customer says", field="speech")
+    customer = db.session.get(Customer, call.customer_id)
+    if customer is None:
+        raise NotFound(f"no customer for call {call_id}")
+    sid = call.twilio_sid or outbox_sid("CA")
+    base = {**_twilio_params(customer), "CallSid": sid, "Direction": "outbound-api"}
+    base["From"], base["To"] = base["To"], customer.phone
+    if action == "no-answer":
+        status, _ = _post(STATUS_PATH, {**base, "CallStatus": "no-answer"})
+        return Posted(status, [])
+    answered_by = "machine_start" if action == "voicemail" else "human"
+    path = urlsplit(_voice_url(call.checkin_id)).path
+    status, xml = _post(path, {**base, "CallStatus": "in-progress", "AnsweredBy": answered_by})
+    said = _said(xml)
+    action_url = _gather_action(xml)
+    if status == 200 and action_url and answered_by == "human":
+        gathered = {"Digits": action} if action in ("1", "2") else {"SpeechResult": speech}
+        parts = urlsplit(action_url)
+        status, xml = _post(
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            {**base, "CallStatus": "in-progress", **gathered},
+        )
+        said += _said(xml)
+    done = {**base, "CallStatus": "completed", "CallDuration": "20", "AnsweredBy": answered_by}
+    _post(STATUS_PATH, done)
+    log.info("simulator: call %s played (%s)", call_id, action)
+    return Posted(status, said)
+
+
+def customer_of_call(call_id: int) -> int:
+    """The customer a check-in call went to; NotFound when there is no such call."""
+    customer_id = db.session.scalar(
+        sa.select(Call.customer_id).where(Call.id == call_id, Call.purpose == "voice_checkin")
+    )
+    if customer_id is None:
+        raise NotFound(f"no check-in call {call_id}")
+    return customer_id
+
+
+def _voice_url(checkin_id: int) -> str:
+    from outreach.messaging.voice import checkin_path
+
+    return checkin_path(checkin_id)
+
+
+def _gather_action(xml: str) -> str | None:
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError:
+        return None
+    gather = root.find("Gather")
+    return gather.get("action") if gather is not None else None

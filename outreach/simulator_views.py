@@ -1,0 +1,106 @@
+"""/simulator: the demo's phone simulator pages (staff only, outbox transport only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from outreach import simulator
+from outreach.auth.roles import STAFF, protect_blueprint
+from outreach.errors import NotFound, ValidationError
+from outreach.web import nav_item, show_error
+
+bp = Blueprint("simulator", __name__)
+protect_blueprint(bp, *STAFF)
+
+
+class ReplyForm(FlaskForm):
+    """A text from the customer's phone."""
+
+    body = TextAreaField(
+        "Reply as the customer",
+        validators=[DataRequired("write a message"), Length(max=simulator.BODY_MAX)],
+    )
+
+
+class CallForm(FlaskForm):
+    """What the customer does with a ringing check-in call."""
+
+    action = HiddenField(validators=[DataRequired()])
+    speech = StringField("Words", validators=[Optional(), Length(max=200)])
+
+
+def register_simulator(app: Flask) -> None:
+    """Add /simulator to the app when it runs the outbox transport (the demo)."""
+    if simulator.is_available(app):
+        app.register_blueprint(bp, url_prefix="/simulator")
+        nav_item("simulator.index", "Phone simulator")
+
+
+def _thread_page(customer_id: int, form: ReplyForm | None = None, status: int = 200):
+    try:
+        thread = simulator.thread(customer_id)
+    except NotFound:
+        abort(404)
+    page = render_template(
+        "simulator/thread.html",
+        thread=thread,
+        form=form or ReplyForm(formdata=None),
+        call_form=CallForm(formdata=None),
+        actions=simulator.CALL_ACTIONS,
+    )
+    return page, status
+
+
+@bp.get("")
+def index():
+    """Every customer's phone, the latest activity first."""
+    return render_template("simulator/index.html", phones=simulator.list_phones())
+
+
+@bp.get("/customers/<int:customer_id>")
+def phone(customer_id: int):
+    """One customer's phone: the thread of texts and calls, and a reply box."""
+    return _thread_page(customer_id)
+
+
+@bp.post("/customers/<int:customer_id>/reply")
+def reply(customer_id: int):
+    """Send the reply as the customer, through the signed inbound webhook."""
+    form = ReplyForm()
+    if form.validate():
+        try:
+            posted = simulator.reply_as_customer(customer_id, form.body.data)
+        except NotFound:
+            abort(404)
+        except ValidationError as exc:
+            show_error(form, exc)
+        else:
+            if posted.status != 200:
+                flash(f"The inbound webhook answered HTTP {posted.status}.", "error")
+            return redirect(url_for("simulator.phone", customer_id=customer_id, _anchor="end"))
+    return _thread_page(customer_id, form, 422)
+
+
+@bp.post("/calls/<int:call_id>")
+def call(call_id: int):
+    """Play a ringing check-in call as the customer: answer and press a key, or not."""
+    try:
+        customer_id = simulator.customer_of_call(call_id)
+    except NotFound:
+        abort(404)
+    form = CallForm()
+    try:
+        if not form.validate():
+            raise ValidationError("choose what the customer does", field="action")
+        posted = simulator.answer_call(call_id, form.action.data, form.speech.data or "")
+    except NotFound:
+        abort(404)
+    except ValidationError as exc:
+        flash(exc.message, "error")
+    else:
+        if posted.said:
+            flash("The customer heard: " + " / ".join(posted.said), "success")
+    return redirect(url_for("simulator.phone", customer_id=customer_id, _anchor="end"))

@@ -1,0 +1,208 @@
+"""The phone simulator: the customer's side of the outbox, replies through the real signed
+inbound webhook, simulated check-in calls through the voice webhooks; staff and outbox only."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from fake_twilio import SEND_AT
+from web_helpers import isolated_client, make_user, sign_in
+
+from outreach import simulator
+from outreach.extensions import db
+from outreach.messaging import send_checkin
+from outreach.messaging.voice import send_voice_checkin
+from outreach.models import Call, CheckIn, Customer, Message, Reply
+
+PHONE = "+16125550100"
+
+
+@pytest.fixture
+def staff(app, db):
+    """A test client signed in as a manager."""
+    client = isolated_client(app)
+    sign_in(client, make_user("manager"))
+    return client
+
+
+@pytest.fixture
+def sent_sms(app, make_sms_checkin):
+    """An SMS check-in sent through the outbox (delivered by its simulated carrier)."""
+    checkin = make_sms_checkin(expires_in=None)
+    assert send_checkin(checkin.id, now=SEND_AT).result == "sent"
+    return checkin
+
+
+@pytest.fixture
+def ringing_call(app, make_sms_checkin):
+    """A voice check-in whose outbox call is ringing: (check-in id, call id, customer id)."""
+    checkin = make_sms_checkin(expires_in=None)
+    checkin.channel = checkin.policy.channel = "voice"
+    checkin.policy.template = "Hi {{ customer.first_name }}, it's {{ company.name }}."
+    db.session.commit()
+    outcome = send_voice_checkin(checkin.id, now=SEND_AT)
+    assert outcome.result == "sent" and outcome.sid.startswith("CAoutbox")
+    call = db.session.scalar(sa.select(Call).where(Call.checkin_id == checkin.id))
+    return checkin.id, call.id, checkin.customer_id
+
+
+def _inbound() -> list[Message]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Message).where(Message.direction == "inbound")))
+
+
+def test_the_phone_list_and_thread_show_each_customers_messages_escaped(app, staff):
+    customer = Customer(external_id="c-x", name="Ada <b>Lovelace</b>", phone=PHONE)
+    db.session.add(customer)
+    db.session.flush()
+    for direction, kind, body in [
+        ("outbound", "checkin", "<script>alert(1)</script> How did the install go?"),
+        ("inbound", "reply", "5 & <i>thanks</i>"),
+    ]:
+        db.session.add(
+            Message(
+                direction=direction,
+                kind=kind,
+                customer_id=customer.id,
+                to_number=PHONE,
+                body=body,
+                status="delivered",
+            )
+        )
+    db.session.add(Customer(external_id="c-y", name="Quiet Customer", phone="+16125550101"))
+    db.session.commit()
+
+    listing = staff.get("/simulator").get_data(as_text=True)
+    assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in listing and "<b>Lovelace" not in listing
+    assert listing.index("Lovelace") < listing.index("Quiet Customer")  # latest activity first
+    assert "5 &amp; &lt;i&gt;thanks&lt;/i&gt;" in listing
+
+    page = staff.get(f"/simulator/customers/{customer.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; How did the install go?" in html
+    assert "<script>alert" not in html and "<i>thanks" not in html
+    assert html.index("How did the install go?") < html.index("5 &amp;")
+
+
+def test_a_reply_goes_through_the_signed_inbound_webhook_and_answers_the_check_in(
+    app, staff, sent_sms
+):
+    checkin_id, customer_id = sent_sms.id, sent_sms.customer_id
+    response = staff.post(f"/simulator/customers/{customer_id}/reply", data={"body": "5"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/simulator/customers/{customer_id}#end"
+
+    (message,) = _inbound()
+    assert (message.body, message.from_number, message.customer_id) == ("5", PHONE, customer_id)
+    assert message.twilio_sid.startswith("SMoutbox") and message.checkin_id == checkin_id
+    reply = db.session.scalar(sa.select(Reply).where(Reply.message_id == message.id))
+    assert (reply.rating, reply.triage_class) == (5, "positive")
+    assert db.session.get(CheckIn, checkin_id).status == "answered"
+    thread = staff.get(f"/simulator/customers/{customer_id}").get_data(as_text=True)
+    assert "from the customer" in thread
+
+
+def test_stop_sent_from_the_simulator_opts_the_customer_out(app, staff, sent_sms):
+    customer_id = sent_sms.customer_id
+    staff.post(f"/simulator/customers/{customer_id}/reply", data={"body": "STOP"})
+    db.session.expire_all()
+    assert db.session.get(Customer, customer_id).is_opted_out is True
+
+
+def test_a_reply_with_a_wrong_signature_is_refused_by_the_webhook(app, sent_sms, monkeypatch):
+    monkeypatch.setattr(simulator, "sign", lambda path, params: "bm90IGEgc2lnbmF0dXJl")
+    posted = simulator.reply_as_customer(sent_sms.customer_id, "5")
+    assert (posted.status, posted.said) == (403, [])
+    assert _inbound() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "words"), [("", "write a message"), ("x" * 1601, "1600")], ids=["empty", "too-long"]
+)
+def test_a_bad_reply_is_refused_with_a_clear_error_and_nothing_is_posted(
+    app, staff, sent_sms, body, words
+):
+    response = staff.post(f"/simulator/customers/{sent_sms.customer_id}/reply", data={"body": body})
+    assert response.status_code == 422
+    assert words in response.get_data(as_text=True)
+    assert _inbound() == []
+    assert staff.post("/simulator/customers/999999/reply", data={"body": "hi"}).status_code == 404
+
+
+def test_a_ringing_check_in_call_answered_with_1_is_stored_through_the_voice_webhooks(
+    app, staff, ringing_call
+):
+    checkin_id, call_id, customer_id = ringing_call
+    thread = staff.get(f"/simulator/customers/{customer_id}").get_data(as_text=True)
+    assert f'action="/simulator/calls/{call_id}"' in thread
+
+    response = staff.post(f"/simulator/calls/{call_id}", data={"action": "1"})
+
+    assert response.headers["Location"] == f"/simulator/customers/{customer_id}#end"
+    db.session.expire_all()
+    (reply,) = db.session.scalars(sa.select(Reply).where(Reply.call_id == call_id)).all()
+    assert (reply.source, reply.text, reply.triage_class) == ("voice", "1", "positive")
+    call = db.session.get(Call, call_id)
+    assert (call.status, call.answered_by) == ("completed", "human")
+    assert db.session.get(CheckIn, checkin_id).status == "answered"
+    page = staff.get(f"/simulator/customers/{customer_id}").get_data(as_text=True)
+    assert "The customer heard: Hi Pat, it&#39;s Outreach Demo Co." in page
+    assert f'action="/simulator/calls/{call_id}"' not in page  # no longer ringing
+
+
+def test_a_call_left_to_voicemail_gets_the_short_message_and_no_reply(app, staff, ringing_call):
+    checkin_id, call_id, _ = ringing_call
+    posted = simulator.answer_call(call_id, "voicemail")
+    assert posted.status == 200 and len(posted.said) == 1
+    assert "Outreach Demo Co." in posted.said[0] and "Press" not in posted.said[0]
+    db.session.expire_all()
+    assert db.session.get(Call, call_id).answered_by == "machine_start"
+    assert db.session.get(CheckIn, checkin_id).status == "delivered"
+    assert db.session.scalars(sa.select(Reply)).all() == []
+
+
+def test_a_call_not_answered_leaves_the_check_in_undelivered(app, staff, ringing_call):
+    checkin_id, call_id, _ = ringing_call
+    staff.post(f"/simulator/calls/{call_id}", data={"action": "no-answer"})
+    db.session.expire_all()
+    assert db.session.get(CheckIn, checkin_id).status == "undelivered"
+    assert staff.post("/simulator/calls/999999", data={"action": "1"}).status_code == 404
+
+
+def test_only_staff_may_use_the_simulator(app, db):
+    anonymous = isolated_client(app)
+    response = anonymous.get("/simulator")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    rep = isolated_client(app)
+    sign_in(rep, make_user("rep"))
+    assert rep.get("/simulator").status_code == 403
+    admin = isolated_client(app)
+    sign_in(admin, make_user("admin"))
+    assert admin.get("/simulator").status_code == 200
+
+
+def test_the_simulator_exists_only_with_the_outbox_transport_and_home_links_to_it(
+    app, make_app, fake_twilio
+):
+    home = isolated_client(app).get("/").get_data(as_text=True)
+    assert 'href="/simulator"' in home
+    twilio = make_app(env=fake_twilio.env())
+    assert "simulator.index" not in twilio.view_functions
+    with twilio.app_context():
+        client = isolated_client(twilio)
+        assert client.get("/simulator").status_code == 404
+        assert 'href="/simulator"' not in client.get("/").get_data(as_text=True)
+
+
+def test_words_said_on_a_simulated_call_are_stored_as_speech(app, staff, ringing_call):
+    _, call_id, customer_id = ringing_call
+    response = staff.post(f"/simulator/calls/{call_id}", data={"action": "say", "speech": ""})
+    assert response.status_code == 302
+    assert db.session.scalars(sa.select(Reply)).all() == []
+    staff.post(f"/simulator/calls/{call_id}", data={"action": "say", "speech": "It went great"})
+    db.session.expire_all()
+    (reply,) = db.session.scalars(sa.select(Reply)).all()
+    assert (reply.call_id, reply.text, reply.triage_class) == (call_id, "It went great", "positive")
+    page = staff.get(f"/simulator/customers/{customer_id}").get_data(as_text=True)
+    assert "Customer said: “It went great”" in page
