@@ -9,8 +9,27 @@ bp = Blueprint("admin", __name__)
 protect_blueprint(bp, *STAFF)
 
 nav_item("admin.dashboard", "Dashboard")
+nav_item("admin.schedules", "Schedules")
+nav_item("admin.queue", "Queue")
+nav_item("admin.messages", "Messages")
+nav_item("admin.conversations", "Conversations")
+nav_item("admin.followups", "Follow-ups")
+nav_item("admin.optouts", "Opt-outs")
+nav_item("admin.jobs", "Jobs")
 nav_item("admin.users", "Users", (ADMIN,))
 nav_item("admin.tokens", "API tokens", (ADMIN,))
 nav_item("admin.settings", "Settings", (ADMIN,))
 
-from outreach.admin import settings, tokens, users, views  # noqa: E402,F401
+from outreach.admin import (  # noqa: E402,F401
+    conversations,
+    dashboard,
+    followups,
+    jobs_monitor,
+    messages,
+    optouts,
+    queue,
+    schedules,
+    settings,
+    tokens,
+    users,
+)

@@ -1,0 +1,155 @@
+"""/admin/conversations: customers by latest activity, a customer's timeline, a manual SMS."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from outreach.admin import bp
+from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_manual_sms
+from outreach.errors import NotFound, OutreachError
+from outreach.extensions import db
+from outreach.messaging.errors import describe_twilio_error
+from outreach.models import Customer, FollowUp, Message, Reply, utcnow
+from outreach.scheduling.planning import company_settings, zone_for_customer
+from outreach.timeline import customer_timeline
+from outreach.web import show_error
+
+PAGE = 50
+OPEN_FOLLOWUPS = ("open", "overdue", "escalated")
+
+
+class SmsForm(FlaskForm):
+    """A text to the customer."""
+
+    body = TextAreaField("Text the customer", validators=[Length(max=BODY_MAX)])
+
+
+def _search(q: str) -> sa.ColumnElement | None:
+    q = q.strip()[:100]
+    if not q:
+        return None
+    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(
+        Customer.name.ilike(like, escape="\\"),
+        Customer.phone.like(like, escape="\\"),
+        Customer.external_id.ilike(like, escape="\\"),
+    )
+
+
+def list_customers(q: str, page: int, limit: int = PAGE) -> tuple[list, bool]:
+    """Customers by their latest message (or last change), newest first; with whether more."""
+    last = (
+        sa.select(Message.customer_id, sa.func.max(Message.created_at).label("at"))
+        .group_by(Message.customer_id)
+        .subquery()
+    )
+    active_at = sa.func.coalesce(last.c.at, Customer.updated_at)
+    query = sa.select(Customer, last.c.at).outerjoin(last, last.c.customer_id == Customer.id)
+    match = _search(q)
+    if match is not None:
+        query = query.where(match)
+    rows = db.session.execute(
+        query.order_by(active_at.desc(), Customer.id.desc()).offset(page * limit).limit(limit + 1)
+    ).all()
+    return rows[:limit], len(rows) > limit
+
+
+def customer_context(customer_ids: list[int]) -> tuple[dict, dict]:
+    """Each customer's latest reply and number of open follow-ups, in two queries."""
+    if not customer_ids:
+        return {}, {}
+    ranked = (
+        sa.select(
+            Reply.id,
+            sa.func.row_number()
+            .over(
+                partition_by=Reply.customer_id, order_by=(Reply.created_at.desc(), Reply.id.desc())
+            )
+            .label("n"),
+        )
+        .where(Reply.customer_id.in_(customer_ids))
+        .subquery()
+    )
+    latest = {
+        r.customer_id: r
+        for r in db.session.scalars(
+            sa.select(Reply).join(ranked, ranked.c.id == Reply.id).where(ranked.c.n == 1)
+        )
+    }
+    open_counts: dict[int, int] = defaultdict(int)
+    for customer_id, count in db.session.execute(
+        sa.select(FollowUp.customer_id, sa.func.count())
+        .where(FollowUp.customer_id.in_(customer_ids), FollowUp.state.in_(OPEN_FOLLOWUPS))
+        .group_by(FollowUp.customer_id)
+    ):
+        open_counts[customer_id] = count
+    return latest, open_counts
+
+
+@bp.get("/conversations")
+def conversations():
+    """Customers, most recently in touch first; search by name, phone or external id."""
+    q = request.args.get("q", "")
+    raw_page = request.args.get("page", "0")
+    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 0
+    rows, more = list_customers(q, page)
+    latest, open_counts = customer_context([c.id for c, _ in rows])
+    return render_template(
+        "admin/conversations.html",
+        rows=rows,
+        latest=latest,
+        open_counts=open_counts,
+        q=q,
+        page=page,
+        more=more,
+        company_zone=company_settings().default_timezone,
+    )
+
+
+def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
+    try:
+        timeline = customer_timeline(customer_id)
+    except NotFound:
+        abort(404)
+    settings = company_settings()
+    zone, source = zone_for_customer(timeline.customer, settings)
+    return render_template(
+        "admin/conversation.html",
+        timeline=timeline,
+        zone=zone,
+        zone_source=source,
+        form=form,
+        blocked=manual_sms_blocked(timeline.customer, utcnow()),
+        describe=describe_twilio_error,
+    ), status
+
+
+@bp.get("/conversations/<int(max=2147483647):customer_id>")
+def conversations_show(customer_id: int):
+    """A customer's timeline and the box to text them."""
+    return _conversation_page(customer_id, SmsForm(formdata=None))
+
+
+@bp.post("/conversations/<int(max=2147483647):customer_id>/sms")
+def conversations_sms(customer_id: int):
+    """Text the customer, unless they opted out or it is quiet hours where they are."""
+    if db.session.get(Customer, customer_id) is None:
+        abort(404)
+    form = SmsForm()
+    if form.validate():
+        try:
+            message = send_manual_sms(customer_id, form.body.data, current_user)
+        except OutreachError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            return _conversation_page(customer_id, form, exc.status)
+        flash(f"Text queued (message #{message.id}).", "success")
+        return redirect(url_for("admin.conversations_show", customer_id=customer_id))
+    return _conversation_page(customer_id, form, 422)

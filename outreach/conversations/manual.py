@@ -1,0 +1,69 @@
+"""A text typed by staff to a customer: the same rules as every customer text.
+
+Refused, with the reason in words, when the customer opted out of SMS (or is a wrong number)
+or when it is quiet hours in the customer's zone (then the reason says when sending opens);
+otherwise queued as a `manual` Message (messaging.texts.queue_text) and handed to the worker,
+which re-checks opt-out and quiet hours at send time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from outreach.errors import Conflict, NotFound, ValidationError
+from outreach.extensions import db
+from outreach.messaging.texts import enqueue_texts, queue_text
+from outreach.models import Customer, Message, User, utcnow
+from outreach.scheduling.checkins import opted_out_reason
+from outreach.scheduling.planning import company_floor, company_settings, zone_for_customer
+from outreach.scheduling.timing import blocked_reason, first_allowed, format_local
+
+log = logging.getLogger(__name__)
+
+BODY_MAX = 1600  #: Twilio refuses longer messages (error 21617)
+
+
+def manual_sms_blocked(customer: Customer, now: datetime) -> str | None:
+    """Why a text to the customer cannot go now (opted out, wrong number, quiet hours), or None."""
+    blocked = opted_out_reason(customer, "sms")
+    if blocked:
+        return f"the customer is marked {blocked}: no texts may be sent to them"
+    settings = company_settings()
+    zone, _source = zone_for_customer(customer, settings)
+    floor = company_floor(settings)
+    quiet = blocked_reason(now, None, zone, floor)
+    if quiet is None:
+        return None
+    opens = first_allowed(now, None, zone, floor)
+    when = f"; sending opens {format_local(opens, zone)} {zone}" if opens else ""
+    return f"it is {format_local(now, zone)} {zone} for the customer, {quiet}{when}"
+
+
+def send_manual_sms(
+    customer_id: int, body: str, user: User, now: datetime | None = None
+) -> Message:
+    """Queue a staff-written text to a customer and hand it to the worker; commits.
+
+    NotFound for an unknown customer, ValidationError (field body) for an empty or too long
+    text, Conflict when the customer opted out or it is quiet hours where they are.
+    """
+    now = now or utcnow()
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("write the message first", field="body")
+    if len(body) > BODY_MAX:
+        raise ValidationError(f"keep the message under {BODY_MAX} characters", field="body")
+    blocked = manual_sms_blocked(customer, now)
+    if blocked:
+        raise Conflict(f"Not sent: {blocked}.", code="blocked")
+    message = queue_text(
+        customer.phone, body, "manual", customer_id=customer.id, user_id=user.id, now=now
+    )
+    db.session.commit()
+    enqueue_texts([message.id])
+    log.info("manual text %s to customer %s queued by user %s", message.id, customer.id, user.id)
+    return message

@@ -1,0 +1,106 @@
+"""Preview of a schedule: when each step of an event type's sequence would go out, and why.
+
+The same timing engine as planning (compute_due, the company's quiet hours, the customer's zone),
+applied to a sample event without storing anything: each active policy of the type as planned
+when the event arrives, and each rep call's fallback as planned when the rep misses the call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from outreach.extensions import db
+from outreach.models import Policy
+from outreach.scheduling.durations import add_duration, parse_duration
+from outreach.scheduling.planning import company_floor, company_settings
+from outreach.scheduling.policies import policy_window
+from outreach.scheduling.timing import Timing, compute_due, load_zone
+
+
+@dataclass(frozen=True)
+class PreviewStep:
+    """One step of the sequence for the sample event."""
+
+    policy: Policy
+    timing: Timing
+    deadline_at: datetime | None = None  #: rep_call: after this the fallback fires
+    fallback_of: Policy | None = None  #: set on a fallback step: the rep call it replaces
+
+
+def event_types() -> list[str]:
+    """The event types that have a live policy, alphabetically."""
+    return list(
+        db.session.scalars(
+            sa.select(Policy.event_type)
+            .where(Policy.is_deleted.is_(False))
+            .distinct()
+            .order_by(Policy.event_type)
+        )
+    )
+
+
+def preview_sequence(event_type: str, event_at: datetime, zone: str) -> list[PreviewStep]:
+    """The steps an event of this type at event_at would get for a customer in zone, planned
+    as if the event had just arrived (now = event_at); nothing is stored."""
+    floor = company_floor(company_settings())
+    tz = load_zone(zone)
+    policies = list(
+        db.session.scalars(
+            sa.select(Policy)
+            .where(
+                Policy.event_type == event_type,
+                Policy.is_active.is_(True),
+                Policy.is_deleted.is_(False),
+            )
+            .order_by(Policy.id)
+        )
+    )
+    by_id = {p.id: p for p in policies}
+    fallback_ids = {
+        p.fallback_policy_id for p in policies if p.channel == "rep_call" and p.fallback_policy_id
+    }
+    steps: list[PreviewStep] = []
+    for policy in policies:
+        if policy.id in fallback_ids:
+            continue
+        timing = compute_due(
+            event_at,
+            policy.delay,
+            policy_window(policy),
+            policy.expire_after,
+            tz,
+            event_at,
+            floor,
+        )
+        deadline_at = None
+        if policy.channel == "rep_call" and policy.deadline:
+            deadline_at = add_duration(timing.planned_at, parse_duration(policy.deadline), tz)
+        steps.append(PreviewStep(policy, timing, deadline_at))
+        fallback = _fallback(policy, by_id)
+        if fallback is not None and deadline_at is not None:
+            fallback_timing = compute_due(
+                event_at,
+                fallback.delay,
+                policy_window(fallback),
+                fallback.expire_after,
+                tz,
+                deadline_at,
+                floor,
+                expires_at=timing.expires_at,
+            )
+            steps.append(PreviewStep(fallback, fallback_timing, fallback_of=policy))
+    return steps
+
+
+def _fallback(policy: Policy, by_id: dict[int, Policy]) -> Policy | None:
+    if policy.channel != "rep_call" or policy.fallback_policy_id is None:
+        return None
+    fallback = by_id.get(policy.fallback_policy_id) or db.session.get(
+        Policy, policy.fallback_policy_id
+    )
+    if fallback is None or fallback.is_deleted or not fallback.is_active:
+        return None
+    return fallback

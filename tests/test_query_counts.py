@@ -1,0 +1,136 @@
+"""List pages run a fixed number of SQL statements whatever the number of rows (no N+1)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from web_helpers import (
+    isolated_client,
+    make_checkin,
+    make_customer,
+    make_followup,
+    make_policy,
+    make_reply,
+    make_user,
+    now,
+    sign_in,
+)
+
+from outreach.models import CheckInTransition, Consent, Message, MessageStatusEvent
+
+_sid = itertools.count(1)
+PAGES = [
+    "/admin",
+    "/admin/schedules",
+    "/admin/queue",
+    "/admin/queue?view=recent",
+    "/admin/messages",
+    "/admin/conversations",
+    "/admin/conversations/{customer}",
+    "/admin/followups",
+    "/admin/optouts",
+    "/rep",
+]
+
+
+def _unit(db, rep, other_rep, customer=None):
+    """One customer's worth of rows on every list page."""
+    customer = customer or make_customer()
+    make_checkin(rep, now() + timedelta(hours=2), customer=customer)
+    make_checkin(other_rep, now() + timedelta(hours=3), customer=customer)
+    missed = make_checkin(rep, now() - timedelta(hours=5), customer=customer, status="missed")
+    missed.deadline_at = missed.due_at
+    sms = make_checkin(
+        None, now() - timedelta(hours=4), customer=customer, policy=make_policy("sms")
+    )
+    sms.status = "delivered"
+    sms.transitions.append(CheckInTransition(from_status="sending", to_status="sent", reason="x"))
+    sid = f"SM{next(_sid):032d}"
+    out = Message(
+        direction="outbound",
+        kind="checkin",
+        checkin_id=sms.id,
+        customer_id=customer.id,
+        to_number=customer.phone,
+        body="Hi",
+        status="delivered",
+        twilio_sid=sid,
+    )
+    inbound = Message(
+        direction="inbound",
+        kind="reply",
+        customer_id=customer.id,
+        to_number="+15005550006",
+        from_number=customer.phone,
+        body="it leaks",
+        status="received",
+    )
+    db.session.add_all([out, inbound])
+    db.session.flush()
+    for status in ("sent", "delivered"):
+        db.session.add(MessageStatusEvent(message_id=out.id, twilio_sid=sid, status=status))
+    make_reply(customer, "it leaks", "negative", checkin_id=sms.id, message_id=inbound.id)
+    make_followup(rep, customer, now() + timedelta(days=1))
+    make_followup(other_rep, customer, now() - timedelta(days=1), state="overdue")
+    make_followup(rep, customer, now(), state="done", done_at=now())
+    db.session.add(Consent(customer_id=customer.id, state="opted_out", source="keyword"))
+    return customer
+
+
+def _count(app, client, url: str) -> int:
+    from outreach.extensions import db
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+@pytest.fixture
+def setup(app, db):
+    """A rep, a colleague, one customer with a long history, and signed-in clients."""
+    rep, other = make_user("rep", name="Sam"), make_user("rep", name="Kim")
+    admin = make_user("admin")
+    staff_client, rep_client = isolated_client(app), isolated_client(app)
+    sign_in(staff_client, admin)
+    sign_in(rep_client, rep)
+    return {"rep": rep, "other": other, "staff": staff_client, "rep_client": rep_client}
+
+
+def _counts(app, setup, customer_id: int) -> dict[str, int]:
+    out = {}
+    for page in PAGES:
+        client = setup["rep_client"] if page == "/rep" else setup["staff"]
+        out[page] = _count(app, client, page.format(customer=customer_id))
+    return out
+
+
+def test_list_pages_run_the_same_number_of_statements_for_3_and_30_rows(app, db, setup):
+    rep, other = setup["rep"], setup["other"]
+    regular = make_customer(name="Regular")
+    for _ in range(3):
+        _unit(db, rep, other)
+        _unit(db, rep, other, customer=regular)
+    db.session.commit()
+    small = _counts(app, setup, regular.id)
+
+    for _ in range(27):
+        _unit(db, rep, other)
+        _unit(db, rep, other, customer=regular)
+    db.session.commit()
+    large = _counts(app, setup, regular.id)
+
+    assert large == small
+    assert max(small.values()) <= 20, small
