@@ -14,12 +14,12 @@ import pytest
 import redis
 import sqlalchemy as sa
 from fake_twilio import fake_twilio, make_sms_checkin, twilio_app  # noqa: F401  (fixtures)
+from testenv import PUBLIC_BASE_URL
 
 from outreach import create_app
 from outreach.extensions import db as _db
 from outreach.redis_embedded import ensure_embedded_redis
 
-PUBLIC_BASE_URL = "https://outreach.test"
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import PUBLIC_BASE_URL
+from testenv import PUBLIC_BASE_URL
 from web_helpers import isolated_client, make_checkin, make_customer, make_user, now, sign_in
 
 from outreach.errors import Conflict, NotFound, ValidationError

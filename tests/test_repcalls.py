@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import PUBLIC_BASE_URL
+from testenv import PUBLIC_BASE_URL
 from web_helpers import make_checkin, make_customer, make_policy, make_user, now
 
 from outreach.extensions import db

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import PUBLIC_BASE_URL
 from fake_twilio import SEND_AT
+from testenv import PUBLIC_BASE_URL
 
 from outreach.extensions import db
 from outreach.messaging import reconcile_stale, send_checkin, send_checkins

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from conftest import PUBLIC_BASE_URL
+from testenv import PUBLIC_BASE_URL
 from twilio.request_validator import RequestValidator
 
 from outreach.extensions import db

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import PUBLIC_BASE_URL
 from fake_twilio import SEND_AT
 from test_sweeper import make_seeder
+from testenv import PUBLIC_BASE_URL
 from web_helpers import isolated_client
 
 from outreach.extensions import db
