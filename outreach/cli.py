@@ -11,6 +11,7 @@ from flask.cli import FlaskGroup
 
 from outreach import ROOT, create_app
 from outreach.config import ConfigError, load_settings
+from outreach.importer import CLI_HELP as IMPORT_HELP
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
@@ -47,6 +48,82 @@ def create_token_command(name) -> None:
 
     _, token = create_token(name)
     click.echo(token)
+
+
+@cli.command("import-events", help=IMPORT_HELP, short_help="Import service events from a CSV.")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--verbose", "-v", is_flag=True, help="Also log every stored event.")
+def import_events_command(file, verbose) -> None:
+    """Import service events from a CSV file."""
+    import contextlib
+
+    from outreach.importer import UnusableFile, import_events, open_csv, quiet_row_logs
+
+    try:
+        source = open_csv(file)
+        with (
+            contextlib.nullcontext() if verbose else quiet_row_logs(),
+            click.progressbar(length=source.rows, label="Importing", file=sys.stderr) as bar,
+        ):
+            report = import_events(source, progress=bar.update)
+    except UnusableFile as exc:
+        raise click.ClickException(f"{file}: {exc.message}") from None
+    for rejection in report.rejections:
+        click.echo(str(rejection))
+    click.echo(report.summary())
+    if report.aborted:
+        raise click.ClickException(report.aborted)
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo company, users, schedules, customers and events (safe to run twice)."""
+    from outreach.demo import login_lines, seed_demo
+    from outreach.errors import OutreachError
+
+    try:
+        seed = seed_demo()
+    except OutreachError as exc:
+        raise click.ClickException(f"{exc.field or 'demo data'}: {exc.message}") from None
+    click.echo(
+        f"demo data: created {seed.users} users, {seed.policies} schedules, "
+        f"{seed.events} events with {seed.checkins} check-ins"
+    )
+    click.echo("Demo logins:")
+    for line in login_lines():
+        click.echo(line)
+
+
+@cli.command("dev")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to serve on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def dev_command(host, port) -> None:
+    """Run embedded Redis, the web app, the worker and the scheduler until Ctrl-C."""
+    from flask import current_app
+
+    from outreach.devserver import run_dev
+
+    sys.exit(run_dev(current_app._get_current_object(), host, port))
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker_command(burst) -> None:
+    """Run an RQ worker for the app's queues (SimpleWorker, one app per process)."""
+    from flask import current_app
+
+    from outreach.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst)
+
+
+@cli.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one pass, then exit (1 if a step failed).")
+def scheduler_command(once) -> None:
+    """Move due check-ins into the queue every OUTREACH_SCHEDULER_INTERVAL seconds."""
+    from outreach.scheduling.sweeper import run_scheduler
+
+    sys.exit(run_scheduler(once=once))
 
 
 def _instance_path() -> Path:

@@ -6,8 +6,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from outreach.models import CheckIn, CheckInTransition, CompanySettings, Consent, Customer
-from outreach.models import ServiceEvent, User
+from outreach.models import (
+    CheckIn,
+    CheckInTransition,
+    CompanySettings,
+    Consent,
+    Customer,
+    ServiceEvent,
+    User,
+)
 from outreach.scheduling.checkins import sendable_now
 from outreach.scheduling.planning import company_settings, plan_event, plan_fallback
 from outreach.scheduling.policies import create_policy, delete_policy, update_policy

@@ -103,14 +103,10 @@ def floors(draw) -> Floor:
 def scenarios(draw) -> dict:
     zone_name = draw(st.sampled_from(ZONES))
     changes = transitions_2026(zone_name)
-    anchor = (
-        draw(st.sampled_from(changes)) if changes else datetime(2026, 3, 8, 8, 0, tzinfo=UTC)
-    )
+    anchor = draw(st.sampled_from(changes)) if changes else datetime(2026, 3, 8, 8, 0, tzinfo=UTC)
     event_at = anchor + timedelta(seconds=draw(st.integers(-3 * 86400, 3 * 86400)))
     delay = Duration(draw(st.integers(0, 3)), draw(st.integers(0, 48 * 3600)))
-    expire = draw(
-        st.none() | st.builds(Duration, st.integers(0, 10), st.integers(0, 72 * 3600))
-    )
+    expire = draw(st.none() | st.builds(Duration, st.integers(0, 10), st.integers(0, 72 * 3600)))
     now = event_at + timedelta(seconds=draw(st.integers(-86400, 4 * 86400)))
     return {
         "zone": ZoneInfo(zone_name),
@@ -304,8 +300,7 @@ def test_reason_when_the_event_is_older_than_its_expiry():
     timing = compute_due(event, "PT20H", None, "P2D", CHICAGO, now)
     assert timing.suppressed == "expired"
     assert timing.reason == (
-        "suppressed: expired — it is already past the latest useful time Wed 10:00 "
-        "America/Chicago"
+        "suppressed: expired — it is already past the latest useful time Wed 10:00 America/Chicago"
     )
 
 

@@ -75,7 +75,7 @@ def checkin(db):
         status_reason="due",
         due_at=NOW,
         earliest_at=NOW,
-        expires_at=NOW + timedelta(days=3),
+        expires_at=NOW + timedelta(days=7),
         timezone="America/Chicago",
     )
     db.session.add(row)
@@ -171,7 +171,8 @@ def test_a_late_delivered_callback_does_not_undo_an_answer(app, db, checkin):
 
 
 def test_concurrent_start_sending_has_exactly_one_winner(app, db, checkin):
-    assert transitions.queue(checkin.id)
+    checkin_id = checkin.id
+    assert transitions.queue(checkin_id)
     db.session.commit()
     barrier = threading.Barrier(4)
     results: list[bool] = []
@@ -181,7 +182,7 @@ def test_concurrent_start_sending_has_exactly_one_winner(app, db, checkin):
         try:
             with app.app_context():
                 barrier.wait(timeout=10)
-                results.append(transitions.start_sending(checkin.id, LATER))
+                results.append(transitions.start_sending(checkin_id, LATER))
                 db.session.commit()
                 db.session.remove()
         except BaseException as exc:  # pragma: no cover - reported below
@@ -195,8 +196,8 @@ def test_concurrent_start_sending_has_exactly_one_winner(app, db, checkin):
     assert errors == []
     assert sorted(results) == [False, False, False, True]
     db.session.expire_all()
-    assert [to for _, to in log_of(db, checkin.id)] == ["queued", "sending"]
-    assert db.session.get(CheckIn, checkin.id).attempts == 1
+    assert [to for _, to in log_of(db, checkin_id)] == ["queued", "sending"]
+    assert db.session.get(CheckIn, checkin_id).attempts == 1
 
 
 def test_initial_transition_is_recorded_for_a_new_row(app, db, checkin):
@@ -212,9 +213,7 @@ def test_initial_transition_is_recorded_for_a_new_row(app, db, checkin):
         timezone="UTC",
     )
     # a second check-in for the same event needs another policy (unique event/policy)
-    row.policy = Policy(
-        name="p2", event_type="install", channel="sms", delay="PT0S", template="x"
-    )
+    row.policy = Policy(name="p2", event_type="install", channel="sms", delay="PT0S", template="x")
     db.session.add(row)
     transitions.record_initial(row)
     db.session.commit()
@@ -259,7 +258,7 @@ def test_reschedule_brings_a_queued_checkin_back_to_scheduled(app, db, checkin):
     ("when", "words"),
     [
         (NOW - timedelta(minutes=1), "in the past"),
-        (NOW + timedelta(days=5), "expired"),
+        (NOW + timedelta(days=9), "expired"),
         (datetime(2026, 3, 11, 11, 0), "UTC offset"),
     ],
 )

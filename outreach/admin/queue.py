@@ -24,8 +24,9 @@ from outreach.web import zone
 
 PAGE = 50
 BULK_MAX = 200
-VIEWS = {"upcoming": "Upcoming", "recent": "Recent (last 48 hours)", "all": "Any time"}
+VIEWS = {"upcoming": "Upcoming and late", "recent": "Recent (last 48 hours)", "all": "Any time"}
 RECENT = timedelta(hours=48)
+PENDING = ("scheduled", "queued", "sending")  #: "upcoming" includes what is due but not yet out
 YEARS = range(2000, 2200)  #: dates outside are typos (and would overflow date arithmetic)
 
 
@@ -39,7 +40,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
     rep_id = int(rep) if rep.isdigit() and len(rep) < 10 else None
     due_after, due_before = None, None
     if view == "upcoming":
-        due_after = now
+        statuses = statuses or PENDING
     elif view == "recent":
         due_after, due_before = now - RECENT, now
     day = (args.get("date") or "").strip()

@@ -69,9 +69,11 @@ def cancel_checkin(checkin_id: int, reason: str) -> CheckIn:
 
 
 def reschedule_checkin(checkin_id: int, when: datetime, now: datetime) -> CheckIn:
-    """Move a scheduled or queued check-in to when, with its window and the quiet hours
-    re-applied in the customer's zone; ValidationError (field due_at) for the past or past
-    expiry, Conflict when it is no longer pending; commits."""
+    """Move a pending check-in to `when`, re-applying its window and quiet hours; commits.
+
+    ValidationError (field due_at) for a time in the past or after expiry; Conflict when the
+    check-in is no longer scheduled or queued.
+    """
     checkin = get_checkin(checkin_id)
     if not isinstance(when, datetime) or when.tzinfo is None:
         raise ValidationError("due_at needs a date, a time and a UTC offset", field="due_at")

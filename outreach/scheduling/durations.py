@@ -103,8 +103,7 @@ def canonical(text: str | None) -> str | None:
 
 
 def local_instant(day: date, wall: time, zone: ZoneInfo, fold: int = 0) -> datetime:
-    """The UTC instant of a local date and wall time; a time in a DST gap becomes the first
-    valid instant after it (the moment of the change)."""
+    """The UTC instant of a local date and wall time (in a DST gap: the moment of the change)."""
     naive = datetime.combine(day, wall.replace(tzinfo=None))
     utc = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
     if utc.astimezone(zone).replace(tzinfo=None) == naive:

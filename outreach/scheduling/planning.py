@@ -217,8 +217,11 @@ def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
 
 
 def plan_fallback(checkin: CheckIn, now: datetime) -> CheckIn | None:
-    """The fallback check-in for a missed rep call (existing one if already planned, None when
-    the policy has no live, active fallback); adds and flushes, never commits."""
+    """The fallback check-in for a missed rep call; adds and flushes, never commits.
+
+    Returns the existing one when it was planned already, None when the rep call's policy has
+    no live, active fallback policy.
+    """
     policy = checkin.policy
     if checkin.channel != "rep_call" or policy.fallback_policy_id is None:
         return None

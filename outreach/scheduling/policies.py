@@ -281,7 +281,7 @@ def policy_to_json(policy: Policy) -> dict[str, Any]:
         "name": policy.name,
         "event_type": policy.event_type,
         "channel": policy.channel,
-        "delay": format_duration(parse_duration(policy.delay)),
+        "delay": _canonical(policy.delay) or "PT0S",
         "window": window.to_json() if window else None,
         "template": policy.template,
         "expire_after": _canonical(policy.expire_after),
@@ -296,4 +296,9 @@ def policy_to_json(policy: Policy) -> dict[str, Any]:
 
 
 def _canonical(value: str | None) -> str | None:
-    return format_duration(parse_duration(value)) if value else None
+    if not value:
+        return None
+    try:
+        return format_duration(parse_duration(value))
+    except ValueError:
+        return value

@@ -195,8 +195,10 @@ def make_floor(sending_starts: str, sending_ends: str) -> Floor:
 
 
 def floor_from_settings(quiet_end: str | None, quiet_start: str | None) -> Floor:
-    """The floor for stored settings (quiet_end: sending may start; quiet_start: it must stop),
-    never looser than 08:00-21:00, and the legal floor when the stored values are unusable."""
+    """The floor for stored settings, clamped to 08:00-21:00 (the legal floor if unusable).
+
+    quiet_end is when sending may start, quiet_start when it must stop.
+    """
     try:
         start = max(parse_hhmm(quiet_end or ""), LEGAL_START)
         end = min(parse_hhmm(quiet_start or ""), LEGAL_END)
@@ -290,8 +292,13 @@ def blocked_reason(
 def first_allowed(
     earliest: datetime, window: Window | None, zone: str | ZoneInfo, floor: Floor = DEFAULT_FLOOR
 ) -> datetime | None:
-    """The first instant >= earliest inside the window and the floor, DST-correct; None if none
-    within SEARCH_DAYS days (e.g. a window entirely inside quiet hours)."""
+    """The first instant >= earliest inside the window and the floor, DST-correct, or None.
+
+    None when there is no such instant within SEARCH_DAYS days (a window inside quiet hours).
+    Candidates are earliest, each day's start (both folds) and each clock change; the first
+    one whose local time is allowed wins, so an ambiguous or skipped hour never yields a time
+    outside the window.
+    """
     tz = _zone(zone)
     earliest = _aware(earliest, "earliest")
     start = max(window.start, floor.start) if window else floor.start
@@ -299,22 +306,29 @@ def first_allowed(
     if start >= end:
         return None
 
+    days = window.days if window else ALL_DAYS
+
     def allowed(t: datetime) -> bool:
-        return blocked_reason(t, window, tz, floor) is None
+        local = t.astimezone(tz)
+        return local.weekday() in days and start <= local.time() < end
 
     if allowed(earliest):
         return earliest
     first_day = earliest.astimezone(tz).date() - timedelta(days=1)
-    candidates: set[datetime] = set()
+    best: datetime | None = None
+    found_on: int | None = None
     for offset in range(SEARCH_DAYS + 1):
+        if found_on is not None and offset > found_on + 1:
+            break  # a later day's candidates all come after this one's
         day = first_day + timedelta(days=offset)
-        for fold in (0, 1):
-            candidates.add(local_instant(day, start, tz, fold))
+        candidates = {local_instant(day, start, tz, fold) for fold in (0, 1)}
         candidates.update(_transitions_on(day, tz))
-    for t in sorted(c for c in candidates if c >= earliest):
-        if allowed(t):
-            return t
-    return None
+        for t in sorted(c for c in candidates if c >= earliest):
+            if allowed(t):
+                best = t if best is None else min(best, t)
+                found_on = offset if found_on is None else found_on
+                break
+    return best
 
 
 def _transitions_on(day: date, zone: ZoneInfo) -> list[datetime]:
@@ -335,9 +349,13 @@ def compute_due(
     floor: Floor = DEFAULT_FLOOR,
     expires_at: datetime | None = None,
 ) -> Timing:
-    """When a check-in is due: the first instant >= max(event + delay, now) inside the window
-    and the quiet-hours floor, in the customer's zone, unless that is after expiry (event +
-    expire_after, or the instant expires_at when given without expire_after)."""
+    """When a check-in is due, and why: pure, DST-correct, never inside quiet hours.
+
+    The first instant >= max(event + delay, now) inside the window and the floor, in the
+    customer's zone; suppressed "expired" when that is after event + expire_after (or after
+    the instant expires_at, used when expire_after is None), "no_allowed_time" when the
+    window and the floor never meet.
+    """
     tz = _zone(zone)
     zone_name = str(tz.key)
     event_at, now = _aware(event_at, "event_at"), _aware(now, "now")
