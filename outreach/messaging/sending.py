@@ -474,11 +474,8 @@ def follow_message(message: Message, event: MessageStatusEvent, now: datetime) -
 
 def _requeue_after_delivery_failure(checkin_id: int, at: datetime, reason: str) -> bool:
     """sent -> queued for a retry at `at` (a transient carrier failure: 30001, 30003, 30008)."""
-    if transitions.requeue(checkin_id, at, reason):
-        return True
-    # transitions.RETRY_FROM covers sending only; a carrier failure comes after `sent`.
-    return transitions._move(
-        checkin_id, "queued", frozenset({"sent"}), reason, next_attempt_at=at, lease_until=None
+    return transitions.requeue(checkin_id, at, reason) or (
+        transitions.requeue_after_carrier_failure(checkin_id, at, reason)
     )
 
 

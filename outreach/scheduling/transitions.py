@@ -30,6 +30,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     "missed": frozenset({"scheduled", "queued"}),
 }
 RETRY_FROM = frozenset({"sending"})  #: requeue for retry: sending -> queued
+#: a transient carrier failure (30001/30003/30008) reported after `sent`: the message never
+#: reached the phone, so a new attempt is queued (the only move back from `sent`)
+CARRIER_RETRY_FROM = frozenset({"sent"})
 RESCHEDULE_FROM = frozenset({"scheduled", "queued"})  #: reschedule: -> scheduled, new due_at
 _ATTEMPTS = 3
 
@@ -147,6 +150,18 @@ def requeue(checkin_id: int, next_attempt_at: datetime, reason: str) -> bool:
     """sending -> queued for a retry at next_attempt_at (transient failure)."""
     return _move(
         checkin_id, "queued", RETRY_FROM, reason, next_attempt_at=next_attempt_at, lease_until=None
+    )
+
+
+def requeue_after_carrier_failure(checkin_id: int, next_attempt_at: datetime, reason: str) -> bool:
+    """sent -> queued for a new attempt: the carrier reported a transient failure."""
+    return _move(
+        checkin_id,
+        "queued",
+        CARRIER_RETRY_FROM,
+        reason,
+        next_attempt_at=next_attempt_at,
+        lease_until=None,
     )
 
 
