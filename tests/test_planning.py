@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from outreach.company import get_company_settings
 from outreach.models import (
     CheckIn,
     CheckInTransition,
@@ -16,7 +17,7 @@ from outreach.models import (
     User,
 )
 from outreach.scheduling.checkins import sendable_now
-from outreach.scheduling.planning import company_settings, plan_event, plan_fallback
+from outreach.scheduling.planning import plan_event, plan_fallback
 from outreach.scheduling.policies import create_policy, delete_policy, update_policy
 from outreach.scheduling.transitions import mark_missed
 
@@ -116,17 +117,17 @@ def test_zone_comes_from_the_phone_then_the_company_default(app, db, make_event)
     by_phone = plan_event(make_event(timezone=None, phone="+12125550100"), NOW)[0]
     by_company = plan_event(make_event(timezone=None, phone="+447700900123"), NOW)[0]
     assert by_phone.timezone == "America/New_York"
-    assert by_company.timezone == company_settings().default_timezone == "America/Chicago"
+    assert by_company.timezone == get_company_settings().default_timezone == "America/Chicago"
 
 
 def test_company_settings_row_is_created_with_defaults_when_missing(app, db):
     assert db.session.get(CompanySettings, 1) is None
-    row = company_settings()
+    row = get_company_settings()
     assert row.id == 1 and row.quiet_end == "08:00"
 
 
 def test_company_quiet_hours_are_applied(app, db, make_event):
-    settings = company_settings()
+    settings = get_company_settings()
     settings.quiet_end = "09:30"
     create_policy({**SMS, "delay": "PT0S"})
     event = make_event(occurred_at=datetime(2026, 3, 11, 7, 0, tzinfo=CHICAGO))

@@ -12,12 +12,13 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from outreach.admin import bp
+from outreach.company import get_company_settings
 from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_manual_sms
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, FollowUp, Message, Reply, utcnow
-from outreach.scheduling.planning import company_settings, zone_for_customer
+from outreach.scheduling.planning import zone_for_customer
 from outreach.timeline import customer_timeline
 from outreach.web import show_error
 
@@ -109,7 +110,7 @@ def conversations():
         q=q,
         page=page,
         more=more,
-        company_zone=company_settings().default_timezone,
+        company_zone=get_company_settings().default_timezone,
     )
 
 
@@ -118,7 +119,7 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         timeline = customer_timeline(customer_id)
     except NotFound:
         abort(404)
-    settings = company_settings()
+    settings = get_company_settings()
     zone, source = zone_for_customer(timeline.customer, settings)
     return render_template(
         "admin/conversation.html",

@@ -14,11 +14,11 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from outreach.admin import bp
+from outreach.company import get_company_settings
 from outreach.conversations import complete_followup
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.models import FollowUp, User, utcnow
-from outreach.scheduling.planning import company_settings
 from outreach.worklist import NOTE_MAX
 
 COLUMN_MAX = 200  #: cards per column, so a backlog cannot make the page unbounded
@@ -82,7 +82,7 @@ def followups():
         owners=owners,
         owner_id=owner_id,
         form=DoneForm(formdata=None),
-        company_zone=company_settings().default_timezone,
+        company_zone=get_company_settings().default_timezone,
     )
 
 

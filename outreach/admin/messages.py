@@ -7,11 +7,11 @@ from flask import render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
 from outreach.admin import bp
+from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, Message
 from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS
-from outreach.scheduling.planning import company_settings
 
 PAGE = 50
 STATUSES = (
@@ -85,5 +85,5 @@ def messages():
         statuses=STATUSES,
         describe=describe_twilio_error,
         next_url=next_url,
-        company_zone=company_settings().default_timezone,
+        company_zone=get_company_settings().default_timezone,
     )

@@ -11,12 +11,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from outreach.admin import bp
+from outreach.company import get_company_settings
 from outreach.conversations.consent import opt_in, opt_out
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Consent, Customer, utcnow
 from outreach.phones import PhoneError, normalize_phone
-from outreach.scheduling.planning import company_settings
 from outreach.web import show_error
 
 PAGE = 100
@@ -100,7 +100,7 @@ def _page(form: ConsentForm, status: int = 200):
         next_before=rows[PAGE - 1][0].id if len(rows) > PAGE else None,
         opted_out=opted_out,
         form=form,
-        company_zone=company_settings().default_timezone,
+        company_zone=get_company_settings().default_timezone,
     ), status
 
 

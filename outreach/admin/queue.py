@@ -13,13 +13,13 @@ from werkzeug.datastructures import MultiDict
 from outreach.admin import bp
 from outreach.api.parsing import CheckinQuery, decode_cursor, encode_cursor
 from outreach.api.queries import list_checkins
+from outreach.company import get_company_settings
 from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, User, utcnow
 from outreach.models.checkins import STATUSES
 from outreach.models.policies import CHANNELS
 from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
-from outreach.scheduling.planning import company_settings
 from outreach.web import zone
 
 PAGE = 50
@@ -109,7 +109,7 @@ def _back() -> str:
 def queue():
     """Upcoming and recent check-ins with filters, a page at a time."""
     now = utcnow()
-    company_zone = company_settings().default_timezone
+    company_zone = get_company_settings().default_timezone
     query, filters = _filters(request.args, company_zone, now)
     rows, more = list_checkins(query)
     _with_relations(rows)

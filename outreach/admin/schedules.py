@@ -18,12 +18,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from outreach.admin import bp
+from outreach.company import get_company_settings
 from outreach.errors import NotFound, OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models.policies import CHANNELS
 from outreach.phones import PhoneError, normalize_phone
 from outreach.scheduling import policies as service
-from outreach.scheduling.planning import company_settings
 from outreach.scheduling.preview import event_types, preview_sequence
 from outreach.scheduling.timing import DAYS, customer_zone, is_zone, load_zone
 from outreach.web import show_error
@@ -241,7 +241,7 @@ def schedules_preview():
     form.event_type.choices = [SelectChoice(t, t) for t in types]
     steps, zone, status = None, None, 200
     if request.args and form.validate():
-        resolved = _preview_zone(form, company_settings().default_timezone)
+        resolved = _preview_zone(form, get_company_settings().default_timezone)
         event_at = _preview_time(form, resolved[0]) if resolved else None
         if resolved and event_at:
             zone = resolved

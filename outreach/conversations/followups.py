@@ -49,7 +49,7 @@ class SweepResult:
         return self.reminded + self.escalated + self.reassured + self.texts
 
 
-def company_settings() -> CompanySettings:
+def get_company_settings() -> CompanySettings:
     """The settings row, or an unsaved one with the defaults (a sweep never writes settings)."""
     row = db.session.get(CompanySettings, 1)
     if row is not None:
@@ -103,7 +103,7 @@ def _customer_label(customer: Customer) -> str:
 
 def remind_due(now: datetime) -> tuple[int, list[int]]:
     """Open follow-ups at or past due become overdue and their owner is reminded, once."""
-    hours = business_hours(company_settings())
+    hours = business_hours(get_company_settings())
     done, texts = 0, []
     for f in _due_rows(FollowUp.state == "open", FollowUp.due_at <= now):
         if not _move(f.id, ("open",), FollowUp.reminded_at, state="overdue", reminded_at=now):
@@ -124,7 +124,7 @@ def remind_due(now: datetime) -> tuple[int, list[int]]:
 
 def escalate_overdue(now: datetime, grace_hours: int) -> tuple[int, list[int]]:
     """Follow-ups still open `grace_hours` after due are escalated to the backup and managers."""
-    hours = business_hours(company_settings())
+    hours = business_hours(get_company_settings())
     cutoff = now - timedelta(hours=grace_hours)
     done, texts = 0, []
     rows = _due_rows(
@@ -169,7 +169,7 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
     customer per pass."""
     if not every_hours or every_hours <= 0:
         return 0, []
-    settings = company_settings()
+    settings = get_company_settings()
     floor = company_floor(settings)
     cutoff = now - timedelta(hours=every_hours)
     last = sa.func.coalesce(FollowUp.last_reassured_at, FollowUp.created_at)
@@ -238,7 +238,7 @@ def sweep_followups(now: datetime | None = None) -> SweepResult:
     reassurance while open, and lost texts handed on again; each step at most once per row."""
     now = now or utcnow()
     db.session.commit()
-    settings = company_settings()
+    settings = get_company_settings()
     grace, every = settings.followup_grace_hours, settings.reassurance_every_hours
     db.session.commit()
     result = SweepResult()

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from outreach.company import get_company_settings
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, queue_text
 from outreach.models import Customer, Message, User, utcnow
 from outreach.scheduling.checkins import opted_out_reason
-from outreach.scheduling.planning import company_floor, company_settings, zone_for_customer
+from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.timing import blocked_reason, first_allowed, format_local
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def manual_sms_blocked(customer: Customer, now: datetime) -> str | None:
     blocked = opted_out_reason(customer, "sms")
     if blocked:
         return f"the customer is marked {blocked}: no texts may be sent to them"
-    settings = company_settings()
+    settings = get_company_settings()
     zone, _source = zone_for_customer(customer, settings)
     floor = company_floor(settings)
     quiet = blocked_reason(now, None, zone, floor)

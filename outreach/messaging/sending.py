@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.messaging import callbacks
 from outreach.messaging.errors import (
@@ -31,7 +32,7 @@ from outreach.messaging.transport import SentMessage, Transport, get_transport
 from outreach.models import CheckIn, Customer, Message, MessageStatusEvent, utcnow
 from outreach.scheduling import transitions
 from outreach.scheduling.checkins import sendable_now
-from outreach.scheduling.planning import company_floor, company_settings
+from outreach.scheduling.planning import company_floor
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import blocked_reason, reschedule_due
 from outreach.templating import TemplateRenderError, render_message
@@ -176,7 +177,7 @@ def _recheck(checkin: CheckIn, now: datetime) -> SendOutcome | None:
     if reason is None:
         return None
     window = policy_window(checkin.policy)
-    floor = company_floor(company_settings())
+    floor = company_floor(get_company_settings())
     if reason == blocked_reason(now, window, checkin.timezone, floor):
         timing = reschedule_due(now, window, checkin.expires_at, checkin.timezone, now, floor)
         if timing.due_at is not None:
@@ -197,9 +198,9 @@ def claim_attempt(checkin: CheckIn, now: datetime) -> str | SendOutcome:
     """queued -> sending with a lease (counting an attempt) and the template rendered: the text,
     or what happened instead (taken by another sender; failed, committed, on a template error).
     Shared by SMS and voice check-ins."""
-    from outreach.scheduling.planning import company_settings
+    from outreach.company import get_company_settings
 
-    company = company_settings()
+    company = get_company_settings()
     lease = lease_for(current_app.extensions["settings"].twilio_timeout)
     attempt = checkin.attempts + 1
     if not transitions.start_sending(checkin.id, now + lease, f"sending (attempt {attempt})"):

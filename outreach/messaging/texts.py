@@ -135,10 +135,11 @@ def _blocked(message: Message, now: datetime) -> str | None:
         return "opted out"
     if customer.is_wrong_number:
         return "wrong number"
-    from outreach.scheduling.planning import company_floor, company_settings, zone_for_customer
+    from outreach.company import get_company_settings
+    from outreach.scheduling.planning import company_floor, zone_for_customer
     from outreach.scheduling.timing import blocked_reason
 
-    settings = company_settings()
+    settings = get_company_settings()
     zone, _ = zone_for_customer(customer, settings)
     return blocked_reason(now, None, zone, company_floor(settings))
 

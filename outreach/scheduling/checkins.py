@@ -7,13 +7,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from outreach.company import get_company_settings
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, CheckInTransition, Consent, Customer, Reply
 from outreach.models.checkins import PENDING_STATUSES
 from outreach.scheduling import transitions
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
-from outreach.scheduling.planning import company_floor, company_settings
+from outreach.scheduling.planning import company_floor
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import blocked_reason, format_local, load_zone, reschedule_due
 
@@ -83,7 +84,7 @@ def reschedule_checkin(checkin_id: int, when: datetime, now: datetime) -> CheckI
             "check-in can be rescheduled"
         )
     policy = checkin.policy
-    floor = company_floor(company_settings())
+    floor = company_floor(get_company_settings())
     try:
         timing = reschedule_due(
             when, policy_window(policy), checkin.expires_at, checkin.timezone, now, floor
@@ -172,5 +173,5 @@ def sendable_now(checkin: CheckIn, now: datetime) -> str | None:
             f"expired: the latest useful time {format_local(checkin.expires_at, checkin.timezone)}"
             f" {checkin.timezone} has passed"
         )
-    floor = company_floor(company_settings())
+    floor = company_floor(get_company_settings())
     return blocked_reason(now, policy_window(policy), checkin.timezone, floor)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
@@ -37,16 +38,6 @@ CAP_STATUSES = (
     "answered",
     "done",
 )
-
-
-def company_settings() -> CompanySettings:
-    """The settings row (id 1), inserted with its defaults if missing; never commits."""
-    row = db.session.get(CompanySettings, 1)
-    if row is not None:
-        return row
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    db.session.execute(insert(CompanySettings).values(id=1).on_conflict_do_nothing())
-    return db.session.get(CompanySettings, 1)
 
 
 def company_floor(settings: CompanySettings) -> Floor:
@@ -207,7 +198,7 @@ def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
     Returns the check-ins created by this call: a policy already planned for the event (the
     unique event/policy pair) is skipped, so planning twice creates nothing.
     """
-    settings = company_settings()
+    settings = get_company_settings()
     planned = []
     for policy in policies_for(event.type):
         checkin = _plan_one(event, policy, settings, now)
@@ -228,7 +219,7 @@ def plan_fallback(checkin: CheckIn, now: datetime) -> CheckIn | None:
     fallback = db.session.get(Policy, policy.fallback_policy_id)
     if fallback is None or fallback.is_deleted or not fallback.is_active:
         return None
-    created = _plan_one(checkin.event, fallback, company_settings(), now, fallback_of=checkin)
+    created = _plan_one(checkin.event, fallback, get_company_settings(), now, fallback_of=checkin)
     if created is not None:
         return created
     return db.session.scalar(

@@ -12,10 +12,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.models import Policy
 from outreach.scheduling.durations import add_duration, parse_duration
-from outreach.scheduling.planning import company_floor, company_settings
+from outreach.scheduling.planning import company_floor
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import Timing, compute_due, load_zone
 
@@ -45,7 +46,7 @@ def event_types() -> list[str]:
 def preview_sequence(event_type: str, event_at: datetime, zone: str) -> list[PreviewStep]:
     """The steps an event of this type at event_at would get for a customer in zone, planned
     as if the event had just arrived (now = event_at); nothing is stored."""
-    floor = company_floor(company_settings())
+    floor = company_floor(get_company_settings())
     tz = load_zone(zone)
     policies = list(
         db.session.scalars(
