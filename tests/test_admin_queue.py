@@ -48,6 +48,18 @@ def test_upcoming_lists_pending_check_ins_in_due_order_with_context(client, db, 
     assert "Fixed the boiler" in html and "Sam Rivera" in html and "Ada Lovelace" in html
 
 
+def test_upcoming_includes_late_pending_check_ins_and_leaves_the_status_filter_unset(
+    client, db, rep
+):
+    late = make_checkin(rep, now() - timedelta(hours=3))
+    soon = make_checkin(rep, now() + timedelta(hours=2))
+    db.session.commit()
+    html = client.get("/admin/queue").get_data(as_text=True)
+    assert _ids(html) == [late.id, soon.id]
+    status_select = re.search(r'<select id="status".*?</select>', html, re.S).group(0)
+    assert " selected" not in status_select
+
+
 def test_filters_by_status_channel_rep_and_date(client, db, rep):
     other = make_user("rep", name="Kim")
     base = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)

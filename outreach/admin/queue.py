@@ -39,6 +39,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
     rep = args.get("rep", "")
     rep_id = int(rep) if rep.isdigit() and len(rep) < 10 else None
     due_after, due_before = None, None
+    chosen = statuses
     if view == "upcoming":
         statuses = statuses or PENDING
     elif view == "recent":
@@ -69,7 +70,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
         after=after,
         limit=PAGE,
     )
-    shown = {"view": view, "status": statuses, "channel": channel, "rep": rep_id, "date": day}
+    shown = {"view": view, "status": chosen, "channel": channel, "rep": rep_id, "date": day}
     return query, {"values": shown, "errors": errors}
 
 
