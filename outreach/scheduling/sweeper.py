@@ -27,7 +27,6 @@ import logging
 import signal
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -238,9 +237,13 @@ def _assign_jobs(batches: list[list[int]], token: str) -> list[str]:
 
 
 def job_timeout(batch_size: int, app: Flask | None = None) -> int:
-    """Seconds a delivery job of this size may run: the send rate and a margin per message."""
+    """Seconds a delivery job of this size may run: a second per message plus the send rate.
+
+    The rate is counted as shared with up to three other workers. A job stopped at its limit
+    loses nothing: its send in flight is reconciled and its other rows are re-enqueued.
+    """
     settings = (app or current_app).extensions["settings"]
-    return int(60 + batch_size * (1.0 / settings.send_rate_per_second + 1.0))
+    return int(120 + batch_size * (4.0 / settings.send_rate_per_second + 1.0))
 
 
 def _enqueue(func: str, batches: list[list[int]], job_ids: list[str]) -> int:
@@ -368,38 +371,45 @@ def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
     commit) and back off when their jobs keep getting lost.
     """
     db.session.commit()
-    rows = db.session.execute(
-        sa.select(CheckIn.id, CheckIn.channel, CheckIn.job_id, CheckIn.next_attempt_at).where(
-            CheckIn.status == "queued",
-            CheckIn.due_at <= now,
-            CheckIn.channel.in_(list(DELIVERY_JOBS)),
-            sa.or_(
-                sa.and_(
-                    CheckIn.next_attempt_at.is_(None),
-                    CheckIn.updated_at <= now - REQUEUE_GRACE,
-                ),
-                CheckIn.next_attempt_at <= now,
-            ),
-        )
+    is_retry = CheckIn.next_attempt_at.is_not(None)
+    waiting = [
+        CheckIn.status == "queued",
+        CheckIn.due_at <= now,
+        CheckIn.channel.in_(list(DELIVERY_JOBS)),
+        sa.or_(
+            sa.and_(CheckIn.next_attempt_at.is_(None), CheckIn.updated_at <= now - REQUEUE_GRACE),
+            CheckIn.next_attempt_at <= now,
+        ),
+    ]
+    groups = db.session.execute(
+        sa.select(CheckIn.channel, CheckIn.job_id, is_retry)
+        .where(*waiting)
+        .group_by(CheckIn.channel, CheckIn.job_id, is_retry)
     ).all()
     db.session.rollback()
-    if not rows:
-        return 0, 0
-    states = _job_states({row.job_id for row in rows if row.job_id is not None})
-    lost: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-    retries: dict[tuple[str, str | None], list[int]] = defaultdict(list)
-    for checkin_id, channel, job_id, next_attempt_at in rows:
-        if job_id is not None and states[job_id] in ALIVE_JOB_STATES:
-            continue
-        (lost if next_attempt_at is None else retries)[channel, job_id].append(checkin_id)
+    states = _job_states({job_id for _, job_id, _ in groups if job_id is not None})
     requeued = retried = 0
-    for (channel, old_job), ids in retries.items():
-        retried += _requeue(channel, old_job, sorted(ids), None, batch_size)
-    for (channel, old_job), ids in lost.items():
-        ready = _ready_after_backoff(sorted(ids), now)
+    for channel, old_job, retry in groups:
+        if old_job is not None and states[old_job] in ALIVE_JOB_STATES:
+            continue
+        ids = sorted(
+            db.session.scalars(
+                sa.select(CheckIn.id).where(
+                    *waiting,
+                    CheckIn.channel == channel,
+                    CheckIn.job_id.is_(None) if old_job is None else CheckIn.job_id == old_job,
+                    is_retry if retry else sa.not_(is_retry),
+                )
+            )
+        )
+        db.session.rollback()
+        if retry:
+            retried += _requeue(channel, old_job, ids, None, batch_size)
+            continue
+        ready = _ready_after_backoff(ids, now)
         if not ready:
             continue
-        state = "missing" if old_job is None else (states.get(old_job) or "gone")
+        state = "missing" if old_job is None else (states[old_job] or "gone")
         reason = f"{REQUEUE_REASON_PREFIX} job {old_job or '(none)'} was {state}"
         count = _requeue(channel, old_job, ready, reason, batch_size)
         if count:
