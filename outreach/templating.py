@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import operator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -207,12 +208,18 @@ def _render(template: Any, context: dict[str, Any]) -> str:
     return "".join(out).strip()
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(src: str) -> Template:
+    """The compiled template of a source text, kept: a batch renders one policy's many times."""
+    return _env.from_string(src)
+
+
 def render_message(
     src: str, customer: Any, rep: Any, event: Any, company: Any, zone: str | None = None
 ) -> str:
     """The message text for one check-in; TemplateRenderError on any failure or an empty text."""
     try:
-        template = _env.from_string(src)
+        template = _compiled(src)
     except TemplateSyntaxError as exc:
         raise TemplateRenderError(f"line {exc.lineno}: {exc.message}") from None
     except Exception as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,10 @@ import sqlalchemy as sa
 from fake_twilio import SEND_AT
 from testenv import PUBLIC_BASE_URL
 
+from outreach.company import get_company_settings
+from outreach.conversations.consent import opt_out
 from outreach.extensions import db
-from outreach.messaging import reconcile_stale, send_checkin, send_checkins
+from outreach.messaging import reconcile_stale, send_checkin, send_checkins, sending
 from outreach.messaging.errors import TransportError, describe_twilio_error, is_transient
 from outreach.messaging.segments import GSM7, UCS2, count_segments
 from outreach.messaging.sending import (
@@ -456,3 +459,93 @@ def test_the_outbox_records_with_a_fake_sid_and_simulates_delivery(app, make_sms
         ("delivered", True),
     ]
     assert _reload(checkin.id).status == "delivered"
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+def _statements_sending(ids) -> tuple[list, int]:
+    """The outcomes of send_checkins(ids) and how many SQL statements it ran."""
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        outcomes = send_checkins(ids, now=SEND_AT)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return outcomes, len(seen)
+
+
+def test_a_batch_runs_the_same_few_statements_whatever_its_size(
+    twilio_app, fake_twilio, make_sms_checkin
+):
+    small = [make_sms_checkin(phone=f"+1612555{n:04d}").id for n in range(2)]
+    large = [make_sms_checkin(phone=f"+1612556{n:04d}").id for n in range(12)]
+    get_company_settings()  # the row exists before either batch
+    db.session.commit()
+    small_outcomes, small_count = _statements_sending(small)
+    large_outcomes, large_count = _statements_sending(large)
+    assert {o.result for o in small_outcomes + large_outcomes} == {"sent"}
+    assert small_count == large_count <= 12
+    assert len(fake_twilio.created_messages()) == 14
+    assert all(m.twilio_sid for i in large for m in _messages(i))
+
+
+def test_a_slow_sender_claims_fewer_sends_at_once_so_the_recheck_stays_fresh():
+    assert sending.chunk_size(0.1) == 1
+    assert sending.chunk_size(10) == 10 * sending.FRESH_SECONDS
+    assert sending.chunk_size(1000) >= 100  # a whole delivery job's batch at once
+
+
+def test_a_stop_received_while_a_batch_goes_out_stops_its_later_chunks(
+    push, fake_twilio, make_sms_checkin, monkeypatch
+):
+    push(fake_twilio.env(OUTREACH_SEND_RATE="100"))
+    monkeypatch.setattr(sending, "FRESH_SECONDS", 0.01)  # one send per claim
+    first = make_sms_checkin()
+    second = make_sms_checkin(phone="+16125550101")
+    first_id, second_id, customer_id = first.id, second.id, second.customer_id
+    transport = get_transport()
+
+    def stop_arrives(sid):
+        opt_out(db.session.get(Customer, customer_id), "sms_stop", "STOP", SEND_AT)
+        db.session.commit()
+
+    monkeypatch.setattr(transport, "after_send", stop_arrives)
+    outcomes = send_checkins([first_id, second_id], now=SEND_AT)
+    assert [(o.checkin_id, o.result) for o in outcomes] == [
+        (first_id, "sent"),
+        (second_id, "skipped"),
+    ]
+    assert _reload(second_id).status == "canceled"
+    assert [r.value("To") for r in fake_twilio.created_messages()] == ["+16125550100"]
+
+
+def test_a_batch_running_past_its_lease_extends_it_only_while_it_still_holds_it(
+    twilio_app, fake_twilio, make_sms_checkin
+):
+    ours, taken = make_sms_checkin(), make_sms_checkin(phone="+16125550101")
+    attempts = {}
+    for checkin in (ours, taken):
+        message = sending._start_attempt(checkin, get_transport(), SEND_AT)
+        lease = _reload(checkin.id).lease_until
+        attempts[checkin.id] = sending._Attempt(
+            checkin.id, message.id, "", "", "", 1, None, None, lease
+        )
+    reconciler_lease = SEND_AT + timedelta(minutes=5)
+    db.session.execute(
+        sa.update(CheckIn).where(CheckIn.id == taken.id).values(lease_until=reconciler_lease)
+    )
+    db.session.commit()
+    ran_for = time.monotonic() - 50  # the batch has been going for 50 s of a 60 s lease
+    sender = get_transport().sender
+
+    assert sending._slot_in_batch(attempts[ours.id], sender, SEND_AT, ran_for)
+    assert not sending._slot_in_batch(attempts[taken.id], sender, SEND_AT, ran_for)
+    assert _reload(ours.id).lease_until == attempts[ours.id].lease_until
+    assert attempts[ours.id].lease_until > SEND_AT + timedelta(seconds=80)
+    assert _reload(taken.id).lease_until == reconciler_lease

@@ -4,7 +4,7 @@ and a check-in follows its message (sent -> delivered | undelivered | failed).""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -83,6 +83,22 @@ def record_message_status(
         _apply(message, event, now or utcnow())
     db.session.commit()
     return event
+
+
+def pending_sids(sids: Collection[str]) -> set[str]:
+    """Which of these SIDs have callbacks stored before their message had the SID (one query)."""
+    if not sids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(MessageStatusEvent.twilio_sid)
+            .where(
+                MessageStatusEvent.twilio_sid.in_(sorted(set(sids))),
+                MessageStatusEvent.message_id.is_(None),
+            )
+            .distinct()
+        )
+    )
 
 
 def replay_pending(message: Message, now: datetime | None = None) -> int:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from outreach.company import get_company_settings
 from outreach.extensions import db
@@ -29,9 +30,16 @@ from outreach.messaging.ratelimit import sender_limiter
 from outreach.messaging.segments import count_segments
 from outreach.messaging.signatures import public_url
 from outreach.messaging.transport import SentMessage, Transport, get_transport
-from outreach.models import CheckIn, Customer, Message, MessageStatusEvent, utcnow
+from outreach.models import (
+    CheckIn,
+    CompanySettings,
+    Customer,
+    Message,
+    MessageStatusEvent,
+    utcnow,
+)
 from outreach.scheduling import transitions
-from outreach.scheduling.checkins import sendable_now
+from outreach.scheduling.checkins import latest_consents, sendable_now
 from outreach.scheduling.planning import company_floor
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import blocked_reason, reschedule_due
@@ -47,6 +55,9 @@ MIN_LEASE = timedelta(seconds=60)
 VALIDITY_MAX = 36_000  #: Twilio's maximum (and default) ValidityPeriod, seconds
 VALIDITY_MIN = 60
 RECONCILE_LIMIT = 500  #: stale sends settled per pass
+#: a batch claims only as many sends as its sender's rate lets out in this time, so that the
+#: re-check of consent and timing stays close to each call (a STOP is honoured within it)
+FRESH_SECONDS = 5
 
 #: SendOutcome.result values
 SENT, RETRYING, UNKNOWN, FAILED, SUPPRESSED, RESCHEDULED, SKIPPED = (
@@ -102,24 +113,103 @@ def _outcome(checkin_id: int, result: str, reason: str, message: Message | None 
 # -- entry points ----------------------------------------------------------------------------
 
 
+@dataclass
+class _Attempt:
+    """One claimed send of a batch, as plain values (the ORM rows expire at each commit)."""
+
+    checkin_id: int
+    message_id: int
+    to_number: str
+    from_number: str
+    body: str
+    num_segments: int | None
+    encoding: str | None
+    expires_at: datetime | None
+    lease_until: datetime
+
+
 def send_checkins(checkin_ids: Iterable[int], now: datetime | None = None) -> list[SendOutcome]:
-    """Send a batch of queued SMS check-ins one by one (each its own compare-and-set), through
-    the sender's rate limit; one failing check-in never stops the others."""
-    outcomes = []
-    for checkin_id in sorted(set(checkin_ids)):
+    """Send a batch of queued SMS check-ins, in chunks of chunk_size: for each, the rule-3
+    re-checks on facts loaded for the chunk, one compare-and-set claim and the attempt rows in
+    one commit, the transport calls (each through the sender's rate limit), then the results
+    in one commit. One failing check-in never stops the others. Outcomes in id order."""
+    ids = sorted(set(checkin_ids))
+    size = chunk_size(sender_limiter().rate)
+    outcomes: list[SendOutcome] = []
+    for start in range(0, len(ids), size):
+        outcomes += _send_chunk(ids[start : start + size], now or utcnow())
+    return outcomes
+
+
+def chunk_size(rate_per_second: float) -> int:
+    """How many sends one claim covers: all of a batch, unless the sender's rate would space
+    them over more than FRESH_SECONDS, the most a re-check may precede its call."""
+    return max(1, int(rate_per_second * FRESH_SECONDS))
+
+
+def _send_chunk(ids: list[int], now: datetime) -> list[SendOutcome]:
+    """send_checkins for ids claimed together: re-check, claim, call, record."""
+    outcomes: dict[int, SendOutcome] = {}
+    checkins = _load_batch(ids)
+    company = get_company_settings()
+    consents = latest_consents([c.customer_id for c in checkins.values()], "sms")
+    ready = []
+    for checkin_id in ids:
         try:
-            outcomes.append(send_checkin(checkin_id, now))
+            held = _precheck(checkin_id, checkins.get(checkin_id), now, consents, company)
         except Exception:
             db.session.rollback()
             log.exception("check-in %s: unexpected error while sending", checkin_id)
-            outcomes.append(SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)"))
-    return outcomes
+            held = SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)")
+        if held is None:
+            ready.append(checkins[checkin_id])
+        else:
+            outcomes[checkin_id] = held
+    if ready:
+        transport = get_transport()
+        try:
+            attempts = _start_attempts(ready, transport, company, now, outcomes)
+        except Exception:  # nothing was claimed: the rows stay queued for the sweeper
+            db.session.rollback()
+            log.exception("check-ins %s..%s: unexpected error while claiming", ids[0], ids[-1])
+            for checkin in ready:
+                outcomes[checkin.id] = SendOutcome(checkin.id, SKIPPED, "unexpected error (logged)")
+            attempts = []
+        outcomes.update(_deliver_all(attempts, checkins, transport, now))
+    return [outcomes[i] for i in ids]
 
 
 def send_checkin(checkin_id: int, now: datetime | None = None) -> SendOutcome:
     """Send one queued SMS check-in if every rule still allows it; record what happened."""
-    now = now or utcnow()
-    checkin = db.session.get(CheckIn, checkin_id)
+    return send_checkins([checkin_id], now)[0]
+
+
+def _load_batch(ids: list[int]) -> dict[int, CheckIn]:
+    """The batch's check-ins with their customer, event, policy and rep: one query."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(CheckIn)
+        .where(CheckIn.id.in_(ids))
+        .options(
+            joinedload(CheckIn.customer),
+            joinedload(CheckIn.event),
+            joinedload(CheckIn.policy),
+            joinedload(CheckIn.rep),
+        )
+        .execution_options(populate_existing=True)
+    ).all()
+    return {c.id: c for c in rows}
+
+
+def _precheck(
+    checkin_id: int,
+    checkin: CheckIn | None,
+    now: datetime,
+    consents: Mapping[int, str],
+    company: CompanySettings,
+) -> SendOutcome | None:
+    """None when the check-in may be claimed now, else what was done instead (and why)."""
     if checkin is None:
         return SendOutcome(checkin_id, SKIPPED, "no such check-in")
     if checkin.channel != "sms":
@@ -132,15 +222,7 @@ def send_checkin(checkin_id: int, now: datetime | None = None) -> SendOutcome:
         return SendOutcome(checkin_id, SKIPPED, f"already {checkin.status}")
     if checkin.next_attempt_at is not None and checkin.next_attempt_at > now:
         return SendOutcome(checkin_id, SKIPPED, "waiting for its next attempt")
-    held = _recheck(checkin, now)
-    if held is not None:
-        return held
-
-    transport = get_transport()
-    message = _start_attempt(checkin, transport, now)
-    if isinstance(message, SendOutcome):
-        return message
-    return _deliver(checkin, message, transport, now)
+    return _recheck(checkin, now, consents, company)
 
 
 def reconcile_stale(now: datetime | None = None) -> list[SendOutcome]:
@@ -171,13 +253,19 @@ def reconcile_stale(now: datetime | None = None) -> list[SendOutcome]:
 # -- the steps -------------------------------------------------------------------------------
 
 
-def _recheck(checkin: CheckIn, now: datetime) -> SendOutcome | None:
-    """SPEC rule 3 at send time: None to go on, else what was done instead (and why)."""
-    reason = sendable_now(checkin, now)
+def _recheck(
+    checkin: CheckIn,
+    now: datetime,
+    consents: Mapping[int, str] | None = None,
+    company: CompanySettings | None = None,
+) -> SendOutcome | None:
+    """SPEC rule 3 at send time: None to go on, else what was done instead (and why). A batch
+    passes its pre-loaded consent facts and company settings (see sendable_now)."""
+    reason = sendable_now(checkin, now, consents, company)
     if reason is None:
         return None
     window = policy_window(checkin.policy)
-    floor = company_floor(get_company_settings())
+    floor = company_floor(company or get_company_settings())
     if reason == blocked_reason(now, window, checkin.timezone, floor):
         timing = reschedule_due(now, window, checkin.expires_at, checkin.timezone, now, floor)
         if timing.due_at is not None:
@@ -197,10 +285,7 @@ def _recheck(checkin: CheckIn, now: datetime) -> SendOutcome | None:
 def claim_attempt(checkin: CheckIn, now: datetime) -> str | SendOutcome:
     """queued -> sending with a lease (counting an attempt) and the template rendered: the text,
     or what happened instead (taken by another sender; failed, committed, on a template error).
-    Shared by SMS and voice check-ins."""
-    from outreach.company import get_company_settings
-
-    company = get_company_settings()
+    Used by voice check-ins (SMS claims a batch at once in send_checkins)."""
     lease = lease_for(current_app.extensions["settings"].twilio_timeout)
     attempt = checkin.attempts + 1
     if not transitions.start_sending(checkin.id, now + lease, f"sending (attempt {attempt})"):
@@ -208,45 +293,114 @@ def claim_attempt(checkin: CheckIn, now: datetime) -> str | SendOutcome:
         return SendOutcome(checkin.id, SKIPPED, "taken by another sender")
     db.session.refresh(checkin)
     try:
-        return render_message(
-            checkin.policy.template,
-            checkin.customer,
-            checkin.rep,
-            checkin.event,
-            company,
-            zone=checkin.timezone,
-        )
+        return _render(checkin, get_company_settings())
     except TemplateRenderError as exc:
-        why = f"the message template failed: {exc}"
-        transitions.mark_failed(checkin.id, why)
+        outcome = _template_failed(checkin.id, exc)
         db.session.commit()
-        log.warning("check-in %s failed: its template does not render", checkin.id)
-        return SendOutcome(checkin.id, FAILED, why)
+        return outcome
+
+
+def _render(checkin: CheckIn, company: CompanySettings) -> str:
+    """The check-in's text; TemplateRenderError when its template does not render."""
+    return render_message(
+        checkin.policy.template,
+        checkin.customer,
+        checkin.rep,
+        checkin.event,
+        company,
+        zone=checkin.timezone,
+    )
+
+
+def _template_failed(checkin_id: int, exc: TemplateRenderError) -> SendOutcome:
+    """sending -> failed: the claimed check-in's template does not render (not committed)."""
+    why = f"the message template failed: {exc}"
+    transitions.mark_failed(checkin_id, why)
+    log.warning("check-in %s failed: its template does not render", checkin_id)
+    return SendOutcome(checkin_id, FAILED, why)
+
+
+def _start_attempts(
+    ready: list[CheckIn],
+    transport: Transport,
+    company: CompanySettings,
+    now: datetime,
+    outcomes: dict[int, SendOutcome],
+) -> list[_Attempt]:
+    """queued -> sending with a lease for the whole batch (one compare-and-set), the bodies
+    rendered and the attempt Message rows: one commit, before any transport call. Check-ins
+    not claimed or not rendered get their outcome in `outcomes`."""
+    prepared = []  # rendered before the claim, which expires the claimed rows
+    expiry: dict[int, datetime | None] = {}
+    for checkin in ready:
+        try:
+            body: str | TemplateRenderError = _render(checkin, company)
+        except TemplateRenderError as exc:
+            body = exc
+        prepared.append(
+            (checkin.id, checkin.customer_id, checkin.customer.phone, checkin.expires_at, body)
+        )
+    lease_until = now + lease_for(current_app.extensions["settings"].twilio_timeout)
+    claimed = transitions.start_sending_many([c.id for c in ready], lease_until)
+    started = utcnow()
+    rows = []
+    for checkin_id, customer_id, phone, expires_at, body in prepared:
+        if checkin_id not in claimed:
+            outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "taken by another sender")
+            continue
+        if isinstance(body, TemplateRenderError):
+            outcomes[checkin_id] = _template_failed(checkin_id, body)
+            continue
+        segments = count_segments(body)
+        rows.append(
+            {
+                "direction": "outbound",
+                "kind": "checkin",
+                "checkin_id": checkin_id,
+                "customer_id": customer_id,
+                "to_number": phone,
+                "from_number": transport.sender,
+                "body": body,
+                "status": "sending",
+                "num_segments": segments.count,
+                "encoding": segments.encoding,
+                "attempt_started_at": started,
+            }
+        )
+        expiry[checkin_id] = expires_at
+    message_ids = (
+        dict(
+            db.session.execute(
+                sa.insert(Message).returning(Message.checkin_id, Message.id), rows
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    attempts = [
+        _Attempt(
+            checkin_id=row["checkin_id"],
+            message_id=message_ids[row["checkin_id"]],
+            to_number=row["to_number"],
+            from_number=row["from_number"],
+            body=row["body"],
+            num_segments=row["num_segments"],
+            encoding=row["encoding"],
+            expires_at=expiry[row["checkin_id"]],
+            lease_until=lease_until,
+        )
+        for row in rows
+    ]
+    db.session.commit()
+    return attempts
 
 
 def _start_attempt(checkin: CheckIn, transport: Transport, now: datetime):
-    """queued -> sending with a lease, the body rendered and a Message row: one commit."""
-    body = claim_attempt(checkin, now)
-    if isinstance(body, SendOutcome):
-        return body
-    customer = checkin.customer
-    segments = count_segments(body)
-    message = Message(
-        direction="outbound",
-        kind="checkin",
-        checkin_id=checkin.id,
-        customer_id=customer.id,
-        to_number=customer.phone,
-        from_number=transport.sender,
-        body=body,
-        status="sending",
-        num_segments=segments.count,
-        encoding=segments.encoding,
-        attempt_started_at=utcnow(),
-    )
-    db.session.add(message)
-    db.session.commit()
-    return message
+    """The claim and attempt row of one check-in, committed (the Message, or what happened
+    instead): the first half of a send, as a worker that dies before the call leaves it."""
+    outcomes: dict[int, SendOutcome] = {}
+    attempts = _start_attempts([checkin], transport, get_company_settings(), now, outcomes)
+    return db.session.get(Message, attempts[0].message_id) if attempts else outcomes[checkin.id]
 
 
 def _wait_for_slot(checkin: CheckIn, sender: str) -> None:
@@ -260,58 +414,168 @@ def _wait_for_slot(checkin: CheckIn, sender: str) -> None:
         time.sleep(wait)
 
 
-def _deliver(checkin: CheckIn, message: Message, transport: Transport, now: datetime):
-    _wait_for_slot(checkin, transport.sender)
-    try:
-        sent = transport.send_sms(
-            message.to_number,
-            message.body,
-            status_callback=public_url(SMS_STATUS_PATH),
-            validity_period=validity_period(checkin.expires_at, now),
-        )
-    except TransportError as exc:
-        return _failed_attempt(checkin, message, exc, now)
-    outcome = _record_sent(checkin, message, sent, f"accepted by {transport.name} as {sent.sid}")
-    transport.after_send(sent.sid)
-    return outcome
+def _slot_in_batch(attempt: _Attempt, sender: str, now: datetime, clock: float) -> bool:
+    """Take the sender's next rate-limit slot for one send of a batch; when the batch's time so
+    far plus this wait nears the lease, extend it first (compare-and-set on the lease we hold).
+    False when the check-in is no longer ours (its lease ran out and another process took it)."""
+    wait = sender_limiter().reserve(sender)
+    needed = now + timedelta(seconds=time.monotonic() - clock + wait) + MIN_LEASE / 2
+    if needed > attempt.lease_until:
+        lease_until = needed + lease_for(current_app.extensions["settings"].twilio_timeout)
+        moved = db.session.execute(
+            sa.update(CheckIn)
+            .where(
+                CheckIn.id == attempt.checkin_id,
+                CheckIn.status == "sending",
+                CheckIn.lease_until == attempt.lease_until,
+            )
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+        if not moved:
+            return False
+        attempt.lease_until = lease_until
+    if wait > 0:
+        time.sleep(wait)
+    return True
 
 
-def _record_sent(checkin: CheckIn, message: Message, sent: SentMessage, reason: str):
-    """Store the SID (once), mark the check-in sent, apply callbacks that came early; commits."""
-    local = message.num_segments
-    if sent.num_segments and local and sent.num_segments != local:
-        log.warning(
-            "message %s: Twilio counts %d segments, we counted %d (%s)",
-            message.id,
-            sent.num_segments,
-            local,
-            message.encoding,
+def _deliver_all(
+    attempts: list[_Attempt], checkins: dict[int, CheckIn], transport: Transport, now: datetime
+) -> dict[int, SendOutcome]:
+    """Call the transport for each claimed attempt, then record the accepted ones together."""
+    outcomes: dict[int, SendOutcome] = {}
+    accepted: list[tuple[_Attempt, SentMessage, str]] = []
+    clock = time.monotonic()
+    callback = public_url(SMS_STATUS_PATH)
+    for attempt in attempts:
+        checkin_id = attempt.checkin_id
+        try:
+            if not _slot_in_batch(attempt, transport.sender, now, clock):
+                outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "taken by another sender")
+                continue
+            try:
+                sent = transport.send_sms(
+                    attempt.to_number,
+                    attempt.body,
+                    status_callback=callback,
+                    validity_period=validity_period(attempt.expires_at, now),
+                )
+            except TransportError as exc:
+                message = db.session.get(Message, attempt.message_id)
+                outcomes[checkin_id] = _failed_attempt(checkins[checkin_id], message, exc, now)
+                continue
+        except Exception:
+            db.session.rollback()
+            log.exception("check-in %s: unexpected error while sending", checkin_id)
+            outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)")
+            continue
+        accepted.append((attempt, sent, f"accepted by {transport.name} as {sent.sid}"))
+    if accepted:
+        outcomes.update(_record_sent_many(accepted, transport))
+    return outcomes
+
+
+def _record_sent_many(
+    accepted: list[tuple[_Attempt, SentMessage, str]], transport: Transport | None = None
+) -> dict[int, SendOutcome]:
+    """Store the SIDs (once), mark the check-ins sent (each with its reason) and apply callbacks
+    that came early: one commit. Then the transport's after_send, when given (a new send)."""
+    reasons = {attempt.checkin_id: reason for attempt, _, reason in accepted}
+    rows = []
+    for attempt, sent, _ in accepted:
+        _check_segments(attempt.message_id, sent, attempt.num_segments, attempt.encoding)
+        rows.append(
+            {
+                "b_id": attempt.message_id,
+                "b_sid": sent.sid,
+                "b_status": _accepted_status(sent),
+                "b_segments": sent.num_segments or attempt.num_segments,
+                "b_from": sent.from_number or attempt.from_number,
+            }
         )
-    db.session.execute(
-        sa.update(Message)
-        .where(Message.id == message.id, Message.twilio_sid.is_(None))
+    table = Message.__table__
+    db.session.connection().execute(
+        table.update()
+        .where(table.c.id == sa.bindparam("b_id"), table.c.twilio_sid.is_(None))
         .values(
-            twilio_sid=sent.sid,
-            status=sent.status if callbacks.MESSAGE_RANK.get(sent.status, 9) <= 1 else "queued",
-            num_segments=sent.num_segments or local,
-            from_number=sent.from_number or message.from_number,
+            twilio_sid=sa.bindparam("b_sid"),
+            status=sa.bindparam("b_status"),
+            num_segments=sa.bindparam("b_segments"),
+            from_number=sa.bindparam("b_from"),
             error_code=None,
             error_message=None,
             updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session="fetch")
+        ),
+        rows,
     )
-    if not transitions.mark_sent(checkin.id, reason):
-        log.warning("check-in %s: sent as message %s but it had moved on", checkin.id, message.id)
-    db.session.refresh(message)
-    callbacks.replay_pending(message)
+    moved = transitions.mark_sent_many(reasons)
+    early = callbacks.pending_sids([sent.sid for _, sent, _ in accepted])
+    for attempt, sent, _ in accepted:
+        if attempt.checkin_id not in moved:
+            log.warning(
+                "check-in %s: sent as message %s but it had moved on",
+                attempt.checkin_id,
+                attempt.message_id,
+            )
+        if sent.sid in early:
+            callbacks.replay_pending(db.session.get(Message, attempt.message_id))
     db.session.commit()
-    if callbacks.MESSAGE_RANK.get(sent.status, 0) > callbacks.MESSAGE_RANK[message.status]:
+    outcomes = {}
+    for attempt, sent, reason in accepted:
+        if callbacks.MESSAGE_RANK.get(sent.status, 0) > 1:
+            _catch_up(attempt.message_id, sent)
+        if transport is not None:
+            transport.after_send(sent.sid)
+        log.info("check-in %s sent as message %s", attempt.checkin_id, attempt.message_id)
+        outcomes[attempt.checkin_id] = SendOutcome(
+            attempt.checkin_id, SENT, reason, attempt.message_id, sent.sid
+        )
+    return outcomes
+
+
+def _accepted_status(sent: SentMessage) -> str:
+    """The message status stored with the SID: Twilio's when it is not past `queued`."""
+    return sent.status if callbacks.MESSAGE_RANK.get(sent.status, 9) <= 1 else "queued"
+
+
+def _check_segments(message_id: int, sent: SentMessage, local: int | None, encoding) -> None:
+    """Log when Twilio's segment count differs from ours."""
+    if sent.num_segments and local and sent.num_segments != local:
+        log.warning(
+            "message %s: Twilio counts %d segments, we counted %d (%s)",
+            message_id,
+            sent.num_segments,
+            local,
+            encoding,
+        )
+
+
+def _catch_up(message_id: int, sent: SentMessage) -> None:
+    """Apply a status Twilio already reported past `queued` when it is ahead of the stored one."""
+    status = db.session.scalar(sa.select(Message.status).where(Message.id == message_id))
+    if callbacks.MESSAGE_RANK.get(sent.status, 0) > callbacks.MESSAGE_RANK[status]:
         callbacks.record_message_status(
             {"MessageSid": sent.sid, "MessageStatus": sent.status}, source="reconcile"
         )
-    log.info("check-in %s sent as message %s", checkin.id, message.id)
-    return _outcome(checkin.id, SENT, reason, message)
+
+
+def _record_sent(checkin: CheckIn, message: Message, sent: SentMessage, reason: str):
+    """Store the SID (once), mark the check-in sent, apply callbacks that came early; commits.
+    For one send found again by reconciliation."""
+    attempt = _Attempt(
+        checkin_id=checkin.id,
+        message_id=message.id,
+        to_number=message.to_number,
+        from_number=message.from_number,
+        body=message.body,
+        num_segments=message.num_segments,
+        encoding=message.encoding,
+        expires_at=checkin.expires_at,
+        lease_until=checkin.lease_until,
+    )
+    return _record_sent_many([(attempt, sent, reason)])[checkin.id]
 
 
 def _failed_attempt(checkin: CheckIn, message: Message, exc: TransportError, now: datetime):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,7 +11,14 @@ import sqlalchemy as sa
 from outreach.company import get_company_settings
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
-from outreach.models import CheckIn, CheckInTransition, Consent, Customer, Reply
+from outreach.models import (
+    CheckIn,
+    CheckInTransition,
+    CompanySettings,
+    Consent,
+    Customer,
+    Reply,
+)
 from outreach.models.checkins import PENDING_STATUSES
 from outreach.scheduling import transitions
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
@@ -35,21 +43,45 @@ def get_checkin(checkin_id: int) -> CheckIn:
     return checkin
 
 
-def opted_out_reason(customer: Customer, channel: str) -> str | None:
-    """Why the customer must not be contacted on channel ("opted out", "wrong number"), or None."""
+def latest_consents(customer_ids: Collection[int], channel: str) -> dict[int, str]:
+    """The latest consent state on channel of each of these customers that has one (one query)."""
+    if not customer_ids:
+        return {}
+    ranked = (
+        sa.select(
+            Consent.customer_id,
+            Consent.state,
+            sa.func.row_number()
+            .over(
+                partition_by=Consent.customer_id,
+                order_by=(Consent.created_at.desc(), Consent.id.desc()),
+            )
+            .label("n"),
+        )
+        .where(
+            Consent.customer_id.in_(sorted(set(customer_ids))),
+            Consent.channel.in_(CONSENT_CHANNELS.get(channel, ("all",))),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(ranked.c.customer_id, ranked.c.state).where(ranked.c.n == 1)
+    ).all()
+    return dict(rows)
+
+
+def opted_out_reason(
+    customer: Customer, channel: str, consents: Mapping[int, str] | None = None
+) -> str | None:
+    """Why the customer must not be contacted on channel ("opted out", "wrong number"), or None.
+    `consents` is latest_consents(...) pre-loaded for a batch; None queries this customer's."""
     if customer.is_opted_out:
         return "opted out"
     if customer.is_wrong_number:
         return "wrong number"
-    latest = db.session.scalar(
-        sa.select(Consent.state)
-        .where(
-            Consent.customer_id == customer.id,
-            Consent.channel.in_(CONSENT_CHANNELS.get(channel, ("all",))),
-        )
-        .order_by(Consent.created_at.desc(), Consent.id.desc())
-        .limit(1)
-    )
+    if consents is None:
+        consents = latest_consents([customer.id], channel)
+    latest = consents.get(customer.id)
     return f"opted out of {channel}" if latest == "opted_out" else None
 
 
@@ -145,8 +177,16 @@ def _capped_by(checkin: CheckIn, cap: str, now: datetime) -> int | None:
     )
 
 
-def sendable_now(checkin: CheckIn, now: datetime) -> str | None:
+def sendable_now(
+    checkin: CheckIn,
+    now: datetime,
+    consents: Mapping[int, str] | None = None,
+    company: CompanySettings | None = None,
+) -> str | None:
     """Why the check-in must not go out now (SPEC rule 3), or None when it may.
+
+    A batch passes its pre-loaded facts: `consents` (latest_consents of its customers on the
+    check-in's channel) and `company` (the settings row); left None, they are queried.
 
     Checks, in order: its status (canceled or already handled), consent (opted out, wrong
     number), an answer earlier in the sequence (when the policy skips answered customers),
@@ -155,7 +195,7 @@ def sendable_now(checkin: CheckIn, now: datetime) -> str | None:
     """
     if checkin.status not in SENDABLE:
         return checkin.status
-    blocked = opted_out_reason(checkin.customer, checkin.channel)
+    blocked = opted_out_reason(checkin.customer, checkin.channel, consents)
     if blocked:
         return blocked
     policy = checkin.policy
@@ -173,5 +213,5 @@ def sendable_now(checkin: CheckIn, now: datetime) -> str | None:
             f"expired: the latest useful time {format_local(checkin.expires_at, checkin.timezone)}"
             f" {checkin.timezone} has passed"
         )
-    floor = company_floor(get_company_settings())
+    floor = company_floor(company or get_company_settings())
     return blocked_reason(now, policy_window(policy), checkin.timezone, floor)

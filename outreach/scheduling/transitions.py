@@ -7,6 +7,7 @@ CheckInTransition and returns True only if it moved the row. None of them commit
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +64,35 @@ def _move(checkin_id: int, new: str, allowed: frozenset[str], reason: str, **val
         _expire(checkin_id)
 
 
+def _move_many(
+    checkin_ids: Collection[int], current: str, new: str, reason: Any, **values: Any
+) -> dict[int, str]:
+    """Compare-and-set many check-ins from `current` to `new` in one UPDATE … RETURNING and
+    record their transitions; the ids moved, each with its reason (`reason` may be a SQL
+    expression of the row). Does not commit."""
+    assert current in ALLOWED_FROM[new]
+    if not checkin_ids:
+        return {}
+    rows = db.session.execute(
+        sa.update(CheckIn)
+        .where(CheckIn.id.in_(sorted(checkin_ids)), CheckIn.status == current)
+        .values(status=new, status_reason=reason, updated_at=utcnow(), **values)
+        .returning(CheckIn.id, CheckIn.status_reason)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if rows:
+        db.session.execute(
+            sa.insert(CheckInTransition),
+            [
+                {"checkin_id": i, "from_status": current, "to_status": new, "reason": why}
+                for i, why in rows
+            ],
+        )
+    for checkin_id, _ in rows:
+        _expire(checkin_id)
+    return dict(rows)
+
+
 def _expire(checkin_id: int) -> None:
     loaded = db.session.identity_map.get(db.session.identity_key(CheckIn, checkin_id))
     if loaded is not None:
@@ -94,6 +124,30 @@ def start_sending(checkin_id: int, lease_until: datetime, reason: str = "sending
         attempts=CheckIn.attempts + 1,
         next_attempt_at=None,
     )
+
+
+def start_sending_many(checkin_ids: Collection[int], lease_until: datetime) -> dict[int, str]:
+    """queued -> sending for a batch, owned until lease_until, each counting an attempt with the
+    reason "sending (attempt n)"; the ids moved and their reasons. Does not commit."""
+    attempt = CheckIn.attempts + 1
+    reason = sa.literal("sending (attempt ") + sa.cast(attempt, sa.String) + sa.literal(")")
+    return _move_many(
+        checkin_ids,
+        "queued",
+        "sending",
+        reason,
+        lease_until=lease_until,
+        attempts=attempt,
+        next_attempt_at=None,
+    )
+
+
+def mark_sent_many(reasons: Mapping[int, str]) -> set[int]:
+    """sending -> sent for a batch, each with its own reason; the ids moved. Does not commit."""
+    if not reasons:
+        return set()
+    why = sa.case(dict(reasons), value=CheckIn.id)
+    return set(_move_many(list(reasons), "sending", "sent", why, lease_until=None))
 
 
 def mark_sent(checkin_id: int, reason: str = "accepted by the carrier") -> bool:
