@@ -7,20 +7,19 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import jsonschema
 import pytest
 import requests
 from fake_twilio import FakeTwilio
 from flask import Flask, request
+from testenv import TWILIO_OPENAPI
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
 TO = "+16125550100"
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "twilio" / "twilio_api_v2010.json"
 
 
 def _client(fake: FakeTwilio, token: str | None = None, timeout: float = 5.0) -> Client:
@@ -245,7 +244,7 @@ def _openapi_to_jsonschema(node):
 
 
 def test_responses_have_the_shapes_of_twilios_api_description(fake_twilio):
-    spec = json.loads(SPEC_PATH.read_text())
+    spec = json.loads(TWILIO_OPENAPI.read_text())
     components = _openapi_to_jsonschema(spec["components"])
     checker = jsonschema.FormatChecker()
     checker.checks("date-time-rfc-2822", raises=(TypeError, ValueError))(

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,13 +19,13 @@ import jsonschema
 import pytest
 import requests
 from fake_twilio import SEND_AT
+from testenv import TWILIO_OPENAPI
 
 from outreach.messaging import reconcile_stale, send_checkin
 from outreach.messaging.sending import _start_attempt
 from outreach.messaging.transport import get_transport
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATH = ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
 PRISM = ["npx", "--yes", "@stoplight/prism-cli@5", "mock"]
 PRISM_START_TIMEOUT = 240  #: seconds; the first run downloads Prism from the npm registry
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -33,7 +34,7 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 @pytest.fixture(scope="module")
 def spec() -> dict:
     """Twilio's OpenAPI description of REST API v2010."""
-    return json.loads(SPEC_PATH.read_text())
+    return json.loads(TWILIO_OPENAPI.read_text())
 
 
 def _operation(spec: dict, method: str, path: str) -> tuple[dict, dict[str, str]]:
@@ -141,7 +142,7 @@ def prism(tmp_path):
     log_path = tmp_path / "prism.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [*PRISM, "-p", str(port), "-h", "127.0.0.1", str(SPEC_PATH)],
+            [*PRISM, "-p", str(port), "-h", "127.0.0.1", str(TWILIO_OPENAPI)],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so its node child stops with it
@@ -160,7 +161,8 @@ def prism(tmp_path):
             time.sleep(0.2)
         yield base
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # it may have exited on its own
+            os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
 
 

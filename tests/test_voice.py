@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from fake_twilio import SEND_AT
 from test_sweeper import make_seeder
-from testenv import PUBLIC_BASE_URL
+from testenv import PUBLIC_BASE_URL, TWILIO_OPENAPI
 from web_helpers import isolated_client
 
 from outreach.extensions import db
@@ -30,7 +30,6 @@ from outreach.models import Call, CallStatusEvent, CheckIn, Customer, Policy, Re
 from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATH = ROOT.parent / "shared" / "twilio" / "twilio_api_v2010.json"
 TEMPLATE = "Hi {{ customer.first_name }}, this is {{ company.name }} about your {{ event.type }}."
 LATER = SEND_AT + timedelta(minutes=10)  #: past any lease taken at SEND_AT
 
@@ -155,7 +154,7 @@ def test_a_voice_check_in_calls_with_app_twiml_status_callback_machine_detection
 
 
 def test_the_call_request_conforms_to_twilios_openapi_description(placed, fake_twilio):
-    spec = json.loads(SPEC_PATH.read_text())
+    spec = json.loads(TWILIO_OPENAPI.read_text())
     operation = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/Calls.json"]["post"]
     schema = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     (request,) = fake_twilio.recorded("Calls", "create")
