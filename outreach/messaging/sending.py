@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -228,12 +228,18 @@ def _precheck(
 def reconcile_stale(now: datetime | None = None) -> list[SendOutcome]:
     """Settle SMS check-ins left `sending` past their lease against the transport's record:
     found -> adopt its SID (sent); not found -> retry. The scheduler calls this each pass."""
-    now = now or utcnow()
+    return reconcile_expired_leases("sms", reconcile_checkin, now or utcnow())
+
+
+def reconcile_expired_leases(
+    channel: str, reconcile_one: Callable[[int, datetime], SendOutcome], now: datetime
+) -> list[SendOutcome]:
+    """Run `reconcile_one` on every check-in of `channel` left `sending` past its lease."""
     ids = db.session.scalars(
         sa.select(CheckIn.id)
         .where(
             CheckIn.status == "sending",
-            CheckIn.channel == "sms",
+            CheckIn.channel == channel,
             sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
         )
         .order_by(CheckIn.id)
@@ -243,8 +249,8 @@ def reconcile_stale(now: datetime | None = None) -> list[SendOutcome]:
     outcomes = []
     for checkin_id in ids:
         try:
-            outcomes.append(reconcile_checkin(checkin_id, now))
-        except Exception:
+            outcomes.append(reconcile_one(checkin_id, now))
+        except Exception:  # one broken row must not stop the others; logged with its id
             db.session.rollback()
             log.exception("check-in %s: unexpected error while reconciling", checkin_id)
     return outcomes

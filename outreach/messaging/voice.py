@@ -36,6 +36,7 @@ from outreach.messaging.sending import (
     backoff,
     claim_attempt,
     claim_stale,
+    reconcile_expired_leases,
 )
 from outreach.messaging.signatures import public_url
 from outreach.messaging.transport import Transport, get_transport
@@ -54,7 +55,6 @@ BRIDGE_GATHER_SECONDS = 10
 RATE_KEY_PREFIX = "voice:"  #: calls have their own per-sender slot sequence
 IN_FLIGHT = ("queued", "initiated", "ringing", "in-progress")
 BRIDGE_WINDOW = timedelta(minutes=2)  #: a click-to-call this recent and in flight blocks another
-RECONCILE_LIMIT = 500
 SUMMARY_SPOKEN_MAX = 80
 
 PROMPT = "Press 1 if all went well, or 2 if you'd like us to call you. You can also just say it."
@@ -302,26 +302,7 @@ def reconcile_voice_checkin(checkin_id: int, now: datetime | None = None) -> Sen
 
 def reconcile_stale_calls(now: datetime | None = None) -> list[SendOutcome]:
     """Settle voice check-ins left `sending` past their lease (the scheduler calls this)."""
-    now = now or utcnow()
-    ids = db.session.scalars(
-        sa.select(CheckIn.id)
-        .where(
-            CheckIn.status == "sending",
-            CheckIn.channel == "voice",
-            sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
-        )
-        .order_by(CheckIn.id)
-        .limit(RECONCILE_LIMIT)
-    ).all()
-    db.session.rollback()
-    outcomes = []
-    for checkin_id in ids:
-        try:
-            outcomes.append(reconcile_voice_checkin(checkin_id, now))
-        except Exception:
-            db.session.rollback()
-            log.exception("check-in %s: unexpected error while reconciling a call", checkin_id)
-    return outcomes
+    return reconcile_expired_leases("voice", reconcile_voice_checkin, now or utcnow())
 
 
 # -- following the call ----------------------------------------------------------------------

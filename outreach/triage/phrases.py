@@ -7,20 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from outreach.models.messages import TRIAGE_CLASSES
 from outreach.triage.text import Token, clause_span, fold, is_negator, negated, tokenize
 
-TRIAGE_CLASSES = (
-    "positive",
-    "neutral",
-    "negative",
-    "urgent",
-    "callback_requested",
-    "question",
-    "wrong_number",
-    "opt_out",
-    "opt_in",
-    "help",
-)
 #: endings a phrase's last word may carry and still match (leak → leaks, leaking, leaked)
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "y", "t")
 #: classes whose matches are ignored when negated ("don't call me", "no leaks")
