@@ -17,13 +17,13 @@ from outreach.extensions import db
 from outreach.models import CheckIn, CheckInTransition, FollowUp, Reply, User
 from outreach.models.base import UTCDateTime
 from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.web import zone
 
 DAYS = 30
 #: a check-in went out when it left `sending` for one of these (once: status only moves forward)
 WENT_OUT = ("sent", "delivered", "undelivered", "answered")
 ALARM_CLASSES = ("negative", "urgent")
-OPEN_FOLLOWUPS = ("open", "overdue", "escalated")
 
 
 @dataclass(frozen=True)
@@ -286,7 +286,7 @@ def snapshot(now: datetime, end_of_today: datetime) -> Snapshot:
             sa.func.count(),
             sa.func.sum(_flag(overdue)),
             sa.func.sum(_flag(f.state == "escalated")),
-        ).where(f.state.in_(OPEN_FOLLOWUPS))
+        ).where(f.state.in_(OPEN_FOLLOWUP_STATES))
     ).one()
     due = CheckIn.due_at < _at(end_of_today)
     checkins = db.session.execute(

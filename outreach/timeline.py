@@ -90,6 +90,30 @@ def customer_timeline(customer_id: int) -> Timeline:
     return Timeline(customer, items, _call_status_events([c.id for c in by_customer["call"]]))
 
 
+def latest_replies(customer_ids: set[int] | list[int], per_customer: int) -> list[Reply]:
+    """Each customer's newest `per_customer` replies, oldest first, in one query."""
+    if not customer_ids:
+        return []
+    ranked = (
+        sa.select(
+            Reply.id,
+            sa.func.row_number()
+            .over(
+                partition_by=Reply.customer_id, order_by=(Reply.created_at.desc(), Reply.id.desc())
+            )
+            .label("n"),
+        )
+        .where(Reply.customer_id.in_(list(customer_ids)))
+        .subquery()
+    )
+    return db.session.scalars(
+        sa.select(Reply)
+        .join(ranked, ranked.c.id == Reply.id)
+        .where(ranked.c.n <= per_customer)
+        .order_by(Reply.created_at, Reply.id)
+    ).all()
+
+
 def _when(kind: str, row: Any) -> datetime:
     if kind == "event":
         return row.occurred_at

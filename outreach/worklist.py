@@ -15,9 +15,10 @@ from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, User
 from outreach.models.checkins import PENDING_STATUSES
-from outreach.models.followups import PRIORITIES
+from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
 from outreach.scheduling import transitions
 from outreach.scheduling.timing import customer_zone as resolve_zone
+from outreach.timeline import latest_replies
 from outreach.web import zone
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,6 @@ OUTCOMES = {
     "no_answer": "No answer",
     "issue_found": "Issue found: follow up",
 }
-OPEN_FOLLOWUP_STATES = ("open", "overdue", "escalated")
 HORIZON = timedelta(days=14)  #: how far ahead "upcoming" looks
 MAX_ITEMS = 200  #: per kind, so a backlog cannot make the page unbounded
 REPLIES_PER_CUSTOMER = 5
@@ -166,24 +166,7 @@ def _attach_context(items: list[WorkItem]) -> None:
     customer_ids = {i.customer.id for i in items}
     if not customer_ids:
         return
-    ranked = (
-        sa.select(
-            Reply.id,
-            sa.func.row_number()
-            .over(
-                partition_by=Reply.customer_id, order_by=(Reply.created_at.desc(), Reply.id.desc())
-            )
-            .label("n"),
-        )
-        .where(Reply.customer_id.in_(customer_ids))
-        .subquery()
-    )
-    replies = db.session.scalars(
-        sa.select(Reply)
-        .join(ranked, ranked.c.id == Reply.id)
-        .where(ranked.c.n <= REPLIES_PER_CUSTOMER)
-        .order_by(Reply.created_at, Reply.id)
-    ).all()
+    replies = latest_replies(customer_ids, REPLIES_PER_CUSTOMER)
     promises = db.session.scalars(
         sa.select(FollowUp)
         .where(FollowUp.customer_id.in_(customer_ids), FollowUp.state.in_(OPEN_FOLLOWUP_STATES))

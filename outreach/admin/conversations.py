@@ -17,13 +17,13 @@ from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_man
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
-from outreach.models import Customer, FollowUp, Message, Reply, utcnow
+from outreach.models import Customer, FollowUp, Message, utcnow
+from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.scheduling.planning import zone_for_customer
-from outreach.timeline import customer_timeline
+from outreach.timeline import customer_timeline, latest_replies
 from outreach.web import show_error
 
 PAGE = 50
-OPEN_FOLLOWUPS = ("open", "overdue", "escalated")
 
 
 class SmsForm(FlaskForm):
@@ -66,28 +66,11 @@ def customer_context(customer_ids: list[int]) -> tuple[dict, dict]:
     """Each customer's latest reply and number of open follow-ups, in two queries."""
     if not customer_ids:
         return {}, {}
-    ranked = (
-        sa.select(
-            Reply.id,
-            sa.func.row_number()
-            .over(
-                partition_by=Reply.customer_id, order_by=(Reply.created_at.desc(), Reply.id.desc())
-            )
-            .label("n"),
-        )
-        .where(Reply.customer_id.in_(customer_ids))
-        .subquery()
-    )
-    latest = {
-        r.customer_id: r
-        for r in db.session.scalars(
-            sa.select(Reply).join(ranked, ranked.c.id == Reply.id).where(ranked.c.n == 1)
-        )
-    }
+    latest = {r.customer_id: r for r in latest_replies(customer_ids, 1)}
     open_counts: dict[int, int] = defaultdict(int)
     for customer_id, count in db.session.execute(
         sa.select(FollowUp.customer_id, sa.func.count())
-        .where(FollowUp.customer_id.in_(customer_ids), FollowUp.state.in_(OPEN_FOLLOWUPS))
+        .where(FollowUp.customer_id.in_(customer_ids), FollowUp.state.in_(OPEN_FOLLOWUP_STATES))
         .group_by(FollowUp.customer_id)
     ):
         open_counts[customer_id] = count

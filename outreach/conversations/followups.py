@@ -25,12 +25,12 @@ from outreach.conversations.promise import first_name, format_when
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, flush_texts, queue_text
 from outreach.models import CompanySettings, Customer, FollowUp, User, utcnow
+from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.timing import blocked_reason
 
 log = logging.getLogger(__name__)
 
-OPEN_STATES = ("open", "overdue", "escalated")
 SWEEP_LIMIT = 500  #: follow-ups handled per step and pass; the next pass goes on
 
 
@@ -178,7 +178,7 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
             sa.select(FollowUp)
             .join(Customer, Customer.id == FollowUp.customer_id)
             .where(
-                FollowUp.state.in_(OPEN_STATES),
+                FollowUp.state.in_(OPEN_FOLLOWUP_STATES),
                 last <= cutoff,
                 Customer.is_opted_out.is_(False),
                 Customer.is_wrong_number.is_(False),
@@ -198,7 +198,7 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
             sa.update(FollowUp)
             .where(
                 FollowUp.id == f.id,
-                FollowUp.state.in_(OPEN_STATES),
+                FollowUp.state.in_(OPEN_FOLLOWUP_STATES),
                 FollowUp.last_reassured_at.is_(None)
                 if f.last_reassured_at is None
                 else FollowUp.last_reassured_at == f.last_reassured_at,

@@ -210,19 +210,32 @@ def _precheck(
     company: CompanySettings,
 ) -> SendOutcome | None:
     """None when the check-in may be claimed now, else what was done instead (and why)."""
+    held = claimable(checkin_id, checkin, "sms", now, reconcile_checkin)
+    return held if held is not None else _recheck(checkin, now, consents, company)
+
+
+def claimable(
+    checkin_id: int,
+    checkin: CheckIn | None,
+    channel: str,
+    now: datetime,
+    reconcile: Callable[[int, datetime], SendOutcome],
+) -> SendOutcome | None:
+    """None when a check-in of `channel` is queued and due for an attempt; else why not (a
+    `sending` one past its lease is handed to `reconcile`)."""
     if checkin is None:
         return SendOutcome(checkin_id, SKIPPED, "no such check-in")
-    if checkin.channel != "sms":
-        return SendOutcome(checkin_id, SKIPPED, f"a {checkin.channel} check-in is not an SMS")
+    if checkin.channel != channel:
+        return SendOutcome(checkin_id, SKIPPED, f"a {checkin.channel} check-in is not {channel}")
     if checkin.status == "sending":
         if checkin.lease_until is not None and checkin.lease_until > now:
             return SendOutcome(checkin_id, SKIPPED, "another sender owns it")
-        return reconcile_checkin(checkin_id, now)
+        return reconcile(checkin_id, now)
     if checkin.status != "queued":
         return SendOutcome(checkin_id, SKIPPED, f"already {checkin.status}")
     if checkin.next_attempt_at is not None and checkin.next_attempt_at > now:
         return SendOutcome(checkin_id, SKIPPED, "waiting for its next attempt")
-    return _recheck(checkin, now, consents, company)
+    return None
 
 
 def reconcile_stale(now: datetime | None = None) -> list[SendOutcome]:

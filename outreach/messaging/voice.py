@@ -36,6 +36,7 @@ from outreach.messaging.sending import (
     backoff,
     claim_attempt,
     claim_stale,
+    claimable,
     reconcile_expired_leases,
 )
 from outreach.messaging.signatures import public_url
@@ -156,18 +157,9 @@ def send_voice_checkin(checkin_id: int, now: datetime | None = None) -> SendOutc
     """Place one queued voice check-in call if every rule still allows it; record what happened."""
     now = now or utcnow()
     checkin = db.session.get(CheckIn, checkin_id)
-    if checkin is None:
-        return SendOutcome(checkin_id, SKIPPED, "no such check-in")
-    if checkin.channel != "voice":
-        return SendOutcome(checkin_id, SKIPPED, f"a {checkin.channel} check-in is not a call")
-    if checkin.status == "sending":
-        if checkin.lease_until is not None and checkin.lease_until > now:
-            return SendOutcome(checkin_id, SKIPPED, "another sender owns it")
-        return reconcile_voice_checkin(checkin_id, now)
-    if checkin.status != "queued":
-        return SendOutcome(checkin_id, SKIPPED, f"already {checkin.status}")
-    if checkin.next_attempt_at is not None and checkin.next_attempt_at > now:
-        return SendOutcome(checkin_id, SKIPPED, "waiting for its next attempt")
+    held = claimable(checkin_id, checkin, "voice", now, reconcile_voice_checkin)
+    if held is not None:
+        return held
     held = _recheck(checkin, now)
     if held is not None:
         return held

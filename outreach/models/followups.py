@@ -13,6 +13,7 @@ from outreach.models.customers import Customer
 from outreach.models.users import User
 
 FOLLOWUP_STATES = ("open", "done", "overdue", "escalated")
+OPEN_FOLLOWUP_STATES = ("open", "overdue", "escalated")  #: not yet kept
 PRIORITIES = ("low", "normal", "high", "urgent")
 FOLLOWUP_KINDS = ("issue", "callback", "urgent")
 
