@@ -1,4 +1,5 @@
-"""What the app sends to Twilio conforms to Twilio's own OpenAPI description (../shared/twilio):
+"""What the app sends to Twilio conforms to Twilio's own OpenAPI description
+(tests/twilio_api/twilio_api_v2010.json):
 (a) every request the fake recorded is checked against the spec's schema for its path;
 (b) one check-in is sent through the Prism mock server serving that spec."""
 

@@ -4,5 +4,5 @@ from pathlib import Path
 
 PUBLIC_BASE_URL = "https://outreach.test"
 
-#: Twilio's OpenAPI description of REST API v2010, in shared/ beside the checkout
-TWILIO_OPENAPI = Path(__file__).resolve().parents[2] / "shared" / "twilio" / "twilio_api_v2010.json"
+#: Twilio's OpenAPI description of REST API v2010, kept in the repository (see its README.md)
+TWILIO_OPENAPI = Path(__file__).resolve().parent / "twilio_api" / "twilio_api_v2010.json"
