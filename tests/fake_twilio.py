@@ -5,19 +5,39 @@ Start it with the `fake_twilio` fixture, point the app at it with `make_app(env=
 `fake.fail_next(...)` / `fake.hang_next(...)` / `fake.reject_number(...)`, and post signed
 status callbacks with `fake.message_callback(...)` / `fake.call_callback(...)` to a base URL
 or a Flask test client.
+
+Opt-in behaviours of the real service (all off by default):
+
+- Messaging Services: `fake.messaging_service(pool=[...])` and `fake.env(messaging_service=True)`;
+  a service message is answered `accepted` with `from` null and gets a pool number later.
+- Sender queues: `FakeTwilio(queue_rate=1.0, queue_delay=...)`; a queued message has a null
+  `date_sent` until its sender's turn, then is `sent`; past its ValidityPeriod it fails.
+- Calls that start later: `FakeTwilio(call_start_delay=...)`, `fake.complete_call(sid)`.
+- Early, duplicated, shuffled callbacks: `fake.auto_callbacks(..., early=True, duplicate=True,
+  shuffle=True, seed=...)` or `fake.early_callbacks(...)`.
+- Random failures: `fake.chaos(fail_rate=..., hang_rate=..., seed=...)`, `fake.calm()`.
+- What customers received: `fake.sent_to()`, `fake.called()`.
+
+The queues and call starts are evaluated lazily, on every request and inspection, against
+`fake.clock` (time.monotonic unless a test passes its own); call `fake.advance()` before
+reading `fake.messages` / `fake.calls` directly.
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
+import random
 import re
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterable, Mapping
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
@@ -31,6 +51,20 @@ from twilio.request_validator import RequestValidator
 
 API = "/2010-04-01"
 DEFAULT_FROM = "+15017122661"
+#: the sender pool of a Messaging Service registered without one (not the plain From number)
+DEFAULT_POOL = ("+15017122662", "+15017122663")
+DEFAULT_VALIDITY = 36000  #: seconds a message may wait in Twilio's queue unless told otherwise
+#: Twilio's error for a message whose ValidityPeriod ran out in the queue ("Validity Period
+#: Expired"; 30001 "Queue overflow" is the older, more general code)
+VALIDITY_EXPIRED = 30036
+_ERROR_MESSAGES = {
+    30001: "Queue overflow",
+    30003: "Unreachable destination handset",
+    30036: "Validity Period Expired",
+}
+#: the Twilio error code each HTTP status of a random failure carries
+_CHAOS_CODES = {429: 20429, 500: 20500, 503: 20503}
+_CHAOS_MESSAGES = {429: "Too Many Requests", 500: "Internal Server Error", 503: "Unavailable"}
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _ROUTES = (
     (re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$"), "Messages"),
@@ -42,6 +76,22 @@ _GSM = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€\f"
 )
+#: how far along a message is: a status callback never moves the stored status backwards
+_MESSAGE_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "read": 5,
+}
+_CALL_RANK = {"queued": 0, "ringing": 1, "in-progress": 2}
+_CALL_TERMINAL = ("completed", "busy", "failed", "no-answer", "canceled")
+#: call status callback values that are not call resource statuses
+_CALL_STATUS_OF = {"initiated": "queued", "answered": "in-progress"}
 
 
 def _num_segments(body: str) -> int:
@@ -83,6 +133,7 @@ class RecordedRequest:
     at: float  #: time.monotonic() on arrival
     received_at: datetime
     status: int = 0  #: the HTTP status answered (0 while in flight)
+    chaos: str | None = None  #: what chaos() did to it: "500", "429"… or "hang"
 
     def value(self, name: str) -> str | None:
         """The first value of a form field (or query parameter for GETs)."""
@@ -112,12 +163,54 @@ class _Failure:
 
 
 @dataclass
+class _Queued:
+    """A message waiting in its sender's queue."""
+
+    leave_at: float  #: clock() when its turn comes
+    expire_at: float  #: clock() when its ValidityPeriod runs out
+    sender: str | None  #: the pool number a Messaging Service picked (shown once it leaves)
+
+
+@dataclass
+class _Callbacks:
+    deliver_to: Any
+    statuses: tuple[str, ...]
+    early: bool
+    duplicate: bool
+    shuffle: bool
+    rng: random.Random
+    error_code: int
+
+
+@dataclass
+class _Chaos:
+    fail_rate: float
+    hang_rate: float
+    hang_seconds: float
+    resource: str | None
+    statuses: tuple[int, ...]
+    rng: random.Random
+
+
+@dataclass
 class FakeTwilio:
     """Twilio's REST API 2010 on 127.0.0.1, recording every request."""
 
     account_sid: str = field(default_factory=lambda: "AC" + secrets.token_hex(16))
     auth_token: str = field(default_factory=lambda: secrets.token_hex(16))
     from_number: str = DEFAULT_FROM
+    #: Messaging Services known to the account: SID -> sender pool (see messaging_service())
+    messaging_services: dict[str, Sequence[str]] = field(default_factory=dict)
+    #: message segments per second each sender sends (1.0 for a US long code); None: no queue
+    queue_rate: float | None = None
+    #: seconds (or a callable returning seconds) a message waits before its sender may send it
+    queue_delay: float | Callable[[], float] | None = None
+    #: the Twilio error code of a message whose ValidityPeriod ran out in the queue
+    expired_error_code: int = VALIDITY_EXPIRED
+    #: seconds after which a created call is in-progress with a start_time; None: stays queued
+    call_start_delay: float | None = None
+    #: the time source of queues and call starts (a test may pass a settable fake clock)
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         self.requests: list[RecordedRequest] = []
@@ -125,13 +218,26 @@ class FakeTwilio:
         self.calls: dict[str, dict[str, Any]] = {}
         self.callback_urls: dict[str, str] = {}  #: sid -> StatusCallback URL given at create
         self.next_sids: list[str] = []  #: SIDs the next created messages get, in order
+        #: (sid, status, HTTP status answered or None) of each automatic callback posted
+        self.callbacks_posted: list[tuple[str, str, int | None]] = []
+        self.errors: list[str] = []  #: tracebacks of the fake's own failures (answered 500)
         self._failures: list[_Failure] = []
         self._rejected: dict[str, tuple[int, int, str]] = {}
-        self._auto: tuple[Any, tuple[str, ...]] | None = None
-        self._lock = threading.Lock()
+        self._auto: _Callbacks | None = None
+        self._chaos: _Chaos | None = None
+        self._lock = threading.RLock()
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._counter = itertools.count()
+        self._order: dict[str, int] = {}  #: sid -> creation order (ties of date_created)
+        self._queued: dict[str, _Queued] = {}
+        self._free_at: dict[str, float] = {}  #: sender -> clock() its queue is free
+        self._sticky: dict[tuple[str, str], str] = {}  #: (service, to) -> the pool number used
+        self._starting: dict[str, float] = {}  #: call sid -> clock() it starts
+        self._mono0, self._wall0 = self.clock(), datetime.now(UTC)
+        for sid, pool in list(self.messaging_services.items()):
+            self.messaging_service(sid, pool)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -160,18 +266,49 @@ class FakeTwilio:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def env(self, **extra: str) -> dict[str, str]:
-        """The environment that points the app's Twilio transport at this fake."""
-        return {
+    def env(self, messaging_service: bool | str = False, **extra: str) -> dict[str, str]:
+        """The environment that points the app's Twilio transport at this fake.
+
+        messaging_service=True (or a service SID) adds TWILIO_MESSAGING_SERVICE_SID beside
+        TWILIO_FROM_NUMBER, as real deployments set both (calls need the From number).
+        """
+        env = {
             "OUTREACH_TRANSPORT": "twilio",
             "TWILIO_ACCOUNT_SID": self.account_sid,
             "TWILIO_AUTH_TOKEN": self.auth_token,
             "TWILIO_FROM_NUMBER": self.from_number,
             "TWILIO_API_BASE_URL": self.base_url,
-            **extra,
         }
+        if messaging_service:
+            if isinstance(messaging_service, str):
+                sid = self.messaging_service(messaging_service)
+            else:
+                with self._lock:
+                    known = next(iter(self.messaging_services), None)
+                sid = known or self.messaging_service()
+            env["TWILIO_MESSAGING_SERVICE_SID"] = sid
+        return {**env, **extra}
 
     # -- scripting ----------------------------------------------------------------------------
+
+    def messaging_service(self, sid: str | None = None, pool: Iterable[str] | None = None) -> str:
+        """Register a Messaging Service with this sender pool (DEFAULT_POOL); returns its SID.
+
+        A create naming an unregistered service registers it with DEFAULT_POOL. Calling it
+        again for a known SID replaces the pool when one is given.
+        """
+        sid = sid or "MG" + secrets.token_hex(16)
+        if not re.fullmatch(r"MG[0-9a-fA-F]{32}", sid):
+            raise ValueError(f"a Messaging Service SID is MG and 32 hex digits, not {sid!r}")
+        with self._lock:
+            if pool is None and self.messaging_services.get(sid):
+                return sid
+            numbers = tuple(DEFAULT_POOL if pool is None else pool)
+            bad = [n for n in numbers if not _E164.match(n)]
+            if not numbers or bad:
+                raise ValueError(f"a sender pool is one or more E.164 numbers, not {numbers}")
+            self.messaging_services[sid] = numbers
+        return sid
 
     def fail_next(
         self,
@@ -208,19 +345,129 @@ class FakeTwilio:
                     _Failure(504, None, "Gateway Timeout", method, resource, seconds, then_process)
                 )
 
+    def chaos(
+        self,
+        fail_rate: float = 0.15,
+        hang_rate: float = 0.03,
+        hang_seconds: float = 3.0,
+        *,
+        seed: int | random.Random = 0,
+        resource: str | None = None,
+        statuses: Iterable[int] = (500, 429),
+    ) -> None:
+        """Make a seeded random fraction of create requests fail, until calm().
+
+        Each create of `resource` ("Messages", "Calls"; None: both) draws once: with
+        probability fail_rate it is answered one of `statuses` (429 carries Twilio code 20429,
+        500 20500, 503 20503) and nothing is created; with probability hang_rate it is held
+        `hang_seconds` (make that longer than the client's timeout) and THEN carried out, so
+        the client gives up on a request Twilio did act on. Scripted fail_next()/hang_next()
+        come first. The outcome is kept in RecordedRequest.chaos.
+        """
+        if min(fail_rate, hang_rate) < 0 or fail_rate + hang_rate > 1:
+            raise ValueError("fail_rate and hang_rate are fractions adding up to at most 1")
+        if resource not in (None, "Messages", "Calls"):
+            raise ValueError("resource is Messages, Calls or None (both)")
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        with self._lock:
+            self._chaos = _Chaos(fail_rate, hang_rate, hang_seconds, resource, tuple(statuses), rng)
+
+    def calm(self) -> None:
+        """Stop the random failures of chaos()."""
+        with self._lock:
+            self._chaos = None
+
     def reject_number(self, to: str, code: int, status: int = 400, message: str = "") -> None:
         """Make every message or call to `to` fail with this Twilio error (21211, 21610…)."""
         self._rejected[to] = (status, code, message or f"Error {code}")
 
-    def auto_callbacks(self, deliver_to: Any, statuses: Iterable[str] = ("sent", "delivered")):
-        """After each accepted message, post these statuses to its callback in a thread."""
-        self._auto = (deliver_to, tuple(statuses))
+    def auto_callbacks(
+        self,
+        deliver_to: Any,
+        statuses: Iterable[str] = ("sent", "delivered"),
+        *,
+        early: bool = False,
+        duplicate: bool = False,
+        shuffle: bool = False,
+        seed: int | random.Random = 0,
+        error_code: int = 30003,
+    ) -> None:
+        """After each accepted message, post these statuses to its callback (None: stop).
+
+        By default they are posted in a thread, once the message has left its sender's
+        queue (at once without queue_rate/queue_delay); a message whose ValidityPeriod runs
+        out gets one `failed` callback with expired_error_code instead. early=True posts
+        them inside the create request, before its answer is sent, so the app hears of a SID
+        it has not stored yet. duplicate=True posts each twice, shuffle=True in a random
+        order (seeded: `seed` is an int or a random.Random). failed and undelivered
+        callbacks carry ErrorCode=error_code.
+        """
+        if deliver_to is None:
+            self._auto = None
+            return
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        self._auto = _Callbacks(
+            deliver_to, tuple(statuses), early, duplicate, shuffle, rng, error_code
+        )
+
+    def early_callbacks(
+        self, deliver_to: Any, statuses: Iterable[str] = ("sent", "delivered"), **options: Any
+    ) -> None:
+        """auto_callbacks(..., early=True): callbacks arrive before the create's answer."""
+        self.auto_callbacks(deliver_to, statuses, early=True, **options)
 
     def add_message(self, to: str, body: str, from_: str | None = None, **fields: Any) -> dict:
         """Put a message in the account as if created earlier (for reconciliation tests)."""
         return self._store_message(to, from_ or self.from_number, None, body, None, fields)
 
+    def complete_call(
+        self,
+        sid: str,
+        status: str = "completed",
+        *,
+        duration: int | None = None,
+        deliver_to: Any = None,
+    ) -> dict[str, Any]:
+        """End a call as Twilio would (completed, busy, no-answer, failed, canceled).
+
+        Sets end_time, and start_time and duration for a completed call; with deliver_to,
+        also posts the call's status callback. Returns the call as the API shows it.
+        """
+        if status not in _CALL_TERMINAL:
+            raise ValueError(f"a call ends {', '.join(_CALL_TERMINAL)}; not {status!r}")
+        self.advance()
+        with self._lock:
+            if sid not in self.calls:
+                raise KeyError(f"fake Twilio: no call {sid}")
+            self._set_call_status(sid, status, duration)
+            public = self._public(self.calls[sid])
+        if deliver_to is not None:
+            extra = {"CallDuration": public["duration"]} if status == "completed" else {}
+            self.call_callback(sid, status, deliver_to, extra=extra)
+        return public
+
     # -- inspection ---------------------------------------------------------------------------
+
+    def advance(self) -> None:
+        """Apply the queue departures, expiries and call starts due by now.
+
+        Every request and inspection helper does this first; call it before reading
+        `messages` or `calls` directly.
+        """
+        now = self.clock()
+        with self._lock:
+            for sid, queued in list(self._queued.items()):
+                if queued.expire_at < queued.leave_at and queued.expire_at <= now:
+                    self._expire(sid, queued)
+                elif queued.leave_at <= now and queued.leave_at <= queued.expire_at:
+                    self._leave_queue(sid, queued.leave_at)
+            for sid, start_at in list(self._starting.items()):
+                if start_at <= now:
+                    del self._starting[sid]
+                    call = self.calls[sid]
+                    if call["status"] == "queued":
+                        call["status"] = "in-progress"
+                        call["start_time"] = call["date_updated"] = self._wall(start_at)
 
     def recorded(
         self, resource: str | None = None, action: str | None = None
@@ -233,6 +480,26 @@ class FakeTwilio:
     def created_messages(self) -> list[RecordedRequest]:
         """The message-create requests that were accepted (status 201)."""
         return [r for r in self.recorded("Messages", "create") if r.status == 201]
+
+    def sent_to(self, *, exclude: Iterable[str] = ("failed",)) -> Counter[str]:
+        """How many messages in the account went to each number: what customers received.
+
+        Counts every message created (including creates whose answer the client never saw)
+        or added, except those whose status is in `exclude`: a failed message (expired in
+        the queue, or failed by a callback) never reached the handset. Failed creates
+        (4xx, 5xx) create nothing, so they are never counted.
+        """
+        self.advance()
+        excluded = set(exclude)
+        with self._lock:
+            return Counter(m["to"] for m in self.messages.values() if m["status"] not in excluded)
+
+    def called(self, *, exclude: Iterable[str] = ("failed", "canceled")) -> Counter[str]:
+        """How many calls in the account went to each number (failed/canceled never rang)."""
+        self.advance()
+        excluded = set(exclude)
+        with self._lock:
+            return Counter(c["to"] for c in self.calls.values() if c["status"] not in excluded)
 
     def wait_for(self, predicate, timeout: float = 5.0, interval: float = 0.01):
         """Poll until predicate() is truthy (returning it), failing after `timeout` seconds."""
@@ -260,8 +527,24 @@ class FakeTwilio:
         extra: Mapping[str, str] | None = None,
         signature: str | None = None,
     ):
-        """Post a signed message status callback for sid; returns the response."""
-        msg = self.messages.get(sid, {})
+        """Post a signed message status callback for sid; returns the response.
+
+        A status past the queue (sending, sent, delivered…) takes a still-queued message out
+        of its queue first, as sent now (a Messaging Service message gets its pool number;
+        `failed` takes it out unsent); the stored status moves forward only (a late `sent`
+        after `delivered` leaves it delivered).
+        """
+        self.advance()
+        with self._lock:
+            queued = self._queued.get(sid)
+            if queued is not None and status == "failed":  # failed in the queue: never sent
+                del self._queued[sid]
+                self.messages[sid]["from"] = self.messages[sid]["from"] or queued.sender
+            elif queued is not None and _MESSAGE_RANK.get(status, 0) >= _MESSAGE_RANK["sending"]:
+                self._leave_queue(sid, self.clock())
+                queued = None
+            msg = dict(self.messages.get(sid, {}))
+        sender = msg.get("from") or (queued.sender if queued else None) or self.from_number
         params = {
             "AccountSid": self.account_sid,
             "ApiVersion": "2010-04-01",
@@ -270,7 +553,7 @@ class FakeTwilio:
             "MessageStatus": status,
             "SmsStatus": status,
             "To": msg.get("to") or "",
-            "From": msg.get("from") or self.from_number,
+            "From": sender,
         }
         if msg.get("messaging_service_sid"):
             params["MessagingServiceSid"] = msg["messaging_service_sid"]
@@ -281,8 +564,12 @@ class FakeTwilio:
         params.update(extra or {})
         if sid in self.messages and status in ("sent", "delivered", "undelivered", "failed"):
             with self._lock:
-                self.messages[sid]["status"] = status
-                self.messages[sid]["error_code"] = error_code
+                stored = self.messages[sid]
+                if _MESSAGE_RANK[status] >= _MESSAGE_RANK.get(stored["status"], 0):
+                    stored["status"] = status
+                    stored["error_code"] = error_code
+                    stored["error_message"] = _ERROR_MESSAGES.get(error_code or 0)
+                    stored["date_updated"] = self._wall(self.clock())
         return self.post_signed(self._callback_url(sid), params, deliver_to, signature)
 
     def call_callback(
@@ -293,8 +580,14 @@ class FakeTwilio:
         extra: Mapping[str, str] | None = None,
         signature: str | None = None,
     ):
-        """Post a signed call status callback for sid; returns the response."""
-        call = self.calls.get(sid, {})
+        """Post a signed call status callback for sid; returns the response.
+
+        The stored call follows (ringing, in-progress with a start_time, completed with an
+        end_time…), never moving back from an ended call.
+        """
+        self.advance()
+        with self._lock:
+            call = dict(self.calls.get(sid, {}))
         params = {
             "AccountSid": self.account_sid,
             "ApiVersion": "2010-04-01",
@@ -309,6 +602,14 @@ class FakeTwilio:
         if status == "completed":
             params["CallDuration"] = "42"
         params.update(extra or {})
+        if call:
+            duration = params.get("CallDuration")
+            with self._lock:
+                self._set_call_status(
+                    sid,
+                    _CALL_STATUS_OF.get(status, status),
+                    int(duration) if duration and duration.isdigit() else None,
+                )
         return self.post_signed(self._callback_url(sid), params, deliver_to, signature)
 
     def post_signed(
@@ -335,6 +636,42 @@ class FakeTwilio:
             raise AssertionError(f"fake Twilio: {sid} was created without a StatusCallback")
         return url
 
+    def _callback_plan(self, sid: str, auto: _Callbacks) -> list[tuple[str, int | None]]:
+        """The (status, error code) callbacks auto_callbacks posts for sid, in order."""
+        with self._lock:
+            queued = self._queued.get(sid)
+            expires = queued is not None and queued.expire_at < queued.leave_at
+            if expires and not auto.early:
+                return [("failed", self.expired_error_code)]
+            plan = [
+                (s, auto.error_code if s in ("failed", "undelivered") else None)
+                for s in auto.statuses
+                for _ in range(2 if auto.duplicate else 1)
+            ]
+            if auto.shuffle:
+                auto.rng.shuffle(plan)
+        return plan
+
+    def _post_callbacks(self, sid: str, auto: _Callbacks, plan) -> None:
+        for status, code in plan:
+            try:
+                response = self.message_callback(sid, status, auto.deliver_to, code)
+                answered = getattr(response, "status_code", None)
+            except Exception:
+                self.errors.append(traceback.format_exc())
+                answered = None
+            with self._lock:
+                self.callbacks_posted.append((sid, status, answered))
+
+    def _post_when_due(self, sid: str, auto: _Callbacks, plan) -> None:
+        with self._lock:
+            queued = self._queued.get(sid)
+            due = min(queued.leave_at, queued.expire_at) if queued else self.clock()
+        while (remaining := due - self.clock()) > 0:  # polled: the clock may be a test's
+            if self._release.wait(min(remaining, 0.02)):
+                return  # the fake stopped
+        self._post_callbacks(sid, auto, plan)
+
     # -- the API ------------------------------------------------------------------------------
 
     def _handle(self, req: RecordedRequest, auth: tuple[str, str] | None):
@@ -351,18 +688,18 @@ class FakeTwilio:
                     else {"message": failure.message, "status": failure.status}
                 )
                 return failure.status, body
+        elif (chaos := self._draw_chaos(req)) is not None:
+            if chaos.then_process:
+                self._release.wait(chaos.hang)
+            else:
+                return chaos.status, _twilio_error(chaos.status, chaos.code, chaos.message)
         if auth != (self.account_sid, self.auth_token):
             return 401, _twilio_error(401, 20003, "Authenticate")
         match = next(((m, name) for rx, name in _ROUTES if (m := rx.match(req.path))), None)
-        if match is None:
-            return 404, _twilio_error(
-                404, 20404, f"The requested resource {req.path} was not found"
-            )
+        if match is None or match[0].group(1) != self.account_sid:
+            return _not_found(req)
         m, name = match
-        if m.group(1) != self.account_sid:
-            return 404, _twilio_error(
-                404, 20404, f"The requested resource {req.path} was not found"
-            )
+        self.advance()
         if name == "Messages":
             return self._create_message(req) if req.method == "POST" else self._list_messages(req)
         if name == "Calls":
@@ -370,18 +707,34 @@ class FakeTwilio:
         store = self.messages if name == "Message" else self.calls
         if req.method != "GET":
             return 405, _twilio_error(405, 20004, "Method not allowed")
-        found = store.get(m.group(2))
-        if found is None:
-            return 404, _twilio_error(
-                404, 20404, f"The requested resource {req.path} was not found"
-            )
-        return 200, self._public(found)
+        with self._lock:
+            found = store.get(m.group(2))
+            return (200, self._public(found)) if found is not None else _not_found(req)
 
     def _take_failure(self, req: RecordedRequest) -> _Failure | None:
         with self._lock:
             for i, failure in enumerate(self._failures):
                 if failure.matches(req.method, req.resource):
                     return self._failures.pop(i)
+        return None
+
+    def _draw_chaos(self, req: RecordedRequest) -> _Failure | None:
+        if req.method != "POST" or req.resource not in ("Messages", "Calls"):
+            return None
+        with self._lock:
+            chaos = self._chaos
+            if chaos is None or chaos.resource not in (None, req.resource):
+                return None
+            draw = chaos.rng.random()
+            if draw < chaos.fail_rate:
+                status = chaos.rng.choice(chaos.statuses)
+                req.chaos = str(status)
+                code = _CHAOS_CODES.get(status, 20500)
+                message = _CHAOS_MESSAGES.get(status, "Internal Server Error")
+                return _Failure(status, code, message, None, None)
+            if draw < chaos.fail_rate + chaos.hang_rate:
+                req.chaos = "hang"
+                return _Failure(504, None, "Gateway Timeout", None, None, chaos.hang_seconds, True)
         return None
 
     def _create_message(self, req: RecordedRequest):
@@ -405,49 +758,124 @@ class FakeTwilio:
         if to in self._rejected:
             status, code, message = self._rejected[to]
             return status, _twilio_error(status, code, message)
-        msg = self._store_message(to, from_, service, body or "", req.value("StatusCallback"), {})
-        if self._auto is not None and msg["sid"] in self.callback_urls:
-            deliver_to, statuses = self._auto
+        if service and not re.fullmatch(r"MG[0-9a-fA-F]{32}", service):
+            return 400, _twilio_error(400, 21705, f"The Messaging Service {service} is invalid")
+        with self._lock:
+            msg = self._store_message(
+                to, from_, service, body or "", req.value("StatusCallback"), {}
+            )
+            sid = msg["sid"]
+            if service and not self.messaging_services.get(service):
+                self.messaging_service(service)
+            sender = from_ or (self._pick_sender(service, to) if service else None)
+            if self._queueing:
+                self._enqueue(sid, sender, int(validity or DEFAULT_VALIDITY))
+            answer = self._public(msg)
+            if service and not from_ and not self._queueing:
+                # no queue: the answer says accepted, and the pool number is picked at once
+                msg.update(status="queued", num_segments=str(_num_segments(msg["body"])))
+                msg["from"] = sender
+            auto = self._auto if sid in self.callback_urls else None
+            plan = self._callback_plan(sid, auto) if auto is not None else []
+        if auto is not None and auto.early:
+            self._post_callbacks(sid, auto, plan)  # before the answer is sent
+        elif auto is not None:
             threading.Thread(
-                target=self._auto_post, args=(msg["sid"], deliver_to, statuses), daemon=True
+                target=self._post_when_due, args=(sid, auto, plan), daemon=True
             ).start()
-        return 201, self._public(msg)
+        return 201, answer
 
-    def _auto_post(self, sid: str, deliver_to: Any, statuses: tuple[str, ...]) -> None:
-        for status in statuses:
-            self.message_callback(sid, status, deliver_to)
+    @property
+    def _queueing(self) -> bool:
+        return self.queue_rate is not None or self.queue_delay is not None
+
+    def _pick_sender(self, service: str, to: str) -> str:
+        """Twilio's choice from the pool: the number this recipient had before (Sticky
+        Sender), else the least used one."""
+        pool = self.messaging_services[service]
+        sticky = self._sticky.get((service, to))
+        if sticky in pool:
+            return sticky
+        used = Counter(self._sticky.get(key) for key in self._sticky if key[0] == service)
+        number = min(pool, key=lambda n: used[n])
+        self._sticky[(service, to)] = number
+        return number
+
+    def _enqueue(self, sid: str, sender: str | None, validity: int) -> None:
+        """Schedule the message's turn on its sender (called with the lock held)."""
+        msg = self.messages[sid]
+        now = self.clock()
+        delay = self.queue_delay() if callable(self.queue_delay) else self.queue_delay or 0.0
+        leave_at = now + max(0.0, float(delay))
+        expire_at = now + validity
+        key = sender or msg["from"] or ""
+        if self.queue_rate is not None:
+            leave_at = max(leave_at, self._free_at.get(key, 0.0))
+            if leave_at <= expire_at:  # an expiring message never takes its sender's time
+                segments = _num_segments(msg["body"])
+                self._free_at[key] = leave_at + segments / self.queue_rate
+        msg["date_sent"] = None
+        self._queued[sid] = _Queued(leave_at, expire_at, sender if msg["from"] is None else None)
+
+    def _leave_queue(self, sid: str, at: float) -> None:
+        """The message's turn came at `at` (clock()): it is sent (lock held)."""
+        queued = self._queued.pop(sid, None)
+        if queued is None:
+            return
+        msg = self.messages[sid]
+        if queued.sender is not None:
+            msg["from"] = queued.sender
+        msg["num_segments"] = str(_num_segments(msg["body"]))
+        msg["date_sent"] = msg["date_updated"] = self._wall(at)
+        if _MESSAGE_RANK.get(msg["status"], 0) < _MESSAGE_RANK["sent"]:
+            msg["status"] = "sent"
+
+    def _expire(self, sid: str, queued: _Queued) -> None:
+        """The message's ValidityPeriod ran out in the queue: failed, never sent (lock held)."""
+        del self._queued[sid]
+        msg = self.messages[sid]
+        msg.update(
+            status="failed",
+            error_code=self.expired_error_code,
+            error_message=_ERROR_MESSAGES.get(self.expired_error_code),
+            date_updated=self._wall(queued.expire_at),
+        )
+
+    def _wall(self, moment: float) -> datetime:
+        """The UTC time of a clock() reading, to the second."""
+        return (self._wall0 + timedelta(seconds=moment - self._mono0)).replace(microsecond=0)
 
     def _store_message(self, to, from_, service, body, callback, fields) -> dict[str, Any]:
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = self._wall(self.clock())
         with self._lock:
             sid = self.next_sids.pop(0) if self.next_sids else "SM" + secrets.token_hex(16)
-        msg = {
-            "account_sid": self.account_sid,
-            "api_version": "2010-04-01",
-            "body": body,
-            "date_created": now,
-            "date_sent": now,
-            "date_updated": now,
-            "direction": "outbound-api",
-            "error_code": None,
-            "error_message": None,
-            "from": from_ if not service else None,
-            "messaging_service_sid": service,
-            "num_media": "0",
-            "num_segments": "0" if service else str(_num_segments(body)),
-            "price": None,
-            "price_unit": "USD",
-            "sid": sid,
-            "status": "accepted" if service else "queued",
-            "subresource_uris": {
-                "media": f"{API}/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
-            },
-            "to": to,
-            "uri": f"{API}/Accounts/{self.account_sid}/Messages/{sid}.json",
-            **fields,
-        }
-        with self._lock:
+            msg = {
+                "account_sid": self.account_sid,
+                "api_version": "2010-04-01",
+                "body": body,
+                "date_created": now,
+                "date_sent": now,
+                "date_updated": now,
+                "direction": "outbound-api",
+                "error_code": None,
+                "error_message": None,
+                "from": from_,
+                "messaging_service_sid": service,
+                "num_media": "0",
+                "num_segments": "0" if service and not from_ else str(_num_segments(body)),
+                "price": None,
+                "price_unit": "USD",
+                "sid": sid,
+                "status": "accepted" if service else "queued",
+                "subresource_uris": {
+                    "media": f"{API}/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
+                },
+                "to": to,
+                "uri": f"{API}/Accounts/{self.account_sid}/Messages/{sid}.json",
+                **fields,
+            }
             self.messages[sid] = msg
+            self._order[sid] = next(self._counter)
             if callback:
                 self.callback_urls[sid] = callback
         return msg
@@ -463,7 +891,7 @@ class FakeTwilio:
         if to in self._rejected:
             status, code, message = self._rejected[to]
             return status, _twilio_error(status, code, message)
-        now = datetime.now(UTC).replace(microsecond=0)
+        now = self._wall(self.clock())
         sid = "CA" + secrets.token_hex(16)
         call = {
             "sid": sid,
@@ -495,64 +923,119 @@ class FakeTwilio:
         }
         with self._lock:
             self.calls[sid] = call
+            self._order[sid] = next(self._counter)
             if req.value("StatusCallback"):
                 self.callback_urls[sid] = req.value("StatusCallback")
-        return 201, self._public(call)
+            if self.call_start_delay is not None:
+                self._starting[sid] = self.clock() + self.call_start_delay
+            return 201, self._public(call)
+
+    def _set_call_status(self, sid: str, status: str, duration: int | None) -> None:
+        """Move the stored call on (lock held); an ended call stays ended."""
+        call = self.calls[sid]
+        if call["status"] in _CALL_TERMINAL or status not in (*_CALL_RANK, *_CALL_TERMINAL):
+            return
+        if status in _CALL_RANK and _CALL_RANK[status] < _CALL_RANK[call["status"]]:
+            return
+        now = self._wall(self.clock())
+        self._starting.pop(sid, None)
+        call["status"] = call_status = status
+        call["date_updated"] = now
+        if call_status == "in-progress" and call["start_time"] is None:
+            call["start_time"] = now
+        if call_status in _CALL_TERMINAL:
+            call["end_time"] = now
+            if call_status == "completed":
+                if duration is None:
+                    started = call["start_time"] or now
+                    duration = int((now - started).total_seconds())
+                call["start_time"] = call["start_time"] or now - timedelta(seconds=duration)
+            call["duration"] = str(duration if call_status == "completed" else 0)
 
     def _list_messages(self, req: RecordedRequest):
-        def keep(msg: dict[str, Any]) -> bool:
-            sent = msg["date_sent"]
-            checks = {
-                "To": lambda v: msg["to"] == v,
-                "From": lambda v: msg["from"] == v,
-                "DateSent": lambda v: sent is not None and _on(sent, v, "="),
-                "DateSent>": lambda v: sent is not None and _on(sent, v, ">"),
-                "DateSent<": lambda v: sent is not None and _on(sent, v, "<"),
-            }
-            return all(
-                checks[name](values[0]) for name, values in req.query.items() if name in checks
-            )
-
-        return self._page(req, "messages", [m for m in self.messages.values() if keep(m)])
+        checks = {
+            "To": lambda m, v: m["to"] == v,
+            "From": lambda m, v: m["from"] == v,  # a message without a sender yet never matches
+            "DateSent": lambda m, v: m["date_sent"] is not None and _on(m["date_sent"], v, "="),
+            "DateSent>": lambda m, v: m["date_sent"] is not None and _on(m["date_sent"], v, ">"),
+            "DateSent<": lambda m, v: m["date_sent"] is not None and _on(m["date_sent"], v, "<"),
+        }
+        return self._page(req, "messages", self.messages, checks)
 
     def _list_calls(self, req: RecordedRequest):
-        def keep(call: dict[str, Any]) -> bool:
-            checks = {"To": "to", "From": "from", "Status": "status"}
-            return all(
-                call[checks[name]] == values[0]
-                for name, values in req.query.items()
-                if name in checks
-            )
-
-        return self._page(req, "calls", [c for c in self.calls.values() if keep(c)])
-
-    def _page(self, req: RecordedRequest, key: str, records: list[dict[str, Any]]):
-        records.sort(key=lambda r: r.get("date_sent") or r["date_created"], reverse=True)
-        size = min(int(req.value("PageSize") or 50), 1000)
-        page = int(req.value("Page") or 0)
-        chunk = records[page * size : (page + 1) * size]
-        filters = {
-            k: v[0] for k, v in req.query.items() if k not in ("Page", "PageSize", "PageToken")
+        checks: dict[str, Callable[[dict[str, Any], str], bool]] = {
+            "To": lambda c, v: c["to"] == v,
+            "From": lambda c, v: c["from"] == v,
+            "Status": lambda c, v: c["status"] == v,
+            "ParentCallSid": lambda c, v: c["parent_call_sid"] == v,
         }
+        for name, key in (("StartTime", "start_time"), ("EndTime", "end_time")):
+            for op in ("=", ">", "<"):
+                checks[name + op.strip("=")] = lambda c, v, key=key, op=op: (
+                    c[key] is not None and _on(c[key], v, op)
+                )
+        return self._page(req, "calls", self.calls, checks)
 
-        def uri(number: int) -> str:
-            query = {**filters, "PageSize": size, "Page": number}
-            if number:
-                query["PageToken"] = f"PA{number}"
+    def _page(self, req: RecordedRequest, key: str, store: dict[str, dict[str, Any]], checks):
+        """One page of a list, newest first, with Twilio's paging (PageSize, Page, PageToken).
+
+        PageToken=PA<sid> (next) and PB<sid> (previous) are cursors: the page starts after
+        (or ends before) that record, so records created while a client pages do not shift
+        the pages it has still to read.
+        """
+        try:
+            size = int(req.value("PageSize") or 50)
+            page = int(req.value("Page") or 0)
+            if size < 1 or page < 0:
+                raise ValueError
+        except ValueError:
+            return 400, _twilio_error(400, 20001, "Invalid PageSize or Page")
+        size = min(size, 1000)
+        filters = [(n, v[0]) for n, v in req.query.items() if n in checks]
+        with self._lock:
+            try:
+                records = [r for r in store.values() if all(checks[n](r, v) for n, v in filters)]
+            except ValueError as exc:
+                return 400, _twilio_error(400, 20001, f"Invalid filter: {exc}")
+            records.sort(key=self._newest_first)
+            token = req.value("PageToken") or ""
+            cursor = store.get(token[2:]) if token[:2] in ("PA", "PB") else None
+            if cursor is not None and token.startswith("PA"):
+                after = self._newest_first(cursor)
+                chunk = [r for r in records if self._newest_first(r) > after][:size]
+            elif cursor is not None:
+                before = self._newest_first(cursor)
+                chunk = [r for r in records if self._newest_first(r) < before][-size:]
+            else:
+                chunk = records[page * size : (page + 1) * size]
+            has_next = bool(chunk) and chunk[-1] is not records[-1]
+            body_records = [self._public(r) for r in chunk]
+
+        def uri(number: int, page_token: str | None = None) -> str:
+            query = {**dict(filters), "PageSize": size, "Page": number}
+            if page_token:
+                query["PageToken"] = page_token
             return f"{req.path}?{urlencode(query)}"
 
-        has_next = (page + 1) * size < len(records)
         return 200, {
-            key: [self._public(r) for r in chunk],
+            key: body_records,
             "end": page * size + max(len(chunk) - 1, 0),
             "first_page_uri": uri(0),
-            "next_page_uri": uri(page + 1) if has_next else None,
+            "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if has_next else None,
             "page": page,
             "page_size": size,
-            "previous_page_uri": uri(page - 1) if page else None,
+            "previous_page_uri": (
+                uri(page - 1, "PB" + chunk[0]["sid"] if chunk else None) if page else None
+            ),
             "start": page * size,
-            "uri": uri(page),
+            "uri": uri(page, token or None),
         }
+
+    def _newest_first(self, record: dict[str, Any]) -> tuple[float, int]:
+        """Sort key of a list: date_created descending, then creation order descending."""
+        created = record.get("date_created")
+        stamp = created.timestamp() if isinstance(created, datetime) else 0.0
+        return (-stamp, -self._order.get(record["sid"], -1))
 
     @staticmethod
     def _public(record: dict[str, Any]) -> dict[str, Any]:
@@ -610,7 +1093,11 @@ def _handler_for(fake: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             )
             with fake._lock:
                 fake.requests.append(req)
-            status, body = fake._handle(req, self._auth())
+            try:
+                status, body = fake._handle(req, self._auth())
+            except Exception:
+                fake.errors.append(traceback.format_exc())
+                status, body = 500, _twilio_error(500, 20500, "Internal Server Error")
             req.status = status
             payload = json.dumps(body).encode()
             try:
