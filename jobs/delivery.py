@@ -12,9 +12,9 @@ def send_checkins(checkin_ids: list[int]) -> int:
     job = get_current_job()
     with app_context():
         from outreach.messaging import send_checkins as send
-        from outreach.scheduling.sweeper import ids_carried_by
+        from outreach.scheduling.sweeper import JobHeartbeat, ids_carried_by
 
         ids = ids_carried_by(job.id if job else None, [int(i) for i in checkin_ids])
         if ids:
-            send(ids)
+            send(ids, heartbeat=JobHeartbeat(job.id if job else None))
     return len(ids)

@@ -248,16 +248,18 @@ def test_a_checkin_whose_job_keeps_getting_lost_backs_off(app, db, seed, redis_u
     sweeper.run_pass()
     flush = redis.Redis.from_url(redis_url).flushdb
     step = sweeper.REQUEUE_GRACE + timedelta(seconds=1)
-
-    flush()
-    first = sweeper.run_pass(now=utcnow() + step)
+    requeued = []
+    for _ in range(sweeper.REQUEUE_FREE_LOSSES):  # lost and re-enqueued at once, each time
+        flush()
+        requeued.append(sweeper.run_pass(now=utcnow() + step).requeued)
     flush()
     blocked = sweeper.run_pass(now=utcnow() + step)
     allowed = sweeper.run_pass(now=utcnow() + step + sweeper.REQUEUE_BACKOFF)
 
-    assert (first.requeued, blocked.requeued, allowed.requeued) == (1, 0, 1)
-    assert sweeper.requeue_backoff(3) == 4 * sweeper.REQUEUE_BACKOFF
-    assert sweeper.requeue_backoff(30) == sweeper.REQUEUE_BACKOFF_MAX
+    assert requeued == [1] * sweeper.REQUEUE_FREE_LOSSES
+    assert (blocked.requeued, allowed.requeued) == (0, 1)
+    assert sweeper.requeue_backoff(sweeper.REQUEUE_FREE_LOSSES - 1) == timedelta(0)
+    assert sweeper.requeue_backoff(30) == sweeper.REQUEUE_BACKOFF
 
 
 def test_only_the_job_a_checkin_names_may_send_it(app, db, seed):

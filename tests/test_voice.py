@@ -21,6 +21,7 @@ from testenv import PUBLIC_BASE_URL, TWILIO_OPENAPI
 from web_helpers import isolated_client
 
 from outreach.extensions import db
+from outreach.messaging.engine import backoff
 from outreach.messaging.voice import (
     PROMPT,
     reconcile_stale_calls,
@@ -208,7 +209,7 @@ def test_a_transient_error_requeues_the_check_in_with_backoff(
     outcome = send_voice_checkin(checkin.id, now=SEND_AT)
     checkin = _reload(checkin.id)
     assert (outcome.result, checkin.status) == ("retrying", "queued")
-    assert checkin.next_attempt_at == SEND_AT + timedelta(seconds=30)
+    assert checkin.next_attempt_at == SEND_AT + backoff(1)
     assert send_voice_checkin(checkin.id, now=checkin.next_attempt_at).result == "sent"
     assert len(fake_twilio.recorded("Calls", "create")) == 2
     assert _reload(checkin.id).attempts == 2

@@ -184,7 +184,7 @@ def apply_call_status(call: Call, status: str, params: Mapping[str, str], now: d
         .values(**values)
         .execution_options(synchronize_session="fetch")
     ).rowcount
-    if moved and call.purpose == "voice_checkin":
+    if moved:
         from outreach.messaging.voice import follow_call
 
         follow_call(call, status, now)

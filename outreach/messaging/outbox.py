@@ -40,17 +40,17 @@ class OutboxTransport:
             body=body,
         )
 
-    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
         """Nothing leaves the database, so an unrecorded outbox send never happened."""
-        return None
+        return []
 
     def start_call(self, to: str, *, url: str, status_callback: str, **options: object) -> str:
         """A fake call SID; the demo's simulator plays the call."""
         return outbox_sid("CA")
 
-    def find_call(self, to: str, since: datetime) -> str | None:
+    def find_calls(self, to: str, since: datetime) -> list[SentMessage]:
         """Nothing leaves the database, so an unrecorded outbox call never happened."""
-        return None
+        return []
 
     def after_send(self, sid: str) -> None:
         """Simulate the carrier: post sent, then delivered, through the callback service."""

@@ -5,7 +5,11 @@ committed together with whatever decided to send it; after the commit enqueue_te
 to RQ, and send_text() delivers it once: a compare-and-set pending -> sending (with
 attempt_started_at) is committed before the transport is called. The sweeper's flush_texts()
 re-enqueues texts whose job was lost, and settles texts left `sending` without a SID against the
-transport's record, as sending.py does for check-ins.
+transport's record with the engine's look-up (engine.py): SIDs we already hold are never
+adopted, a SID in hand is recorded at once.
+
+A text with `in_reply_to_id` answers the customer's own message (an acknowledgement, HELP): it
+is not held for quiet hours, and a HELP answer goes even to an opted-out customer.
 """
 
 from __future__ import annotations
@@ -21,23 +25,23 @@ from rq import Queue
 
 from outreach.extensions import db
 from outreach.messaging import callbacks
+from outreach.messaging.engine import lease_for, opt_out_after_error, unclaimed
 from outreach.messaging.errors import TransportError
 from outreach.messaging.ratelimit import sender_limiter
 from outreach.messaging.segments import count_segments
+from outreach.messaging.sending import SMS_STATUS_PATH, accepted_status, as_created
 from outreach.messaging.signatures import public_url
 from outreach.messaging.transport import SentMessage, get_transport
-from outreach.models import Customer, Message, utcnow
+from outreach.models import Customer, Message, db_now, utcnow
 
 log = logging.getLogger(__name__)
 
 PENDING = "pending"
 TEXT_JOB = "jobs.texts.send_texts"
 TEXT_QUEUE = "outreach-high"
-SMS_STATUS_PATH = "/twilio/sms/status"
 #: kinds sent to the customer: re-checked against opt-out, wrong number and quiet hours
 CUSTOMER_KINDS = frozenset({"acknowledgement", "reassurance", "help", "manual"})
 RETRY_AFTER = timedelta(seconds=30)  #: a pending text not taken by then is enqueued again
-LEASE = timedelta(seconds=60)  #: a text `sending` without a SID this long is reconciled
 GIVE_UP_AFTER = timedelta(hours=2)  #: an alert or reminder later than this is no use
 FLUSH_LIMIT = 500
 
@@ -60,6 +64,7 @@ def queue_text(
     customer_id: int | None = None,
     user_id: int | None = None,
     checkin_id: int | None = None,
+    in_reply_to_id: int | None = None,
     now: datetime | None = None,
 ) -> Message:
     """Add a pending outbound text to the session (flushed, not committed); after the caller
@@ -72,6 +77,7 @@ def queue_text(
         customer_id=customer_id,
         user_id=user_id,
         checkin_id=checkin_id,
+        in_reply_to_id=in_reply_to_id,
         to_number=to_number,
         body=body,
         status=PENDING,
@@ -125,23 +131,29 @@ def send_texts(message_ids: Sequence[int], now: datetime | None = None) -> list[
 
 
 def _blocked(message: Message, now: datetime) -> str | None:
-    """Why a customer text must not go out now (opted out, wrong number, quiet hours)."""
+    """Why a customer text must not go out now (opted out, wrong number, quiet hours); an
+    answer to the customer's own message is not held for quiet hours, and HELP is always
+    answered."""
     if message.kind not in CUSTOMER_KINDS or message.customer_id is None:
         return None
-    customer = db.session.get(Customer, message.customer_id)
+    customer = db.session.get(Customer, message.customer_id, populate_existing=True)
     if customer is None:
         return "the customer was deleted"
+    if message.kind == "help" and message.in_reply_to_id is not None:
+        return None
     if customer.is_opted_out:
         return "opted out"
     if customer.is_wrong_number:
         return "wrong number"
+    if message.in_reply_to_id is not None:
+        return None
     from outreach.company import get_company_settings
-    from outreach.scheduling.planning import company_floor, zone_for_customer
+    from outreach.messaging.engine import zone_now
+    from outreach.scheduling.planning import company_floor
     from outreach.scheduling.timing import blocked_reason
 
     settings = get_company_settings()
-    zone, _ = zone_for_customer(customer, settings)
-    return blocked_reason(now, None, zone, company_floor(settings))
+    return blocked_reason(now, None, zone_now(customer, settings), company_floor(settings))
 
 
 def _set(message_id: int, old_status: str, **values) -> bool:
@@ -196,7 +208,8 @@ def send_text(message_id: int, now: datetime | None = None) -> str:
 
 
 def _record_sent(message: Message, sent: SentMessage) -> None:
-    status = sent.status if callbacks.MESSAGE_RANK.get(sent.status, 9) <= 1 else "queued"
+    """Store the SID at once and apply callbacks that came before it; commits."""
+    status = accepted_status(sent.status)
     db.session.execute(
         sa.update(Message)
         .where(Message.id == message.id, Message.twilio_sid.is_(None))
@@ -212,7 +225,8 @@ def _record_sent(message: Message, sent: SentMessage) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(message)
-    callbacks.replay_pending(message)
+    if message.twilio_sid == sent.sid:
+        callbacks.replay_pending(message)
     db.session.commit()
 
 
@@ -234,8 +248,6 @@ def _failed(message: Message, exc: TransportError, now: datetime) -> str:
         return RETRYING
     _set(message.id, "sending", status="failed", **errors)
     if exc.info is not None and exc.info.is_opt_out and message.kind in CUSTOMER_KINDS:
-        from outreach.messaging.sending import opt_out_after_error
-
         opt_out_after_error(message.customer_id, exc.code, now)
     db.session.commit()
     log.info("text %s failed: error %s", message.id, exc.code or exc.http_status)
@@ -262,13 +274,14 @@ def _reconcile(message_id: int, now: datetime) -> str:
     if not claimed:
         return SKIPPED
     try:
-        found = get_transport().find_sent(message.to_number, message.body, started)
+        candidates = get_transport().find_sent(message.to_number, message.body, started)
+        found = unclaimed(Message, [as_created(m) for m in candidates])
     except TransportError as exc:
         log.warning("text %s: cannot reconcile yet (%s)", message_id, exc.reason)
         return UNKNOWN
     db.session.refresh(message)
     if found is not None:
-        _record_sent(message, found)
+        _record_sent(message, SentMessage(found.sid, found.status, None, found.from_number))
         log.info("text %s reconciled: the transport has it", message_id)
         return SENT
     gone = _too_old(message, now)
@@ -287,7 +300,7 @@ def _reconcile(message_id: int, now: datetime) -> str:
 def flush_texts(now: datetime | None = None) -> int:
     """Sweeper step: enqueue pending texts again when their job is late or lost, give up on
     stale ones, and reconcile texts left `sending`; returns how many were handed on."""
-    now = now or utcnow()
+    now = now or db_now()
     db.session.commit()
     expired = db.session.execute(
         sa.update(Message)
@@ -332,7 +345,7 @@ def flush_texts(now: datetime | None = None) -> int:
                 Message.direction == "outbound",
                 Message.kind != "checkin",
                 Message.twilio_sid.is_(None),
-                Message.attempt_started_at <= now - LEASE,
+                Message.attempt_started_at <= now - lease_for(),
             )
             .order_by(Message.id)
             .limit(FLUSH_LIMIT)

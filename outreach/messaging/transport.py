@@ -18,7 +18,7 @@ class SentMessage:
     num_segments: int | None  #: None when the transport does not know yet (Messaging Services)
     from_number: str | None
     body: str | None = None
-    sent_at: datetime | None = None
+    sent_at: datetime | None = None  #: when Twilio created it
 
 
 class Transport(Protocol):
@@ -33,16 +33,16 @@ class Transport(Protocol):
         """Hand one SMS over for sending."""
         ...
 
-    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
-        """The message with this body sent to `to` at or after `since`, if the transport has it."""
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
+        """Messages from our sender with this body to `to` created since `since`, oldest first."""
         ...
 
     def start_call(self, to: str, *, url: str, status_callback: str, **options: object) -> str:
         """Place an outbound call that fetches its TwiML from url; returns the call SID."""
         ...
 
-    def find_call(self, to: str, since: datetime) -> str | None:
-        """The SID of the call placed to `to` at or after `since`, if the transport has one."""
+    def find_calls(self, to: str, since: datetime) -> list[SentMessage]:
+        """Calls our number placed to `to` created since `since`, oldest first."""
         ...
 
     def after_send(self, sid: str) -> None:

@@ -30,6 +30,7 @@ _HTTP_ERRORS = tuple(
 )
 CLOCK_SKEW = timedelta(minutes=5)  #: tolerance between our clock and Twilio's
 LOOKUP_LIMIT = 200  #: messages examined when reconciling one send
+PAGE_SIZE = 50
 
 
 class TwilioTransport:
@@ -63,30 +64,32 @@ class TwilioTransport:
             )
         return _sent(msg)
 
-    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
-        """Twilio's earliest message to `to` with this body created at or after `since`."""
-        earliest = since.astimezone(UTC).replace(microsecond=0) - CLOCK_SKEW
+    def find_sent(self, to: str, body: str, since: datetime) -> list[SentMessage]:
+        """Twilio's outbound messages to `to` from our sender with this body, created at or
+        after `since` (less the clock skew), oldest first.
+
+        The list is read newest first by To alone: a message still waiting in a sender's queue
+        has no date_sent, so a DateSent filter would skip it, and a Messaging Service's message
+        has the `from` of its pool, so it is matched on the service instead."""
+        earliest = since.astimezone(UTC) - CLOCK_SKEW
         found: list[SentMessage] = []
         with _translated():
-            # Twilio may apply DateSent>= by GMT day only; the exact time is checked here.
-            records = self.client.messages.stream(
-                to=to, date_sent_after=earliest, limit=LOOKUP_LIMIT
-            )
-            for msg in records:
-                created = msg.date_created or msg.date_sent
+            for msg in self.client.messages.stream(to=to, page_size=PAGE_SIZE, limit=LOOKUP_LIMIT):
+                created = msg.date_created
                 if created is not None and created < earliest:
-                    continue
+                    break  # newest first: the rest is older still
                 if not str(msg.direction or "").startswith("outbound"):
                     continue
-                if self.from_number and msg.from_ and msg.from_ != self.from_number:
+                if not self._ours(msg.messaging_service_sid, msg.from_):
                     continue
                 if (msg.body or "") == body:
                     found.append(_sent(msg))
-        if len(found) > 1:
-            log.warning(
-                "reconcile: %d matching messages at Twilio, adopting the earliest", len(found)
-            )
-        return min(found, key=lambda m: m.sent_at or earliest) if found else None
+        return found[::-1]
+
+    def _ours(self, service_sid: str | None, from_number: str | None) -> bool:
+        if self.service_sid:
+            return service_sid == self.service_sid
+        return from_number == self.from_number
 
     def start_call(self, to: str, *, url: str, status_callback: str, **options: object) -> str:
         """Create an outbound call; options are passed to calls.create (machine_detection…)."""
@@ -100,24 +103,35 @@ class TwilioTransport:
             )
         return call.sid
 
-    def find_call(self, to: str, since: datetime) -> str | None:
-        """The SID of Twilio's earliest API-created call to `to` at or after `since`, if any."""
+    def find_calls(self, to: str, since: datetime) -> list[SentMessage]:
+        """Twilio's API-created calls to `to` from our number created at or after `since`
+        (less the clock skew), oldest first; a call not started yet has no start_time, so
+        creation time decides."""
         earliest = since.astimezone(UTC) - CLOCK_SKEW
-        found = []
+        found: list[SentMessage] = []
         with _translated():
             records = self.client.calls.stream(
-                to=to, from_=self.from_number or values.unset, limit=LOOKUP_LIMIT
+                to=to,
+                from_=self.from_number or values.unset,
+                page_size=PAGE_SIZE,
+                limit=LOOKUP_LIMIT,
             )
             for call in records:
                 created = call.date_created
                 if created is not None and created < earliest:
-                    continue
+                    break
                 if str(call.direction or "") != "outbound-api":
                     continue
-                found.append((created or earliest, call.sid))
-        if len(found) > 1:
-            log.warning("reconcile: %d matching calls at Twilio, adopting the earliest", len(found))
-        return min(found)[1] if found else None
+                found.append(
+                    SentMessage(
+                        sid=call.sid,
+                        status=str(call.status or "queued"),
+                        num_segments=None,
+                        from_number=call._from,
+                        sent_at=created,
+                    )
+                )
+        return found[::-1]
 
     def after_send(self, sid: str) -> None:
         """Nothing to do: Twilio posts the status callbacks."""
@@ -134,7 +148,7 @@ def _sent(msg) -> SentMessage:
         num_segments=segments or None,  # 0 means "not known yet" (Messaging Services)
         from_number=msg.from_,
         body=msg.body,
-        sent_at=msg.date_created or msg.date_sent,
+        sent_at=msg.date_created,
     )
 
 

@@ -12,7 +12,7 @@ rep's voicemail.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -22,26 +22,21 @@ from twilio.twiml.voice_response import VoiceResponse
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging import callbacks
+from outreach.messaging.engine import (
+    Attempt,
+    Channel,
+    Created,
+    SendOutcome,
+    reconcile_one,
+    reconcile_stale,
+    send_batch,
+)
 from outreach.messaging.errors import TransportError
 from outreach.messaging.ratelimit import sender_limiter
-from outreach.messaging.sending import (
-    FAILED,
-    SENT,
-    SKIPPED,
-    UNKNOWN,
-    SendOutcome,
-    _recheck,
-    _retry_or_give_up,
-    _wait_for_slot,
-    backoff,
-    claim_attempt,
-    claim_stale,
-    claimable,
-    reconcile_expired_leases,
-)
+from outreach.messaging.sending import render_checkin
 from outreach.messaging.signatures import public_url
 from outreach.messaging.transport import Transport, get_transport
-from outreach.models import Call, CallStatusEvent, CheckIn, User, utcnow
+from outreach.models import Call, CallStatusEvent, CheckIn, User, db_now, utcnow
 from outreach.models.checkins import PENDING_STATUSES
 from outreach.scheduling import transitions
 
@@ -54,7 +49,7 @@ MACHINE_DETECTION = "Enable"  #: AnsweredBy as soon as Twilio knows (human, mach
 GATHER_SECONDS = 6  #: silence after the prompt before the Gather gives up
 BRIDGE_GATHER_SECONDS = 10
 RATE_KEY_PREFIX = "voice:"  #: calls have their own per-sender slot sequence
-IN_FLIGHT = ("queued", "initiated", "ringing", "in-progress")
+FINAL_CALL_RANK = 4  #: callbacks.CALL_RANK of completed, busy, failed, no-answer, canceled
 BRIDGE_WINDOW = timedelta(minutes=2)  #: a click-to-call this recent and in flight blocks another
 SUMMARY_SPOKEN_MAX = 80
 
@@ -134,75 +129,92 @@ def _call_options() -> dict[str, object]:
     }
 
 
-# -- voice check-ins: sending ----------------------------------------------------------------
+# -- voice check-ins: the voice part of the engine -------------------------------------------
 
 
-def send_voice_checkins(
-    checkin_ids: Iterable[int], now: datetime | None = None
-) -> list[SendOutcome]:
-    """Place a batch of queued voice check-in calls one by one; one failure never stops the
-    others."""
-    outcomes = []
-    for checkin_id in sorted(set(checkin_ids)):
-        try:
-            outcomes.append(send_voice_checkin(checkin_id, now))
-        except Exception:
-            db.session.rollback()
-            log.exception("check-in %s: unexpected error while calling", checkin_id)
-            outcomes.append(SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)"))
-    return outcomes
+class VoiceChannel(Channel):
+    """Check-ins by automated call: a Call row per attempt, found again in Twilio's call list."""
 
+    name = "voice"
+    rate_prefix = RATE_KEY_PREFIX
+    model = Call
+    pending_row_status = "queued"
 
-def send_voice_checkin(checkin_id: int, now: datetime | None = None) -> SendOutcome:
-    """Place one queued voice check-in call if every rule still allows it; record what happened."""
-    now = now or utcnow()
-    checkin = db.session.get(CheckIn, checkin_id)
-    held = claimable(checkin_id, checkin, "voice", now, reconcile_voice_checkin)
-    if held is not None:
-        return held
-    held = _recheck(checkin, now)
-    if held is not None:
-        return held
+    def attempt_filter(self) -> list:
+        """Only check-in calls are attempts."""
+        return [Call.purpose == "voice_checkin"]
 
-    transport = get_transport()
-    script = claim_attempt(checkin, now)
-    if isinstance(script, SendOutcome):
-        return script
-    caller_id = _caller_id(transport)
-    if transport.name == "twilio" and not caller_id:
-        why = "not called: voice calls need TWILIO_FROM_NUMBER (a Messaging Service cannot call)"
-        transitions.mark_failed(checkin.id, why)
-        db.session.commit()
-        log.warning("check-in %s failed: no caller number configured", checkin.id)
-        return SendOutcome(checkin.id, FAILED, why)
-    call = Call(
-        direction="outbound",
-        purpose="voice_checkin",
-        checkin_id=checkin.id,
-        customer_id=checkin.customer_id,
-        to_number=checkin.customer.phone,
-        from_number=caller_id,
-        status="queued",
-        attempt_started_at=utcnow(),
-    )
-    db.session.add(call)
-    db.session.commit()
-    return _dial(checkin, call, transport, now)
+    def went_out(self):
+        """Any call Twilio accepted counts (a call is not retried after it was placed)."""
+        return sa.true()
 
+    def cannot_send(self, transport: Transport) -> str | None:
+        """Twilio calls need a caller number."""
+        if transport.name == "twilio" and not _caller_id(transport):
+            return (
+                "not called: voice calls need TWILIO_FROM_NUMBER (a Messaging Service cannot call)"
+            )
+        return None
 
-def _dial(checkin: CheckIn, call: Call, transport: Transport, now: datetime) -> SendOutcome:
-    _wait_for_slot(checkin, RATE_KEY_PREFIX + transport.sender)
-    try:
+    def render(self, checkin: CheckIn, company) -> str:
+        """The policy's text: a template that does not render fails the check-in."""
+        return render_checkin(checkin, company)
+
+    def new_row(self, checkin: CheckIn, body: str, transport: Transport, at: datetime) -> dict:
+        """An outbound check-in Call without a SID, before any call."""
+        return {
+            "direction": "outbound",
+            "purpose": "voice_checkin",
+            "checkin_id": checkin.id,
+            "customer_id": checkin.customer_id,
+            "to_number": checkin.customer.phone,
+            "from_number": _caller_id(transport),
+            "status": "queued",
+            "attempt_started_at": at,
+            "created_at": at,
+            "updated_at": at,
+        }
+
+    def create(self, transport: Transport, attempt: Attempt, now: datetime) -> Created:
+        """Place the call; it fetches its TwiML from this app."""
         sid = transport.start_call(
-            call.to_number,
-            url=public_url(checkin_path(checkin.id)),
+            attempt.to_number,
+            url=public_url(checkin_path(attempt.checkin_id)),
             status_callback=public_url(STATUS_PATH),
             machine_detection=MACHINE_DETECTION,
             **_call_options(),
         )
-    except TransportError as exc:
-        return _failed_call(checkin, call, exc, now)
-    return _record_placed(checkin, call, sid, f"call placed by {transport.name} as {sid}")
+        return Created(sid=sid)
+
+    def find(self, transport: Transport, row: Call) -> list[Created]:
+        """Twilio's calls that could be this attempt."""
+        return [
+            Created(sid=c.sid, status=c.status, created_at=c.sent_at)
+            for c in transport.find_calls(row.to_number, row.attempt_started_at)
+        ]
+
+    def after_commit(self, transport: Transport | None, created: Created) -> None:
+        """Apply the call's status callbacks that came before its SID was stored."""
+        call = db.session.scalar(sa.select(Call).where(Call.twilio_sid == created.sid))
+        if call is not None:
+            replay_call_events(call)
+
+
+VOICE = VoiceChannel()
+
+
+def send_voice_checkins(
+    checkin_ids: Iterable[int],
+    now: datetime | None = None,
+    heartbeat: Callable[[], None] | None = None,
+) -> list[SendOutcome]:
+    """Place a batch of queued voice check-in calls exactly once (see engine.py)."""
+    return send_batch(VOICE, checkin_ids, now, heartbeat)
+
+
+def send_voice_checkin(checkin_id: int, now: datetime | None = None) -> SendOutcome:
+    """Place one queued voice check-in call if every rule still allows it."""
+    return send_voice_checkins([checkin_id], now)[0]
 
 
 def _store_sid(call: Call, sid: str) -> bool:
@@ -217,40 +229,6 @@ def _store_sid(call: Call, sid: str) -> bool:
     return call.twilio_sid == sid
 
 
-def _record_placed(checkin: CheckIn, call: Call, sid: str, reason: str) -> SendOutcome:
-    """Store the SID (once), mark the check-in sent, apply callbacks that came early; commits."""
-    if not _store_sid(call, sid):
-        log.warning("call %s already has another SID; keeping it", call.id)
-    if not transitions.mark_sent(checkin.id, reason):
-        log.info("check-in %s: call %s placed but the check-in had moved on", checkin.id, call.id)
-    db.session.commit()
-    replay_call_events(call)
-    log.info("check-in %s called as call %s", checkin.id, call.id)
-    return SendOutcome(checkin.id, SENT, reason, None, call.twilio_sid)
-
-
-def _failed_call(checkin: CheckIn, call: Call, exc: TransportError, now: datetime):
-    if exc.is_outcome_unknown:
-        # Twilio may be dialing: keep `sending`; its call list decides after the backoff.
-        checkin.lease_until = now + backoff(checkin.attempts)
-        db.session.commit()
-        log.warning("check-in %s: call outcome unknown (%s)", checkin.id, exc.reason)
-        return SendOutcome(checkin.id, UNKNOWN, f"{exc.reason}; Twilio's record will decide")
-    call.status = "failed"
-    call.error_code = exc.code
-    db.session.flush()
-    if exc.is_transient:
-        info = exc.info
-        return _retry_or_give_up(
-            checkin, None, exc.reason, now, info.max_attempts if info else None
-        )
-    why = f"not called: {exc.reason}"
-    transitions.mark_failed(checkin.id, why)
-    db.session.commit()
-    log.info("check-in %s: call failed, error %s", checkin.id, exc.code or exc.http_status)
-    return SendOutcome(checkin.id, FAILED, why)
-
-
 def _latest_call(checkin_id: int, purpose: str = "voice_checkin") -> Call | None:
     return db.session.scalar(
         sa.select(Call)
@@ -262,39 +240,12 @@ def _latest_call(checkin_id: int, purpose: str = "voice_checkin") -> Call | None
 
 def reconcile_voice_checkin(checkin_id: int, now: datetime | None = None) -> SendOutcome:
     """Settle one voice check-in left `sending` past its lease: adopt Twilio's call or retry."""
-    now = now or utcnow()
-    if not claim_stale(checkin_id, now):
-        return SendOutcome(checkin_id, SKIPPED, "not a stale call (any more)")
-    checkin = db.session.get(CheckIn, checkin_id)
-    db.session.refresh(checkin)
-    call = _latest_call(checkin_id)
-    if call is not None and call.twilio_sid:
-        return _record_placed(checkin, call, call.twilio_sid, "reconciled: already has a SID")
-    if call is None or call.status != "queued" or call.attempt_started_at is None:
-        return _retry_or_give_up(checkin, None, "no call was recorded", now, delay=timedelta(0))
-    try:
-        sid = get_transport().find_call(call.to_number, call.attempt_started_at)
-    except TransportError as exc:
-        checkin.lease_until = now + backoff(checkin.attempts)
-        db.session.commit()
-        log.warning("check-in %s: cannot reconcile the call yet (%s)", checkin_id, exc.reason)
-        return SendOutcome(checkin_id, UNKNOWN, f"cannot check Twilio's record yet: {exc.reason}")
-    if sid is not None:
-        log.info("check-in %s: reconciled, Twilio has call %s", checkin_id, call.id)
-        return _record_placed(checkin, call, sid, f"reconciled: Twilio has it as {sid}")
-    call.status = "failed"
-    return _retry_or_give_up(
-        checkin,
-        None,
-        "its outcome was unknown and Twilio has no record of the call",
-        now,
-        delay=timedelta(0),
-    )
+    return reconcile_one(VOICE, checkin_id, now)
 
 
 def reconcile_stale_calls(now: datetime | None = None) -> list[SendOutcome]:
     """Settle voice check-ins left `sending` past their lease (the scheduler calls this)."""
-    return reconcile_expired_leases("voice", reconcile_voice_checkin, now or utcnow())
+    return reconcile_stale([VOICE], now or db_now())
 
 
 # -- following the call ----------------------------------------------------------------------
@@ -320,6 +271,8 @@ def replay_call_events(call: Call, now: datetime | None = None) -> int:
 
 def follow_call(call: Call, status: str, now: datetime | None = None) -> None:
     """Move a voice check-in after its call's status moved (called by the callback service)."""
+    if call.purpose == "click_to_call" and callbacks.CALL_RANK.get(status) == FINAL_CALL_RANK:
+        release_bridge(call.checkin_id)
     if call.purpose != "voice_checkin" or call.checkin_id is None:
         return
     latest = _latest_call(call.checkin_id)
@@ -377,18 +330,11 @@ def spoken_intro(checkin: CheckIn) -> str:
     """What the call says first: the policy's template rendered for this check-in (or, if it
     no longer renders, a plain greeting)."""
     from outreach.company import get_company_settings
-    from outreach.templating import TemplateRenderError, render_message
+    from outreach.templating import TemplateRenderError
 
     company = get_company_settings()
     try:
-        return render_message(
-            checkin.policy.template,
-            checkin.customer,
-            checkin.rep,
-            checkin.event,
-            company,
-            zone=checkin.timezone,
-        )
+        return render_checkin(checkin, company)
     except TemplateRenderError:
         log.warning("check-in %s: template does not render for the call; plain intro", checkin.id)
         return f"Hello, this is {company.name}, checking in after your {_event_words(checkin)}."
@@ -487,16 +433,8 @@ def start_click_to_call(checkin_id: int, user: User, now: datetime | None = None
     caller_id = _caller_id(transport)
     if transport.name == "twilio" and not caller_id:
         raise Conflict("click-to-call needs TWILIO_FROM_NUMBER (the company's caller ID)")
-    ringing = db.session.scalar(
-        sa.select(Call.id).where(
-            Call.checkin_id == checkin_id,
-            Call.purpose == "click_to_call",
-            Call.status.in_(IN_FLIGHT),
-            Call.outcome.is_(None),
-            Call.created_at > now - BRIDGE_WINDOW,
-        )
-    )
-    if ringing is not None:
+    if not _take_bridge(checkin_id, now):
+        db.session.rollback()
         raise Conflict("a call for this check-in is already ringing: answer your phone")
     call = Call(
         direction="outbound",
@@ -524,6 +462,7 @@ def start_click_to_call(checkin_id: int, user: User, now: datetime | None = None
     except TransportError as exc:
         call.status = "failed"
         call.error_code = exc.code
+        release_bridge(checkin_id)
         db.session.commit()
         log.warning("click-to-call %s (check-in %s) failed: %s", call.id, checkin_id, exc.reason)
         raise Conflict(f"the call could not be placed: {exc.reason}") from None
@@ -532,6 +471,34 @@ def start_click_to_call(checkin_id: int, user: User, now: datetime | None = None
     replay_call_events(call)
     log.info("click-to-call %s for check-in %s by user %s placed", call.id, checkin_id, user.id)
     return call
+
+
+def _take_bridge(checkin_id: int, now: datetime) -> bool:
+    """Compare-and-set: the rep call's bridge is free (no click-to-call ringing for it within
+    BRIDGE_WINDOW), and now taken until then; does not commit."""
+    return (
+        db.session.execute(
+            sa.update(CheckIn)
+            .where(
+                CheckIn.id == checkin_id,
+                CheckIn.status.in_(PENDING_STATUSES),
+                sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
+            )
+            .values(lease_until=now + BRIDGE_WINDOW)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def release_bridge(checkin_id: int | None) -> None:
+    """The click-to-call for this rep call ended: another may start; does not commit."""
+    db.session.execute(
+        sa.update(CheckIn)
+        .where(CheckIn.id == checkin_id, CheckIn.channel == "rep_call")
+        .values(lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _bridge_call(call_id: int, params: Mapping[str, str]) -> Call | None:
@@ -612,6 +579,7 @@ def record_dial_outcome(call: Call, params: Mapping[str, str], now: datetime) ->
         .execution_options(synchronize_session=False)
     )
     checkin_id = call.checkin_id
+    release_bridge(checkin_id)
     reason = f"click-to-call {call.id} by user {call.user_id}: {outcome}"
     if outcome == "reached":
         transitions.mark_done(checkin_id, reason, outcome="reached")

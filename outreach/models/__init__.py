@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from outreach.models.base import utcnow
+from outreach.models.base import db_now, utcnow
 from outreach.models.checkins import CheckIn, CheckInTransition
 from outreach.models.customers import Consent, Customer, ServiceEvent
 from outreach.models.followups import FollowUp
@@ -26,5 +26,6 @@ __all__ = [
     "ServiceEvent",
     "TriagePhrase",
     "User",
+    "db_now",
     "utcnow",
 ]

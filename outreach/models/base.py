@@ -13,6 +13,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def db_now() -> datetime:
+    """The database's clock: what decides whether something is due or a lease has expired
+    (SQLite runs inside this process, so there it is this host's clock)."""
+    from outreach.extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return utcnow()
+    return db.session.scalar(sa.select(sa.func.now())).astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware (SQLite drops offsets)."""
 

@@ -40,7 +40,7 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from outreach.extensions import db
-from outreach.models import CheckIn, CheckInTransition, utcnow
+from outreach.models import CheckIn, CheckInTransition, db_now, utcnow
 from outreach.queue import QUEUES, get_redis
 from outreach.scheduling import transitions
 
@@ -53,10 +53,12 @@ BATCH_SIZE = 100  #: check-ins per delivery job (one RQ job per message caps nea
 CLAIM_CHUNK = 1000  #: rows claimed per statement and transaction
 MAX_CLAIMS_PER_PASS = 50_000  #: a pass ends even if more is due; the next pass goes on
 REQUEUE_GRACE = timedelta(seconds=10)  #: a claim's job is enqueued right after its commit
-REQUEUE_BACKOFF = timedelta(seconds=30)  #: doubled each time a check-in's job is lost again
-REQUEUE_BACKOFF_MAX = timedelta(hours=1)
-REQUEUE_REASON_PREFIX = "re-enqueued:"
+#: a check-in whose jobs were lost this many times waits REQUEUE_BACKOFF before the next one
+#: (a job that keeps killing its worker must not take the others down with it every pass)
+REQUEUE_FREE_LOSSES = 3
+REQUEUE_BACKOFF = timedelta(seconds=60)
 ALIVE_JOB_STATES = ("queued", "started", "deferred", "scheduled")
+JOB_BEAT_EVERY = 5.0  #: seconds between a delivery job's heartbeats
 
 CLAIM_REASON = "due: queued for sending"
 REP_LIST_REASON = "due: on the rep's call list"
@@ -110,8 +112,9 @@ class PassResult:
 
 
 def run_pass(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PassResult:
-    """One sweep over what is due at `now` (default: the clock); each step isolated."""
-    now = now or utcnow()
+    """One sweep over what is due at `now` (default: the database's clock); each step
+    isolated."""
+    now = now or db_now()
     result = PassResult()
 
     def requeue() -> None:
@@ -330,9 +333,7 @@ def _job_states(job_ids: Iterable[str]) -> dict[str, str | None]:
 
 def requeue_backoff(previous: int) -> timedelta:
     """How long to wait before re-enqueuing a check-in whose job was lost `previous` times."""
-    if previous <= 0:
-        return timedelta(0)
-    return min(REQUEUE_BACKOFF_MAX, REQUEUE_BACKOFF * 2 ** (previous - 1))
+    return timedelta(0) if previous < REQUEUE_FREE_LOSSES else REQUEUE_BACKOFF
 
 
 def _ready_after_backoff(ids: list[int], now: datetime) -> list[int]:
@@ -348,7 +349,6 @@ def _ready_after_backoff(ids: list[int], now: datetime) -> list[int]:
                 CheckInTransition.checkin_id.in_(ids),
                 CheckInTransition.from_status == "queued",
                 CheckInTransition.to_status == "queued",
-                CheckInTransition.reason.startswith(REQUEUE_REASON_PREFIX),
             )
             .group_by(CheckInTransition.checkin_id)
         )
@@ -363,15 +363,19 @@ def _ready_after_backoff(ids: list[int], now: datetime) -> list[int]:
 
 
 def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]:
-    """Enqueue queued check-ins whose job is gone or over, and retries now due: (lost, retries).
+    """Enqueue queued check-ins whose job is gone, over or dead, and retries now due:
+    (lost, retries).
 
     A job is gone when Redis was flushed or restarted, over when it finished, failed or was
-    stopped without moving its rows on. Retries are rows a send put back with next_attempt_at.
+    stopped without moving its rows on, dead when it started but stopped beating its lease on
+    its rows (its worker was killed): judged on the database's clock, within JOB_LEASE.
+    Retries are rows a send put back with next_attempt_at; they do not wait for their old job.
     Lost rows wait REQUEUE_GRACE after their claim (its job is enqueued right after the
-    commit) and back off when their jobs keep getting lost.
+    commit), and a row lost REQUEUE_FREE_LOSSES times waits REQUEUE_BACKOFF.
     """
     db.session.commit()
     is_retry = CheckIn.next_attempt_at.is_not(None)
+    is_dead = sa.and_(CheckIn.lease_until.is_not(None), CheckIn.lease_until <= now)
     waiting = [
         CheckIn.status == "queued",
         CheckIn.due_at <= now,
@@ -382,15 +386,16 @@ def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
         ),
     ]
     groups = db.session.execute(
-        sa.select(CheckIn.channel, CheckIn.job_id, is_retry)
+        sa.select(CheckIn.channel, CheckIn.job_id, is_retry, is_dead)
         .where(*waiting)
-        .group_by(CheckIn.channel, CheckIn.job_id, is_retry)
+        .group_by(CheckIn.channel, CheckIn.job_id, is_retry, is_dead)
     ).all()
     db.session.rollback()
-    states = _job_states({job_id for _, job_id, _ in groups if job_id is not None})
+    states = _job_states({job_id for _, job_id, _, _ in groups if job_id is not None})
     requeued = retried = 0
-    for channel, old_job, retry in groups:
-        if old_job is not None and states[old_job] in ALIVE_JOB_STATES:
+    for channel, old_job, retry, dead in groups:
+        alive = old_job is not None and states[old_job] in ALIVE_JOB_STATES and not dead
+        if alive and not retry:
             continue
         ids = sorted(
             db.session.scalars(
@@ -399,6 +404,7 @@ def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
                     CheckIn.channel == channel,
                     CheckIn.job_id.is_(None) if old_job is None else CheckIn.job_id == old_job,
                     is_retry if retry else sa.not_(is_retry),
+                    is_dead if dead else sa.not_(is_dead),
                 )
             )
         )
@@ -409,13 +415,46 @@ def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
         ready = _ready_after_backoff(ids, now)
         if not ready:
             continue
-        state = "missing" if old_job is None else (states[old_job] or "gone")
-        reason = f"{REQUEUE_REASON_PREFIX} job {old_job or '(none)'} was {state}"
+        state = "dead" if dead else ("missing" if old_job is None else (states[old_job] or "gone"))
+        reason = f"re-enqueued: job {old_job or '(none)'} was {state}"
         count = _requeue(channel, old_job, ready, reason, batch_size)
         if count:
             log.warning("re-enqueued %d check-ins: job %s was %s", count, old_job, state)
         requeued += count
     return requeued, retried
+
+
+class JobHeartbeat:
+    """A delivery job's lease on the queued rows it carries, renewed every JOB_BEAT_EVERY
+    seconds on the database's clock; a job whose worker died stops renewing it, and
+    requeue_lost hands its rows to a new job once it runs out (see job_lease)."""
+
+    def __init__(self, job_id: str | None) -> None:
+        self.job_id = job_id
+        self.beaten_at: float | None = None
+
+    def __call__(self) -> None:
+        """Renew the lease if the last beat is JOB_BEAT_EVERY old (commits)."""
+        if self.job_id is None:
+            return
+        if self.beaten_at is not None and time.monotonic() - self.beaten_at < JOB_BEAT_EVERY:
+            return
+        db.session.execute(
+            sa.update(CheckIn)
+            .where(CheckIn.job_id == self.job_id, CheckIn.status == "queued")
+            .values(lease_until=db_now() + job_lease())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        self.beaten_at = time.monotonic()
+
+
+def job_lease() -> timedelta:
+    """How long a delivery job's rows are its own after a beat: one send in flight between
+    two beats, plus a beat's interval."""
+    from outreach.messaging.engine import in_flight
+
+    return in_flight() + timedelta(seconds=2 * JOB_BEAT_EVERY)
 
 
 def _requeue(
@@ -435,7 +474,7 @@ def _requeue(
                     CheckIn.status == "queued",
                     CheckIn.job_id.is_(None) if old_job is None else CheckIn.job_id == old_job,
                 )
-                .values(job_id=job_id, next_attempt_at=None, updated_at=utcnow())
+                .values(job_id=job_id, next_attempt_at=None, lease_until=None, updated_at=utcnow())
                 .returning(CheckIn.id)
                 .execution_options(synchronize_session=False)
             )
@@ -512,15 +551,15 @@ def miss_overdue_rep_calls(now: datetime) -> int:
 
 
 def reconcile_unknown_sends(now: datetime) -> int:
-    """Sends left `sending` past their lease are settled against Twilio's record."""
-    from outreach.messaging import reconcile_stale
-    from outreach.messaging.voice import reconcile_stale_calls
+    """Sends left `sending` past their lease are settled against Twilio's record (within the
+    engine's time budget per pass)."""
+    from outreach.messaging.engine import reconcile_stale
+    from outreach.messaging.sending import SMS
+    from outreach.messaging.voice import VOICE
 
-    result: Any = reconcile_stale(now)
+    outcomes = reconcile_stale([SMS, VOICE], now)
     db.session.commit()
-    calls = len(reconcile_stale_calls(now))
-    db.session.commit()
-    return (result if isinstance(result, int) else len(result or ())) + calls
+    return len(outcomes)
 
 
 # -- follow-ups ----------------------------------------------------------------------------

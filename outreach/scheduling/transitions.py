@@ -35,6 +35,10 @@ RETRY_FROM = frozenset({"sending"})  #: requeue for retry: sending -> queued
 #: reached the phone, so a new attempt is queued (the only move back from `sent`)
 CARRIER_RETRY_FROM = frozenset({"sent"})
 RESCHEDULE_FROM = frozenset({"scheduled", "queued"})  #: reschedule: -> scheduled, new due_at
+#: the clock stopped a claimed send right before its call (nothing went out): -> scheduled
+UNCLAIM_FROM = frozenset({"sending"})
+#: a SID recorded late for a send that reconciliation had put back for a retry: it went out
+ADOPT_FROM = frozenset({"queued"})
 _ATTEMPTS = 3
 
 
@@ -155,6 +159,11 @@ def mark_sent(checkin_id: int, reason: str = "accepted by the carrier") -> bool:
     return _move(checkin_id, "sent", ALLOWED_FROM["sent"], reason, lease_until=None)
 
 
+def adopt_sent(checkin_id: int, reason: str) -> bool:
+    """queued -> sent: a live sender recorded its SID after the check-in was put back."""
+    return _move(checkin_id, "sent", ADOPT_FROM, reason, lease_until=None, next_attempt_at=None)
+
+
 def mark_delivered(checkin_id: int, reason: str = "delivered") -> bool:
     """sending|sent -> delivered."""
     return _move(checkin_id, "delivered", ALLOWED_FROM["delivered"], reason, lease_until=None)
@@ -226,7 +235,19 @@ def reschedule(
     deadline_at: datetime | None = None,
 ) -> bool:
     """scheduled|queued -> scheduled with a new due_at (and deadline for rep calls)."""
-    values: dict[str, Any] = {"due_at": due_at, "timing_reason": reason, "next_attempt_at": None}
+    values: dict[str, Any] = {
+        "due_at": due_at,
+        "timing_reason": reason,
+        "next_attempt_at": None,
+        "lease_until": None,
+    }
     if deadline_at is not None:
         values["deadline_at"] = deadline_at
     return _move(checkin_id, "scheduled", RESCHEDULE_FROM, reason, **values)
+
+
+def reschedule_claimed(checkin_id: int, due_at: datetime, reason: str) -> bool:
+    """sending -> scheduled with a new due_at: the send window or quiet hours began between
+    the claim and the call, so nothing went out."""
+    values = {"due_at": due_at, "timing_reason": reason, "next_attempt_at": None}
+    return _move(checkin_id, "scheduled", UNCLAIM_FROM, reason, lease_until=None, **values)

@@ -1,0 +1,845 @@
+"""The exactly-once engine: every SMS and voice check-in goes out through it, at most once.
+
+Life of a send (the channel-specific part is a `Channel`: what attempt row to write, what to
+create at Twilio, how to find it there again):
+1. claim: a chunk of `queued` check-ins moves to `sending` with a lease (one compare-and-set)
+   and gets its attempt rows (a Message or a Call without a SID); one commit, before any call;
+2. right before each call: the sender's rate-limit slot; the lease extended for what is left of
+   the chunk; the facts re-read when older than FRESH (status, consent, phone, zone, whether an
+   earlier attempt already has a SID); the clock checked against expiry, the policy's window
+   and the quiet-hours floor in the customer's zone as it is now;
+3. the call; its SID is recorded at once (the check-in `sent`, callbacks that came early
+   applied, one commit), or the failure is handled: outcome unknown -> stays `sending` and is
+   reconciled after a backoff; transient -> `queued` for a retry; permanent -> `failed`;
+4. reconciliation (the scheduler, within a time budget): a `sending` check-in past its lease is
+   looked up at Twilio by number, sender and creation time, SIDs we already hold excluded:
+   found -> its SID is adopted; not found -> retried at once.
+A SID in hand always wins: it is recorded whatever happened to the row meanwhile, and a
+check-in one of whose attempts has a SID is never sent again. Leases and "due" are judged on
+the database's clock (`db_now`), never a worker's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from outreach.company import get_company_settings
+from outreach.extensions import db
+from outreach.messaging.errors import TransportError
+from outreach.messaging.ratelimit import sender_limiter
+from outreach.messaging.transport import Transport, get_transport
+from outreach.models import CheckIn, CompanySettings, Customer, db_now, utcnow
+from outreach.scheduling import transitions
+from outreach.scheduling.checkins import latest_consents, opted_out_reason, sendable_now
+from outreach.scheduling.planning import company_floor
+from outreach.scheduling.policies import policy_window
+from outreach.scheduling.timing import blocked_reason, customer_zone, reschedule_due
+from outreach.templating import TemplateRenderError
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  #: sends of one check-in before it fails for good
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(minutes=10)
+MIN_LEASE = timedelta(seconds=30)
+FRESH = 1.0  #: seconds a re-read of consent and status may precede a call
+#: a chunk claims only as many sends as its sender's rate lets out in this time
+CHUNK_SECONDS = 5
+RECONCILE_LIMIT = 500  #: stale sends looked at per pass
+RECONCILE_BUDGET = 5.0  #: seconds of reconciliation per scheduler pass; the rest waits a pass
+
+#: SendOutcome.result values
+SENT, RETRYING, UNKNOWN, FAILED, SUPPRESSED, RESCHEDULED, SKIPPED = (
+    "sent",
+    "retrying",
+    "unknown",
+    "failed",
+    "suppressed",
+    "rescheduled",
+    "skipped",
+)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one send (or reconciliation) did to one check-in, and why."""
+
+    checkin_id: int
+    result: str  #: sent, retrying, unknown, failed, suppressed, rescheduled or skipped
+    reason: str
+    row_id: int | None = None  #: the attempt's Message or Call id
+    sid: str | None = None
+
+    @property
+    def message_id(self) -> int | None:
+        """The attempt row's id (a Message for SMS)."""
+        return self.row_id
+
+
+@dataclass(frozen=True)
+class Created:
+    """What Twilio answered to a create (or holds, found again): a message or a call."""
+
+    sid: str
+    status: str = "queued"
+    from_number: str | None = None
+    num_segments: int | None = None
+    created_at: datetime | None = None
+
+
+@dataclass
+class Attempt:
+    """One claimed send, as plain values (ORM rows expire at each commit)."""
+
+    checkin_id: int
+    row_id: int
+    customer_id: int
+    to_number: str
+    body: str
+    expires_at: datetime | None
+    window: Any
+    cap: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Channel:
+    """The channel-specific part of the engine; subclasses fill in each method."""
+
+    name = ""
+    rate_prefix = ""  #: calls and texts have separate per-sender slot sequences
+    model: Any = None  #: Message or Call
+    pending_row_status = ""  #: the attempt row's status before it has a SID
+
+    def attempt_filter(self) -> list[Any]:
+        """Conditions that pick this channel's check-in attempts out of `model`."""
+        raise NotImplementedError
+
+    def went_out(self) -> Any:
+        """The condition on an attempt row with a SID that it reached Twilio and did not fail
+        (a carrier failure after Twilio accepted it may be retried)."""
+        raise NotImplementedError
+
+    def cannot_send(self, transport: Transport) -> str | None:
+        """Why no check-in of this channel can go out through `transport`, or None."""
+        return None
+
+    def render(self, checkin: CheckIn, company: CompanySettings) -> str:
+        """The text the attempt carries (TemplateRenderError when it does not render)."""
+        raise NotImplementedError
+
+    def new_row(self, checkin: CheckIn, body: str, transport: Transport, at: datetime) -> dict:
+        """Column values of a new attempt row (no SID yet)."""
+        raise NotImplementedError
+
+    def create(self, transport: Transport, attempt: Attempt, now: datetime) -> Created:
+        """Ask Twilio to send the attempt; TransportError on failure."""
+        raise NotImplementedError
+
+    def find(self, transport: Transport, row: Any) -> list[Created]:
+        """What Twilio holds that could be this attempt (number, sender, created since)."""
+        raise NotImplementedError
+
+    def stored_values(self, row_id: int, created: Created) -> dict[str, Any]:
+        """Columns set on the attempt row with its SID."""
+        return {"twilio_sid": created.sid, "error_code": None, "updated_at": utcnow()}
+
+    def after_record(self, row_id: int, created: Created) -> None:
+        """Apply callbacks that came before the SID was stored (does not commit)."""
+
+    def after_commit(self, transport: Transport | None, created: Created) -> None:
+        """After the SID is committed (`transport` None when found again by reconciling)."""
+
+    def fail_row(self, row_id: int, code: int | None, reason: str) -> None:
+        """Mark an attempt row that did not go out."""
+        db.session.execute(
+            sa.update(self.model)
+            .where(self.model.id == row_id, self.model.twilio_sid.is_(None))
+            .values(status="failed", error_code=code, **self.error_text(reason))
+            .execution_options(synchronize_session=False)
+        )
+
+    def error_text(self, reason: str) -> dict[str, Any]:
+        """The row's column for words about an error, if it has one."""
+        return {}
+
+
+# -- the clock -------------------------------------------------------------------------------
+
+
+class Clock:
+    """The database's time at start, advanced by this process's monotonic clock (one read of
+    the database per batch); a fixed time when `moving` is False (a caller's given `now`)."""
+
+    def __init__(self, base: datetime, moving: bool = True) -> None:
+        self.base = base
+        self.moving = moving
+        self.started = time.monotonic()
+
+    def now(self) -> datetime:
+        """The base time plus the time elapsed since the clock started."""
+        if not self.moving:
+            return self.base
+        return self.base + timedelta(seconds=time.monotonic() - self.started)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next attempt after `attempts` tries: 10 s doubling, capped at 10 min."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def twilio_timeout() -> float:
+    """Seconds one Twilio request may take (OUTREACH_TWILIO_TIMEOUT)."""
+    return current_app.extensions["settings"].twilio_timeout
+
+
+def in_flight(timeout: float | None = None) -> timedelta:
+    """How long one call may still be in flight: its timeout twice over, plus slack."""
+    return timedelta(seconds=2 * (twilio_timeout() if timeout is None else timeout) + 5)
+
+
+def lease_for(timeout: float | None = None) -> timedelta:
+    """How long a sender owns a check-in after taking it or extending its lease."""
+    return max(MIN_LEASE, in_flight(timeout))
+
+
+def chunk_size(rate_per_second: float) -> int:
+    """How many sends one claim covers: as many as the sender's rate lets out in CHUNK_SECONDS."""
+    return max(1, int(rate_per_second * CHUNK_SECONDS))
+
+
+# -- sending ---------------------------------------------------------------------------------
+
+
+def send_batch(
+    channel: Channel,
+    checkin_ids: Iterable[int],
+    now: datetime | None = None,
+    heartbeat: Callable[[], None] | None = None,
+    clock: Clock | None = None,
+) -> list[SendOutcome]:
+    """Send queued check-ins of `channel` in chunks; one failing check-in never stops the
+    others. `heartbeat` (the job's lease on the rows it carries) is called before each send.
+    The time is `clock`, else `now` (fixed), else the database's clock. Outcomes in id order."""
+    ids = sorted(set(checkin_ids))
+    clock = clock or (Clock(now, moving=False) if now else Clock(db_now()))
+    size = chunk_size(sender_limiter().rate)
+    beat = heartbeat or (lambda: None)
+    outcomes: list[SendOutcome] = []
+    for start in range(0, len(ids), size):
+        beat()
+        outcomes += _send_chunk(channel, ids[start : start + size], clock, beat)
+    return outcomes
+
+
+def _send_chunk(
+    channel: Channel, ids: list[int], clock: Clock, beat: Callable[[], None]
+) -> list[SendOutcome]:
+    outcomes: dict[int, SendOutcome] = {}
+    now = clock.now()
+    checkins = _load(ids)
+    company = get_company_settings()
+    consents = latest_consents([c.customer_id for c in checkins.values()], channel.name)
+    transport = get_transport()
+    ready: list[CheckIn] = []
+    chunk_customers: set[int] = set()
+    for checkin_id in ids:
+        try:
+            held = _precheck(channel, checkin_id, checkins.get(checkin_id), now, consents, company)
+            if held is None and (why := channel.cannot_send(transport)) is not None:
+                held = _fail(checkin_id, why)
+            checkin = checkins.get(checkin_id)
+            if held is None:  # the cap also holds between the check-ins of one chunk
+                if checkin.policy.frequency_cap and checkin.customer_id in chunk_customers:
+                    held = _suppress(
+                        checkin_id, "not sent: frequency cap: another check-in goes out now"
+                    )
+                chunk_customers.add(checkin.customer_id)
+        except Exception:
+            db.session.rollback()
+            log.exception("check-in %s: unexpected error while sending", checkin_id)
+            held = SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)")
+        if held is None:
+            ready.append(checkins[checkin_id])
+        else:
+            outcomes[checkin_id] = held
+    if ready:
+        try:
+            attempts, lease = claim(channel, ready, transport, company, now, outcomes)
+        except Exception:  # nothing was claimed: the rows stay queued for the sweeper
+            db.session.rollback()
+            log.exception("check-ins %s..%s: unexpected error while claiming", ids[0], ids[-1])
+            attempts, lease = [], now
+            for checkin in ready:
+                outcomes[checkin.id] = SendOutcome(checkin.id, SKIPPED, "unexpected error (logged)")
+        outcomes.update(_deliver(channel, attempts, lease, transport, company, clock, beat))
+    return [outcomes[i] for i in ids]
+
+
+def _load(ids: list[int]) -> dict[int, CheckIn]:
+    """The check-ins with their customer, event, policy and rep: one query."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(CheckIn)
+        .where(CheckIn.id.in_(ids))
+        .options(
+            joinedload(CheckIn.customer),
+            joinedload(CheckIn.event),
+            joinedload(CheckIn.policy),
+            joinedload(CheckIn.rep),
+        )
+        .execution_options(populate_existing=True)
+    ).all()
+    return {c.id: c for c in rows}
+
+
+def _precheck(
+    channel: Channel,
+    checkin_id: int,
+    checkin: CheckIn | None,
+    now: datetime,
+    consents: Mapping[int, str],
+    company: CompanySettings,
+) -> SendOutcome | None:
+    """None when the check-in may be claimed now, else what was done instead (and why)."""
+    if checkin is None:
+        return SendOutcome(checkin_id, SKIPPED, "no such check-in")
+    if checkin.channel != channel.name:
+        return SendOutcome(
+            checkin_id, SKIPPED, f"a {checkin.channel} check-in is not {channel.name}"
+        )
+    if checkin.status == "sending":
+        if checkin.lease_until is not None and checkin.lease_until > now:
+            return SendOutcome(checkin_id, SKIPPED, "another sender owns it")
+        return reconcile_one(channel, checkin_id, now)
+    if checkin.status != "queued":
+        return SendOutcome(checkin_id, SKIPPED, f"already {checkin.status}")
+    if checkin.next_attempt_at is not None and checkin.next_attempt_at > now:
+        return SendOutcome(checkin_id, SKIPPED, "waiting for its next attempt")
+    reason = sendable_now(checkin, now, consents, company)
+    return None if reason is None else _hold(checkin, reason, now, company)
+
+
+def zone_now(customer: Customer, company: CompanySettings) -> str:
+    """The customer's zone as the record says now (record, else phone, else company)."""
+    return customer_zone(customer.timezone, customer.phone, company.default_timezone)[0]
+
+
+def _hold(checkin: CheckIn, reason: str, now: datetime, company: CompanySettings) -> SendOutcome:
+    """Not sent now: rescheduled to the next allowed time when only the clock is in the way,
+    else suppressed; commits."""
+    window = policy_window(checkin.policy)
+    floor = company_floor(company)
+    zone = zone_now(checkin.customer, company)
+    if reason == blocked_reason(now, window, zone, floor):
+        timing = reschedule_due(now, window, checkin.expires_at, zone, now, floor)
+        if timing.due_at is not None:
+            why = f"not sent at {now:%H:%M} UTC: {reason}; {timing.reason}"
+            if transitions.reschedule(
+                checkin.id, timing.due_at, why
+            ) or transitions.reschedule_claimed(checkin.id, timing.due_at, why):
+                db.session.commit()
+                return SendOutcome(checkin.id, RESCHEDULED, why)
+        else:
+            reason = timing.reason.removeprefix("suppressed: ")
+    return _suppress(checkin.id, f"not sent: {reason}")
+
+
+def _suppress(checkin_id: int, why: str) -> SendOutcome:
+    moved = transitions.suppress(checkin_id, why)
+    db.session.commit()
+    log.info("check-in %s not sent at send time (%s)", checkin_id, moved and "suppressed")
+    return SendOutcome(checkin_id, SUPPRESSED if moved else SKIPPED, why)
+
+
+def _fail(checkin_id: int, why: str, row_id: int | None = None) -> SendOutcome:
+    transitions.mark_failed(checkin_id, why)
+    db.session.commit()
+    return SendOutcome(checkin_id, FAILED, why, row_id)
+
+
+def claim(
+    channel: Channel,
+    ready: list[CheckIn],
+    transport: Transport,
+    company: CompanySettings,
+    now: datetime,
+    outcomes: dict[int, SendOutcome],
+) -> tuple[list[Attempt], datetime]:
+    """queued -> sending with one lease for the chunk (one compare-and-set), the attempt rows
+    written: one commit, before any call. Check-ins not claimed or not rendered get their
+    outcome in `outcomes`."""
+    values = []
+    for checkin in ready:  # rendered before the claim, which expires the claimed rows
+        try:
+            body: str | TemplateRenderError = channel.render(checkin, company)
+        except TemplateRenderError as exc:
+            body = exc
+        text = body if isinstance(body, str) else ""
+        values.append(
+            (
+                checkin.id,
+                checkin.customer_id,
+                checkin.expires_at,
+                policy_window(checkin.policy),
+                checkin.policy.frequency_cap,
+                body,
+                channel.new_row(checkin, text, transport, now),
+            )
+        )
+    lease = now + lease_for()
+    claimed = transitions.start_sending_many([c.id for c in ready], lease)
+    rows = []
+    for checkin_id, _, _, _, _, body, row in values:
+        if checkin_id not in claimed:
+            outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "taken by another sender")
+        elif isinstance(body, TemplateRenderError):
+            why = f"the message template failed: {body}"
+            transitions.mark_failed(checkin_id, why)
+            log.warning("check-in %s failed: its template does not render", checkin_id)
+            outcomes[checkin_id] = SendOutcome(checkin_id, FAILED, why)
+        else:
+            rows.append(row)
+    ids = (
+        dict(
+            db.session.execute(
+                sa.insert(channel.model).returning(channel.model.checkin_id, channel.model.id),
+                rows,
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    db.session.commit()
+    attempts = [
+        Attempt(
+            checkin_id=checkin_id,
+            row_id=ids[checkin_id],
+            customer_id=customer_id,
+            to_number=row["to_number"],
+            body=body,
+            expires_at=expires_at,
+            window=window,
+            cap=cap,
+            extra={k: v for k, v in row.items() if k in ("num_segments", "encoding")},
+        )
+        for checkin_id, customer_id, expires_at, window, cap, body, row in values
+        if checkin_id in ids
+    ]
+    return attempts, lease
+
+
+@dataclass
+class _Facts:
+    """What may have changed since the claim, re-read for the rest of a chunk."""
+
+    read_at: float
+    status: dict[int, tuple[str, datetime | None, bool]]  #: id -> (status, lease, has a SID)
+    customers: dict[int, Customer]
+    consents: dict[int, str]
+
+
+def _read_facts(channel: Channel, attempts: list[Attempt]) -> _Facts:
+    ids = [a.checkin_id for a in attempts]
+    has_sid = (
+        sa.select(channel.model.id)
+        .where(
+            channel.model.checkin_id == CheckIn.id,
+            channel.model.twilio_sid.is_not(None),
+            channel.went_out(),
+            *channel.attempt_filter(),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        sa.select(CheckIn.id, CheckIn.status, CheckIn.lease_until, has_sid).where(
+            CheckIn.id.in_(ids)
+        )
+    ).all()
+    customers = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(Customer)
+            .where(Customer.id.in_({a.customer_id for a in attempts}))
+            .execution_options(populate_existing=True)
+        )
+    }
+    consents = latest_consents(list(customers), channel.name)
+    db.session.commit()
+    return _Facts(
+        time.monotonic(),
+        {i: (s, lease, bool(sid)) for i, s, lease, sid in rows},
+        customers,
+        consents,
+    )
+
+
+def _deliver(
+    channel: Channel,
+    attempts: list[Attempt],
+    lease: datetime,
+    transport: Transport,
+    company: CompanySettings,
+    clock: Clock,
+    beat: Callable[[], None],
+) -> dict[int, SendOutcome]:
+    """Each claimed attempt in turn: slot, lease, fresh facts, the clock, the call, the record."""
+    outcomes: dict[int, SendOutcome] = {}
+    remaining = list(attempts)
+    facts: _Facts | None = None
+    floor = company_floor(company)
+    while remaining:
+        attempt = remaining.pop(0)
+        checkin_id = attempt.checkin_id
+        try:
+            beat()
+            wait = sender_limiter().reserve(channel.rate_prefix + transport.sender)
+            lease, kept = _keep_lease(clock, wait, lease, [attempt, *remaining])
+            remaining = [a for a in remaining if a.checkin_id in kept]
+            if checkin_id not in kept:
+                outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "taken by another sender")
+                continue
+            if wait > 0:
+                time.sleep(wait)
+            if facts is None or time.monotonic() - facts.read_at > FRESH:
+                facts = _read_facts(channel, [attempt, *remaining])
+            held = _still_sendable(channel, attempt, facts, clock.now(), floor, company)
+            if held is not None:
+                outcomes[checkin_id] = held
+                continue
+            try:
+                created = channel.create(transport, attempt, clock.now())
+            except TransportError as exc:
+                outcomes[checkin_id] = _failed(channel, attempt, exc, clock.now())
+                continue
+            outcomes[checkin_id] = record_created(
+                channel, checkin_id, attempt.row_id, created, transport, "accepted"
+            )
+        except Exception:
+            db.session.rollback()
+            log.exception("check-in %s: unexpected error while sending", checkin_id)
+            outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)")
+    return outcomes
+
+
+def _keep_lease(
+    clock: Clock, wait: float, lease: datetime, attempts: list[Attempt]
+) -> tuple[datetime, set[int]]:
+    """Extend the chunk's lease when the next call could outlast it (compare-and-set on the
+    lease we hold, for every row of the chunk not sent yet); the lease and the ids still ours."""
+    ids = {a.checkin_id for a in attempts}
+    now = clock.now()
+    if now + timedelta(seconds=wait) + in_flight() <= lease:
+        return lease, ids
+    new_lease = now + timedelta(seconds=wait) + lease_for()
+    kept = set(
+        db.session.scalars(
+            sa.update(CheckIn)
+            .where(CheckIn.id.in_(ids), CheckIn.status == "sending", CheckIn.lease_until == lease)
+            .values(lease_until=new_lease)
+            .returning(CheckIn.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    db.session.commit()
+    return new_lease, kept
+
+
+def _still_sendable(
+    channel: Channel,
+    attempt: Attempt,
+    facts: _Facts,
+    now: datetime,
+    floor: Any,
+    company: CompanySettings,
+) -> SendOutcome | None:
+    """None when the attempt may go out now; else what was done instead (committed)."""
+    checkin_id = attempt.checkin_id
+    status, _, has_sid = facts.status.get(checkin_id, ("gone", None, False))
+    if status != "sending":
+        channel.fail_row(attempt.row_id, None, f"not sent: the check-in is {status}")
+        db.session.commit()
+        return SendOutcome(checkin_id, SKIPPED, f"already {status}")
+    if has_sid:  # an earlier attempt's SID was recorded late: that message went out
+        channel.fail_row(attempt.row_id, None, "not sent: an earlier attempt went out")
+        transitions.mark_sent(checkin_id, "an earlier attempt went out after all")
+        db.session.commit()
+        return SendOutcome(checkin_id, SKIPPED, "an earlier attempt went out")
+    customer = facts.customers.get(attempt.customer_id)
+    reason = (
+        opted_out_reason(customer, channel.name, facts.consents)
+        if customer
+        else "the customer was deleted"
+    )
+    if reason is None and attempt.expires_at is not None and now > attempt.expires_at:
+        reason = "expired before it could go out"
+    if reason is None:
+        reason = blocked_reason(now, attempt.window, zone_now(customer, company), floor)
+        if reason is not None:  # the clock is in the way: back to scheduled for the next slot
+            channel.fail_row(attempt.row_id, None, f"not sent: {reason}")
+            checkin = db.session.get(CheckIn, checkin_id)
+            return _hold(checkin, reason, now, company)
+    if reason is not None:
+        channel.fail_row(attempt.row_id, None, f"not sent: {reason}")
+        return _suppress(checkin_id, f"not sent: {reason}")
+    if customer.phone != attempt.to_number:  # the number was corrected since the claim
+        attempt.to_number = customer.phone
+        db.session.execute(
+            sa.update(channel.model)
+            .where(channel.model.id == attempt.row_id)
+            .values(to_number=customer.phone)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return None
+
+
+def record_created(
+    channel: Channel,
+    checkin_id: int,
+    row_id: int,
+    created: Created,
+    transport: Transport | None,
+    how: str,
+) -> SendOutcome:
+    """Store the SID on the attempt row (once), move the check-in to `sent` (from `sending`, or
+    from `queued` when reconciliation gave up on a live send), apply callbacks that came early:
+    one commit. A SID another row already holds settles the check-in as failed, with why."""
+    reason = (
+        f"accepted by {transport.name} as {created.sid}"
+        if how == "accepted"
+        else f"reconciled: Twilio has it as {created.sid}"
+    )
+    store = (
+        sa.update(channel.model)
+        .where(channel.model.id == row_id, channel.model.twilio_sid.is_(None))
+        .values(**channel.stored_values(row_id, created))
+        .execution_options(synchronize_session=False)
+    )
+    if how == "accepted":  # a SID Twilio just made is nobody else's
+        db.session.execute(store)
+    else:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(store)
+        except IntegrityError:
+            why = f"Twilio's {created.sid} is already recorded for another send; not adopted"
+            channel.fail_row(row_id, None, why)
+            log.warning("check-in %s: %s", checkin_id, why)
+            return _retry_or_give_up(channel, checkin_id, row_id, why, utcnow(), delay=timedelta(0))
+    if not (
+        transitions.mark_sent_many({checkin_id: reason})
+        or transitions.adopt_sent(checkin_id, f"{reason} (after it was put back for a retry)")
+    ):
+        log.warning(
+            "check-in %s: sent as %s %s but it had moved on", checkin_id, channel.name, row_id
+        )
+    channel.after_record(row_id, created)
+    db.session.commit()
+    channel.after_commit(transport, created)
+    log.info("check-in %s sent as %s %s", checkin_id, channel.name, row_id)
+    return SendOutcome(checkin_id, SENT, reason, row_id, created.sid)
+
+
+def _failed(channel: Channel, attempt: Attempt, exc: TransportError, now: datetime):
+    checkin_id = attempt.checkin_id
+    if exc.is_outcome_unknown:
+        # Twilio may have it: keep `sending`; reconciliation decides after the backoff.
+        attempts = db.session.scalar(sa.select(CheckIn.attempts).where(CheckIn.id == checkin_id))
+        db.session.execute(
+            sa.update(CheckIn)
+            .where(CheckIn.id == checkin_id, CheckIn.status == "sending")
+            .values(lease_until=now + max(backoff(attempts or 1), in_flight()))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            sa.update(channel.model)
+            .where(channel.model.id == attempt.row_id)
+            .values(**channel.error_text(exc.reason))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        log.warning("check-in %s: outcome unknown (%s)", checkin_id, exc.reason)
+        return SendOutcome(
+            checkin_id, UNKNOWN, f"{exc.reason}; Twilio's record will decide", attempt.row_id
+        )
+    channel.fail_row(attempt.row_id, exc.code, exc.reason)
+    if exc.is_transient:
+        info = exc.info
+        return _retry_or_give_up(
+            channel,
+            checkin_id,
+            attempt.row_id,
+            exc.reason,
+            now,
+            info.max_attempts if info else None,
+        )
+    if exc.info is not None and exc.info.is_opt_out:
+        opt_out_after_error(attempt.customer_id, exc.code, now)
+    log.info("check-in %s failed: error %s", checkin_id, exc.code or exc.http_status)
+    return _fail(checkin_id, f"not sent: {exc.reason}", attempt.row_id)
+
+
+def _retry_or_give_up(
+    channel: Channel,
+    checkin_id: int,
+    row_id: int | None,
+    reason: str,
+    now: datetime,
+    max_attempts: int | None = None,
+    delay: timedelta | None = None,
+) -> SendOutcome:
+    """sending -> queued for a later attempt, or -> failed after the cap; commits."""
+    attempts, expires_at = db.session.execute(
+        sa.select(CheckIn.attempts, CheckIn.expires_at).where(CheckIn.id == checkin_id)
+    ).one()
+    cap = min(MAX_ATTEMPTS, max_attempts or MAX_ATTEMPTS)
+    if attempts >= cap:
+        return _fail(checkin_id, f"gave up after {attempts} attempts: {reason}", row_id)
+    at = now + (backoff(attempts) if delay is None else delay)
+    if expires_at is not None and at > expires_at:
+        why = f"not sent: expired before a retry could go out ({reason})"
+        transitions.suppress(checkin_id, why)
+        db.session.commit()
+        return SendOutcome(checkin_id, SUPPRESSED, why, row_id)
+    why = f"attempt {attempts} failed ({reason}); retry at {at:%Y-%m-%d %H:%M:%S} UTC"
+    transitions.requeue(checkin_id, at, why)
+    db.session.commit()
+    log.info("check-in %s: attempt %s failed, retrying", checkin_id, attempts)
+    return SendOutcome(checkin_id, RETRYING, why, row_id)
+
+
+def opt_out_after_error(customer_id: int | None, code: int | None, now: datetime) -> None:
+    """Twilio refused because the customer opted out (21610): the same opt-out as a STOP."""
+    from outreach.conversations.consent import opt_out
+
+    customer = db.session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is not None:
+        opt_out(customer, f"error_{code}", str(code), now)
+
+
+# -- reconciliation --------------------------------------------------------------------------
+
+
+def reconcile_stale(
+    channels: Iterable[Channel], now: datetime | None = None, budget: float = RECONCILE_BUDGET
+) -> list[SendOutcome]:
+    """Settle check-ins left `sending` past their lease (oldest lease first) against Twilio's
+    record, until `budget` seconds have passed; the rest wait for the next pass."""
+    now = now or db_now()
+    started = time.monotonic()
+    outcomes = []
+    for channel in channels:
+        ids = db.session.scalars(
+            sa.select(CheckIn.id)
+            .where(
+                CheckIn.status == "sending",
+                CheckIn.channel == channel.name,
+                sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
+            )
+            .order_by(CheckIn.lease_until, CheckIn.id)
+            .limit(RECONCILE_LIMIT)
+        ).all()
+        db.session.rollback()
+        for checkin_id in ids:
+            if time.monotonic() - started > budget:
+                log.info("reconciliation stopped at its time budget; the rest next pass")
+                return outcomes
+            try:
+                outcomes.append(reconcile_one(channel, checkin_id, now))
+            except Exception:  # one broken row must not stop the others; logged with its id
+                db.session.rollback()
+                log.exception("check-in %s: unexpected error while reconciling", checkin_id)
+    return outcomes
+
+
+def claim_stale(checkin_id: int, now: datetime) -> bool:
+    """Take a check-in left `sending` past its lease for reconciliation (a new lease, compare-
+    and-set, committed); False when it is not stale or another process took it."""
+    claimed = db.session.execute(
+        sa.update(CheckIn)
+        .where(
+            CheckIn.id == checkin_id,
+            CheckIn.status == "sending",
+            sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
+        )
+        .values(lease_until=now + lease_for())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def known_sids(model: Any, sids: Iterable[str]) -> set[str]:
+    """Which of these SIDs a row of `model` already holds (one query)."""
+    sids = sorted(set(sids))
+    if not sids:
+        return set()
+    return set(db.session.scalars(sa.select(model.twilio_sid).where(model.twilio_sid.in_(sids))))
+
+
+def unclaimed(model: Any, candidates: list[Created]) -> Created | None:
+    """The earliest of Twilio's candidates that no row of ours holds yet."""
+    held = known_sids(model, [c.sid for c in candidates])
+    free = [c for c in candidates if c.sid not in held]
+    if len(free) > 1:
+        log.warning("reconcile: %d unclaimed matches at Twilio, adopting the earliest", len(free))
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return min(free, key=lambda c: c.created_at or epoch) if free else None
+
+
+def reconcile_one(channel: Channel, checkin_id: int, now: datetime | None = None) -> SendOutcome:
+    """Settle one check-in left `sending` past its lease: adopt Twilio's record or retry."""
+    now = now or db_now()
+    if not claim_stale(checkin_id, now):
+        return SendOutcome(checkin_id, SKIPPED, "not a stale send (any more)")
+    rows = db.session.scalars(
+        sa.select(channel.model)
+        .where(channel.model.checkin_id == checkin_id, *channel.attempt_filter())
+        .order_by(channel.model.id.desc())
+        .execution_options(populate_existing=True)
+    ).all()
+    with_sid = next((r for r in rows if r.twilio_sid), None)
+    if with_sid is not None:
+        created = Created(with_sid.twilio_sid, with_sid.status)
+        return record_created(channel, checkin_id, with_sid.id, created, None, "reconciled")
+    row = rows[0] if rows else None
+    if row is None or row.status != channel.pending_row_status or row.attempt_started_at is None:
+        return _retry_or_give_up(
+            channel, checkin_id, None, "no attempt was recorded", now, delay=timedelta(0)
+        )
+    try:
+        found = unclaimed(channel.model, channel.find(get_transport(), row))
+    except TransportError as exc:
+        attempts = db.session.scalar(sa.select(CheckIn.attempts).where(CheckIn.id == checkin_id))
+        db.session.execute(
+            sa.update(CheckIn)
+            .where(CheckIn.id == checkin_id, CheckIn.status == "sending")
+            .values(lease_until=now + backoff(attempts or 1))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        log.warning("check-in %s: cannot reconcile yet (%s)", checkin_id, exc.reason)
+        return SendOutcome(checkin_id, UNKNOWN, f"cannot check Twilio's record yet: {exc.reason}")
+    if found is not None:
+        log.info("check-in %s: reconciled, Twilio has %s %s", checkin_id, channel.name, row.id)
+        return record_created(channel, checkin_id, row.id, found, None, "reconciled")
+    channel.fail_row(row.id, None, "Twilio has no record of this attempt: it was not sent")
+    return _retry_or_give_up(
+        channel,
+        checkin_id,
+        row.id,
+        "its outcome was unknown and Twilio has no record of it",
+        now,
+        delay=timedelta(0),
+    )
