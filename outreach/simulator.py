@@ -3,6 +3,11 @@
 Only with the outbox transport. A reply (or a key pressed on a simulated call) is posted to the
 app's own webhooks through its full WSGI stack, signed as Twilio signs with the outbox key, so
 it takes exactly the path a real inbound SMS or call takes, signature check included.
+
+A phone shows what reached it: the customer's own texts, and texts to the customer once the
+transport took them (they have a SID; with the outbox the worker "sends" them, so an
+acknowledgement appears once the worker ran). Texts still pending or never sent, and texts to
+staff about the customer (alerts, reminders), are not on the customer's phone.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ BODY_MAX = 1600  #: Twilio's longest message
 PHONES_MAX = 100
 THREAD_MAX = 200
 RINGING = ("queued", "initiated", "ringing")
+#: texts to staff about a customer: on the staff member's phone, not the customer's
+STAFF_KINDS = ("rep_reminder", "manager_alert", "followup_reminder")
 #: what the simulated customer does with a ringing check-in call
 CALL_ACTIONS = {
     "1": "Answer and press 1",
@@ -92,14 +99,22 @@ class Posted:
     """A webhook posted as Twilio would: its HTTP status and what the app answered."""
 
     status: int
-    said: list[str]  #: the <Message> or <Say> texts of the TwiML answer
+    said: list[str]  #: the <Say> (or <Message>) texts of the TwiML answer
+
+
+def on_the_phone():
+    """The messages a customer's phone has: theirs, and ours once the transport took them."""
+    return sa.and_(
+        Message.kind.not_in(STAFF_KINDS),
+        sa.or_(Message.direction == "inbound", Message.twilio_sid.is_not(None)),
+    )
 
 
 def list_phones(limit: int = PHONES_MAX) -> list[Phone]:
     """Customers with their latest activity first (then the quiet ones), at most `limit`."""
     activity = sa.union_all(
         sa.select(Message.customer_id.label("customer_id"), Message.created_at.label("at")).where(
-            Message.customer_id.is_not(None)
+            Message.customer_id.is_not(None), on_the_phone()
         ),
         sa.select(Call.customer_id, Call.created_at).where(
             Call.customer_id.is_not(None), Call.purpose == "voice_checkin"
@@ -142,7 +157,7 @@ def _latest_texts(customer_ids: list[int]) -> dict[int, str]:
             )
             .label("n"),
         )
-        .where(Message.customer_id.in_(customer_ids))
+        .where(Message.customer_id.in_(customer_ids), on_the_phone())
         .subquery()
     )
     rows = db.session.execute(sa.select(ranked.c.customer_id, ranked.c.body).where(ranked.c.n == 1))
@@ -156,7 +171,7 @@ def thread(customer_id: int, limit: int = THREAD_MAX) -> Thread:
         raise NotFound(f"no customer {customer_id}")
     messages = db.session.scalars(
         sa.select(Message)
-        .where(Message.customer_id == customer_id)
+        .where(Message.customer_id == customer_id, on_the_phone())
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     ).all()
@@ -182,7 +197,9 @@ def thread(customer_id: int, limit: int = THREAD_MAX) -> Thread:
         ThreadItem(c.created_at, "call", "", c.status, call=c, replies=tuple(said.get(c.id, ())))
         for c in calls
     ]
-    items.sort(key=lambda i: (i.at, i.kind != "call"))
+    # at the same instant a call comes first, and messages in the order they were written (an
+    # answer is stamped with the time of the text it answers)
+    items.sort(key=lambda i: (i.at, i.kind != "call", i.message.id if i.message else 0))
     return Thread(customer, items[-limit:])
 
 
@@ -222,7 +239,8 @@ def _twilio_params(customer: Customer) -> dict[str, str]:
 
 
 def reply_as_customer(customer_id: int, body: str) -> Posted:
-    """Send `body` as the customer's SMS to the app's inbound webhook; the app's TwiML answer."""
+    """Send `body` as the customer's SMS to the app's inbound webhook. The app answers with an
+    empty TwiML response: its reply, if any, is a text the worker sends, shown in the thread."""
     customer = db.session.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"no customer {customer_id}")

@@ -7,9 +7,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from rq import Queue
 
 from outreach.extensions import db
 from outreach.messaging.signatures import sign
+from outreach.messaging.texts import TEXT_JOB, TEXT_QUEUE, send_texts
 from outreach.models import (
     CheckIn,
     Customer,
@@ -21,6 +23,7 @@ from outreach.models import (
     User,
     utcnow,
 )
+from outreach.queue import get_redis
 
 INBOUND = "/twilio/sms/inbound"
 CUSTOMER_PHONE = "+16125550142"
@@ -158,3 +161,33 @@ def texts(kind: str | None = None) -> list[Message]:
     if kind:
         query = query.where(Message.kind == kind)
     return list(db.session.scalars(query.order_by(Message.id)))
+
+
+def answers_to(inbound_id: int) -> list[Message]:
+    """The outbound texts in reply to one inbound message, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Message)
+            .where(Message.in_reply_to_id == inbound_id, Message.direction == "outbound")
+            .order_by(Message.id)
+        )
+    )
+
+
+def queued_text_ids() -> list[int]:
+    """The message ids of the text jobs waiting in RQ, in queue order."""
+    ids: list[int] = []
+    for job in Queue(TEXT_QUEUE, connection=get_redis()).jobs:
+        assert job.func_name == TEXT_JOB
+        ids.extend(job.args[0])
+    return ids
+
+
+def run_text_jobs(now: datetime | None = None) -> list[int]:
+    """Do in this process what the worker does with the waiting text jobs (at `now`): send
+    them; returns the ids the jobs carried."""
+    ids = queued_text_ids()
+    Queue(TEXT_QUEUE, connection=get_redis()).empty()
+    send_texts(ids, now)
+    db.session.expire_all()
+    return ids

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from conversation_helpers import (
+    CUSTOMER_PHONE,
     TUE_10AM,
     followups_of,
     inbound_params,
     make_conversation,
     make_staff,
     post_inbound,
+    run_text_jobs,
     texts,
 )
 
@@ -172,7 +174,9 @@ def test_urgent_pulls_the_fire_alarm(app, caplog):
     assert f"fire alarm: reply {result.reply.id}" in caplog.text
 
 
-def test_the_fire_alarm_reaches_the_manager_through_a_real_worker(make_app, app_env, fake_twilio):
+def test_the_fire_alarm_and_the_acknowledgement_go_out_through_a_real_worker(
+    make_app, app_env, fake_twilio
+):
     app = make_app(env=fake_twilio.env())
     with app.app_context():
         boss = make_staff("manager", phone="+16125550777")
@@ -181,7 +185,8 @@ def test_the_fire_alarm_reaches_the_manager_through_a_real_worker(make_app, app_
 
         answer = post_inbound(client, inbound_params("I'm calling my lawyer about this"))
 
-        assert answer.status_code == 200 and b"will call you by" in answer.data
+        assert answer.status_code == 200 and b"<Message" not in answer.data
+        assert fake_twilio.created_messages() == []
         done = subprocess.run(
             [sys.executable, "-m", "outreach", "worker", "--burst"],
             env={**os.environ, **app_env, **fake_twilio.env(), "OUTREACH_SEND_RATE": "1000"},
@@ -191,14 +196,19 @@ def test_the_fire_alarm_reaches_the_manager_through_a_real_worker(make_app, app_
             timeout=90,
         )
         assert done.returncode == 0, done.stderr
-        [created] = fake_twilio.created_messages()
-        assert created.value("To") == boss.phone
-        assert f"customer #{checkin.customer_id}" in created.value("Body")
+        created = {r.value("To"): r.value("Body") for r in fake_twilio.created_messages()}
+        assert len(fake_twilio.created_messages()) == 2
+        assert f"customer #{checkin.customer_id}" in created[boss.phone]
+        assert created[CUSTOMER_PHONE].startswith("Thanks — Sam will call you by")
         db.session.expire_all()
         [alert] = texts("manager_alert")
         assert alert.twilio_sid in fake_twilio.messages and alert.status == "queued"
+        [ack] = texts("acknowledgement")
+        inbound = db.session.scalar(sa.select(Message).where(Message.direction == "inbound"))
+        assert ack.in_reply_to_id == inbound.id and ack.body == created[CUSTOMER_PHONE]
+        assert ack.twilio_sid in fake_twilio.messages and ack.status == "queued"
         log = done.stdout + done.stderr
-        assert boss.phone not in log and "lawyer" not in log
+        assert boss.phone not in log and "lawyer" not in log and CUSTOMER_PHONE not in log
 
 
 def test_callback_request_puts_a_call_on_the_reps_list_today(app):
@@ -311,7 +321,7 @@ def test_admin_phrases_replace_the_defaults_once_the_table_has_rows(app):
     assert len(followups_of(checkin.customer_id)) >= 1
 
 
-def test_the_acknowledgement_is_recorded_as_an_outbound_message(app, client):
+def test_the_acknowledgement_is_queued_as_a_text_in_reply_and_sent_by_the_worker(app, client):
     checkin = make_conversation(rep=make_staff(name="Sam Rivera"))
 
     post_inbound(client, inbound_params("Still not working, really frustrated"))
@@ -320,3 +330,7 @@ def test_the_acknowledgement_is_recorded_as_an_outbound_message(app, client):
     inbound = db.session.scalar(sa.select(Message).where(Message.direction == "inbound"))
     assert ack.in_reply_to_id == inbound.id and ack.customer_id == checkin.customer_id
     assert ack.to_number == checkin.customer.phone and ack.body.startswith("Thanks — Sam")
+    assert (ack.status, ack.twilio_sid, ack.checkin_id) == ("pending", None, checkin.id)
+    assert run_text_jobs() == [ack.id]
+    db.session.refresh(ack)
+    assert ack.twilio_sid.startswith("SMoutbox") and ack.status == "delivered"

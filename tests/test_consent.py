@@ -7,17 +7,20 @@ from xml.etree import ElementTree
 import pytest
 import sqlalchemy as sa
 from conversation_helpers import (
+    answers_to,
     count,
     followups_of,
     inbound_params,
     make_conversation,
     make_staff,
     post_inbound,
+    run_text_jobs,
+    texts,
 )
 
 from outreach.company import get_company_settings
 from outreach.extensions import db
-from outreach.models import CheckIn, Consent, Customer
+from outreach.models import CheckIn, Consent, Customer, Message
 from outreach.scheduling.checkins import opted_out_reason, sendable_now
 
 
@@ -155,26 +158,41 @@ def test_start_from_someone_never_opted_out_changes_nothing(app, client):
     assert consents(checkin.customer_id) == []
 
 
+def _last_inbound() -> Message:
+    return db.session.scalar(
+        sa.select(Message).where(Message.direction == "inbound").order_by(Message.id.desc())
+    )
+
+
 def test_help_answers_with_the_company_help_text(app, client):
     settings = get_company_settings()
     settings.name = "Acme Plumbing"
     settings.help_text = "{company}: check-ins after your service. Reply STOP to opt out."
     db.session.commit()
-    make_conversation()
+    checkin = make_conversation()
 
     answer = post_inbound(client, inbound_params("HELP"))
 
+    assert answers(answer) == []  # answered by a text of its own, not in TwiML
     expected = "Acme Plumbing: check-ins after your service. Reply STOP to opt out."
-    assert answers(answer) == [expected]
+    [text] = answers_to(_last_inbound().id)
+    assert (text.kind, text.body, text.customer_id) == ("help", expected, checkin.customer_id)
 
 
 def test_help_is_answered_even_after_an_opt_out(app, client):
     make_conversation()
     post_inbound(client, inbound_params("STOP"))
+    assert texts() == []
 
     answer = post_inbound(client, inbound_params("info"))
 
-    assert len(answers(answer)) == 1 and "STOP" in answers(answer)[0]
+    assert answers(answer) == []
+    [text] = texts()
+    assert text.kind == "help" and "STOP" in text.body
+    assert text.in_reply_to_id == _last_inbound().id
+    run_text_jobs()
+    db.session.refresh(text)
+    assert text.twilio_sid.startswith("SMoutbox") and text.status == "delivered"
 
 
 def test_an_opted_out_customer_gets_no_acknowledgement_but_the_problem_is_kept(app, client):
@@ -184,6 +202,7 @@ def test_an_opted_out_customer_gets_no_acknowledgement_but_the_problem_is_kept(a
     answer = post_inbound(client, inbound_params("The heater is broken again and I am furious"))
 
     assert answers(answer) == []
+    assert texts() == []
     [followup] = followups_of(checkin.customer_id)
     assert followup.kind == "issue" and followup.owner_id == checkin.rep_id
 

@@ -1,4 +1,5 @@
-"""POST /twilio/sms/inbound: signed, recorded once, linked to its check-in, answered in TwiML."""
+"""POST /twilio/sms/inbound: signed, recorded once, linked to its check-in; the webhook answers an
+empty TwiML response and what we answer is queued as a text in reply to the message."""
 
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ from conversation_helpers import (
     CUSTOMER_PHONE,
     INBOUND,
     TUE_10AM,
+    answers_to,
     count,
     followups_of,
     inbound_params,
     make_conversation,
     make_staff,
     post_inbound,
+    queued_text_ids,
     replies_of,
+    run_text_jobs,
 )
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
@@ -113,18 +117,25 @@ def test_behind_a_tls_proxy_the_signature_for_public_base_url_is_accepted(app, c
     assert replies_of(checkin.customer_id)[0].triage_class == "positive"
 
 
-def test_a_retried_message_sid_gets_the_same_twiml_and_creates_nothing(app, client):
+def test_a_retried_message_sid_gets_the_same_answer_and_creates_nothing(app, client):
     checkin = make_conversation(rep=make_staff(name="Sam Rivera"))
     params = inbound_params("The tech left a mess and it still does not work")
 
     first = twiml_messages(post_inbound(client, params))
     counts = (count(Message), count(Reply), count(FollowUp), count(CheckInTransition))
+    [inbound] = inbound_messages()
+    [ack] = answers_to(inbound.id)
     again = twiml_messages(post_inbound(client, params))
+    retried = record_inbound_sms(params)
 
-    assert len(first) == 1 and first[0].startswith("Thanks — Sam will call you by ")
-    assert again == first
+    assert first == again == []  # the acknowledgement is a text of its own, not TwiML
+    assert (ack.kind, ack.status, ack.checkin_id) == ("acknowledgement", "pending", checkin.id)
+    assert ack.body.startswith("Thanks — Sam will call you by ")
     assert (count(Message), count(Reply), count(FollowUp), count(CheckInTransition)) == counts
     assert len(followups_of(checkin.customer_id)) == 1
+    assert queued_text_ids() == [ack.id]  # handed to the worker once, not again on the retries
+    assert not retried.created and retried.answer_message.id == ack.id
+    assert retried.answer == ack.body
 
 
 def test_concurrent_deliveries_of_one_message_sid_record_it_once(app, app_env):
@@ -156,10 +167,14 @@ def test_concurrent_deliveries_of_one_message_sid_record_it_once(app, app_env):
         thread.join(timeout=5)
 
     assert len(bodies) == 6 and len(set(bodies)) == 1, bodies
-    assert bodies[0].startswith("200 ") and "will call you by" in bodies[0]
+    assert bodies[0].startswith("200 ") and "<Message" not in bodies[0]
+    assert bodies[0].endswith("<Response />")
     db.session.expire_all()
-    assert len(inbound_messages()) == 1
+    [inbound] = inbound_messages()
     assert count(Reply) == 1 and count(FollowUp) == 1
+    [ack] = answers_to(inbound.id)
+    assert ack.kind == "acknowledgement" and "will call you by" in ack.body
+    assert queued_text_ids() == [ack.id]
 
 
 def test_the_most_recently_contacted_checkin_gets_the_answer(app, client):
@@ -220,9 +235,22 @@ def test_a_message_from_an_unknown_number_is_recorded_and_flagged(app, client, c
 def test_help_from_an_unknown_number_is_still_answered(app, client):
     answer = post_inbound(client, inbound_params("HELP", from_="+16125550999"))
 
-    [text] = twiml_messages(answer)
-    assert "STOP" in text
-    assert inbound_messages()[0].is_flagged is True
+    assert twiml_messages(answer) == []
+    [inbound] = inbound_messages()
+    assert inbound.is_flagged is True
+    [text] = answers_to(inbound.id)
+    assert (text.kind, text.to_number, text.customer_id) == ("help", "+16125550999", None)
+    assert "STOP" in text.body and text.status == "pending"
+    assert run_text_jobs(TUE_10AM) == [text.id]
+    db.session.refresh(text)
+    assert text.status == "delivered" and text.twilio_sid.startswith("SMoutbox")
+
+
+def test_no_answer_to_an_unknown_number_that_does_not_ask_for_help(app, client):
+    post_inbound(client, inbound_params("Is this the plumber?", from_="+16125550999"))
+
+    assert answers_to(inbound_messages()[0].id) == []
+    assert queued_text_ids() == []
 
 
 def test_mms_media_urls_are_stored(app, client):
@@ -365,6 +393,7 @@ def test_replies_acknowledgements_and_followups_show_in_the_timeline(app, client
     ]
     assert len(acknowledgements) == 1
     assert acknowledgements[0].in_reply_to_id == inbound_messages()[0].id
+    assert acknowledgements[0].status == "pending"  # until the worker sends it
 
 
 def test_a_voice_gather_result_is_triaged_like_an_sms_and_recorded_once(app):
@@ -385,8 +414,9 @@ def test_a_voice_gather_result_is_triaged_like_an_sms_and_recorded_once(app):
 
     assert first.created and not again.created and again.reply.id == first.reply.id
     assert first.reply.triage_class == "callback_requested" and first.reply.source == "voice"
-    assert first.answer == "Thanks — Alex will call you by Tue 5 pm."
+    assert first.answer == "Thanks — Alex will call you by Tue 5 pm."  # spoken on the call
     assert again.answer == first.answer
+    assert count(Message) == 1 and queued_text_ids() == []  # not texted as well
     [followup] = followups_of(checkin.customer_id)
     assert (followup.kind, followup.owner_id) == ("callback", rep.id)
     db.session.expire_all()
@@ -402,3 +432,9 @@ def test_the_service_refuses_nothing_it_can_store_and_returns_the_answer(app):
 
     assert result.created and result.reply.triage_class == "question"
     assert result.answer == "Thanks — Sam will get back to you by Wed 5 pm."
+    ack = result.answer_message
+    assert (ack.body, ack.in_reply_to_id, ack.created_at) == (
+        result.answer,
+        result.message.id,
+        TUE_10AM,
+    )

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from conversation_helpers import run_text_jobs
 from fake_twilio import SEND_AT
 from web_helpers import isolated_client, make_user, sign_in
 
 from outreach import simulator
 from outreach.extensions import db
 from outreach.messaging import send_checkin
+from outreach.messaging.outbox import outbox_sid
 from outreach.messaging.voice import send_voice_checkin
-from outreach.models import Call, CheckIn, Customer, Message, Reply
+from outreach.models import Call, CheckIn, Customer, Message, Reply, utcnow
 
 PHONE = "+16125550100"
 
@@ -27,9 +29,14 @@ def staff(app, db):
 
 @pytest.fixture
 def sent_sms(app, make_sms_checkin):
-    """An SMS check-in sent through the outbox (delivered by its simulated carrier)."""
+    """An SMS check-in sent through the outbox (delivered by its simulated carrier), recorded as
+    sent just now: the simulator replies at the real time, inside the reply window."""
     checkin = make_sms_checkin(expires_in=None)
     assert send_checkin(checkin.id, now=SEND_AT).result == "sent"
+    db.session.execute(
+        sa.update(Message).where(Message.checkin_id == checkin.id).values(created_at=utcnow())
+    )
+    db.session.commit()
     return checkin
 
 
@@ -67,6 +74,7 @@ def test_the_phone_list_and_thread_show_each_customers_messages_escaped(app, sta
                 to_number=PHONE,
                 body=body,
                 status="delivered",
+                twilio_sid=outbox_sid("SM"),
             )
         )
     db.session.add(Customer(external_id="c-y", name="Quiet Customer", phone="+16125550101"))
@@ -101,6 +109,55 @@ def test_a_reply_goes_through_the_signed_inbound_webhook_and_answers_the_check_i
     assert db.session.get(CheckIn, checkin_id).status == "answered"
     thread = staff.get(f"/simulator/customers/{customer_id}").get_data(as_text=True)
     assert "from the customer" in thread
+
+
+def test_the_acknowledgement_appears_on_the_phone_once_the_worker_sent_it(app, staff, sent_sms):
+    customer_id = sent_sms.customer_id
+    manager = make_user("manager", name="Morgan Diaz", phone="+16125550777")
+    page = f"/simulator/customers/{customer_id}"
+
+    response = staff.post(f"{page}/reply", data={"body": "There is a gas smell since the install"})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    (inbound,) = _inbound()
+    (ack,) = db.session.scalars(
+        sa.select(Message).where(Message.in_reply_to_id == inbound.id)
+    ).all()
+    assert (ack.kind, ack.status, ack.to_number) == ("acknowledgement", "pending", PHONE)
+    assert ack.body.startswith("Thanks — ")
+    alert = db.session.scalar(sa.select(Message).where(Message.kind == "manager_alert"))
+    assert alert.to_number == manager.phone and alert.customer_id == customer_id
+    before = staff.get(page).get_data(as_text=True)
+    assert "gas smell since the install" in before
+    assert ack.body not in before  # not on the customer's phone until it is sent
+
+    assert set(run_text_jobs()) == {ack.id, alert.id}  # what `outreach dev`'s worker does
+
+    db.session.refresh(ack)
+    assert ack.twilio_sid.startswith("SMoutbox") and ack.status == "delivered"
+    after = staff.get(page).get_data(as_text=True)
+    assert after.count(ack.body) == 1
+    assert after.index("gas smell since the install") < after.index(ack.body)
+    assert ">acknowledgement</span>" in after and ">delivered</span>" in after
+    assert "URGENT reply from customer" not in after  # the manager's text is on their phone
+    listing = staff.get("/simulator").get_data(as_text=True)
+    assert "URGENT reply" not in listing
+
+
+def test_help_sent_from_the_simulator_is_answered_on_the_phone(app, staff, sent_sms):
+    customer_id = sent_sms.customer_id
+    page = f"/simulator/customers/{customer_id}"
+    staff.post(f"{page}/reply", data={"body": "STOP"})
+    staff.post(f"{page}/reply", data={"body": "HELP"})
+
+    run_text_jobs()
+
+    db.session.expire_all()
+    (help_text,) = db.session.scalars(sa.select(Message).where(Message.kind == "help")).all()
+    assert help_text.status == "delivered" and help_text.twilio_sid.startswith("SMoutbox")
+    html = staff.get(page).get_data(as_text=True)
+    assert ">help</span>" in html and "opted out" in html
 
 
 def test_stop_sent_from_the_simulator_opts_the_customer_out(app, staff, sent_sms):

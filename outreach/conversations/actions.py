@@ -184,7 +184,8 @@ def responsible(customer: Customer, checkin: CheckIn | None) -> User | None:
 
 @dataclass
 class ActionOutcome:
-    """What acting on one reply did: the answer for the customer, follow-ups, texts queued."""
+    """What acting on one reply did: the answer for the customer (the caller queues it as a
+    text in reply to the customer's message, or speaks it on a call), follow-ups, texts queued."""
 
     answer: str | None = None
     answer_kind: str | None = None  #: acknowledgement or help

@@ -5,6 +5,13 @@ finds the stored message and gets the same answer, nothing is created twice. It 
 the customer's most recent check-in contacted within CompanySettings.reply_window_hours (that
 check-in becomes `answered`), else recorded as unsolicited; a message from a number no customer
 has is recorded and flagged, never dropped. Everything for one reply is one transaction.
+
+What we answer (the acknowledgement with its promise, the HELP text) is not put in the webhook's
+TwiML: it is queued as a text in reply to the customer's message (Message.in_reply_to_id) in the
+same transaction and handed to the worker after the commit, so it is sent, recorded, retried and
+followed by status callbacks like every other text; the webhook answers an empty <Response/>.
+The sender decides whether it may go out (HELP is answered even after an opt-out; an
+acknowledgement is not sent to an opted-out customer).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from outreach.conversations.actions import ActionOutcome, act_on_reply
 from outreach.conversations.consent import help_text
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
-from outreach.messaging.texts import enqueue_texts
+from outreach.messaging.texts import enqueue_texts, queue_text
 from outreach.models import (
     Call,
     CheckIn,
@@ -44,16 +51,19 @@ LINKABLE = ("sending", "sent", "delivered", "undelivered", "answered")
 ANSWER_KINDS = ("acknowledgement", "help")
 MAX_MEDIA = 10  #: Twilio allows 10 media per MMS
 SID_MAX, NUMBER_MAX = 64, 40
+TO_MAX = 20  #: Message.to_number: a From longer than this cannot be texted back
 
 
 @dataclass(frozen=True)
 class InboundResult:
-    """What recording one inbound SMS did; `answer` is the text to reply with in TwiML."""
+    """What recording one inbound SMS did. `answer` is what we answered (the body of
+    `answer_message`, the text queued in reply to `message`), or None."""
 
     message: Message
     reply: Reply | None
     answer: str | None
     created: bool  #: False for a retry of a MessageSid already recorded
+    answer_message: Message | None = None
 
 
 def load_phrases() -> tuple[Phrase, ...]:
@@ -84,19 +94,30 @@ def _stored(sid: str) -> Message | None:
     return db.session.scalar(sa.select(Message).where(Message.twilio_sid == sid))
 
 
-def _answer_of(message: Message) -> str | None:
+def _answer_of(message: Message) -> Message | None:
     return db.session.scalar(
-        sa.select(Message.body)
-        .where(Message.in_reply_to_id == message.id, Message.kind.in_(ANSWER_KINDS))
+        sa.select(Message)
+        .where(
+            Message.in_reply_to_id == message.id,
+            Message.direction == "outbound",
+            Message.kind.in_(ANSWER_KINDS),
+        )
         .order_by(Message.id)
         .limit(1)
     )
 
 
+def _result(
+    message: Message, reply: Reply | None, answer: Message | None, created: bool
+) -> InboundResult:
+    body = answer.body if answer is not None else None
+    return InboundResult(message, reply, body, created, answer_message=answer)
+
+
 def _retry(message: Message) -> InboundResult:
     reply = db.session.scalar(sa.select(Reply).where(Reply.message_id == message.id))
     log.info("inbound message %s: a retry of the same MessageSid, nothing new", message.id)
-    return InboundResult(message, reply, _answer_of(message), created=False)
+    return _result(message, reply, _answer_of(message), created=False)
 
 
 def open_checkin(customer_ids: list[int], now: datetime, window_hours: int) -> CheckIn | None:
@@ -201,21 +222,23 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     triage = triage_text(body, opt_out_type=params.get("OptOutType"))
     reply = _reply(triage, "sms", body, customer, checkin, now, message_id=message.id)
     if customer is None:
-        answer = help_text(settings) if reply.triage_class == "help" else None
-        _record_answer(message, answer, "help", now)
+        help_answer = help_text(settings) if reply.triage_class == "help" else None
+        answer = _queue_answer(message, help_answer, "help", now)
         db.session.commit()
+        if answer is not None:
+            enqueue_texts([answer.id])
         log.warning(
             "inbound message %s from an unknown number: recorded and flagged (reply %s, %s)",
             message.id,
             reply.id,
             reply.triage_class,
         )
-        return InboundResult(message, reply, answer, created=True)
+        return _result(message, reply, answer, created=True)
 
     outcome = _act(reply, customer, checkin, settings, now)
-    _record_answer(message, outcome.answer, outcome.answer_kind, now)
+    answer = _queue_answer(message, outcome.answer, outcome.answer_kind, now)
     db.session.commit()
-    enqueue_texts(outcome.texts)
+    enqueue_texts([*outcome.texts, *([answer.id] if answer is not None else [])])
     log.info(
         "inbound message %s: customer %s, check-in %s, reply %s (%s)%s",
         message.id,
@@ -223,29 +246,30 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         checkin.id if checkin else "none (unsolicited)",
         reply.id,
         reply.triage_class,
-        ", answered" if outcome.answer else "",
+        f", answered by text {answer.id}" if answer is not None else "",
     )
-    return InboundResult(message, reply, outcome.answer, created=True)
+    return _result(message, reply, answer, created=True)
 
 
-def _record_answer(inbound: Message, answer: str | None, kind: str | None, now: datetime) -> None:
-    """The TwiML answer as an outbound Message row (Twilio sends it; no SID comes back)."""
-    if not answer:
-        return
-    db.session.add(
-        Message(
-            direction="outbound",
-            kind=kind or "acknowledgement",
-            checkin_id=inbound.checkin_id,
-            customer_id=inbound.customer_id,
-            to_number=(inbound.from_number or "")[:20],
-            from_number=inbound.to_number or None,
-            body=answer,
-            status="queued",  #: handed to Twilio in the TwiML answer
-            in_reply_to_id=inbound.id,
-            created_at=now,
-            updated_at=now,
-        )
+def _queue_answer(
+    inbound: Message, body: str | None, kind: str | None, now: datetime
+) -> Message | None:
+    """Queue our answer as a pending text to the number that wrote, in reply to its message
+    (flushed, not committed; the caller enqueues it after the commit)."""
+    if not body:
+        return None
+    to_number = inbound.from_number or ""
+    if len(to_number) > TO_MAX:
+        log.warning("inbound message %s: From is not a number to text; not answered", inbound.id)
+        return None
+    return queue_text(
+        to_number,
+        body,
+        kind or "acknowledgement",
+        customer_id=inbound.customer_id,
+        checkin_id=inbound.checkin_id,
+        in_reply_to_id=inbound.id,
+        now=now,
     )
 
 

@@ -1,4 +1,9 @@
-"""Customer SMS replies: signed requests only; answers TwiML (empty, or the acknowledgement)."""
+"""Customer SMS replies: signed requests only; answers an empty TwiML <Response/>.
+
+What we answer (an acknowledgement, the HELP text) is queued as a text in reply to the
+customer's message and sent by the worker like every other text, with its SID and status
+callbacks; nothing is sent through the TwiML answer.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,14 @@ from outreach.messaging.signatures import twilio_signed
 from outreach.webhooks import bp
 
 
-def twiml(answer: str | None) -> Response:
-    """A TwiML messaging response: empty, or one <Message> with the answer."""
-    response = MessagingResponse()
-    if answer:
-        response.message(answer)
-    return Response(str(response), status=200, mimetype="text/xml")
+def empty_twiml() -> Response:
+    """An empty TwiML messaging response: Twilio sends nothing back on its own."""
+    return Response(str(MessagingResponse()), status=200, mimetype="text/xml")
 
 
 @bp.post("/twilio/sms/inbound")
 @twilio_signed
 def sms_inbound() -> Response:
     """An inbound SMS: recorded once per MessageSid, linked, triaged and acted on."""
-    result = record_inbound_sms(request.form.to_dict(flat=True))
-    return twiml(result.answer)
+    record_inbound_sms(request.form.to_dict(flat=True))
+    return empty_twiml()
