@@ -1,12 +1,18 @@
-"""STOP, START and HELP by SMS: whole-message keywords, Twilio's OptOutType, every channel."""
+"""STOP, START and HELP by SMS: whole-message keywords, Twilio's OptOutType, every channel;
+consent changes are compare-and-set in the database, so concurrent ones log each change once."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from itertools import pairwise
 from xml.etree import ElementTree
 
 import pytest
 import sqlalchemy as sa
 from conversation_helpers import (
+    TUE_10AM,
     answers_to,
     count,
     followups_of,
@@ -19,8 +25,10 @@ from conversation_helpers import (
 )
 
 from outreach.company import get_company_settings
+from outreach.conversations import record_inbound_sms
+from outreach.conversations.consent import mark_wrong_number, opt_in, opt_out
 from outreach.extensions import db
-from outreach.models import CheckIn, Consent, Customer, Message
+from outreach.models import CheckIn, Consent, Customer, Message, Reply
 from outreach.scheduling.checkins import opted_out_reason, sendable_now
 
 
@@ -218,3 +226,222 @@ def test_an_opted_out_customer_is_not_sent_a_checkin(app, client):
     assert later.status == "canceled"
     assert sendable_now(later, later.due_at) == "canceled"
     assert count(Consent) == 1
+
+
+# -- compare-and-set -------------------------------------------------------------------------
+
+
+def _in_threads(
+    app, customer_id: int, steps: list[Callable[[Customer], object]], expire: bool = True
+) -> list:
+    """Run each step in its own thread, app context and database session: every thread loads
+    the customer first (the read a read-check-write would act on), all wait until every one
+    has read it, then each runs its step and commits. The steps' results, in order; the test's
+    own session is expired afterwards unless `expire` is False."""
+    barrier = threading.Barrier(len(steps))
+    results: list[object] = [None] * len(steps)
+    errors: list[BaseException] = []
+
+    def run(i: int, step) -> None:
+        try:
+            with app.app_context():
+                try:
+                    customer = db.session.get(Customer, customer_id)
+                    assert customer.is_opted_out is not None  # loaded before anyone writes
+                    barrier.wait(timeout=30)
+                    results[i] = step(customer)
+                    db.session.commit()
+                finally:
+                    db.session.remove()
+        except BaseException as exc:  # reported by the main thread
+            barrier.abort()
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(steps)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    if errors:
+        raise errors[0]
+    if expire:
+        db.session.expire_all()
+    return results
+
+
+def test_concurrent_opt_outs_log_one_opt_out_and_cancel_each_checkin_once(app):
+    checkin = make_conversation()
+    customer_id = checkin.customer_id
+    pending = {c.id for c in pending_checkins(checkin.customer)}
+    sources = ["keyword", "error_21610", "twilio_opt_out_type", "admin"]
+
+    canceled = _in_threads(
+        app,
+        customer_id,
+        [lambda c, s=s: opt_out(c, s, "STOP", TUE_10AM) for s in sources],
+    )
+
+    [row] = consents(customer_id)
+    assert (row.state, row.channel) == ("opted_out", "all") and row.source in sources
+    assert db.session.get(Customer, customer_id).is_opted_out is True
+    every = [i for ids in canceled for i in ids]
+    assert sorted(every) == sorted(pending)  # each pending check-in canceled by exactly one
+    assert {db.session.get(CheckIn, i).status for i in pending} == {"canceled"}
+
+
+def test_a_stop_webhook_and_a_twilio_21610_at_once_log_one_opt_out(app):
+    checkin = make_conversation(sent_at=TUE_10AM - timedelta(hours=1))
+    customer_id = checkin.customer_id
+    stop = inbound_params("STOP")
+
+    _in_threads(
+        app,
+        customer_id,
+        [
+            lambda c: record_inbound_sms(stop, now=TUE_10AM),
+            lambda c: opt_out(c, "error_21610", "21610", TUE_10AM),
+        ],
+    )
+
+    assert [r.state for r in consents(customer_id)] == ["opted_out"]
+    assert db.session.get(Customer, customer_id).is_opted_out is True
+    reply = db.session.scalar(sa.select(Reply).where(Reply.customer_id == customer_id))
+    assert reply.triage_class == "opt_out"  # the STOP itself is recorded either way
+
+
+def test_concurrent_opt_ins_log_one_opt_in(app):
+    checkin = make_conversation()
+    customer_id = checkin.customer_id
+    opt_out(checkin.customer, "keyword", "STOP", TUE_10AM)
+    db.session.commit()
+
+    changed = _in_threads(
+        app,
+        customer_id,
+        [lambda c: opt_in(c, "keyword", "START", TUE_10AM + timedelta(minutes=1))] * 3,
+    )
+
+    assert sorted(changed) == [False, False, True]
+    assert [r.state for r in consents(customer_id)] == ["opted_out", "opted_in"]
+    assert db.session.get(Customer, customer_id).is_opted_out is False
+
+
+def test_concurrent_opt_ins_after_a_channel_opt_out_log_one_opt_in(app):
+    checkin = make_conversation()
+    customer_id = checkin.customer_id
+    db.session.add(
+        Consent(
+            customer_id=customer_id,
+            channel="sms",
+            state="opted_out",
+            source="error_21610",
+            created_at=TUE_10AM - timedelta(days=1),
+        )
+    )
+    db.session.commit()
+
+    changed = _in_threads(
+        app,
+        customer_id,
+        [lambda c: opt_in(c, "keyword", "START", TUE_10AM + timedelta(minutes=1))] * 3,
+    )
+
+    assert sorted(changed) == [False, False, True]
+    assert [r.state for r in consents(customer_id)] == ["opted_out", "opted_in"]
+    customer = db.session.get(Customer, customer_id)
+    assert customer.is_opted_out is False and opted_out_reason(customer, "sms") is None
+
+
+def test_opt_in_and_opt_out_alternate_in_the_log_whatever_the_interleaving(app):
+    checkin = make_conversation()
+    customer_id = checkin.customer_id
+    rounds = 8
+
+    def stops(customer: Customer) -> None:
+        for i in range(rounds):
+            opt_out(customer, "keyword", "STOP", TUE_10AM + timedelta(seconds=i))
+            db.session.commit()
+
+    def starts(customer: Customer) -> int:
+        changes = 0
+        for i in range(rounds):
+            changes += opt_in(customer, "keyword", "START", TUE_10AM + timedelta(seconds=i))
+            db.session.commit()
+        return changes
+
+    _, in_changes = _in_threads(app, customer_id, [stops, starts])
+
+    log = sa.select(Consent.state).where(Consent.customer_id == customer_id)
+    states = list(db.session.scalars(log.order_by(Consent.id)))
+    # read as every reader reads the log (latest by time), it is the same sequence
+    assert list(db.session.scalars(log.order_by(Consent.created_at, Consent.id))) == states
+    assert states and states[0] == "opted_out"
+    assert all(a != b for a, b in pairwise(states)), states
+    assert in_changes == states.count("opted_in")
+    final = db.session.get(Customer, customer_id).is_opted_out
+    assert final is (states[-1] == "opted_out")
+
+
+def test_opt_out_then_opt_in_in_turn_logs_each_change_once(app):
+    customer = make_conversation().customer
+
+    opt_out(customer, "keyword", "STOP", TUE_10AM)
+    assert customer.is_opted_out is True  # the object follows the database
+    opt_out(customer, "keyword", "STOP", TUE_10AM)
+    assert opt_in(customer, "keyword", "START", TUE_10AM + timedelta(minutes=1)) is True
+    assert customer.is_opted_out is False
+    assert opt_in(customer, "keyword", "START", TUE_10AM + timedelta(minutes=2)) is False
+    opt_out(customer, "admin", "user 1", TUE_10AM + timedelta(minutes=3))
+    assert customer.is_opted_out is True
+    db.session.commit()
+
+    assert [(c.state, c.source) for c in consents(customer.id)] == [
+        ("opted_out", "keyword"),
+        ("opted_in", "keyword"),
+        ("opted_out", "admin"),
+    ]
+
+
+def test_a_change_that_computed_its_time_earlier_is_still_logged_after_the_one_before(app):
+    customer = make_conversation().customer
+    opt_out(customer, "keyword", "STOP", TUE_10AM)
+    db.session.commit()
+
+    assert opt_in(customer, "keyword", "START", TUE_10AM - timedelta(seconds=5)) is True
+    db.session.commit()
+
+    rows = consents(customer.id)
+    assert [r.state for r in rows] == ["opted_out", "opted_in"]
+    assert rows[1].created_at == rows[0].created_at == TUE_10AM
+    assert opted_out_reason(db.session.get(Customer, customer.id), "sms") is None
+    assert opt_in(customer, "keyword", "START", TUE_10AM + timedelta(seconds=1)) is False
+
+
+def test_a_stale_customer_object_cannot_undo_a_newer_change(app):
+    customer = make_conversation().customer
+    customer_id = customer.id
+    assert customer.is_opted_out is False  # this session now holds a stale copy
+
+    steps = [lambda c: opt_out(c, "error_21610", "21610", TUE_10AM)]
+    _in_threads(app, customer_id, steps, expire=False)
+    assert customer.is_opted_out is False  # still the stale copy
+
+    opt_out(customer, "keyword", "STOP", TUE_10AM)
+    assert customer.is_opted_out is True  # the object follows the database
+    db.session.commit()
+    assert [(c.state, c.source) for c in consents(customer_id)] == [("opted_out", "error_21610")]
+
+
+def test_marking_a_wrong_number_twice_cancels_once_and_keeps_the_object_in_sync(app):
+    checkin = make_conversation()
+    customer = checkin.customer
+    later = make_conversation(customer=customer, status="scheduled")
+
+    first = mark_wrong_number(customer)
+    assert customer.is_wrong_number is True
+    second = mark_wrong_number(customer)
+    db.session.commit()
+
+    assert (first, second) == ([later.id], [])
+    assert db.session.get(CheckIn, later.id).status_reason == "wrong number"

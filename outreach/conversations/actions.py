@@ -227,9 +227,7 @@ def act_on_reply(
         outcome.answer, outcome.answer_kind = consent.help_text(settings), "help"
         return outcome
     if triage_class == "wrong_number":
-        customer.is_wrong_number = True
-        outcome.canceled = consent.cancel_pending(customer.id, consent.WRONG_NUMBER_REASON)
-        log.info("customer %s: wrong number; %d canceled", customer.id, len(outcome.canceled))
+        outcome.canceled = consent.mark_wrong_number(customer)
         return outcome
     may_text = not customer.is_opted_out and not customer.is_wrong_number
     if triage_class == "positive":

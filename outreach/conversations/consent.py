@@ -2,7 +2,10 @@
 
 STOP-class words (the whole message), Twilio's OptOutType and consent revoked in other words opt
 the customer out of every channel; START/YES/UNSTOP opt back in; HELP is answered with the
-company's help text. None of these functions commit.
+company's help text. Every change of the customer's flags is a compare-and-set in the database
+(UPDATE ... WHERE the flag still has the old value), and the Consent row is written only by the
+change that moved it: concurrent webhooks, jobs and pages cannot log one change twice or undo
+each other from a stale read. None of these functions commit.
 """
 
 from __future__ import annotations
@@ -33,24 +36,65 @@ def cancel_pending(customer_id: int, reason: str) -> list[int]:
     return [checkin_id for checkin_id in pending if transitions.cancel(checkin_id, reason)]
 
 
-def opt_out(customer: Customer, source: str, evidence: str | None, now: datetime) -> list[int]:
-    """Record the opt-out (every channel) once and cancel what is pending; the canceled ids."""
-    if not customer.is_opted_out:
-        db.session.add(
-            Consent(
-                customer_id=customer.id,
-                channel="all",
-                state="opted_out",
-                source=source[:32],
-                evidence=(evidence or "")[:200] or None,
-                created_at=now,
-            )
+def _set_flag(customer_id: int, column: str, was: bool, to: bool) -> bool:
+    """UPDATE customers SET column = to WHERE id = :id AND column = was; whether a row matched.
+
+    The compare-and-set every consent change goes through: of two processes changing the same
+    flag at once, exactly one moves it (PostgreSQL re-checks the WHERE after the other's commit;
+    SQLite runs one writer at a time). With was == to it moves nothing but still locks the row
+    for the rest of the transaction (when the flag has that value)."""
+    attribute = getattr(Customer, column)
+    return (
+        db.session.execute(
+            sa.update(Customer)
+            .where(Customer.id == customer_id, attribute.is_(was))
+            .values({column: to})
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def _consent(customer_id: int, state: str, source: str, evidence: str | None, now: datetime):
+    """Log a change made under the customer's row lock (after the compare-and-set).
+
+    The log is read latest-first by (created_at, id), so the row is stamped no earlier than the
+    customer's latest one: a change that computed `now` before it waited for the lock (or on a
+    host whose clock is behind) still comes after the change it waited for."""
+    latest = db.session.scalar(
+        sa.select(Consent.created_at)
+        .where(Consent.customer_id == customer_id)
+        .order_by(Consent.created_at.desc())
+        .limit(1)
+    )
+    db.session.add(
+        Consent(
+            customer_id=customer_id,
+            channel="all",
+            state=state,
+            source=source[:32],
+            evidence=(evidence or "")[:200] or None,
+            created_at=now if latest is None or latest <= now else latest,
         )
-        customer.is_opted_out = True
+    )
+
+
+def opt_out(customer: Customer, source: str, evidence: str | None, now: datetime) -> list[int]:
+    """Opt the customer out of every channel and cancel what is pending; the canceled ids.
+
+    A compare-and-set (false -> true): the Consent row is added only by the change that moved
+    the flag, so a STOP and a Twilio 21610 arriving at once log one opt-out; canceling is
+    idempotent and always done."""
+    db.session.flush()
+    moved = _set_flag(customer.id, "is_opted_out", was=False, to=True)
+    if moved:
+        _consent(customer.id, "opted_out", source, evidence, now)
+    db.session.expire(customer, ["is_opted_out"])
     canceled = cancel_pending(customer.id, OPTED_OUT_REASON)
     log.info(
-        "customer %s opted out (%s); %d pending check-ins canceled",
+        "customer %s %s (%s); %d pending check-ins canceled",
         customer.id,
+        "opted out" if moved else "already opted out",
         source,
         len(canceled),
     )
@@ -67,22 +111,43 @@ def _latest_state(customer_id: int) -> str | None:
 
 
 def opt_in(customer: Customer, source: str, evidence: str | None, now: datetime) -> bool:
-    """Record an opt-in when the customer was opted out (on any channel); True if it changed."""
-    if not customer.is_opted_out and _latest_state(customer.id) != "opted_out":
+    """Opt the customer back in when they were opted out (on any channel); True if it changed.
+
+    A compare-and-set (true -> false) adds the Consent row only when it moved the flag. With the
+    flag already clear, an opt-out of one channel may remain in the log (Twilio's 21610 on SMS):
+    the row is locked first (a guarded no-op update), then the log read, so two opt-ins at once
+    still log one."""
+    db.session.flush()
+    changed = False
+    for _ in range(2):  # the second round only if an opt-out committed between the two updates
+        if _set_flag(customer.id, "is_opted_out", was=True, to=False):
+            changed = True
+            break
+        if _set_flag(customer.id, "is_opted_out", was=False, to=False):
+            changed = _latest_state(customer.id) == "opted_out"
+            break
+    db.session.expire(customer, ["is_opted_out"])
+    if not changed:
         return False
-    db.session.add(
-        Consent(
-            customer_id=customer.id,
-            channel="all",
-            state="opted_in",
-            source=source[:32],
-            evidence=(evidence or "")[:200] or None,
-            created_at=now,
-        )
-    )
-    customer.is_opted_out = False
+    _consent(customer.id, "opted_in", source, evidence, now)
     log.info("customer %s opted back in (%s)", customer.id, source)
     return True
+
+
+def mark_wrong_number(customer: Customer) -> list[int]:
+    """Flag the customer's number as not theirs (once, compare-and-set) and cancel what is
+    pending (always); the canceled ids."""
+    db.session.flush()
+    moved = _set_flag(customer.id, "is_wrong_number", was=False, to=True)
+    db.session.expire(customer, ["is_wrong_number"])
+    canceled = cancel_pending(customer.id, WRONG_NUMBER_REASON)
+    log.info(
+        "customer %s: %s; %d canceled",
+        customer.id,
+        "wrong number" if moved else "already marked wrong number",
+        len(canceled),
+    )
+    return canceled
 
 
 def help_text(settings: CompanySettings) -> str:
