@@ -616,7 +616,7 @@ def record_created(
     from `queued` when reconciliation gave up on a live send), apply callbacks that came early:
     one commit. A SID another row already holds settles the check-in as failed, with why."""
     reason = (
-        f"accepted by {transport.name} as {created.sid}"
+        f"accepted by {transport.name if transport else 'twilio'} as {created.sid}"
         if how == "accepted"
         else f"reconciled: Twilio has it as {created.sid}"
     )

@@ -24,7 +24,13 @@ from outreach.scheduling import transitions
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
 from outreach.scheduling.planning import company_floor
 from outreach.scheduling.policies import policy_window
-from outreach.scheduling.timing import blocked_reason, format_local, load_zone, reschedule_due
+from outreach.scheduling.timing import (
+    blocked_reason,
+    customer_zone,
+    format_local,
+    load_zone,
+    reschedule_due,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,10 +214,13 @@ def sendable_now(
         if other is not None:
             cap = format_duration(parse_duration(policy.frequency_cap))
             return f"frequency cap: check-in {other} on {checkin.channel} went out within {cap}"
+    company = company or get_company_settings()
+    zone = customer_zone(
+        checkin.customer.timezone, checkin.customer.phone, company.default_timezone
+    )[0]  # as the customer's record says now, not as it was at planning
     if checkin.expires_at is not None and now > checkin.expires_at:
         return (
-            f"expired: the latest useful time {format_local(checkin.expires_at, checkin.timezone)}"
-            f" {checkin.timezone} has passed"
+            f"expired: the latest useful time {format_local(checkin.expires_at, zone)}"
+            f" {zone} has passed"
         )
-    floor = company_floor(company or get_company_settings())
-    return blocked_reason(now, policy_window(policy), checkin.timezone, floor)
+    return blocked_reason(now, policy_window(policy), zone, company_floor(company))

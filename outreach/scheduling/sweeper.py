@@ -318,17 +318,33 @@ def expire_abandoned_jobs(now: datetime) -> None:
 
 
 def _job_states(job_ids: Iterable[str]) -> dict[str, str | None]:
+    """Each job's RQ status; "stranded" for a job still marked queued that is not in its
+    queue any more (a worker took it and was killed before starting it), None when gone."""
     job_ids = list(job_ids)
     if not job_ids:
         return {}
-    pipe = get_redis().pipeline(transaction=False)
+    conn = get_redis()
+    pipe = conn.pipeline(transaction=False)
     for job_id in job_ids:
-        pipe.hget(Job.key_for(job_id), "status")
-    states = pipe.execute()
+        pipe.hmget(Job.key_for(job_id), ["status", "origin"])
+    fields = [[_text(v) for v in row] for row in pipe.execute()]
+    waiting = [
+        (job_id, origin)
+        for job_id, (state, origin) in zip(job_ids, fields, strict=True)
+        if state == "queued"
+    ]
+    for job_id, origin in waiting:
+        pipe.lpos(Queue(origin or DELIVERY_QUEUE, connection=conn).key, job_id)
+    positions = pipe.execute() if waiting else []
+    in_queue = dict(zip([job_id for job_id, _ in waiting], positions, strict=True))
     return {
-        job_id: (state.decode() if isinstance(state, bytes) else state)
-        for job_id, state in zip(job_ids, states, strict=True)
+        job_id: ("stranded" if state == "queued" and in_queue.get(job_id) is None else state)
+        for job_id, (state, _) in zip(job_ids, fields, strict=True)
     }
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def requeue_backoff(previous: int) -> timedelta:
@@ -395,6 +411,8 @@ def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
     requeued = retried = 0
     for channel, old_job, retry, dead in groups:
         alive = old_job is not None and states[old_job] in ALIVE_JOB_STATES and not dead
+        if alive and states[old_job] == "started":
+            _arm_job_lease(old_job, now)
         if alive and not retry:
             continue
         ids = sorted(
@@ -422,6 +440,19 @@ def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
             log.warning("re-enqueued %d check-ins: job %s was %s", count, old_job, state)
         requeued += count
     return requeued, retried
+
+
+def _arm_job_lease(job_id: str, now: datetime) -> None:
+    """A started job's rows get a lease now if its worker has not beaten yet (it may have died
+    between RQ taking the job and its first beat): the beat overwrites it, death lets it run
+    out. Commits."""
+    db.session.execute(
+        sa.update(CheckIn)
+        .where(CheckIn.job_id == job_id, CheckIn.status == "queued", CheckIn.lease_until.is_(None))
+        .values(lease_until=now + job_lease())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
 
 
 class JobHeartbeat:
