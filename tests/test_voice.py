@@ -182,6 +182,20 @@ def test_an_opted_out_customer_is_not_called_and_the_reason_is_recorded(
     assert fake_twilio.recorded("Calls") == []
 
 
+def test_without_a_from_number_a_voice_check_in_fails_with_why_and_no_call(
+    make_app, fake_twilio, make_voice_checkin
+):
+    service_only = fake_twilio.env(messaging_service=True)
+    del service_only["TWILIO_FROM_NUMBER"]
+    with make_app(env=service_only).app_context():
+        checkin = make_voice_checkin()
+        outcome = send_voice_checkin(checkin.id, now=SEND_AT)
+        checkin = _reload(checkin.id)
+        assert (outcome.result, checkin.status) == ("failed", "failed")
+        assert "TWILIO_FROM_NUMBER" in checkin.status_reason
+    assert fake_twilio.recorded("Calls") == []
+
+
 def test_a_second_send_of_the_same_check_in_places_no_second_call(placed, fake_twilio):
     checkin_id, _, _ = placed
     assert send_voice_checkin(checkin_id, now=SEND_AT).result == "skipped"

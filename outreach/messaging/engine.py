@@ -256,6 +256,7 @@ def _send_chunk(
         try:
             held = _precheck(channel, checkin_id, checkins.get(checkin_id), now, consents, company)
             if held is None and (why := channel.cannot_send(transport)) is not None:
+                transitions.start_sending(checkin_id, now, why)  # failed is reached by sending
                 held = _fail(checkin_id, why)
             checkin = checkins.get(checkin_id)
             if held is None:  # the cap also holds between the check-ins of one chunk
