@@ -39,8 +39,8 @@ TIMEOUT = 2.0  #: OUTREACH_TWILIO_TIMEOUT: a hang of 3 s is past it
 
 
 def _chaos_seconds(app_env) -> int:
-    """A minute on PostgreSQL (CI's production-like run); 20 s on the embedded SQLite file."""
-    return 60 if app_env["DATABASE_URL"].startswith("postgresql") else 20
+    """A minute on PostgreSQL (CI's production-like run); 30 s on the embedded SQLite file."""
+    return 60 if app_env["DATABASE_URL"].startswith("postgresql") else 30
 
 
 class Fleet:
@@ -110,6 +110,18 @@ def _unsettled(db, ids) -> int:
     return count
 
 
+def _sends_started(db, ids, fake) -> bool:
+    """Whether the scheduler claimed every check-in and the workers reached Twilio."""
+    db.session.expire_all()
+    waiting = db.session.scalar(
+        sa.select(sa.func.count()).where(CheckIn.id.in_(ids), CheckIn.status == "scheduled")
+    )
+    db.session.rollback()
+    return waiting == 0 and bool(
+        fake.recorded("Messages", "create") or fake.recorded("Calls", "create")
+    )
+
+
 def _run_chaos(db, app_env, fake, fleet: Fleet, ids, redis_url) -> float:
     """Crash things for the chaos period; returns the monotonic time of the last crash."""
     rng = random.Random(7)
@@ -117,6 +129,8 @@ def _run_chaos(db, app_env, fake, fleet: Fleet, ids, redis_url) -> float:
     for name in workers:
         fleet.start(name, "worker")
     fleet.start("scheduler", "scheduler")
+    # the chaos starts once the fleet is up: every check-in claimed, sends under way
+    fake.wait_for(lambda: _sends_started(db, ids, fake), timeout=120, interval=0.2)
     seconds = _chaos_seconds(app_env)
     started = time.monotonic()
     last_crash = started
