@@ -27,8 +27,9 @@ from outreach.messaging.sending import _start_attempt
 from outreach.messaging.transport import get_transport
 
 ROOT = Path(__file__).resolve().parent.parent
-PRISM = ["npx", "--yes", "@stoplight/prism-cli@5", "mock"]
-PRISM_START_TIMEOUT = 240  #: seconds; the first run downloads Prism from the npm registry
+#: Prism as pinned by tests/contract/package-lock.json (installed by `make test`)
+PRISM = [str(ROOT / "tests" / "contract" / "node_modules" / ".bin" / "prism"), "mock"]
+PRISM_START_TIMEOUT = 60  #: seconds
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
@@ -139,6 +140,8 @@ def _free_port() -> int:
 @pytest.fixture
 def prism(tmp_path):
     """Prism mocking Twilio's API from the spec on 127.0.0.1; fails (never skips) if it cannot."""
+    if not Path(PRISM[0]).exists():
+        pytest.fail("Prism is not installed: run `make test` (it runs npm ci in tests/contract)")
     port = _free_port()
     log_path = tmp_path / "prism.log"
     with log_path.open("wb") as log:

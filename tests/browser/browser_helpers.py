@@ -17,7 +17,9 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's Chromium when installed (Playwright downloads nothing there), else None: the
+#: Chromium `python -m playwright install chromium` put in Playwright's own cache
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
