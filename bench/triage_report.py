@@ -33,6 +33,7 @@ SHORT = {
     "opt_out": "out",
     "opt_in": "in",
     "help": "help",
+    "needs_review": "review",
 }
 
 

@@ -25,7 +25,9 @@ QUIET_HOURS_FLOOR = ("08:00", "21:00")  #: automated contact only inside this, w
 HELP_TEXT_MAX = 480  #: three SMS segments of GSM-7
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 #: classes a phrase may put a reply in (opt-out, opt-in and help words are fixed by carriers)
-PHRASE_CLASSES = tuple(c for c in TRIAGE_CLASSES if c not in ("opt_out", "opt_in", "help"))
+PHRASE_CLASSES = tuple(
+    c for c in TRIAGE_CLASSES if c not in ("opt_out", "opt_in", "help", "needs_review")
+)
 
 
 @cache

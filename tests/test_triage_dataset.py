@@ -45,7 +45,8 @@ def _misses(results, wanted=None):
 
 def test_the_data_set_is_large_varied_and_labelled_with_known_classes(rows):
     assert len(rows) >= 300
-    assert {row["expected"] for row in rows} == set(TRIAGE_CLASSES)
+    #: needs_review is the classifier saying it is not sure: an answer, never a label
+    assert {row["expected"] for row in rows} == set(TRIAGE_CLASSES) - {"needs_review"}
     assert len({row["text"] for row in rows}) == len(rows), "duplicate replies"
     spanish = sum(row["note"].startswith("es") for row in rows)
     assert spanish >= 0.08 * len(rows)

@@ -3,10 +3,11 @@
 from outreach.models.base import db_now, utcnow
 from outreach.models.checkins import CheckIn, CheckInTransition
 from outreach.models.customers import Consent, Customer, ServiceEvent
+from outreach.models.escalations import Escalation, Page
 from outreach.models.followups import FollowUp
 from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
 from outreach.models.policies import Policy
-from outreach.models.settings import CompanySettings, TriagePhrase
+from outreach.models.settings import CompanySettings, TriageExample, TriagePhrase
 from outreach.models.users import ApiToken, User
 
 __all__ = [
@@ -18,12 +19,15 @@ __all__ = [
     "CompanySettings",
     "Consent",
     "Customer",
+    "Escalation",
     "FollowUp",
     "Message",
     "MessageStatusEvent",
+    "Page",
     "Policy",
     "Reply",
     "ServiceEvent",
+    "TriageExample",
     "TriagePhrase",
     "User",
     "db_now",

@@ -22,6 +22,9 @@ MESSAGE_KINDS = (
     "manual",
     "followup_reminder",
     "reply",
+    "page",
+    "page_answer",
+    "staff_reply",
 )
 TRIAGE_CLASSES = (
     "positive",
@@ -34,6 +37,7 @@ TRIAGE_CLASSES = (
     "opt_out",
     "opt_in",
     "help",
+    "needs_review",
 )
 
 

@@ -1,8 +1,8 @@
-"""Company settings (one row) and the triage phrases admins edit."""
+"""Company settings (one row), the triage phrases admins edit and the managers' examples."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +32,20 @@ class CompanySettings(db.Model):
     reply_window_hours: Mapped[int] = mapped_column(default=72)  #: a reply answers a check-in
     business_start: Mapped[str] = mapped_column(sa.String(5), default="09:00")
     business_end: Mapped[str] = mapped_column(sa.String(5), default="17:00")
+    business_days: Mapped[str] = mapped_column(
+        sa.String(40), default="mon,tue,wed,thu,fri"
+    )  #: the days business hours apply to
+    escalation_minutes: Mapped[int] = mapped_column(
+        default=10
+    )  #: an unanswered page goes to the next level after this
+    callback_minutes: Mapped[int] = mapped_column(
+        default=30
+    )  #: an urgent reply: the customer is promised a call within this
+    #: the on-call rotation: user ids in order, one week each, round and round
+    on_call_user_ids: Mapped[list[int] | None] = mapped_column(sa.JSON)
+    on_call_start: Mapped[date | None] = mapped_column(
+        sa.Date
+    )  #: the Monday the first person's week began
     followup_grace_hours: Mapped[int] = mapped_column(default=4)
     reassurance_every_hours: Mapped[int | None] = mapped_column()  #: None: off
     send_thank_you: Mapped[bool] = mapped_column(default=False)
@@ -50,4 +64,21 @@ class TriagePhrase(db.Model):
     triage_class: Mapped[str] = mapped_column(sa.String(20))
     phrase: Mapped[str] = mapped_column(sa.String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TriageExample(db.Model):
+    """A reply a manager says must raise the alarm (is_urgent), or must not."""
+
+    __tablename__ = "triage_examples"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(sa.String(500))  #: as the manager typed it
+    key: Mapped[str] = mapped_column(
+        sa.String(500), unique=True
+    )  #: the words folded (lower case, no accents or punctuation): one example per wording
+    is_urgent: Mapped[bool] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

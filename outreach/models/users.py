@@ -25,6 +25,9 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     role: Mapped[str] = mapped_column(sa.String(16))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  #: E.164, for reminders and alerts
+    timezone: Mapped[str | None] = mapped_column(
+        sa.String(64)
+    )  #: IANA name pages show times in (None: the company's zone)
     password_hash: Mapped[str | None] = mapped_column(sa.String(256))
     is_active_user: Mapped[bool] = mapped_column(default=True)
     is_away: Mapped[bool] = mapped_column(default=False)  #: follow-ups go to the backup meanwhile
