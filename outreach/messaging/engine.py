@@ -153,8 +153,13 @@ class Channel:
         """Columns set on the attempt row with its SID."""
         return {"twilio_sid": created.sid, "error_code": None, "updated_at": utcnow()}
 
-    def after_record(self, row_id: int, created: Created) -> None:
-        """Apply callbacks that came before the SID was stored (does not commit)."""
+    def replay_early(self, sids: list[str]) -> None:
+        """Apply the status callbacks of these SIDs that came before the SIDs were stored
+        (one query to find them; commits)."""
+
+    def orphan_sids(self, limit: int) -> list[str]:
+        """SIDs rows now hold that still have callbacks stored without their row."""
+        return []
 
     def after_commit(self, transport: Transport | None, created: Created) -> None:
         """After the SID is committed (`transport` None when found again by reconciling)."""
@@ -440,13 +445,25 @@ def claim(
     return attempts, lease
 
 
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What the send needs of a customer, as plain values (duck-types Customer for
+    opted_out_reason and zone_now)."""
+
+    id: int
+    phone: str
+    timezone: str | None
+    is_opted_out: bool
+    is_wrong_number: bool
+
+
 @dataclass
 class _Facts:
     """What may have changed since the claim, re-read for the rest of a chunk."""
 
     read_at: float
     status: dict[int, tuple[str, datetime | None, bool]]  #: id -> (status, lease, has a SID)
-    customers: dict[int, Customer]
+    customers: dict[int, CustomerFacts]
     consents: dict[int, str]
 
 
@@ -468,11 +485,15 @@ def _read_facts(channel: Channel, attempts: list[Attempt]) -> _Facts:
         )
     ).all()
     customers = {
-        c.id: c
-        for c in db.session.scalars(
-            sa.select(Customer)
-            .where(Customer.id.in_({a.customer_id for a in attempts}))
-            .execution_options(populate_existing=True)
+        row.id: CustomerFacts(*row)
+        for row in db.session.execute(
+            sa.select(
+                Customer.id,
+                Customer.phone,
+                Customer.timezone,
+                Customer.is_opted_out,
+                Customer.is_wrong_number,
+            ).where(Customer.id.in_({a.customer_id for a in attempts}))
         )
     }
     consents = latest_consents(list(customers), channel.name)
@@ -495,10 +516,29 @@ def _deliver(
     beat: Callable[[], None],
 ) -> dict[int, SendOutcome]:
     """Each claimed attempt in turn: slot, lease, fresh facts, the clock, the call, the record."""
+    floor, default_zone = company_floor(company), company.default_timezone
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False
+    try:  # plain values from here: a commit per send need not expire every loaded row
+        return _deliver_each(channel, attempts, lease, transport, clock, beat, floor, default_zone)
+    finally:
+        session.expire_on_commit = expiring
+        session.expire_all()
+
+
+def _deliver_each(
+    channel: Channel,
+    attempts: list[Attempt],
+    lease: datetime,
+    transport: Transport,
+    clock: Clock,
+    beat: Callable[[], None],
+    floor: Any,
+    default_zone: str,
+) -> dict[int, SendOutcome]:
     outcomes: dict[int, SendOutcome] = {}
     remaining = list(attempts)
     facts: _Facts | None = None
-    floor = company_floor(company)
     while remaining:
         attempt = remaining.pop(0)
         checkin_id = attempt.checkin_id
@@ -514,7 +554,7 @@ def _deliver(
                 time.sleep(wait)
             if facts is None or time.monotonic() - facts.read_at > FRESH:
                 facts = _read_facts(channel, [attempt, *remaining])
-            held = _still_sendable(channel, attempt, facts, clock.now(), floor, company)
+            held = _still_sendable(channel, attempt, facts, clock.now(), floor, default_zone)
             if held is not None:
                 outcomes[checkin_id] = held
                 continue
@@ -524,12 +564,13 @@ def _deliver(
                 outcomes[checkin_id] = _failed(channel, attempt, exc, clock.now())
                 continue
             outcomes[checkin_id] = record_created(
-                channel, checkin_id, attempt.row_id, created, transport, "accepted"
+                channel, checkin_id, attempt.row_id, created, transport, "accepted", replay=False
             )
         except Exception:
             db.session.rollback()
             log.exception("check-in %s: unexpected error while sending", checkin_id)
             outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)")
+    channel.replay_early([o.sid for o in outcomes.values() if o.result == SENT and o.sid])
     return outcomes
 
 
@@ -543,13 +584,13 @@ def _keep_lease(
     if now + timedelta(seconds=wait) + in_flight() <= lease:
         return lease, ids
     new_lease = now + timedelta(seconds=wait) + lease_for()
+    table = CheckIn.__table__
     kept = set(
-        db.session.scalars(
-            sa.update(CheckIn)
-            .where(CheckIn.id.in_(ids), CheckIn.status == "sending", CheckIn.lease_until == lease)
+        db.session.connection().scalars(
+            table.update()
+            .where(table.c.id.in_(ids), table.c.status == "sending", table.c.lease_until == lease)
             .values(lease_until=new_lease)
-            .returning(CheckIn.id)
-            .execution_options(synchronize_session=False)
+            .returning(table.c.id)
         )
     )
     db.session.commit()
@@ -562,7 +603,7 @@ def _still_sendable(
     facts: _Facts,
     now: datetime,
     floor: Any,
-    company: CompanySettings,
+    default_zone: str,
 ) -> SendOutcome | None:
     """None when the attempt may go out now; else what was done instead (committed)."""
     checkin_id = attempt.checkin_id
@@ -585,11 +626,12 @@ def _still_sendable(
     if reason is None and attempt.expires_at is not None and now > attempt.expires_at:
         reason = "expired before it could go out"
     if reason is None:
-        reason = blocked_reason(now, attempt.window, zone_now(customer, company), floor)
+        zone = customer_zone(customer.timezone, customer.phone, default_zone)[0]
+        reason = blocked_reason(now, attempt.window, zone, floor)
         if reason is not None:  # the clock is in the way: back to scheduled for the next slot
             channel.fail_row(attempt.row_id, None, f"not sent: {reason}")
-            checkin = db.session.get(CheckIn, checkin_id)
-            return _hold(checkin, reason, now, company)
+            checkin = db.session.get(CheckIn, checkin_id, populate_existing=True)
+            return _hold(checkin, reason, now, get_company_settings())
     if reason is not None:
         channel.fail_row(attempt.row_id, None, f"not sent: {reason}")
         return _suppress(checkin_id, f"not sent: {reason}")
@@ -612,6 +654,7 @@ def record_created(
     created: Created,
     transport: Transport | None,
     how: str,
+    replay: bool = True,
 ) -> SendOutcome:
     """Store the SID on the attempt row (once), move the check-in to `sent` (from `sending`, or
     from `queued` when reconciliation gave up on a live send), apply callbacks that came early:
@@ -621,18 +664,18 @@ def record_created(
         if how == "accepted"
         else f"reconciled: Twilio has it as {created.sid}"
     )
+    table = channel.model.__table__
     store = (
-        sa.update(channel.model)
-        .where(channel.model.id == row_id, channel.model.twilio_sid.is_(None))
+        table.update()
+        .where(table.c.id == row_id, table.c.twilio_sid.is_(None))
         .values(**channel.stored_values(row_id, created))
-        .execution_options(synchronize_session=False)
     )
     if how == "accepted":  # a SID Twilio just made is nobody else's
-        db.session.execute(store)
+        db.session.connection().execute(store)
     else:
         try:
             with db.session.begin_nested():
-                db.session.execute(store)
+                db.session.connection().execute(store)
         except IntegrityError:
             why = f"Twilio's {created.sid} is already recorded for another send; not adopted"
             channel.fail_row(row_id, None, why)
@@ -645,8 +688,9 @@ def record_created(
         log.warning(
             "check-in %s: sent as %s %s but it had moved on", checkin_id, channel.name, row_id
         )
-    channel.after_record(row_id, created)
     db.session.commit()
+    if replay:  # a batch replays its chunk's early callbacks together (and the sweeper's
+        channel.replay_early([created.sid])  # replay_orphan_callbacks catches a crash between)
     channel.after_commit(transport, created)
     log.info("check-in %s sent as %s %s", checkin_id, channel.name, row_id)
     return SendOutcome(checkin_id, SENT, reason, row_id, created.sid)
@@ -729,7 +773,20 @@ def opt_out_after_error(customer_id: int | None, code: int | None, now: datetime
         opt_out(customer, f"error_{code}", str(code), now)
 
 
-# -- reconciliation --------------------------------------------------------------------------
+# -- reconciliation ------------------------------------------------------------------------
+
+
+def replay_orphan_callbacks(channels: Iterable[Channel], limit: int = RECONCILE_LIMIT) -> int:
+    """Apply callbacks stored before their SID was, whose SID a row holds now (a sender that
+    died between recording a SID and replaying its chunk's early callbacks); how many SIDs."""
+    count = 0
+    for channel in channels:
+        sids = channel.orphan_sids(limit)
+        db.session.rollback()
+        if sids:
+            channel.replay_early(sids)
+            count += len(sids)
+    return count
 
 
 def reconcile_stale(

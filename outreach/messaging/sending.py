@@ -170,10 +170,29 @@ class SmsChannel(Channel):
             values["num_segments"] = created.num_segments
         return values
 
-    def after_record(self, row_id: int, created: Created) -> None:
-        """Apply the callbacks that came before the SID was stored."""
-        if callbacks.pending_sids([created.sid]):
-            callbacks.replay_pending(db.session.get(Message, row_id, populate_existing=True))
+    def replay_early(self, sids: list[str]) -> None:
+        """Apply the callbacks that came before these SIDs were stored."""
+        for sid in sorted(callbacks.pending_sids(sids)):
+            message = db.session.scalar(
+                sa.select(Message)
+                .where(Message.twilio_sid == sid)
+                .execution_options(populate_existing=True)
+            )
+            if message is not None:
+                callbacks.replay_pending(message)
+                db.session.commit()
+
+    def orphan_sids(self, limit: int) -> list[str]:
+        """SIDs of our messages that still have callbacks stored without the message."""
+        return list(
+            db.session.scalars(
+                sa.select(MessageStatusEvent.twilio_sid)
+                .join(Message, Message.twilio_sid == MessageStatusEvent.twilio_sid)
+                .where(MessageStatusEvent.message_id.is_(None))
+                .distinct()
+                .limit(limit)
+            )
+        )
 
     def after_commit(self, transport: Transport | None, created: Created) -> None:
         """A status Twilio reported past `queued` when found again; the outbox's simulated

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -39,7 +40,13 @@ class TwilioTransport:
     name = "twilio"
 
     def __init__(self, settings: Settings) -> None:
-        http_client = TwilioHttpClient(timeout=settings.twilio_timeout, logger=_http_log)
+        base = settings.twilio_api_base_url or "https://api.twilio.com"
+        http_client = TwilioHttpClient(
+            timeout=settings.twilio_timeout,
+            logger=_http_log,
+            proxy=requests.utils.get_environ_proxies(base) or None,
+        )
+        _read_environment_once(http_client.session)
         self.client = Client(
             settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
         )
@@ -135,6 +142,15 @@ class TwilioTransport:
 
     def after_send(self, sid: str) -> None:
         """Nothing to do: Twilio posts the status callbacks."""
+
+
+def _read_environment_once(session: requests.Session) -> None:
+    """requests reads proxies, ~/.netrc and the CA bundle from the environment on every call;
+    the proxies were read at start-up, so the kept-alive session reads nothing per send."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.trust_env = False
+    if bundle:
+        session.verify = bundle
 
 
 def _sent(msg) -> SentMessage:

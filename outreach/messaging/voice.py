@@ -193,11 +193,37 @@ class VoiceChannel(Channel):
             for c in transport.find_calls(row.to_number, row.attempt_started_at)
         ]
 
-    def after_commit(self, transport: Transport | None, created: Created) -> None:
-        """Apply the call's status callbacks that came before its SID was stored."""
-        call = db.session.scalar(sa.select(Call).where(Call.twilio_sid == created.sid))
-        if call is not None:
-            replay_call_events(call)
+    def replay_early(self, sids: list[str]) -> None:
+        """Apply the call status callbacks that came before these SIDs were stored."""
+        if not sids:
+            return
+        pending = db.session.scalars(
+            sa.select(CallStatusEvent.twilio_sid)
+            .where(
+                CallStatusEvent.twilio_sid.in_(sorted(set(sids))), CallStatusEvent.call_id.is_(None)
+            )
+            .distinct()
+        ).all()
+        for sid in sorted(pending):
+            call = db.session.scalar(
+                sa.select(Call)
+                .where(Call.twilio_sid == sid)
+                .execution_options(populate_existing=True)
+            )
+            if call is not None:
+                replay_call_events(call)
+
+    def orphan_sids(self, limit: int) -> list[str]:
+        """SIDs of our calls that still have callbacks stored without the call."""
+        return list(
+            db.session.scalars(
+                sa.select(CallStatusEvent.twilio_sid)
+                .join(Call, Call.twilio_sid == CallStatusEvent.twilio_sid)
+                .where(CallStatusEvent.call_id.is_(None))
+                .distinct()
+                .limit(limit)
+            )
+        )
 
 
 VOICE = VoiceChannel()

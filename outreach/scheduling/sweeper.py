@@ -584,13 +584,13 @@ def miss_overdue_rep_calls(now: datetime) -> int:
 def reconcile_unknown_sends(now: datetime) -> int:
     """Sends left `sending` past their lease are settled against Twilio's record (within the
     engine's time budget per pass)."""
-    from outreach.messaging.engine import reconcile_stale
+    from outreach.messaging.engine import reconcile_stale, replay_orphan_callbacks
     from outreach.messaging.sending import SMS
     from outreach.messaging.voice import VOICE
 
     outcomes = reconcile_stale([SMS, VOICE], now)
     db.session.commit()
-    return len(outcomes)
+    return len(outcomes) + replay_orphan_callbacks([SMS, VOICE])
 
 
 # -- follow-ups ----------------------------------------------------------------------------

@@ -77,18 +77,25 @@ def _move_many(
     assert current in ALLOWED_FROM[new]
     if not checkin_ids:
         return {}
-    rows = db.session.execute(
-        sa.update(CheckIn)
-        .where(CheckIn.id.in_(sorted(checkin_ids)), CheckIn.status == current)
+    table, log = CheckIn.__table__, CheckInTransition.__table__
+    conn = db.session.connection()  # Core statements: no ORM bookkeeping on the hot path
+    rows = conn.execute(
+        table.update()
+        .where(table.c.id.in_(sorted(checkin_ids)), table.c.status == current)
         .values(status=new, status_reason=reason, updated_at=utcnow(), **values)
-        .returning(CheckIn.id, CheckIn.status_reason)
-        .execution_options(synchronize_session=False)
+        .returning(table.c.id, table.c.status_reason)
     ).all()
     if rows:
-        db.session.execute(
-            sa.insert(CheckInTransition),
+        conn.execute(
+            log.insert(),
             [
-                {"checkin_id": i, "from_status": current, "to_status": new, "reason": why}
+                {
+                    "checkin_id": i,
+                    "from_status": current,
+                    "to_status": new,
+                    "reason": why,
+                    "created_at": utcnow(),
+                }
                 for i, why in rows
             ],
         )
