@@ -18,7 +18,14 @@ from test_sweeper import make_seeder
 from web_helpers import make_checkin, make_user
 
 from outreach.extensions import db
-from outreach.messaging import engine, reconcile_stale, send_checkin, send_checkins, sending
+from outreach.messaging import (
+    callbacks,
+    engine,
+    reconcile_stale,
+    send_checkin,
+    send_checkins,
+    sending,
+)
 from outreach.messaging.transport import get_transport
 from outreach.messaging.voice import start_click_to_call
 from outreach.models import Call, CheckIn, Customer, Message, utcnow
@@ -315,6 +322,27 @@ def test_an_early_failure_callback_of_a_reconciled_send_is_applied(
         assert (message.status, message.error_code) == ("undelivered", 30003)
         retried = _reload(checkin.id)
         assert retried.status == "queued" and "30003" in retried.status_reason
+
+
+def test_early_callbacks_left_behind_by_a_sender_that_died_are_applied_by_the_sweeper(
+    twilio_app, fake_twilio, make_sms_checkin
+):
+    checkin = make_sms_checkin(expires_in=None)
+    message = sending._start_attempt(checkin, get_transport(), SEND_AT)
+    sid = "SM" + "f" * 32
+    # Twilio's callback came before the SID was stored ...
+    callbacks.record_message_status({"MessageSid": sid, "MessageStatus": "delivered"})
+    # ... the SID was recorded, and the sender died before replaying its chunk's callbacks
+    created = engine.Created(sid=sid)
+    engine.record_created(sending.SMS, checkin.id, message.id, created, None, "accepted", False)
+    assert (_messages(checkin.id)[0].status, _reload(checkin.id).status) == ("queued", "sent")
+
+    assert sweeper.reconcile_unknown_sends(LATER) == 1
+
+    assert (_messages(checkin.id)[0].status, _reload(checkin.id).status) == (
+        "delivered",
+        "delivered",
+    )
 
 
 # -- 8. reconciliation has a time budget -----------------------------------------------------
