@@ -178,6 +178,21 @@ class Channel:
         return {}
 
 
+def attempt_row(checkin: CheckIn, at: datetime, **values: Any) -> dict[str, Any]:
+    """Column values of a new outbound attempt row of `checkin` (a Message or a Call) made at
+    `at`, before any call: no SID yet; `values` are the channel's own."""
+    return {
+        "direction": "outbound",
+        "checkin_id": checkin.id,
+        "customer_id": checkin.customer_id,
+        "to_number": checkin.customer.phone,
+        "attempt_started_at": at,
+        "created_at": at,
+        "updated_at": at,
+        **values,
+    }
+
+
 # -- the clock -------------------------------------------------------------------------------
 
 

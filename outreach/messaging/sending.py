@@ -26,6 +26,7 @@ from outreach.messaging.engine import (
     Clock,
     Created,
     SendOutcome,
+    attempt_row,
     backoff,
     claim,
     opt_out_after_error,
@@ -121,21 +122,16 @@ class SmsChannel(Channel):
     def new_row(self, checkin: CheckIn, body: str, transport: Transport, at: datetime) -> dict:
         """An outbound check-in Message in `sending`, before any call."""
         segments = count_segments(body)
-        return {
-            "direction": "outbound",
-            "kind": "checkin",
-            "checkin_id": checkin.id,
-            "customer_id": checkin.customer_id,
-            "to_number": checkin.customer.phone,
-            "from_number": transport.sender,
-            "body": body,
-            "status": "sending",
-            "num_segments": segments.count,
-            "encoding": segments.encoding,
-            "attempt_started_at": at,
-            "created_at": at,
-            "updated_at": at,
-        }
+        return attempt_row(
+            checkin,
+            at,
+            kind="checkin",
+            from_number=transport.sender,
+            body=body,
+            status="sending",
+            num_segments=segments.count,
+            encoding=segments.encoding,
+        )
 
     def create(self, transport: Transport, attempt: Attempt, now: datetime) -> Created:
         """Create the message at Twilio, with the status callback and the time left to expiry."""

@@ -27,6 +27,7 @@ from outreach.messaging.engine import (
     Channel,
     Created,
     SendOutcome,
+    attempt_row,
     reconcile_one,
     reconcile_stale,
     send_batch,
@@ -162,18 +163,9 @@ class VoiceChannel(Channel):
 
     def new_row(self, checkin: CheckIn, body: str, transport: Transport, at: datetime) -> dict:
         """An outbound check-in Call without a SID, before any call."""
-        return {
-            "direction": "outbound",
-            "purpose": "voice_checkin",
-            "checkin_id": checkin.id,
-            "customer_id": checkin.customer_id,
-            "to_number": checkin.customer.phone,
-            "from_number": _caller_id(transport),
-            "status": "queued",
-            "attempt_started_at": at,
-            "created_at": at,
-            "updated_at": at,
-        }
+        return attempt_row(
+            checkin, at, purpose="voice_checkin", from_number=_caller_id(transport), status="queued"
+        )
 
     def create(self, transport: Transport, attempt: Attempt, now: datetime) -> Created:
         """Place the call; it fetches its TwiML from this app."""
