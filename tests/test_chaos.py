@@ -38,11 +38,9 @@ UNSETTLED = ("scheduled", "queued", "sending")
 TIMEOUT = 2.0  #: OUTREACH_TWILIO_TIMEOUT: a hang of 3 s is past it
 
 
-def _chaos_seconds(app_env, channel: str) -> int:
-    """SMS: a minute on PostgreSQL (CI's production-like run), 30 s on the embedded SQLite
-    file; voice shares the engine, so half of that."""
-    seconds = 60 if app_env["DATABASE_URL"].startswith("postgresql") else 30
-    return seconds if channel == "sms" else seconds // 2
+def _chaos_seconds(app_env) -> int:
+    """A minute on PostgreSQL (CI's production-like run); 30 s on the embedded SQLite file."""
+    return 60 if app_env["DATABASE_URL"].startswith("postgresql") else 30
 
 
 class Fleet:
@@ -124,7 +122,7 @@ def _sends_started(db, ids, fake) -> bool:
     )
 
 
-def _run_chaos(db, app_env, fake, fleet: Fleet, ids, redis_url, channel: str) -> float:
+def _run_chaos(db, app_env, fake, fleet: Fleet, ids, redis_url) -> float:
     """Crash things for the chaos period; returns the monotonic time of the last crash."""
     rng = random.Random(7)
     workers = ["worker-a", "worker-b", "worker-c"]
@@ -133,7 +131,7 @@ def _run_chaos(db, app_env, fake, fleet: Fleet, ids, redis_url, channel: str) ->
     fleet.start("scheduler", "scheduler")
     # the chaos starts once the fleet is up: every check-in claimed, sends under way
     fake.wait_for(lambda: _sends_started(db, ids, fake), timeout=120, interval=0.2)
-    seconds = _chaos_seconds(app_env, channel)
+    seconds = _chaos_seconds(app_env)
     started = time.monotonic()
     last_crash = started
     killed_scheduler = flushed = False
@@ -214,7 +212,7 @@ def test_sms_check_ins_go_out_once_and_settle_whatever_crashes(
     )
     fleet = Fleet(_env(app_env, fake), tmp_path)
     try:
-        last_crash = _run_chaos(db, app_env, fake, fleet, ids, redis_url, "sms")
+        last_crash = _run_chaos(db, app_env, fake, fleet, ids, redis_url)
         took = _settle(db, ids, last_crash)
     finally:
         fleet.stop()
@@ -252,7 +250,7 @@ def test_voice_check_ins_are_called_once_and_settle_whatever_crashes(
     fake.chaos(0.15, 0.03, hang_seconds=TIMEOUT + 1, seed=12, resource="Calls")
     fleet = Fleet(_env(app_env, fake), tmp_path)
     try:
-        last_crash = _run_chaos(db, app_env, fake, fleet, ids, redis_url, "voice")
+        last_crash = _run_chaos(db, app_env, fake, fleet, ids, redis_url)
         _settle(db, ids, last_crash)
     finally:
         fleet.stop()
