@@ -16,12 +16,15 @@ from sqlalchemy.exc import IntegrityError
 
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
-from outreach.models import CompanySettings, TriagePhrase
+from outreach.models import CompanySettings, TriageExample, TriagePhrase
 from outreach.models.messages import TRIAGE_CLASSES
+from outreach.triage import Phrase
+from outreach.triage.text import tokenize
 
 log = logging.getLogger(__name__)
 
 QUIET_HOURS_FLOOR = ("08:00", "21:00")  #: automated contact only inside this, whatever is set
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  #: CompanySettings.business_days
 HELP_TEXT_MAX = 480  #: three SMS segments of GSM-7
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 #: classes a phrase may put a reply in (opt-out, opt-in and help words are fixed by carriers)
@@ -61,6 +64,7 @@ class SettingsInput:
     followup_grace_hours: int | None
     reassurance_every_hours: int | None
     send_thank_you: bool
+    business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
 
 
 def _hhmm(value: str, field: str) -> str:
@@ -108,6 +112,9 @@ def validate_settings(data: SettingsInput) -> dict[str, Any]:
     business_end = _hhmm(data.business_end, "business_end")
     if business_end <= business_start:
         raise ValidationError("must be later than the start of business", field="business_end")
+    days = [d for d in DAY_KEYS if d in set(data.business_days or ())]
+    if not days or len(days) != len(set(data.business_days)):
+        raise ValidationError("tick at least one day (mon to sun)", field="business_days")
     reassurance = data.reassurance_every_hours
     if reassurance is not None:
         reassurance = _hours(reassurance, "reassurance_every_hours", 1, 24 * 14)
@@ -120,6 +127,7 @@ def validate_settings(data: SettingsInput) -> dict[str, Any]:
         "reply_window_hours": _hours(data.reply_window_hours, "reply_window_hours", 1, 24 * 30),
         "business_start": business_start,
         "business_end": business_end,
+        "business_days": ",".join(days),
         "followup_grace_hours": _hours(data.followup_grace_hours, "followup_grace_hours", 0, 168),
         "reassurance_every_hours": reassurance,
         "send_thank_you": bool(data.send_thank_you),
@@ -191,3 +199,61 @@ def remove_phrase(phrase_id: int) -> None:
     db.session.delete(row)
     db.session.commit()
     log.info("triage phrase %s removed", phrase_id)
+
+
+# -- the managers' examples -------------------------------------------------------------------
+
+EXAMPLE_MAX = 500
+
+
+def example_key(text: str) -> str:
+    """The words of a reply, folded (lower case, no accents or punctuation): how an example
+    is matched and kept unique."""
+    return " ".join(t.fold for t in tokenize(text or "") if t.kind in ("word", "number"))
+
+
+def list_examples() -> list[TriageExample]:
+    """Every example, those that must raise the alarm first, then by wording."""
+    return list(
+        db.session.scalars(
+            sa.select(TriageExample).order_by(TriageExample.is_urgent.desc(), TriageExample.key)
+        )
+    )
+
+
+def add_example(text: str, is_urgent: bool, actor_id: int | None = None) -> TriageExample:
+    """Add a reply that must (or must not) raise the alarm; it counts from the next reply."""
+    text = " ".join((text or "").split())
+    key = example_key(text)
+    if not key or len(text) > EXAMPLE_MAX:
+        raise ValidationError(
+            f"write the reply as a customer would, up to {EXAMPLE_MAX} characters", field="text"
+        )
+    if is_urgent:
+        try:
+            Phrase("urgent", text)
+        except ValueError:
+            raise ValidationError("write at least one word", field="text") from None
+    same = db.session.scalar(sa.select(TriageExample).where(TriageExample.key == key))
+    if same is not None:
+        where = "must raise the alarm" if same.is_urgent else "must not raise the alarm"
+        raise Conflict(f"this reply is already an example that {where}", field="text")
+    row = TriageExample(text=text, key=key, is_urgent=is_urgent, created_by_id=actor_id)
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:  # added by someone else a moment ago
+        db.session.rollback()
+        raise Conflict("this reply is already an example", field="text") from None
+    log.info("triage example %s added by user %s (urgent=%s)", row.id, actor_id, is_urgent)
+    return row
+
+
+def remove_example(example_id: int, actor_id: int | None = None) -> None:
+    """Delete an example."""
+    row = db.session.get(TriageExample, example_id)
+    if row is None:
+        raise NotFound("no such example")
+    db.session.delete(row)
+    db.session.commit()
+    log.info("triage example %s removed by user %s", example_id, actor_id)

@@ -30,7 +30,8 @@ USERS = (
     ("sam@example.com", "rep", "Sam Rivera", "+13125550101", "today's calls (/rep)"),
     ("riley@example.com", "rep", "Riley Chen", "+13125550102", "Sam's backup (/rep)"),
 )
-BACKUPS = {"sam@example.com": "riley@example.com"}
+BACKUPS = {"sam@example.com": "riley@example.com", "riley@example.com": "sam@example.com"}
+ON_CALL = ("sam@example.com", "riley@example.com")  #: the on-call rotation, a week each
 
 #: policies by name; "fallback" names another policy of this list
 POLICIES: tuple[dict[str, Any], ...] = (
@@ -186,6 +187,11 @@ def _seed_users(seed: DemoSeed) -> None:
     for email, backup in BACKUPS.items():
         if by_email[email].backup_id is None:
             by_email[email].backup_id = by_email[backup].id
+    from outreach.company import get_company_settings
+
+    settings = get_company_settings()
+    if not settings.on_call_user_ids:
+        settings.on_call_user_ids = [by_email[email].id for email in ON_CALL]
     db.session.commit()
 
 

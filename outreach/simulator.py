@@ -37,7 +37,7 @@ PHONES_MAX = 100
 THREAD_MAX = 200
 RINGING = ("queued", "initiated", "ringing")
 #: texts to staff about a customer: on the staff member's phone, not the customer's
-STAFF_KINDS = ("rep_reminder", "manager_alert", "followup_reminder")
+STAFF_KINDS = ("rep_reminder", "manager_alert", "followup_reminder", "page", "page_answer")
 #: what the simulated customer does with a ringing check-in call
 CALL_ACTIONS = {
     "1": "Answer and press 1",

@@ -1,4 +1,5 @@
-"""A customer's timeline: events, check-ins, messages, calls, replies and follow-ups, in order.
+"""A customer's timeline: events, check-ins, messages, calls, replies, follow-ups, pages (the
+fire alarm) and who took them, in order.
 
 A fixed number of queries whatever the history's size (one per kind and per eager-loaded
 relation); the API and the admin pages both render it.
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from outreach.errors import NotFound
 from outreach.extensions import db
@@ -21,13 +22,17 @@ from outreach.models import (
     CallStatusEvent,
     CheckIn,
     Customer,
+    Escalation,
     FollowUp,
     Message,
+    Page,
     Reply,
     ServiceEvent,
 )
 
-KINDS = ("event", "checkin", "message", "call", "reply", "followup")  #: also the tie-break order
+#: also the tie-break order; "page": one SMS page to a staff member (its text is shown with
+#: it, not as a message of its own), "ack": someone took an escalation
+KINDS = ("event", "checkin", "message", "call", "reply", "followup", "page", "ack")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class Timeline:
     customer: Customer
     items: list[TimelineItem]
     call_status_events: dict[int, list[CallStatusEvent]] = field(default_factory=dict)
+    #: reply id -> its escalation (pages and who took it), to show with the reply
+    escalations: dict[int, Escalation] = field(default_factory=dict)
 
 
 def _rows(stmt: sa.Select) -> list[Any]:
@@ -70,7 +77,7 @@ def customer_timeline(customer_id: int) -> Timeline:
         ),
         "message": _rows(
             sa.select(Message)
-            .where(Message.customer_id == customer_id)
+            .where(Message.customer_id == customer_id, Message.kind != "page")
             .options(selectinload(Message.status_events))
         ),
         "call": _rows(sa.select(Call).where(Call.customer_id == customer_id)),
@@ -81,13 +88,28 @@ def customer_timeline(customer_id: int) -> Timeline:
             .options(selectinload(FollowUp.owner))
         ),
     }
+    escalations = _rows(
+        sa.select(Escalation)
+        .where(Escalation.customer_id == customer_id)
+        .options(
+            selectinload(Escalation.pages).options(joinedload(Page.user), joinedload(Page.message)),
+            joinedload(Escalation.acked_by),
+        )
+    )
+    by_customer["page"] = [p for e in escalations for p in e.pages]
+    by_customer["ack"] = [e for e in escalations if e.acked_at is not None]
     items = [
         TimelineItem(kind, _when(kind, row), row)
         for kind, rows in by_customer.items()
         for row in rows
     ]
     items.sort(key=lambda item: (item.at, KINDS.index(item.kind), item.row.id))
-    return Timeline(customer, items, _call_status_events([c.id for c in by_customer["call"]]))
+    return Timeline(
+        customer,
+        items,
+        _call_status_events([c.id for c in by_customer["call"]]),
+        {e.reply_id: e for e in escalations},
+    )
 
 
 def latest_replies(customer_ids: set[int] | list[int], per_customer: int) -> list[Reply]:
@@ -119,6 +141,10 @@ def _when(kind: str, row: Any) -> datetime:
         return row.occurred_at
     if kind == "checkin":
         return row.due_at
+    if kind == "page":
+        return row.sent_at
+    if kind == "ack":
+        return row.acked_at
     return row.created_at
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,9 +48,25 @@ def local_time(value: datetime | None, zone_name: str | None, fmt: str = "%a %d 
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 
+def duration(value: timedelta | None) -> str:
+    """A span as a person says it: "under a minute", "14 min", "2 h 5 min", "3 days"."""
+    if value is None:
+        return ""
+    minutes = int(value.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{hours // 24} days"
+
+
 def register_helpers(app: Flask) -> None:
-    """Make the time filter, the navigation and has_endpoint available to every template."""
+    """Make the time filters, the navigation and has_endpoint available to every template."""
     app.add_template_filter(local_time, "localtime")
+    app.add_template_filter(duration, "duration")
     app.context_processor(lambda: {"admin_nav": visible_nav, "has_endpoint": has_endpoint})
 
 

@@ -113,8 +113,9 @@ def test_negative_opens_a_followup_for_the_rep_due_next_business_day(app):
     assert followup.due_at == chicago(2026, 3, 11, 17).astimezone(UTC)
     assert followup.reply_id == result.reply.id and followup.checkin_id == checkin.id
     assert result.answer == "Thanks — Sam will call you by Wed 5 pm."
-    assert followup.promise == result.answer
-    assert followup.title.startswith("Unhappy: ")
+    assert followup.promise == "Sam Rivera will call the customer by Wed 5 pm CDT"
+    assert followup.title == 'Unhappy: "Really disappointed, the unit is still noisy"'
+
     assert db.session.get(Customer, checkin.customer_id).is_happy is False
 
 
@@ -150,37 +151,45 @@ def test_with_no_rep_the_first_manager_owns_the_followup(app):
     assert result.answer.startswith("Thanks — Morgan will call you by")
 
 
-def test_urgent_pulls_the_fire_alarm(app, caplog):
+def test_urgent_pulls_the_fire_alarm_one_followup_and_a_page_to_the_rep(app, caplog):
     caplog.set_level(logging.DEBUG)
     rep = make_staff(name="Sam Rivera")
     boss = make_staff("manager", name="Morgan Diaz", phone="+16125550777")
-    quiet = make_staff("manager", name="No Phone", phone="")
+    make_staff("manager", name="No Phone", phone="")
     checkin = make_conversation(rep=rep, sent_at=TUE_10AM - timedelta(hours=1))
 
     result = reply("There is a gas smell in the basement since the install")
 
     assert result.reply.triage_class == "urgent"
-    followups = followups_of(checkin.customer_id)
-    assert sorted(f.owner_id for f in followups) == sorted([rep.id, boss.id, quiet.id])
-    assert {(f.kind, f.priority, f.state) for f in followups} == {("urgent", "urgent", "open")}
-    assert {f.due_at for f in followups} == {chicago(2026, 3, 10, 12).astimezone(UTC)}
-    assert result.answer == "Thanks — Sam will call you by Tue 12 pm."
-    [alert] = texts("manager_alert")
-    assert (alert.to_number, alert.user_id, alert.status) == ("+16125550777", boss.id, "pending")
-    assert f"customer #{checkin.customer_id} Pat Example" in alert.body
-    assert "gas smell" in alert.body
+    [followup] = followups_of(checkin.customer_id)  # one per problem, not one per person
+    assert (followup.owner_id, followup.kind, followup.priority) == (rep.id, "urgent", "urgent")
+    assert followup.due_at == TUE_10AM + timedelta(minutes=30)
+    assert followup.title == 'URGENT: "There is a gas smell in the basement since the install"'
+    assert followup.promise == (
+        "Sam Rivera (rep) will call the customer within 30 minutes, by Tue 10:30 am CDT"
+    )
+    assert result.answer == "Thanks — Sam will call you within 30 minutes."
+    [page] = texts("page")
+    assert (page.to_number, page.user_id, page.status) == (rep.phone, rep.id, "pending")
+    assert "Pat Example" in page.body and "gas smell" in page.body
+    assert "Reply 1 to take it" in page.body and "/a/" in page.body
+    assert texts("manager_alert") == []  # the managers come later, if nobody takes it
+    assert boss.phone not in caplog.text and rep.phone not in caplog.text
     assert "gas smell" not in caplog.text and "Pat Example" not in caplog.text
-    assert "+16125550777" not in caplog.text
-    assert f"fire alarm: reply {result.reply.id}" in caplog.text
+    assert f"(reply {result.reply.id}) paged user {rep.id} as owner" in caplog.text
 
 
-def test_the_fire_alarm_and_the_acknowledgement_go_out_through_a_real_worker(
+def test_the_page_and_the_acknowledgement_go_out_through_a_real_worker(
     make_app, app_env, fake_twilio
 ):
     app = make_app(env=fake_twilio.env())
     with app.app_context():
-        boss = make_staff("manager", phone="+16125550777")
-        checkin = make_conversation(rep=make_staff())
+        make_staff("manager", phone="+16125550777")
+        rep = make_staff(name="Sam Rivera")
+        settings = get_company_settings()
+        settings.on_call_user_ids = [rep.id]  # Sam is paged in business hours and after
+        db.session.commit()
+        make_conversation(rep=rep)
         client = app.test_client()
 
         answer = post_inbound(client, inbound_params("I'm calling my lawyer about this"))
@@ -197,18 +206,20 @@ def test_the_fire_alarm_and_the_acknowledgement_go_out_through_a_real_worker(
         )
         assert done.returncode == 0, done.stderr
         created = {r.value("To"): r.value("Body") for r in fake_twilio.created_messages()}
-        assert len(fake_twilio.created_messages()) == 2
-        assert f"customer #{checkin.customer_id}" in created[boss.phone]
-        assert created[CUSTOMER_PHONE].startswith("Thanks — Sam will call you by")
+        assert set(created) == {rep.phone, CUSTOMER_PHONE}
+        assert "lawyer" in created[rep.phone] and "Reply 1 to take it" in created[rep.phone]
+        assert created[CUSTOMER_PHONE] in (
+            "Thanks — Sam will call you within 30 minutes.",
+            "Thanks — our on-call technician will call you within 30 minutes.",
+        )
         db.session.expire_all()
-        [alert] = texts("manager_alert")
-        assert alert.twilio_sid in fake_twilio.messages and alert.status == "queued"
+        [page] = texts("page")
+        assert page.twilio_sid in fake_twilio.messages and page.status == "queued"
         [ack] = texts("acknowledgement")
         inbound = db.session.scalar(sa.select(Message).where(Message.direction == "inbound"))
         assert ack.in_reply_to_id == inbound.id and ack.body == created[CUSTOMER_PHONE]
-        assert ack.twilio_sid in fake_twilio.messages and ack.status == "queued"
         log = done.stdout + done.stderr
-        assert boss.phone not in log and "lawyer" not in log and CUSTOMER_PHONE not in log
+        assert rep.phone not in log and "lawyer" not in log and CUSTOMER_PHONE not in log
 
 
 def test_callback_request_puts_a_call_on_the_reps_list_today(app):

@@ -164,11 +164,12 @@ def test_dashboard_page_shows_numbers_and_svg_charts(app, db, admin):
     client = isolated_client(app)
     sign_in(client, admin)
 
-    html = client.get("/admin").get_data(as_text=True)
+    html = client.get("/admin/dashboard").get_data(as_text=True)
 
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"') == 5
     assert "Negative and urgent replies per day" in html
-    assert "<dt>Urgent replies</dt><dd>1</dd>" in html
+    urgent = '<dt><a href="/admin">Urgent replies</a></dt><dd><a href="/admin">1</a></dd>'
+    assert urgent in html  # the tile links to the attention list it counts
     assert "<script" not in html
 
 
@@ -176,5 +177,5 @@ def test_managers_see_the_dashboard_and_reps_do_not(app, db):
     manager, rep = isolated_client(app), isolated_client(app)
     sign_in(manager, make_user("manager"))
     sign_in(rep, make_user("rep"))
-    assert manager.get("/admin").status_code == 200
-    assert rep.get("/admin").status_code == 403
+    assert manager.get("/admin/dashboard").status_code == 200
+    assert rep.get("/admin/dashboard").status_code == 403

@@ -20,6 +20,7 @@ GOOD = {
     "reply_window_hours": "48",
     "business_start": "08:30",
     "business_end": "18:00",
+    "business_days": ["mon", "tue", "wed", "thu", "fri", "sat"],
     "followup_grace_hours": "6",
     "reassurance_every_hours": "",
 }
@@ -60,6 +61,7 @@ def test_saving_good_settings_stores_every_field(client, db):
     assert saved["default_timezone"] == "America/Denver"
     assert (saved["quiet_end"], saved["quiet_start"]) == ("09:00", "20:00")
     assert (saved["business_start"], saved["business_end"]) == ("08:30", "18:00")
+    assert saved["business_days"] == "mon,tue,wed,thu,fri,sat"
     assert (saved["reply_window_hours"], saved["followup_grace_hours"]) == (48, 6)
     assert saved["reassurance_every_hours"] is None
     assert saved["send_thank_you"] is True

@@ -17,7 +17,7 @@ from web_helpers import (
     sign_in,
 )
 
-from outreach.models import CheckInTransition, Consent, Message
+from outreach.models import CheckInTransition, Consent, Escalation, Message, Page
 
 SCRIPT = "<script>alert(1)</script>"
 ATTR = '"><img src=x onerror=alert(1)>'
@@ -49,7 +49,7 @@ def seeded(app, db):
     )
     db.session.add(inbound)
     db.session.flush()
-    make_reply(
+    urgent = make_reply(
         customer,
         f"reply {SCRIPT} {ATTR}",
         "urgent",
@@ -57,6 +57,9 @@ def seeded(app, db):
         message_id=inbound.id,
         evidence=ATTR,
     )
+    alarm = Escalation(reply_id=urgent.id, customer_id=customer.id, reason="urgent", plan=[])
+    alarm.pages.append(Page(reply_id=urgent.id, user_id=rep.id, level="owner", sent_at=now()))
+    db.session.add(alarm)
     make_followup(rep, customer, now() + timedelta(days=1), title=f"Fix {SCRIPT}", promise=ATTR)
     db.session.add(
         Consent(customer_id=customer.id, state="opted_in", source="keyword", evidence=ATTR)
@@ -67,6 +70,7 @@ def seeded(app, db):
 
 PAGES = [
     "/admin",
+    "/admin/dashboard",
     "/admin/queue",
     "/admin/queue?view=all",
     "/admin/messages",
@@ -95,7 +99,7 @@ def test_hostile_text_is_escaped(app, seeded, page):
 def test_the_dashboard_chart_labels_are_escaped_inside_the_svg(app, seeded):
     client = isolated_client(app)
     sign_in(client, make_user("admin"))
-    html = client.get("/admin").get_data(as_text=True)
+    html = client.get("/admin/dashboard").get_data(as_text=True)
     svg = html.split('aria-label="Personal check-in calls')[1].split("</svg>")[0]
     assert f"Rep {escape(ATTR)}" in svg
     assert "<img" not in svg

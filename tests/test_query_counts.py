@@ -24,6 +24,7 @@ from outreach.models import CheckInTransition, Consent, Message, MessageStatusEv
 _sid = itertools.count(1)
 PAGES = [
     "/admin",
+    "/admin/dashboard",
     "/admin/schedules",
     "/admin/queue",
     "/admin/queue?view=recent",

@@ -20,6 +20,8 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule, UUIDConverter
 
 ROLES = ("admin", "manager", "rep")
 PUBLIC = {"static", "main.home", "main.healthz", "auth.login", "api.openapi", "calendar.feed"}
+#: a page's one-tap link: its random single-use token is the credential (tests/test_escalation.py)
+PUBLIC |= {"main.page_link", "main.page_link_take"}
 SIGNED_IN = {"auth.logout": set(ROLES)}  #: any signed-in user
 ADMIN_ONLY_PREFIXES = ("admin.users", "admin.tokens", "admin.settings")
 STAFF = {"admin", "manager"}
@@ -95,6 +97,7 @@ def test_the_walk_sees_the_pages_of_every_audience(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules()}
     assert {"public", "session", "bearer"} <= kinds
     assert {"rep.index", "admin.dashboard", "admin.users", "calendar.feed"} <= endpoints
+    assert {"admin.attention", "admin.alarm"} <= endpoints
 
 
 def test_every_non_public_page_refuses_an_anonymous_user(app, db):
@@ -181,6 +184,10 @@ def test_twilio_webhooks_refuse_unsigned_requests(app, users):
     [
         ("rep.index", {"rep", "admin"}),
         ("admin.dashboard", {"admin", "manager"}),
+        ("admin.attention", {"admin", "manager"}),
+        ("admin.attention_take", {"admin", "manager"}),
+        ("admin.alarm", {"admin", "manager"}),
+        ("admin.alarm_example_add", {"admin", "manager"}),
         ("admin.some_page_added_later", {"admin", "manager"}),
         ("admin.users_edit", {"admin"}),
         ("admin.tokens_revoke", {"admin"}),

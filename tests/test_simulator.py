@@ -126,8 +126,8 @@ def test_the_acknowledgement_appears_on_the_phone_once_the_worker_sent_it(app, s
     ).all()
     assert (ack.kind, ack.status, ack.to_number) == ("acknowledgement", "pending", PHONE)
     assert ack.body.startswith("Thanks — ")
-    alert = db.session.scalar(sa.select(Message).where(Message.kind == "manager_alert"))
-    assert alert.to_number == manager.phone and alert.customer_id == customer_id
+    alert = db.session.scalar(sa.select(Message).where(Message.kind == "page"))
+    assert alert.to_number == manager.phone and alert.customer_id == customer_id  # no rep
     before = staff.get(page).get_data(as_text=True)
     assert "gas smell since the install" in before
     assert ack.body not in before  # not on the customer's phone until it is sent

@@ -8,6 +8,7 @@ from outreach.web import nav_item
 bp = Blueprint("admin", __name__)
 protect_blueprint(bp, *STAFF)
 
+nav_item("admin.attention", "Needs attention")
 nav_item("admin.dashboard", "Dashboard")
 nav_item("admin.schedules", "Schedules")
 nav_item("admin.queue", "Queue")
@@ -16,11 +17,14 @@ nav_item("admin.conversations", "Conversations")
 nav_item("admin.followups", "Follow-ups")
 nav_item("admin.optouts", "Opt-outs")
 nav_item("admin.jobs", "Jobs")
+nav_item("admin.alarm", "Fire alarm")
 nav_item("admin.users", "Users", (ADMIN,))
 nav_item("admin.tokens", "API tokens", (ADMIN,))
 nav_item("admin.settings", "Settings", (ADMIN,))
 
 from outreach.admin import (  # noqa: E402,F401
+    alarm,
+    attention,
     conversations,
     dashboard,
     followups,

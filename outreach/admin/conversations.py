@@ -13,6 +13,7 @@ from wtforms.validators import Length
 
 from outreach.admin import bp
 from outreach.company import get_company_settings
+from outreach.conversations.escalation import LEVEL_NAMES, VIA_NAMES
 from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_manual_sms
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
@@ -112,6 +113,8 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         form=form,
         blocked=manual_sms_blocked(timeline.customer, utcnow()),
         describe=describe_twilio_error,
+        levels=LEVEL_NAMES,
+        via=VIA_NAMES,
     ), status
 
 

@@ -1,4 +1,4 @@
-"""/admin: the dashboard, today's numbers and 30-day charts."""
+"""/admin/dashboard: today's numbers and 30-day charts."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def dashboard_charts(data: Dashboard) -> dict:
     }
 
 
-@bp.get("")
+@bp.get("/dashboard")
 def dashboard():
     """Today's numbers and charts over the last 30 days."""
     data = build_dashboard(utcnow())

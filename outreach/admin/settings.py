@@ -5,8 +5,17 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach import company
 from outreach.admin import bp
@@ -16,6 +25,21 @@ from outreach.extensions import db
 from outreach.web import show_error
 
 _TIME = {"type": "time", "step": 60}
+_DAYS = [
+    SelectChoice(key, name)
+    for key, name in zip(
+        company.DAY_KEYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+]
+
+
+class DaysField(SelectMultipleField):
+    """Days of the week as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class SettingsForm(FlaskForm):
@@ -33,6 +57,7 @@ class SettingsForm(FlaskForm):
         "Business hours start", validators=[DataRequired()], render_kw=_TIME
     )
     business_end = StringField("Business hours end", validators=[DataRequired()], render_kw=_TIME)
+    business_days = DaysField("Business days", choices=_DAYS, validate_choice=False)
     followup_grace_hours = IntegerField("Follow-up grace (hours)", validators=[InputRequired()])
     reassurance_every_hours = IntegerField(
         "Reassure customers with an open issue every (hours; empty: off)", validators=[Optional()]
@@ -53,6 +78,7 @@ class SettingsForm(FlaskForm):
             followup_grace_hours=self.followup_grace_hours.data,
             reassurance_every_hours=self.reassurance_every_hours.data,
             send_thank_you=bool(self.send_thank_you.data),
+            business_days=tuple(self.business_days.data or ()),
         )
 
 
@@ -79,7 +105,9 @@ def settings():
     """Show and change the company settings; nothing is saved unless every field is right."""
     row = company.get_company_settings()
     if not SettingsForm().is_submitted():
-        return _page(SettingsForm(obj=row, formdata=None), PhraseForm(formdata=None))
+        form = SettingsForm(obj=row, formdata=None)
+        form.business_days.data = (row.business_days or "").split(",")
+        return _page(form, PhraseForm(formdata=None))
     form = SettingsForm()
     if form.validate():
         try:
@@ -106,7 +134,9 @@ def settings_phrase_add():
         else:
             flash(f"Added {row.phrase!r} as {row.triage_class}.", "success")
             return redirect(url_for("admin.settings", _anchor="phrases"))
-    form = SettingsForm(obj=company.get_company_settings(), formdata=None)
+    row = company.get_company_settings()
+    form = SettingsForm(obj=row, formdata=None)
+    form.business_days.data = (row.business_days or "").split(",")
     return _page(form, phrase_form, 422)
 
 

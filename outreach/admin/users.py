@@ -40,6 +40,10 @@ class UserEditForm(FlaskForm):
     phone = StringField("Mobile phone", validators=[Optional(), Length(max=40)])
     backup_id = SelectField("Backup (takes over while away)", coerce=_user_id_or_none)
     is_away = BooleanField("Away: send their work to the backup")
+    timezone = StringField(
+        "Time zone for their pages (IANA name; empty: the company's)",
+        validators=[Optional(), Length(max=64)],
+    )
     new_password = PasswordField(
         "New password (leave empty to keep)", validators=[Length(max=1024)]
     )
@@ -104,6 +108,7 @@ def users_edit(user_id: int):
             backup_id=form.backup_id.data,
             is_away=form.is_away.data,
             new_password=form.new_password.data or None,
+            timezone=form.timezone.data,
         )
         try:
             service.update_user(user.id, changes, current_user.id)

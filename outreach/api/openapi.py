@@ -8,6 +8,7 @@ from typing import Any
 from outreach.api.parsing import DEFAULT_LIMIT, MAX_LIMIT
 from outreach.ingest import MAX_SUMMARY
 from outreach.models.checkins import STATUSES
+from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS
 from outreach.models.followups import FOLLOWUP_KINDS, FOLLOWUP_STATES, PRIORITIES
 from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
 from outreach.models.policies import CHANNELS
@@ -316,6 +317,29 @@ def _timeline_schemas() -> dict[str, Any]:
                 "created_at": TIME,
             }
         ),
+        "page": _obj(
+            {
+                "id": ID,
+                "reply_id": ID,
+                "level": {"enum": list(PAGE_LEVELS)},
+                "user": _nullable(_ref("User")),
+                "message_id": _nullable(ID),
+                "sent_at": TIME,
+                "acked_at": _nullable(TIME),
+                "acked_via": _nullable({"type": "string", "enum": list(ACK_CHANNELS)}),
+            }
+        ),
+        "ack": _obj(
+            {
+                "escalation_id": ID,
+                "reply_id": ID,
+                "reason": {"enum": list(ESCALATION_REASONS)},
+                "followup_id": _nullable(ID),
+                "acked_by": _nullable(_ref("User")),
+                "acked_via": _nullable({"type": "string", "enum": list(ACK_CHANNELS)}),
+                "acked_at": TIME,
+            }
+        ),
     }
     items = {
         f"Timeline{kind.capitalize()}": _obj(
@@ -323,8 +347,8 @@ def _timeline_schemas() -> dict[str, Any]:
                 "kind": {"const": kind},
                 "at": {
                     **TIME,
-                    "description": "occurred_at for events, due_at for check-ins, "
-                    "created_at otherwise",
+                    "description": "occurred_at for events, due_at for check-ins, sent_at "
+                    "for pages, acked_at for acks, created_at otherwise",
                 },
                 kind: schema,
             }

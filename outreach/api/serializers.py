@@ -12,9 +12,11 @@ from outreach.models import (
     CheckIn,
     CheckInTransition,
     Customer,
+    Escalation,
     FollowUp,
     Message,
     MessageStatusEvent,
+    Page,
     Policy,
     Reply,
     ServiceEvent,
@@ -202,6 +204,33 @@ def followup_json(followup: FollowUp) -> dict[str, Any]:
     }
 
 
+def page_json(page: Page) -> dict[str, Any]:
+    """One SMS page to a staff member about an urgent reply, and whether they took it."""
+    return {
+        "id": page.id,
+        "reply_id": page.reply_id,
+        "level": page.level,
+        "user": user_json(page.user),
+        "message_id": page.message_id,
+        "sent_at": iso(page.sent_at),
+        "acked_at": iso(page.acked_at),
+        "acked_via": page.acked_via,
+    }
+
+
+def ack_json(escalation: Escalation) -> dict[str, Any]:
+    """Who took an urgent (or needs-review) reply, how and when."""
+    return {
+        "escalation_id": escalation.id,
+        "reply_id": escalation.reply_id,
+        "reason": escalation.reason,
+        "followup_id": escalation.followup_id,
+        "acked_by": user_json(escalation.acked_by),
+        "acked_via": escalation.acked_via,
+        "acked_at": iso(escalation.acked_at),
+    }
+
+
 def policy_json(policy: Policy) -> dict[str, Any]:
     """Policy JSON (scheduling.policies.policy_to_json) with this API's timestamp format."""
     return {
@@ -223,6 +252,10 @@ def _item_json(timeline: Timeline, item: TimelineItem) -> dict[str, Any]:
         data = call_json(row, timeline.call_status_events.get(row.id, []))
     elif item.kind == "reply":
         data = reply_json(row)
+    elif item.kind == "page":
+        data = page_json(row)
+    elif item.kind == "ack":
+        data = ack_json(row)
     else:
         data = followup_json(row)
     return {"kind": item.kind, "at": iso(item.at), item.kind: data}

@@ -52,5 +52,6 @@ def protect_blueprint(bp: Blueprint, *roles: str) -> None:
 
 
 def home_url(user: Any) -> str:
-    """Where a user lands after signing in: /admin for staff, /rep for reps."""
-    return url_for("admin.dashboard") if user.role in STAFF else url_for("rep.index")
+    """Where a user lands after signing in: /admin (the attention list) for staff, /rep for
+    reps."""
+    return url_for("admin.attention") if user.role in STAFF else url_for("rep.index")

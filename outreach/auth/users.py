@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from outreach import accounts
+from outreach.company import zone_names
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import User
@@ -71,6 +72,7 @@ class UserChanges:
     backup_id: int | None
     is_away: bool
     new_password: str | None = None
+    timezone: str | None = None  #: IANA name for times on pages; empty: the company's
 
 
 def _active_admins_except(user_id: int) -> int:
@@ -108,12 +110,18 @@ def update_user(user_id: int, changes: UserChanges, actor_id: int) -> User:
     name = (changes.name or "").strip()
     if len(name) > 200:
         raise ValidationError("use at most 200 characters", field="name")
+    timezone = (changes.timezone or "").strip() or None
+    if timezone is not None and timezone not in zone_names():
+        raise ValidationError(
+            "not a time zone name; use one like America/Chicago", field="timezone"
+        )
 
     user.name = name
     user.role = changes.role
     user.phone = phone
     user.backup_id = backup.id if backup else None
     user.is_away = changes.is_away
+    user.timezone = timezone
     if changes.new_password:
         user.password_hash = generate_password_hash(changes.new_password)
         user.failed_logins = 0

@@ -1,8 +1,9 @@
-"""Conversations: inbound replies, consent (STOP/START/HELP), triage actions, promises and
-follow-ups.
+"""Conversations: inbound replies, consent (STOP/START/HELP), triage actions, promises,
+follow-ups and the fire alarm (paging, escalation, the on-call rotation).
 
 Entry points: record_inbound_sms (the SMS webhook), record_voice_reply (the voice Gather
-result), complete_followup, sweep_followups (one step of each scheduler pass).
+result), complete_followup, sweep_followups and escalation.escalate_due (steps of each
+scheduler pass).
 """
 
 from outreach.conversations.followups import SweepResult, complete_followup, sweep_followups

@@ -1,5 +1,11 @@
 """What each triage class does: flags on the customer, follow-ups with a promise, the fire alarm.
 
+An urgent reply (when its `alert_managers` is on, the default) pulls the fire alarm
+(escalation.pull_alarm: the rep or the person on call is paged at once, then the backup, then
+the managers) and gets one follow-up, due within CompanySettings.callback_minutes, owned by the
+first person paged; the customer is told exactly that. A needs_review reply waits on the
+manager's attention list. Every other problem gets one follow-up due by its business-hours rule.
+
 Defaults (DEFAULT_ACTIONS) can be changed per class through CompanySettings.triage_actions, a
 JSON object such as {"negative": {"priority": "normal", "due": "4h"}}; the fields are followup,
 priority, due ("next_business_day", "today" or "<n>h" business hours), alert_managers and
@@ -12,23 +18,36 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from outreach.conversations import consent
+from outreach.conversations.escalation import LEVEL_NAMES, Alarm, open_review, pull_alarm
 from outreach.conversations.promise import (
     DUE_RULE,
-    BusinessHours,
     acknowledgement,
+    business_hours,
     first_name,
     format_when,
+    promise_record,
+    urgent_acknowledgement,
 )
+from outreach.conversations.staff import managers, responsible
 from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import queue_text
-from outreach.models import CheckIn, CompanySettings, Customer, FollowUp, Reply, ServiceEvent, User
+from outreach.models import (
+    CheckIn,
+    CompanySettings,
+    Customer,
+    Escalation,
+    FollowUp,
+    Page,
+    Reply,
+    User,
+)
 from outreach.models.followups import PRIORITIES
 from outreach.scheduling.planning import zone_for_customer
 
@@ -119,88 +138,35 @@ def actions_for(settings: CompanySettings) -> dict[str, ClassAction]:
     }
 
 
-def business_hours(settings: CompanySettings) -> BusinessHours:
-    """The company's business hours (Mon-Fri, business_start to business_end, default zone)."""
-    return BusinessHours.from_settings(
-        settings.default_timezone, settings.business_start, settings.business_end
-    )
-
-
-# -- who is responsible ----------------------------------------------------------------------
-
-
-def _usable(user: User | None) -> bool:
-    return user is not None and user.is_active_user and not user.is_away
-
-
-def covering(user: User | None) -> User | None:
-    """The user, or their backup while the user is away (or deactivated) and a backup is set."""
-    if user is None or _usable(user):
-        return user
-    if user.backup is not None and user.backup.is_active_user:
-        return user.backup
-    return user if user.is_active_user else None
-
-
-def managers() -> list[User]:
-    """Active managers (the admins when there is no manager), by id."""
-    for role in ("manager", "admin"):
-        found = list(
-            db.session.scalars(
-                sa.select(User)
-                .where(User.role == role, User.is_active_user.is_(True))
-                .order_by(User.id)
-            )
-        )
-        if found:
-            return found
-    return []
-
-
-def event_rep(customer: Customer, checkin: CheckIn | None) -> User | None:
-    """The rep of the check-in's event, else of the customer's latest event."""
-    if checkin is not None:
-        return checkin.event.rep or checkin.rep
-    event = db.session.scalar(
-        sa.select(ServiceEvent)
-        .where(ServiceEvent.customer_id == customer.id, ServiceEvent.rep_id.is_not(None))
-        .order_by(ServiceEvent.occurred_at.desc(), ServiceEvent.id.desc())
-        .limit(1)
-    )
-    return event.rep if event else None
-
-
-def responsible(customer: Customer, checkin: CheckIn | None) -> User | None:
-    """Who owns a follow-up: the event's rep (their backup while away), else the first manager."""
-    owner = covering(event_rep(customer, checkin))
-    if owner is None:
-        staff = managers()
-        owner = staff[0] if staff else None
-    return owner
-
-
 # -- acting on a reply -----------------------------------------------------------------------
 
 
 @dataclass
 class ActionOutcome:
     """What acting on one reply did: the answer for the customer (the caller queues it as a
-    text in reply to the customer's message, or speaks it on a call), follow-ups, texts queued."""
+    text in reply to the customer's message, or speaks it on a call), the follow-up, the
+    escalation (the fire alarm, or a reply waiting for review), texts queued."""
 
     answer: str | None = None
     answer_kind: str | None = None  #: acknowledgement or help
     followups: list[FollowUp] = field(default_factory=list)
     texts: list[int] = field(default_factory=list)  #: pending Message ids to enqueue
     canceled: list[int] = field(default_factory=list)  #: check-ins canceled
+    escalation: Escalation | None = None
 
 
 def _title(action: ClassAction, reply: Reply) -> str:
+    """The follow-up's title: the class and the customer's own words (the evidence when the
+    reply has no words, e.g. a keypad digit)."""
+    words = " ".join((reply.text or "").split())
+    if any(ch.isalpha() for ch in words):
+        return f'{action.label}: "{words}"'[:300]
     return f"{action.label}: {reply.evidence or reply.triage_class}"[:300]
 
 
 def _alert_text(customer: Customer, reply: Reply, followup: FollowUp, when: str) -> str:
     return (
-        f"URGENT reply from customer #{customer.id} {customer.name}: {reply.evidence}. "
+        f"Alert: reply from customer #{customer.id} {customer.name}: {reply.evidence}. "
         f"Follow-up #{followup.id} due {when}."
     )
 
@@ -229,6 +195,9 @@ def act_on_reply(
     if triage_class == "wrong_number":
         outcome.canceled = consent.mark_wrong_number(customer)
         return outcome
+    if triage_class == "needs_review":
+        outcome.escalation = open_review(reply, customer, now)
+        return outcome
     may_text = not customer.is_opted_out and not customer.is_wrong_number
     if triage_class == "positive":
         customer.is_happy = True
@@ -240,13 +209,42 @@ def act_on_reply(
     if action is None:
         return outcome
     customer.is_happy = False
+    alarm = None
+    if triage_class == "urgent" and action.alert_managers:
+        alarm = pull_alarm(reply, customer, checkin, settings, now)
+        outcome.escalation = alarm.escalation
+        outcome.texts.extend(alarm.texts)
     if not action.followup:
         return outcome
-    _open_followups(action, reply, customer, checkin, settings, now, outcome, may_text)
+    _open_followup(action, reply, customer, checkin, settings, now, outcome, may_text, alarm)
     return outcome
 
 
-def _open_followups(
+def acknowledgement_for(
+    followup: FollowUp,
+    owner: User | None,
+    action: ClassAction,
+    customer: Customer,
+    settings: CompanySettings,
+    first_page: Page | None,
+) -> str:
+    """What the customer is told: for an urgent reply whose alarm paged someone, a call within
+    the minutes the chain keeps ("our on-call technician" after hours); otherwise who calls
+    back by when, in the customer's zone."""
+    if first_page is not None:
+        minutes = max(1, round((followup.due_at - followup.created_at).total_seconds() / 60))
+        paged = first_page.user
+        who = first_name(paged.name if paged else "")
+        if first_page.level == "on_call" or not who:
+            who = "our on-call technician"
+        return urgent_acknowledgement(who, minutes)
+    zone, _ = zone_for_customer(customer, settings)
+    return acknowledgement(
+        first_name(owner.name) if owner else "", action.verb, followup.due_at, zone
+    )
+
+
+def _open_followup(
     action: ClassAction,
     reply: Reply,
     customer: Customer,
@@ -255,62 +253,100 @@ def _open_followups(
     now: datetime,
     outcome: ActionOutcome,
     may_text: bool,
+    alarm: Alarm | None,
 ) -> None:
+    """One follow-up for the problem, carrying the customer's words; its promise is who calls
+    back by when (what the customer is told is the acknowledgement, a text of its own)."""
     hours = business_hours(settings)
-    due_at = hours.due(action.due, now)
-    owner = responsible(customer, checkin)
-    zone, _ = zone_for_customer(customer, settings)
-    promise = acknowledgement(first_name(owner.name) if owner else "", action.verb, due_at, zone)
-    base = {
-        "customer_id": customer.id,
-        "checkin_id": checkin.id if checkin else None,
-        "reply_id": reply.id,
-        "kind": action.kind,
-        "priority": action.priority,
-        "state": "open",
-        "title": _title(action, reply),
-        "due_at": due_at,
-        "created_at": now,
-        "updated_at": now,
-    }
-    rep_followup = FollowUp(owner_id=owner.id if owner else None, promise=promise, **base)
-    db.session.add(rep_followup)
-    outcome.followups.append(rep_followup)
-    if action.alert_managers:
-        staff = [m for m in managers() if owner is None or m.id != owner.id]
-        for manager in staff:
-            extra = FollowUp(owner_id=manager.id, promise=promise, **base)
-            db.session.add(extra)
-            outcome.followups.append(extra)
+    first_page = alarm.escalation.pages[0] if alarm is not None and alarm.first else None
+    if first_page is not None:
+        owner = alarm.first
+        minutes = settings.callback_minutes
+        due_at = now + timedelta(minutes=minutes)
+        who = f"{owner.display_name} ({LEVEL_NAMES[first_page.level]})"
+        if first_page.level == "on_call":
+            who = f"The on-call technician ({owner.display_name})"
+        promise = promise_record(who, "call you", due_at, hours.zone, within=minutes)
+    else:
+        due_at = hours.due(action.due, now)
+        owner = responsible(customer, checkin)
+        who = owner.display_name if owner else "nobody (no rep or manager)"
+        promise = promise_record(who, action.verb, due_at, hours.zone)
+    followup = FollowUp(
+        customer_id=customer.id,
+        checkin_id=checkin.id if checkin else None,
+        reply_id=reply.id,
+        owner_id=owner.id if owner else None,
+        kind=action.kind,
+        priority=action.priority,
+        state="open",
+        title=_title(action, reply),
+        promise=promise,
+        due_at=due_at,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(followup)
     db.session.flush()
-    if action.alert_managers:
-        when = format_when(due_at, hours.zone)
-        for manager in managers():
-            if not manager.phone:
-                continue
-            text = queue_text(
-                manager.phone,
-                _alert_text(customer, reply, rep_followup, when),
-                "manager_alert",
-                customer_id=customer.id,
-                user_id=manager.id,
-                checkin_id=checkin.id if checkin else None,
-                now=now,
-            )
-            outcome.texts.append(text.id)
-        log.warning(
-            "fire alarm: reply %s of customer %s, follow-up %s, %d manager texts",
-            reply.id,
-            customer.id,
-            rep_followup.id,
-            len(outcome.texts),
-        )
+    outcome.followups.append(followup)
+    if alarm is not None:
+        alarm.escalation.followup_id = followup.id
+    elif action.alert_managers:
+        _alert_managers(customer, reply, checkin, followup, hours, now, outcome)
     if action.acknowledge and may_text:
-        outcome.answer, outcome.answer_kind = promise, "acknowledgement"
+        outcome.answer = acknowledgement_for(
+            followup, owner, action, customer, settings, first_page
+        )
+        outcome.answer_kind = "acknowledgement"
     log.info(
-        "reply %s (%s): follow-ups %s due %s",
+        "reply %s (%s): follow-up %s due %s%s",
         reply.id,
         reply.triage_class,
-        [f.id for f in outcome.followups],
+        followup.id,
         due_at.isoformat(),
+        f", escalation {alarm.escalation.id}" if alarm is not None else "",
     )
+
+
+def _alert_managers(
+    customer: Customer,
+    reply: Reply,
+    checkin: CheckIn | None,
+    followup: FollowUp,
+    hours,
+    now: datetime,
+    outcome: ActionOutcome,
+) -> None:
+    """A class set to alert managers (other than urgent, which pages): a text to each."""
+    when = format_when(followup.due_at, hours.zone)
+    for manager in managers():
+        if not manager.phone:
+            continue
+        text = queue_text(
+            manager.phone,
+            _alert_text(customer, reply, followup, when),
+            "manager_alert",
+            customer_id=customer.id,
+            user_id=manager.id,
+            checkin_id=checkin.id if checkin else None,
+            now=now,
+        )
+        outcome.texts.append(text.id)
+    log.warning(
+        "reply %s: follow-up %s, %d manager texts", reply.id, followup.id, len(outcome.texts)
+    )
+
+
+def spoken_answer(reply: Reply, settings: CompanySettings) -> str | None:
+    """The acknowledgement for a reply already acted on (a voice result posted again)."""
+    followup = db.session.scalar(
+        sa.select(FollowUp).where(FollowUp.reply_id == reply.id).order_by(FollowUp.id).limit(1)
+    )
+    action = actions_for(settings).get(reply.triage_class or "")
+    if followup is None or action is None or not action.acknowledge or reply.customer_id is None:
+        return None
+    first_page = db.session.scalar(
+        sa.select(Page).where(Page.reply_id == reply.id).order_by(Page.id).limit(1)
+    )
+    customer = db.session.get(Customer, reply.customer_id)
+    return acknowledgement_for(followup, followup.owner, action, customer, settings, first_page)

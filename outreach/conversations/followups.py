@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from outreach.conversations.actions import business_hours, covering, managers
-from outreach.conversations.promise import first_name, format_when
+from outreach.conversations.promise import business_hours, first_name, format_when
+from outreach.conversations.staff import covering, managers
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, flush_texts, queue_text
 from outreach.models import CompanySettings, Customer, FollowUp, User, utcnow

@@ -26,8 +26,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from outreach.company import get_company_settings
-from outreach.conversations.actions import ActionOutcome, act_on_reply
+from outreach.conversations import escalation
+from outreach.conversations.actions import ActionOutcome, act_on_reply, spoken_answer
 from outreach.conversations.consent import help_text
+from outreach.conversations.staff import staff_with_phone
+from outreach.conversations.triaging import triage_text
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, queue_text
@@ -35,20 +38,19 @@ from outreach.models import (
     Call,
     CheckIn,
     Customer,
-    FollowUp,
     Message,
     Reply,
-    TriagePhrase,
+    User,
     utcnow,
 )
 from outreach.scheduling import transitions
-from outreach.triage import DEFAULT_PHRASES, Phrase, Triage, classify, phrases_from_rows
+from outreach.triage import Triage
 
 log = logging.getLogger(__name__)
 
 #: check-in statuses a reply can be linked to (a reply may come before any status callback)
 LINKABLE = ("sending", "sent", "delivered", "undelivered", "answered")
-ANSWER_KINDS = ("acknowledgement", "help")
+ANSWER_KINDS = ("acknowledgement", "help", "page_answer")
 MAX_MEDIA = 10  #: Twilio allows 10 media per MMS
 SID_MAX, NUMBER_MAX = 64, 40
 TO_MAX = 20  #: Message.to_number: a From longer than this cannot be texted back
@@ -64,17 +66,6 @@ class InboundResult:
     answer: str | None
     created: bool  #: False for a retry of a MessageSid already recorded
     answer_message: Message | None = None
-
-
-def load_phrases() -> tuple[Phrase, ...]:
-    """The admin-edited phrases (active rows), or the defaults while the table is empty."""
-    rows = list(db.session.scalars(sa.select(TriagePhrase).order_by(TriagePhrase.id)))
-    return DEFAULT_PHRASES if not rows else tuple(phrases_from_rows(rows))
-
-
-def triage_text(text: str | None, digits: str | None = None, opt_out_type: str | None = None):
-    """Triage one reply with the company's phrases."""
-    return classify(text, digits, load_phrases(), opt_out_type=opt_out_type)
 
 
 def _media_urls(params: Mapping[str, str]) -> list[str]:
@@ -187,6 +178,9 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
 
     customers = _customers_for(from_number)
     settings = get_company_settings()
+    staff = staff_with_phone(from_number)
+    if staff and (escalation.is_ack(params.get("Body")) or not customers):
+        return _record_staff_sms(params, sid, from_number, staff, settings, now)
     checkin = open_checkin([c.id for c in customers], now, settings.reply_window_hours)
     customer = checkin.customer if checkin is not None else (customers[0] if customers else None)
     body = params.get("Body") or ""
@@ -224,9 +218,9 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     if customer is None:
         help_answer = help_text(settings) if reply.triage_class == "help" else None
         answer = _queue_answer(message, help_answer, "help", now)
+        pages = _unknown_sender_alarm(reply, settings, now)
         db.session.commit()
-        if answer is not None:
-            enqueue_texts([answer.id])
+        enqueue_texts([*pages, *([answer.id] if answer is not None else [])])
         log.warning(
             "inbound message %s from an unknown number: recorded and flagged (reply %s, %s)",
             message.id,
@@ -236,6 +230,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         return _result(message, reply, answer, created=True)
 
     outcome = _act(reply, customer, checkin, settings, now)
+    _alarm_for_revoked_consent(triage, reply, customer, checkin, settings, outcome, now)
     answer = _queue_answer(message, outcome.answer, outcome.answer_kind, now)
     db.session.commit()
     enqueue_texts([*outcome.texts, *([answer.id] if answer is not None else [])])
@@ -249,6 +244,96 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         f", answered by text {answer.id}" if answer is not None else "",
     )
     return _result(message, reply, answer, created=True)
+
+
+def _unknown_sender_alarm(reply: Reply, settings, now: datetime) -> list[int]:
+    """An urgent text from a number no customer has pages the person on call (the chain goes
+    on to their backup and the managers); one not understood waits for review. No follow-up
+    (there is no customer to hang it on) and no promise to a stranger."""
+    if reply.triage_class == "urgent":
+        return escalation.pull_alarm(reply, None, None, settings, now).texts
+    if reply.triage_class == "needs_review":
+        escalation.open_review(reply, None, now)
+    return []
+
+
+def _alarm_for_revoked_consent(
+    triage: Triage,
+    reply: Reply,
+    customer: Customer,
+    checkin: CheckIn | None,
+    settings,
+    outcome: ActionOutcome,
+    now: datetime,
+) -> None:
+    """A customer who revokes consent in the same breath as something urgent ("stop texting
+    me or I'll call my lawyer") is opted out, and the alarm is still pulled (no text to them)."""
+    if reply.triage_class == "opt_out" and "urgent" in triage.also:
+        alarm = escalation.pull_alarm(reply, customer, checkin, settings, now)
+        outcome.escalation = alarm.escalation
+        outcome.texts.extend(alarm.texts)
+
+
+def _record_staff_sms(
+    params: Mapping[str, str],
+    sid: str,
+    from_number: str,
+    staff: list[User],
+    settings,
+    now: datetime,
+) -> InboundResult:
+    """A text from a staff member's phone: "1" (take, ok, mine) takes their newest open page;
+    anything else is recorded, with a hint when a page waits for them. Never a customer reply."""
+    body = params.get("Body") or ""
+    message = Message(
+        direction="inbound",
+        kind="staff_reply",
+        user_id=staff[0].id,
+        to_number=(params.get("To") or "").strip()[:20],
+        from_number=from_number[:NUMBER_MAX],
+        body=body,
+        twilio_sid=sid,
+        status="received",
+        num_segments=_int(params.get("NumSegments")),
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _stored(sid)
+        if existing is None:
+            raise
+        return _retry(existing)
+    zone = settings.default_timezone
+    if escalation.is_ack(body):
+        text, _ = escalation.take_by_sms(staff, now, zone)
+    else:
+        waiting = escalation.open_page_for(staff)
+        text = "To take the page, reply 1." if waiting is not None else None
+    answer = None
+    if text:
+        answer = queue_text(
+            from_number,
+            text,
+            "page_answer",
+            user_id=staff[0].id,
+            in_reply_to_id=message.id,
+            now=now,
+        )
+    db.session.commit()
+    if answer is not None:
+        enqueue_texts([answer.id])
+    log.info(
+        "inbound message %s from staff user %s%s",
+        message.id,
+        staff[0].id,
+        f", answered by text {answer.id}" if answer is not None else "",
+    )
+    return _result(message, None, answer, created=True)
 
 
 def _queue_answer(
@@ -378,6 +463,4 @@ def record_voice_reply(
 def _voice_answer(reply: Reply) -> str | None:
     if reply.triage_class == "help":
         return help_text(get_company_settings())
-    return db.session.scalar(
-        sa.select(FollowUp.promise).where(FollowUp.reply_id == reply.id).order_by(FollowUp.id)
-    )
+    return spoken_answer(reply, get_company_settings())

@@ -1,8 +1,9 @@
 """The promise: a follow-up's due time counted in business hours, and the words that name it.
 
 Pure: no database, no clock. Business hours are the company's (CompanySettings.business_start
-to business_end, Monday to Friday, in the company's default zone); the customer reads the time
-in their own zone ("Thanks — Sam will call you by Tue 5 pm").
+to business_end on CompanySettings.business_days, Monday to Friday unless set, in the company's
+default zone); the customer reads the time in their own zone ("Thanks — Sam will call you by
+Tue 5 pm").
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from outreach.scheduling.timing import load_zone
 BUSINESS_DAYS = frozenset(range(5))  #: Monday to Friday
 DUE_RULE = re.compile(r"^(next_business_day|today|(\d{1,3})h)$")
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  #: as CompanySettings stores them
 _SEARCH_DAYS = 14
 TODAY_MIN_LEFT = timedelta(hours=1)  #: "today" needs this much business time left, else +2 h
 
@@ -37,17 +39,28 @@ class BusinessHours:
             raise ValueError("at least one business day is needed")
 
     @classmethod
-    def from_settings(cls, zone: str, business_start: str, business_end: str) -> BusinessHours:
-        """Business hours from the stored settings (09:00-17:00 when they are unusable)."""
+    def from_settings(
+        cls, zone: str, business_start: str, business_end: str, days: str | None = None
+    ) -> BusinessHours:
+        """Business hours from the stored settings (09:00-17:00 when they are unusable, Monday
+        to Friday when no day is usable)."""
         try:
             tz = load_zone(zone)
         except ValueError:
             tz = ZoneInfo("UTC")
+        open_days = parse_days(days)
         try:
             start, end = time.fromisoformat(business_start), time.fromisoformat(business_end)
-            return cls(tz, start, end)
+            return cls(tz, start, end, open_days)
         except (TypeError, ValueError):
-            return cls(tz, time(9), time(17))
+            return cls(tz, time(9), time(17), open_days)
+
+    def is_open(self, instant: datetime) -> bool:
+        """Whether `instant` falls inside business hours."""
+        local = instant.astimezone(self.zone)
+        if local.weekday() not in self.days:
+            return False
+        return self.opening(local.date()) <= local < self.closing(local.date())
 
     def _at(self, day: date, wall: time) -> datetime:
         return datetime.combine(day, wall, tzinfo=self.zone)
@@ -116,6 +129,25 @@ class BusinessHours:
         return self.add_hours(now, int(found.group(2)))
 
 
+def business_hours(settings) -> BusinessHours:
+    """The company's business hours from its settings row (business_days, business_start to
+    business_end, in the default zone)."""
+    return BusinessHours.from_settings(
+        settings.default_timezone,
+        settings.business_start,
+        settings.business_end,
+        settings.business_days,
+    )
+
+
+def parse_days(days: str | None) -> frozenset[int]:
+    """Weekday numbers (Monday 0) from "mon,tue,…"; Monday to Friday when none is usable."""
+    found = {
+        DAY_KEYS.index(d.strip()) for d in (days or "").lower().split(",") if d.strip() in DAY_KEYS
+    }
+    return frozenset(found) or BUSINESS_DAYS
+
+
 def format_when(instant: datetime, zone: str | ZoneInfo) -> str:
     """A time as a customer reads it: "Tue 5 pm", "Wed 10:30 am"."""
     tz = zone if isinstance(zone, ZoneInfo) else load_zone(zone)
@@ -135,3 +167,19 @@ def acknowledgement(who: str, verb: str, due_at: datetime, zone: str | ZoneInfo)
     """The promise as the customer reads it: "Thanks — Sam will call you by Tue 5 pm"."""
     who = who or "our team"
     return f"Thanks — {who} will {verb} by {format_when(due_at, zone)}."
+
+
+def urgent_acknowledgement(who: str, minutes: int) -> str:
+    """The promise for an urgent reply: "Thanks — Sam will call you within 30 minutes."."""
+    return f"Thanks — {who or 'our team'} will call you within {minutes} minutes."
+
+
+def promise_record(
+    who: str, verb: str, due_at: datetime, zone: ZoneInfo, within: int | None = None
+) -> str:
+    """The promise as stored on a follow-up, for staff: who does what by when, with the zone
+    ("Sam Rivera will call the customer by Wed 5 pm CDT")."""
+    local = due_at.astimezone(zone)
+    deed = verb.replace("you", "the customer")
+    minutes = f" within {within} minutes," if within else ""
+    return f"{who} will {deed}{minutes} by {format_when(due_at, zone)} {local.tzname()}"

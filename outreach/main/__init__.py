@@ -1,4 +1,5 @@
-"""Public pages: the home page that explains the demo, and the health check."""
+"""Public pages: the home page that explains the demo, the health check, and the one-tap link
+a paged staff member opens from their text (the token is the credential)."""
 
 from flask import Blueprint
 

@@ -1,12 +1,15 @@
-"""Home page and /healthz."""
+"""Home page, /healthz, and the one-tap link of a page (/a/<token>)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, jsonify, render_template
 
+from outreach.company import get_company_settings
+from outreach.conversations import escalation as escalation_service
 from outreach.extensions import db
 from outreach.main import bp
+from outreach.models import utcnow
 from outreach.queue import get_redis
 
 
@@ -36,3 +39,34 @@ def healthz():
     return jsonify(
         status="ok" if healthy else "unavailable", checks=checks
     ), 200 if healthy else 503
+
+
+LINK_STATUS = {"ok": 200, "taken": 200, "unknown": 404, "expired": 410, "used": 410}
+
+
+def _link_page(check, *, just_taken: bool = False):
+    page = check.page
+    user = page.user if page is not None else None
+    zone = (user.timezone if user is not None else None) or get_company_settings().default_timezone
+    return render_template(
+        "main/page_link.html",
+        check=check,
+        page=page,
+        escalation=page.escalation if page is not None else None,
+        zone=zone,
+        just_taken=just_taken,
+        number=escalation_service.call_number(page.escalation) if page is not None else None,
+    ), LINK_STATUS[check.state]
+
+
+@bp.get("/a/<token>")
+def page_link(token: str):
+    """A page's one-tap link: who wrote what, and the button that takes it (no sign-in)."""
+    return _link_page(escalation_service.check_link(token, utcnow()))
+
+
+@bp.post("/a/<token>")
+def page_link_take(token: str):
+    """Take the page with its link, once."""
+    check = escalation_service.take_by_link(token, utcnow())
+    return _link_page(check, just_taken=check.state == "ok")

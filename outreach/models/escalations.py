@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from outreach.extensions import db
 from outreach.models.base import UTCDateTime, enum_check, utcnow
 from outreach.models.customers import Customer
-from outreach.models.messages import Reply
+from outreach.models.messages import Message, Reply
 from outreach.models.users import User
 
 #: why a reply is on the manager's attention list
@@ -99,3 +99,4 @@ class Page(db.Model):
 
     escalation: Mapped[Escalation] = relationship(back_populates="pages")
     user: Mapped[User | None] = relationship()
+    message: Mapped[Message | None] = relationship()

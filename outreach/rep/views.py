@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_login import current_user
 
 from outreach.calendar import create_feed_token, revoke_feed_token
+from outreach.conversations.escalation import call_number, take_on_web, waiting_pages
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.models import utcnow
 from outreach.rep import bp
@@ -31,6 +32,8 @@ def _page(failed: dict | None = None, feed_url: str | None = None, status: int =
             calendar_form=CalendarForm(),
             feed_url=feed_url,
             outcomes=OUTCOMES,
+            pages=waiting_pages(current_user),
+            call_number=call_number,
         ),
         status,
     )
@@ -83,6 +86,20 @@ def followup_done(followup_id: int):
             flash("Follow-up marked done.", "success")
             return redirect(url_for("rep.index"))
     return _page(failed={f"f{followup_id}": form}, status=422)
+
+
+@bp.post("/pages/<int(max=2147483647):escalation_id>/take")
+def page_take(escalation_id: int):
+    """Take an urgent reply you were paged for: nobody else is paged, the follow-up is yours."""
+    taken = take_on_web(escalation_id, current_user, utcnow(), paged_only=True)
+    if taken is None:
+        abort(404)
+    if taken.is_taken_now or taken.escalation.acked_by_id == current_user.id:
+        flash("It's yours: nobody else will be paged.", "success")
+    else:
+        holder = taken.escalation.acked_by
+        flash(f"{holder.display_name if holder else 'Someone'} already took it.", "error")
+    return redirect(url_for("rep.index"))
 
 
 @bp.post("/calendar")

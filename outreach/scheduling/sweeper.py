@@ -8,7 +8,8 @@ A pass (run_pass) does, in order:
 4. put due rep calls on their rep's list (scheduled -> queued) and tell the reps;
 5. mark rep calls past their deadline missed and plan their fallback;
 6. reconcile sends left `sending` past their lease against Twilio's record;
-7. chase follow-ups: reminders, escalations, reassurance (outreach.conversations).
+7. chase follow-ups: reminders, escalations, reassurance (outreach.conversations);
+8. page the next level for urgent replies nobody took (outreach.conversations.escalation).
 
 Claiming is a compare-and-set on the status: on PostgreSQL a SELECT … FOR UPDATE SKIP LOCKED
 then an UPDATE … WHERE status = 'scheduled', so several schedulers split the due rows between
@@ -141,6 +142,7 @@ def run_pass(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PassR
         ("missed_rep_calls", missed),
         ("reconcile", reconcile),
         ("followups", lambda: _sweep_followups(now)),
+        ("escalations", lambda: _escalate_pages(now)),
     ]
     for name, step in steps:
         try:
@@ -601,6 +603,13 @@ def _sweep_followups(now: datetime) -> None:
     from outreach.conversations import sweep_followups
 
     sweep_followups(now)
+
+
+def _escalate_pages(now: datetime) -> None:
+    """Unanswered pages go to the next level: backup, then managers (outreach.conversations)."""
+    from outreach.conversations.escalation import escalate_due
+
+    escalate_due(now)
 
 
 # -- the loop ------------------------------------------------------------------------------

@@ -1,0 +1,486 @@
+"""The fire alarm: an urgent reply pages a person at once, then the next level, until someone
+takes it.
+
+The chain is planned when the reply comes and stored on its Escalation (`plan`):
+- in business hours: the customer's rep (`owner`), then the rep's backup, then the managers;
+- outside business hours, for a customer without a rep, or from an unknown number: the person
+  on call (`on_call`, outreach.conversations.oncall), then their backup, then the managers.
+Only people who can be paged (active, not away, with a phone) are planned; nobody twice. Each
+page is one SMS (a `page` text through messaging.texts) and one Page row, with a one-tap link
+(a random token, stored as its SHA-256 only) and "reply 1 to take it".
+
+Unacknowledged `escalation_minutes` (company setting) after a level was paged, the scheduler's
+step (escalate_due, a pure function of the rows and `now`) pages the next level. Taking it —
+a text "1" (take, ok, mine) from the paged phone, the link, or a button on a page — stops the
+chain and makes the taker the follow-up's owner. Every state change is a compare-and-set
+(`UPDATE … WHERE step = :seen AND acked_at IS NULL`), so two schedulers, or two people tapping
+at once, change it once. A `needs_review` reply gets an Escalation with no plan: it waits on the
+manager's attention list until someone takes it. Logs carry ids, never numbers or words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from outreach.conversations import oncall
+from outreach.conversations.promise import business_hours, first_name, format_when
+from outreach.conversations.staff import event_rep, managers, pageable
+from outreach.extensions import db
+from outreach.messaging.signatures import public_url
+from outreach.messaging.texts import enqueue_texts, queue_text
+from outreach.models import (
+    CheckIn,
+    CompanySettings,
+    Customer,
+    Escalation,
+    FollowUp,
+    Message,
+    Page,
+    Reply,
+    User,
+)
+from outreach.models.followups import OPEN_FOLLOWUP_STATES
+
+log = logging.getLogger(__name__)
+
+LINK_PATH = "/a/"  #: the one-tap link: PUBLIC_BASE_URL + /a/<token>
+LINK_TTL = timedelta(hours=24)  #: a link older than this no longer works
+TOKEN_MAX = 64
+#: what a paged person may text back to take it (case, spaces and punctuation ignored)
+ACK_WORDS = frozenset({"1", "take", "take it", "ok", "okay", "mine", "its mine", "got it", "on it"})
+WORDS_MAX = 160  #: the customer's words quoted in a page
+SWEEP_LIMIT = 200  #: escalations handled per pass; the next pass goes on
+LEVEL_NAMES = {"owner": "rep", "on_call": "on call", "backup": "backup", "manager": "manager"}
+VIA_NAMES = {"sms": "by text", "link": "with the link", "web": "on the web"}
+
+
+def hash_token(token: str) -> str:
+    """What is stored of a one-tap link's token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def is_ack(body: str | None) -> bool:
+    """Whether a staff member's text takes a page: "1", "take", "ok", "mine"…"""
+    words = re.sub(r"[^a-z0-9 ]+", "", (body or "").lower().replace("'", ""))
+    return " ".join(words.split()) in ACK_WORDS
+
+
+# -- planning and paging -----------------------------------------------------------------
+
+
+def plan_chain(
+    customer: Customer | None, checkin: CheckIn | None, settings: CompanySettings, now: datetime
+) -> tuple[list[list], bool]:
+    """The levels to page in order, [[level, [user ids]], …] (empty levels left out), and
+    whether it is outside business hours."""
+    hours = business_hours(settings)
+    after_hours = not hours.is_open(now)
+    rep = event_rep(customer, checkin) if customer is not None else None
+    if rep is not None and not after_hours:
+        level, first = "owner", rep
+    else:
+        level, first = "on_call", oncall.on_call(now, settings, hours)
+    backup = first.backup if first is not None else None  #: an away rep's backup comes first
+    levels = [
+        (level, [first] if first is not None else []),
+        ("backup", [backup] if backup is not None else []),
+        ("manager", managers()),
+    ]
+    plan, seen = [], set()
+    for name, users in levels:
+        ids = [u.id for u in users if pageable(u) and u.id not in seen]
+        seen.update(ids)
+        if ids:
+            plan.append([name, ids])
+    return plan, after_hours
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """What pulling the alarm did: the escalation, who was paged first and at which level (None
+    when nobody could be paged), and the pending page texts to enqueue after the commit."""
+
+    escalation: Escalation
+    first: User | None
+    level: str | None
+    texts: list[int]
+
+
+def pull_alarm(
+    reply: Reply,
+    customer: Customer | None,
+    checkin: CheckIn | None,
+    settings: CompanySettings,
+    now: datetime,
+) -> Alarm:
+    """Plan the chain for an urgent reply and page its first level at once (flushed, not
+    committed; the caller commits, then enqueues the texts)."""
+    plan, after_hours = plan_chain(customer, checkin, settings, now)
+    escalation = Escalation(
+        reply_id=reply.id,
+        customer_id=customer.id if customer else None,
+        reason="urgent",
+        plan=plan,
+        step=0,
+        is_after_hours=after_hours,
+        next_at=now,
+        created_at=now,
+    )
+    db.session.add(escalation)
+    db.session.flush()
+    texts = _advance(escalation, now, settings) or []
+    first = escalation.pages[0] if escalation.pages else None
+    if first is None:
+        log.warning("fire alarm: reply %s, escalation %s: nobody to page", reply.id, escalation.id)
+    return Alarm(escalation, first.user if first else None, first.level if first else None, texts)
+
+
+def open_review(reply: Reply, customer: Customer | None, now: datetime) -> Escalation:
+    """Put a reply the classifier was not sure of on the manager's attention list (flushed)."""
+    escalation = Escalation(
+        reply_id=reply.id,
+        customer_id=customer.id if customer else None,
+        reason="needs_review",
+        plan=[],
+        step=0,
+        next_at=None,
+        created_at=now,
+    )
+    db.session.add(escalation)
+    db.session.flush()
+    log.info("reply %s needs review: escalation %s", reply.id, escalation.id)
+    return escalation
+
+
+def _users(ids: list[int]) -> list[User]:
+    found = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids or [-1])))}
+    return [found[i] for i in ids if i in found]
+
+
+def _advance(escalation: Escalation, now: datetime, settings: CompanySettings) -> list[int] | None:
+    """Page the plan's next level that has someone to page now; compare-and-set on `step`.
+    None when another scheduler moved it first (or it was taken)."""
+    plan, seen = escalation.plan or [], escalation.step
+    index, level, users = len(plan), None, []
+    for i in range(seen, len(plan)):
+        candidates = [u for u in _users(plan[i][1]) if pageable(u)]
+        if candidates:
+            index, level, users = i, plan[i][0], candidates
+            break
+    new_step = index + 1 if users else len(plan)
+    next_at = now + timedelta(minutes=settings.escalation_minutes) if new_step < len(plan) else None
+    moved = db.session.execute(
+        sa.update(Escalation)
+        .where(
+            Escalation.id == escalation.id,
+            Escalation.step == seen,
+            Escalation.acked_at.is_(None),
+        )
+        .values(step=new_step, next_at=next_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        return None
+    escalation.step, escalation.next_at = new_step, next_at
+    return [_page(escalation, user, level, now) for user in users]
+
+
+def _page(escalation: Escalation, user: User, level: str, now: datetime) -> int:
+    token = secrets.token_urlsafe(16)
+    earlier = list(escalation.pages)
+    page = Page(
+        escalation=escalation,
+        reply_id=escalation.reply_id,
+        user_id=user.id,
+        level=level,
+        token_hash=hash_token(token),
+        sent_at=now,
+    )
+    db.session.add(page)
+    db.session.flush()
+    body = page_text(escalation, earlier, public_url(LINK_PATH + token), now)
+    message = queue_text(
+        user.phone, body, "page", customer_id=escalation.customer_id, user_id=user.id, now=now
+    )
+    page.message_id = message.id
+    log.warning(
+        "fire alarm: escalation %s (reply %s) paged user %s as %s (page %s, text %s)",
+        escalation.id,
+        escalation.reply_id,
+        user.id,
+        level,
+        page.id,
+        message.id,
+    )
+    return message.id
+
+
+def _quote(text: str) -> str:
+    words = " ".join((text or "").split())
+    return words if len(words) <= WORDS_MAX else words[: WORDS_MAX - 3].rstrip() + "..."
+
+
+def page_text(escalation: Escalation, earlier: list[Page], link: str, now: datetime) -> str:
+    """The page: who wrote what, whom to call, how to take it, and who did not answer before."""
+    reply, customer = escalation.reply, escalation.customer
+    number = call_number(escalation)
+    who = customer.name if customer else f"Unknown number {number}"
+    head = "URGENT"
+    if earlier:
+        waited = max(1, int((now - earlier[0].sent_at).total_seconds() // 60))
+        names = ", ".join(dict.fromkeys(first_name(p.user.name) or "?" for p in earlier if p.user))
+        head = f"URGENT, not taken in {waited} min ({names} paged)"
+    return (
+        f'{head}: {who} wrote "{_quote(reply.text)}". Call {number}. '
+        f"Reply 1 to take it, or tap {link}"
+    )
+
+
+def _sender(reply: Reply) -> str:
+    if reply.message_id is None:
+        return "unknown"
+    return db.session.scalar(sa.select(Message.from_number).where(Message.id == reply.message_id))
+
+
+# -- the scheduler's step ----------------------------------------------------------------
+
+
+def escalate_due(now: datetime) -> int:
+    """One scheduler step: every escalation whose level went unanswered until `now` pages its
+    next level (compare-and-set, one commit each); returns how many moved."""
+    from outreach.conversations.followups import get_company_settings
+
+    db.session.commit()
+    settings = get_company_settings()
+    due = list(
+        db.session.scalars(
+            sa.select(Escalation)
+            .where(Escalation.next_at <= now, Escalation.acked_at.is_(None))
+            .options(selectinload(Escalation.pages).selectinload(Page.user))
+            .order_by(Escalation.next_at, Escalation.id)
+            .limit(SWEEP_LIMIT)
+        )
+    )
+    moved = 0
+    for escalation in due:
+        texts = _advance(escalation, now, settings)
+        if texts is None:
+            db.session.rollback()
+            continue
+        db.session.commit()
+        enqueue_texts(texts)
+        moved += 1
+        if not texts:
+            log.warning("fire alarm: escalation %s: nobody left to page", escalation.id)
+    return moved
+
+
+# -- taking it ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Taken:
+    """The result of trying to take an escalation: whether this call took it, and the row
+    (with who holds it when someone else was first)."""
+
+    escalation: Escalation
+    is_taken_now: bool
+
+
+def acknowledge(escalation_id: int, user: User, via: str, now: datetime) -> Taken | None:
+    """Take an escalation for `user` once (compare-and-set): no more pages, the user's pages
+    marked taken, the follow-up theirs (flushed, not committed). None when it does not exist."""
+    moved = db.session.execute(
+        sa.update(Escalation)
+        .where(Escalation.id == escalation_id, Escalation.acked_at.is_(None))
+        .values(acked_at=now, acked_by_id=user.id, acked_via=via, next_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    escalation = db.session.get(Escalation, escalation_id, populate_existing=True)
+    if escalation is None:
+        return None
+    if moved:
+        db.session.execute(
+            sa.update(Page)
+            .where(
+                Page.escalation_id == escalation_id,
+                Page.user_id == user.id,
+                Page.acked_at.is_(None),
+            )
+            .values(acked_at=now, acked_via=via)
+            .execution_options(synchronize_session=False)
+        )
+        if escalation.followup_id is not None:
+            db.session.execute(
+                sa.update(FollowUp)
+                .where(
+                    FollowUp.id == escalation.followup_id,
+                    FollowUp.state.in_(OPEN_FOLLOWUP_STATES),
+                )
+                .values(owner_id=user.id, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        db.session.flush()
+        db.session.expire(escalation)
+        log.warning(
+            "fire alarm: escalation %s (reply %s) taken by user %s %s",
+            escalation_id,
+            escalation.reply_id,
+            user.id,
+            via,
+        )
+    return Taken(escalation, bool(moved))
+
+
+def open_page_for(users: list[User]) -> Page | None:
+    """The newest page to one of these users that nobody has taken yet."""
+    if not users:
+        return None
+    return db.session.scalar(
+        sa.select(Page)
+        .join(Escalation, Escalation.id == Page.escalation_id)
+        .where(Page.user_id.in_([u.id for u in users]), Escalation.acked_at.is_(None))
+        .order_by(Page.sent_at.desc(), Page.id.desc())
+        .limit(1)
+    )
+
+
+def _last_page_for(users: list[User]) -> Page | None:
+    return db.session.scalar(
+        sa.select(Page)
+        .where(Page.user_id.in_([u.id for u in users]))
+        .order_by(Page.sent_at.desc(), Page.id.desc())
+        .limit(1)
+    )
+
+
+def call_number(escalation: Escalation) -> str | None:
+    """Whom to call back: the customer's phone, or the unknown sender's number."""
+    if escalation.customer is not None:
+        return escalation.customer.phone
+    return _sender(escalation.reply)
+
+
+def _customer_words(escalation: Escalation) -> str:
+    customer = escalation.customer
+    return customer.name if customer else "the unknown number"
+
+
+def take_by_sms(users: list[User], now: datetime, zone: str) -> tuple[str, Taken | None]:
+    """A paged person texted "1": take their newest open page; the answer to text back."""
+    page = open_page_for(users)
+    if page is None:
+        last = _last_page_for(users)
+        escalation = last.escalation if last is not None else None
+        if escalation is not None and escalation.acked_at is not None:
+            return _taken_answer(escalation, users, zone), None
+        return "No page is waiting for you.", None
+    taken = acknowledge(page.escalation_id, page.user, "sms", now)
+    if taken is None:
+        return "No page is waiting for you.", None
+    if not taken.is_taken_now:
+        return _taken_answer(taken.escalation, users, zone), taken
+    escalation = taken.escalation
+    number = call_number(escalation)
+    due = db.session.get(FollowUp, escalation.followup_id) if escalation.followup_id else None
+    by = f" by {format_when(due.due_at, zone)}" if due is not None else ""
+    return f"It's yours: call {_customer_words(escalation)} at {number}{by}.", taken
+
+
+def _taken_answer(escalation: Escalation, users: list[User], zone: str) -> str:
+    holder = escalation.acked_by
+    when = format_when(escalation.acked_at, zone)
+    if holder is not None and holder.id in {u.id for u in users}:
+        return f"You already took it ({_customer_words(escalation)}, {when})."
+    name = holder.display_name if holder else "Someone"
+    return f"{name} already took it ({_customer_words(escalation)}, {when}). Nothing to do."
+
+
+# -- the one-tap link --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """What a one-tap link is worth now: `ok` (can take it), `unknown`, `expired`, `used`,
+    or `taken` (someone already has it; `page.escalation.acked_by` says who)."""
+
+    state: str
+    page: Page | None = None
+
+
+def check_link(token: str, now: datetime) -> LinkCheck:
+    """Look a link's token up (by its hash) and say whether it can still take the page."""
+    if not token or len(token) > TOKEN_MAX:
+        return LinkCheck("unknown")
+    page = db.session.scalar(sa.select(Page).where(Page.token_hash == hash_token(token)))
+    if page is None:
+        return LinkCheck("unknown")
+    if page.escalation.acked_at is not None:
+        return LinkCheck("taken", page)
+    if page.token_used_at is not None:
+        return LinkCheck("used", page)
+    if page.sent_at + LINK_TTL < now:
+        return LinkCheck("expired", page)
+    return LinkCheck("ok", page)
+
+
+def take_by_link(token: str, now: datetime) -> LinkCheck:
+    """Use a one-tap link once: take the page for the person it was sent to; commits."""
+    check = check_link(token, now)
+    if check.state != "ok":
+        return check
+    page = check.page
+    used = db.session.execute(
+        sa.update(Page)
+        .where(Page.id == page.id, Page.token_used_at.is_(None))
+        .values(token_used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not used or page.user is None:
+        db.session.rollback()
+        return LinkCheck("used", page)
+    taken = acknowledge(page.escalation_id, page.user, "link", now)
+    db.session.commit()
+    db.session.refresh(page)
+    if taken is None or not taken.is_taken_now:
+        return LinkCheck("taken", page)
+    return LinkCheck("ok", page)
+
+
+def take_on_web(
+    escalation_id: int, user: User, now: datetime, *, paged_only: bool = False
+) -> Taken | None:
+    """Take an escalation from a page's button; commits. None when it does not exist (or,
+    with `paged_only`, when the user was not paged for it)."""
+    if paged_only and not db.session.scalar(
+        sa.select(Page.id).where(Page.escalation_id == escalation_id, Page.user_id == user.id)
+    ):
+        return None
+    taken = acknowledge(escalation_id, user, "web", now)
+    db.session.commit()
+    return taken
+
+
+def waiting_pages(user: User) -> list[Page]:
+    """The pages to this user nobody has taken yet, newest first (the rep's page shows them)."""
+    return list(
+        db.session.scalars(
+            sa.select(Page)
+            .join(Escalation, Escalation.id == Page.escalation_id)
+            .where(Page.user_id == user.id, Escalation.acked_at.is_(None))
+            .options(
+                joinedload(Page.escalation).joinedload(Escalation.reply),
+                joinedload(Page.escalation).joinedload(Escalation.customer),
+            )
+            .order_by(Page.sent_at.desc(), Page.id.desc())
+            .limit(20)
+        ).unique()
+    )
