@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from web_helpers import make_user
 
 from outreach.accounts import create_token
+from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, FollowUp, Message
 
@@ -36,6 +37,7 @@ ZONES = (
 )
 CUSTOMER_PHONE = "+12025550142"
 MANAGER_PHONE = "+12025550188"
+REP_PHONE = "+12025550177"
 CUSTOMER_NAME = "Dana O'Neil"
 TEMPLATE = "Hi {{ customer.name }}, how is the {{ event.type }} holding up? Just reply here."
 URGENT_REPLY = "There's a gas smell since your tech left"
@@ -60,7 +62,7 @@ def rows(app: Flask, statement):
 def look_around_as_admin(page: Page, followup_id: int) -> None:
     """The admin finds the reply in messages, the customer's conversation and the board."""
     page.get_by_role("link", name="Messages").click()
-    expect(page.locator("tbody")).to_contain_text("manager_alert")
+    expect(page.locator("tbody")).to_contain_text("page")
     expect(page.locator("tbody")).to_contain_text(URGENT_REPLY)
     screenshot(page, "admin-messages")
     page.get_by_role("link", name="Conversations").click()
@@ -117,7 +119,10 @@ def test_a_check_in_goes_from_admin_schedule_to_an_urgent_reply_the_rep_closes(
     with live.app.app_context():
         admin = make_user("admin", name="Ada Admin")
         make_user("manager", name="Max Manager", phone=MANAGER_PHONE)
-        rep = make_user("rep", name="Riley Rep", email="riley@example.com")
+        rep = make_user("rep", name="Riley Rep", email="riley@example.com", phone=REP_PHONE)
+        settings = get_company_settings()
+        settings.on_call_user_ids = [rep.id]  # Riley is paged in business hours and after
+        db.session.commit()
         admin_email, rep_id = admin.email, rep.id
         _, token = create_token("browser test")
 
@@ -126,7 +131,8 @@ def test_a_check_in_goes_from_admin_schedule_to_an_urgent_reply_the_rep_closes(
     page.goto(f"{live.url}/login")
     screenshot(page, "login")
     sign_in(page, live.url, admin_email)
-    expect(page).to_have_url(re.compile(r"/admin$"))
+    expect(page).to_have_url(re.compile(r"/admin$"))  # the attention list
+    page.get_by_role("link", name="Dashboard").click()
     screenshot(page, "admin-dashboard")
 
     page.goto(f"{live.url}/admin/schedules")
@@ -209,14 +215,15 @@ def test_a_check_in_goes_from_admin_schedule_to_an_urgent_reply_the_rep_closes(
     }
     answered = fake_twilio.post_signed(f"{live.url}/twilio/sms/inbound", reply, live.url)
     assert answered.status_code == 200, answered.text
-    assert "<Message>" in answered.text  # the customer is told who calls back, and when
+    assert "<Message" not in answered.text  # the answer is a text of its own, sent by a worker
 
-    # The manager's alert is recorded; a worker sends it while the people below look around.
+    # Riley is paged (the fire alarm); a worker sends the page while the people below look
+    # around.
     [(alert_to, alert_status)] = rows(
         live.app,
-        sa.select(Message.to_number, Message.status).where(Message.kind == "manager_alert"),
+        sa.select(Message.to_number, Message.status).where(Message.kind == "page"),
     )
-    assert (alert_to, alert_status) == (MANAGER_PHONE, "pending")
+    assert (alert_to, alert_status) == (REP_PHONE, "pending")
     [(followup_id, title)] = rows(
         live.app,
         sa.select(FollowUp.id, FollowUp.title).where(
@@ -227,8 +234,8 @@ def test_a_check_in_goes_from_admin_schedule_to_an_urgent_reply_the_rep_closes(
         look_around_as_admin(page, followup_id)
         close_followup_as_rep(new_page, live.url, followup_id, title)
     assert alert_worker.returncode == 0, alert_worker.stderr_text
-    to_manager = [r for r in fake_twilio.created_messages() if r.value("To") == MANAGER_PHONE]
-    assert len(to_manager) == 1
-    assert "URGENT" in to_manager[0].value("Body")
+    to_rep = [r for r in fake_twilio.created_messages() if r.value("To") == REP_PHONE]
+    assert len(to_rep) == 1
+    assert "URGENT" in to_rep[0].value("Body") and "Reply 1 to take it" in to_rep[0].value("Body")
     [(state,)] = rows(live.app, sa.select(FollowUp.state).where(FollowUp.id == followup_id))
     assert state == "done"
