@@ -7,9 +7,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from outreach.models.messages import TRIAGE_CLASSES
+from outreach.models.messages import TRIAGE_CLASSES as _STORED_CLASSES
 from outreach.triage.text import Token, clause_span, fold, is_negator, negated, tokenize
 
+#: every class a reply can get; `needs_review` when the classifier is not confident
+TRIAGE_CLASSES: tuple[str, ...] = tuple(_STORED_CLASSES) + tuple(
+    c for c in ("needs_review",) if c not in _STORED_CLASSES
+)
 #: endings a phrase's last word may carry and still match (leak → leaks, leaking, leaked)
 _SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "y", "t")
 #: classes whose matches are ignored when negated ("don't call me", "no leaks")

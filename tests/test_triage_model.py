@@ -1,0 +1,226 @@
+"""The classifier as a whole: consent rules, the model, needs_review, the manager's examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from outreach.triage import NEEDS_REVIEW, TRIAGE_CLASSES, Example, Triage, classify, revocation
+
+
+def cls(text, **kwargs):
+    return classify(text, **kwargs).triage_class
+
+
+# --- consent: deterministic and safe ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please stop texting me",
+        "don't text this phone anymore",
+        "sáquenme de su lista",
+        "remove me",
+        "never text me again",
+        "ya no quiero recibir mensajes",
+        "Please take me off your list",
+        "no more texts please",
+        "unsubscribe me from these",
+        "dejen de mandarme mensajes",
+        "I'd like to opt out of text messages",
+        "lose my number",
+        "Great job on the repair but please don't text me anymore",
+        "Wrong number, stop texting me",
+        "Arrêtez de m'envoyer des messages",
+        "não quero mais receber mensagens",
+    ],
+)
+def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
+    triage = classify(text)
+    assert triage.triage_class == "opt_out", triage
+    assert triage.consent_revoked
+    assert triage.evidence.startswith("words '")
+    assert "consent revoked" in triage.evidence
+    assert revocation(text).strong
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stop by tomorrow",
+        "stop by tomorrow?",
+        "don't stop calling me",
+        "Don't stop calling me, I need the appointment rescheduled",
+        "take me off the schedule",
+        "take me off the schedule for tuesday",
+        "Can you take me off Thursday's schedule and put me on Monday?",
+        "the leak won't stop",
+        "The noise won't stop",
+        "how do I stop these texts?",
+        "I hit STOP by mistake, please keep texting me",
+        "Stop emailing me the invoices",
+        "Can I stop the antibiotics?",
+        "no dejen de llamarme",
+        "la presión está muy baja",
+        "It quit again.",
+        "no more leaks, thanks!",
+        "Can you remove the old water heater?",
+    ],
+)
+def test_hard_negatives_never_opt_out(text):
+    triage = classify(text)
+    assert triage.triage_class != "opt_out", triage
+    assert not triage.consent_revoked
+    assert revocation(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "opt_out_type"),
+    [("STOP", None), ("stop", None), ("Unsubscribe", None), ("QUIT!", None), ("anything", "STOP")],
+)
+def test_carrier_keywords_and_opt_out_type_are_unchanged(text, opt_out_type):
+    triage = classify(text, opt_out_type=opt_out_type)
+    assert triage.triage_class == "opt_out"
+    assert triage.evidence.startswith(("keyword '", "Twilio OptOutType"))
+    assert triage.confidence is None  # decided by the carrier's rule, not the model
+
+
+@pytest.mark.parametrize("text", ["block", "enough already", "halt"])
+def test_a_weak_revocation_goes_to_a_person_as_a_probable_opt_out(text):
+    triage = classify(text)
+    assert triage.triage_class == NEEDS_REVIEW
+    assert triage.probable_opt_out
+    assert not triage.consent_revoked
+    assert "probable opt-out" in triage.evidence
+
+
+def test_urgent_and_a_revocation_pages_and_still_revokes():
+    triage = classify("Stop texting me and fix the gas leak you caused, I smell gas")
+    assert triage.triage_class == "urgent"
+    assert "opt_out" in triage.also
+    assert triage.consent_revoked
+    assert "consent revoked" in triage.evidence
+
+
+# --- the model: generalises, and says when it is not sure -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "water is pouring out of the ceiling",
+        "the gas line they connected is hissing",
+        "huele como a gas cerca de la estufa",
+        "sparks came out of the new outlet when I plugged in the kettle",
+    ],
+)
+def test_hazards_without_a_listed_word_are_urgent(text):
+    triage = classify(text)
+    assert triage.triage_class == "urgent", triage
+    assert triage.evidence
+
+
+@pytest.mark.parametrize("text", ["asdfghjkl", "qwpoeiru zxmcnv", "🦄🦄", "Ksjd fhh 7"])
+def test_gibberish_needs_review_instead_of_neutral(text):
+    triage = classify(text)
+    assert triage.triage_class == NEEDS_REVIEW, triage
+    assert triage.evidence.startswith("not sure: ")
+
+
+@pytest.mark.parametrize("text", [None, "", "   "])
+def test_an_empty_reply_needs_review(text):
+    assert classify(text).triage_class == NEEDS_REVIEW
+
+
+def test_an_unmapped_keypad_digit_needs_review_and_says_so():
+    triage = classify(None, digits="9")
+    assert (triage.triage_class, triage.evidence) == (NEEDS_REVIEW, "keypad 9 (not mapped)")
+    assert classify(None, digits="1").triage_class == "positive"
+    assert classify("", digits="2").triage_class == "callback_requested"
+
+
+def test_model_evidence_names_words_and_the_nearest_labelled_example():
+    triage = classify("water is pouring out of the ceiling")
+    assert "like: '" in triage.evidence or "phrase '" in triage.evidence
+    assert triage.confidence is not None and 0 < triage.confidence <= 1
+
+
+def test_the_result_keeps_the_old_fields_in_order():
+    triage = classify("5 stars, great job")
+    assert isinstance(triage, Triage)
+    klass, evidence, rating, sentiment, also = (
+        triage.triage_class,
+        triage.evidence,
+        triage.rating,
+        triage.sentiment,
+        triage.also,
+    )
+    assert (klass, rating) == ("positive", 5)
+    assert sentiment is not None and isinstance(also, tuple) and evidence
+
+
+def test_every_class_is_known():
+    for text in ["thanks", "call me", "wrong number", "??", "START", "HELP", "xx"]:
+        assert cls(text) in TRIAGE_CLASSES
+
+
+# --- the manager's examples: at once, named in the evidence -----------------------------------
+
+
+def test_an_urgent_example_takes_effect_at_once_and_is_named():
+    text = "my parrot keeps squawking at the new thermostat"
+    before = classify(text)
+    assert before.triage_class != "urgent"
+    example = ("the parrot keeps squawking at the thermostat", "urgent")
+    after = classify(text, examples=[example])
+    assert after.triage_class == "urgent"
+    assert "the manager's example 'the parrot keeps squawking at the thermostat'" in after.evidence
+
+
+def test_an_example_can_silence_a_false_alarm():
+    text = "the smoke detector chirps every few minutes, needs a battery"
+    examples = [Example("smoke detector chirps every few minutes, needs a new battery", "negative")]
+    assert classify(text, examples=examples).triage_class == "negative"
+
+
+def test_an_example_does_not_touch_replies_it_does_not_resemble():
+    examples = [("the parrot keeps squawking at the thermostat", "urgent")]
+    assert cls("Great job, thank you!", examples=examples) == "positive"
+
+
+def test_an_example_never_overrides_consent():
+    examples = [("please stop texting me", "neutral")]
+    assert cls("please stop texting me", examples=examples) == "opt_out"
+
+
+def test_an_example_with_a_carrier_class_is_refused():
+    with pytest.raises(ValueError, match="label"):
+        classify("hi", examples=[("stop it", "opt_out")])
+
+
+# --- consent given back: only by a keyword or a rule ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["sign me back up", "you can text me again", "Please opt me back in"]
+)
+def test_consent_given_back_in_words_opts_in_with_the_words_as_evidence(text):
+    triage = classify(text)
+    assert triage.triage_class == "opt_in", triage
+    assert "consent given back" in triage.evidence
+
+
+def test_the_model_alone_never_re_subscribes_anyone():
+    import numpy as np
+
+    from outreach.triage.classify import decide
+    from outreach.triage.legacy import rules_classify
+    from outreach.triage.model import Scores
+
+    classes = ("opt_in", "neutral", "urgent", "opt_out")
+    scores = Scores(classes, np.array([0.9, 0.05, 0.03, 0.02]))
+    thresholds = {"urgent": 0.5, "urgent_over_opt_out": 0.5, "opt_out": 0.5, "confident": 0.2}
+    text = "whatever it was, fine by me"
+    rules = rules_classify(text)
+    assert decide(text, rules, None, scores, thresholds)[0] == NEEDS_REVIEW
+    assert decide(text, rules, None, scores, thresholds, consent_words="sign me up")[0] == "opt_in"
