@@ -1,0 +1,291 @@
+"""Train the triage model, compare methods by stratified k-fold cross-validation, calibrate.
+
+.venv/bin/pip install 'scikit-learn>=1.5,<2'   # training only; the app needs numpy alone
+.venv/bin/python bench/triage_train.py           # CV figures → bench/results/triage_cv.json,
+                                                 # model → outreach/triage/model.npz
+
+Only tests/data/triage/tuning.csv is read (never blind.csv). Methods compared on the same
+folds: the hand-written rules alone; a logistic regression on character + word n-grams alone;
+the same with the rules' answer as extra features; and the full pipeline of classify()
+(consent rules, urgent threshold, needs_review) on the stacked model's out-of-fold
+probabilities. Thresholds are calibrated on those out-of-fold probabilities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from outreach.triage.classify import NEEDS_REVIEW, decide  # noqa: E402
+from outreach.triage.consent import consent_given, revocation  # noqa: E402
+from outreach.triage.legacy import rules_classify  # noqa: E402
+from outreach.triage.model import MODEL_PATH, Scores, build_vocabulary  # noqa: E402
+from outreach.triage.signals import RULE_NAMES, rule_features  # noqa: E402
+
+TUNING = ROOT / "tests" / "data" / "triage" / "tuning.csv"
+RESULTS = ROOT / "bench" / "results" / "triage_cv.json"
+FOLDS = 5
+SEED = 0
+C = 20.0
+#: targets the thresholds are calibrated for, on out-of-fold probabilities
+URGENT_RECALL_TARGET = 0.95
+#: a reply filed under the wrong class costs this much more than one sent to a person
+WRONG_COST = 0.5
+
+
+def load(path: Path = TUNING) -> list[dict[str, str]]:
+    """The labelled tuning replies."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _matrix(vocab, texts, rule_feats):
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for r, (text, rf) in enumerate(zip(texts, rule_feats, strict=True)):
+        for c, v in vocab.features(text, rf).items():
+            rows.append(r)
+            cols.append(c)
+            vals.append(v)
+    return csr_matrix((vals, (rows, cols)), shape=(len(texts), vocab.size), dtype=np.float32)
+
+
+def fit(texts, labels, rule_feats, use_rules=True):
+    """A vocabulary and a fitted logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+
+    vocab = build_vocabulary(texts, RULE_NAMES if use_rules else ())
+    feats = rule_feats if use_rules else [{} for _ in texts]
+    model = LogisticRegression(C=C, max_iter=2000, tol=1e-3)
+    model.fit(_matrix(vocab, texts, feats), labels)
+    return vocab, model
+
+
+def out_of_fold(rows, rule_feats, use_rules, cache: Path | None = None):
+    """Out-of-fold class probabilities for every row, and the class order."""
+    if cache is not None and cache.exists():
+        data = np.load(cache)
+        return data["proba"], tuple(str(c) for c in data["classes"]), data["known"]
+    from sklearn.model_selection import StratifiedKFold
+
+    texts = [r["text"] for r in rows]
+    labels = np.array([r["label"] for r in rows])
+    proba = None
+    classes = None
+    known = np.ones(len(rows))
+    for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(texts, labels):
+        vocab, model = fit(
+            [texts[i] for i in train], labels[train], [rule_feats[i] for i in train], use_rules
+        )
+        feats = rule_feats if use_rules else [{} for _ in texts]
+        x = _matrix(vocab, [texts[i] for i in test], [feats[i] for i in test])
+        if proba is None:
+            classes = tuple(model.classes_)
+            proba = np.zeros((len(rows), len(classes)))
+        proba[test] = model.predict_proba(x)
+        known[test] = [vocab.known_share(texts[i]) for i in test]
+    if cache is not None:
+        np.savez(cache, proba=proba, classes=np.array(classes), known=known)
+    return proba, classes, known
+
+
+def figures(labels, predicted):
+    """Accuracy (needs_review counts as a miss), per-class precision/recall, review rate."""
+    labels, predicted = list(labels), list(predicted)
+    n = len(labels)
+    out = {
+        "replies": n,
+        "accuracy": sum(a == b for a, b in zip(labels, predicted, strict=True)) / n,
+        "needs_review": sum(p == NEEDS_REVIEW for p in predicted) / n,
+        "classes": {},
+    }
+    for c in sorted(set(labels)):
+        tp = sum(a == c and b == c for a, b in zip(labels, predicted, strict=True))
+        support = labels.count(c)
+        said = predicted.count(c)
+        out["classes"][c] = {
+            "precision": tp / said if said else 1.0,
+            "recall": tp / support if support else 1.0,
+            "support": support,
+            "to_review": sum(
+                a == c and b == NEEDS_REVIEW for a, b in zip(labels, predicted, strict=True)
+            ),
+        }
+    return out
+
+
+def pipeline(rows, rules, revs, proba, classes, thresholds, known=None, given=None):
+    """classify()'s decision on out-of-fold probabilities (no manager examples). `known`: each
+    reply's share of letter groups seen in its training folds (1.0 when not given)."""
+    known = known if known is not None else [1.0] * len(rows)
+    given = given if given is not None else [consent_given(r["text"]) for r in rows]
+    predicted, probable = [], []
+    for i, row in enumerate(rows):
+        r = rules[i]
+        if r.evidence.startswith(("Twilio OptOutType", "keyword '")):
+            predicted.append(r.triage_class)
+            probable.append(False)
+            continue
+        cls, prob, _ = decide(
+            row["text"], r, revs[i], Scores(classes, proba[i]), thresholds, known[i], given[i]
+        )
+        predicted.append(cls)
+        probable.append(prob)
+    return predicted, probable
+
+
+def calibrate(rows, rules, revs, proba, classes, known, given):
+    """Thresholds: urgent for the recall target (rules or model), then the confidence that
+    maximises right - WRONG_COST * wrong (needs_review counts as neither)."""
+    labels = [r["label"] for r in rows]
+    u = classes.index("urgent")
+    is_urgent = np.array([lab == "urgent" for lab in labels])
+    rule_urgent = np.array([r.triage_class == "urgent" or "urgent" in r.also for r in rules])
+    best_u = 0.5
+    for t in np.arange(0.5, 0.04, -0.01):
+        caught = (rule_urgent | (proba[:, u] >= t))[is_urgent].mean()
+        best_u = float(t)
+        if caught >= URGENT_RECALL_TARGET:
+            break
+    thresholds = {
+        "urgent": round(best_u, 2),
+        "urgent_over_opt_out": 0.5,
+        "opt_out": 0.5,
+        "confident": 0.0,
+    }
+    best = None
+    for t in np.arange(0.20, 0.70, 0.01):
+        thresholds["confident"] = round(float(t), 2)
+        predicted, _ = pipeline(rows, rules, revs, proba, classes, thresholds, known, given)
+        right = sum(a == b for a, b in zip(labels, predicted, strict=True))
+        wrong = sum(a != b and b != NEEDS_REVIEW for a, b in zip(labels, predicted, strict=True))
+        score = right - WRONG_COST * wrong
+        if best is None or score > best[0]:
+            best = (score, thresholds["confident"])
+    thresholds["confident"] = best[1]
+    return thresholds
+
+
+def example_threshold(vocab, rows):
+    """The similarity above which the nearest labelled example's label is right >= 95 %."""
+    from scipy.sparse import csr_matrix
+
+    r_, c_, v_ = [], [], []
+    for i, row in enumerate(rows):
+        for c, v in vocab.text_features(row["text"]).items():
+            r_.append(i)
+            c_.append(c)
+            v_.append(v)
+    x = csr_matrix((v_, (r_, c_)), shape=(len(rows), vocab.size), dtype=np.float32)
+    sims = (x @ x.T).toarray() / 2.0
+    np.fill_diagonal(sims, -1.0)
+    nearest = sims.argmax(axis=1)
+    pairs = sorted(
+        ((float(sims[i, j]), rows[j]["label"] == rows[i]["label"]) for i, j in enumerate(nearest)),
+        reverse=True,
+    )
+    for t in np.arange(0.40, 0.95, 0.01):
+        above = [ok for s, ok in pairs if s >= t]
+        if above and sum(above) / len(above) >= 0.95:
+            return round(float(t), 2)
+    return 0.9
+
+
+def export(vocab, model, thresholds, rows, path: Path = MODEL_PATH, meta_extra=None):
+    """Write model.npz: vocabularies, IDF, weights (float16), thresholds, labelled examples."""
+    chars = sorted(vocab.chars, key=vocab.chars.get)
+    words = sorted(vocab.words, key=vocab.words.get)
+    meta = {
+        "classes": list(model.classes_),
+        "rule_names": list(vocab.rule_names),
+        "thresholds": thresholds,
+        "trained_on": f"tests/data/triage/tuning.csv ({len(rows)} replies)",
+        **(meta_extra or {}),
+    }
+    np.savez_compressed(
+        path,
+        meta=np.array(json.dumps(meta)),
+        chars=np.array("\n".join(chars)),
+        words=np.array("\n".join(words)),
+        char_idf=vocab.char_idf.astype(np.float16),
+        word_idf=vocab.word_idf.astype(np.float16),
+        coef=model.coef_.astype(np.float16),
+        intercept=model.intercept_.astype(np.float32),
+        example_texts=np.array("\x1e".join(r["text"] for r in rows)),
+        example_labels=np.array("\n".join(r["label"] for r in rows)),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Cross-validate the methods, calibrate, train on everything, export."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-export", action="store_true", help="CV figures only")
+    parser.add_argument("--cache", type=Path, help="a folder to keep out-of-fold probabilities")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    rows = load()
+    labels = [r["label"] for r in rows]
+    rules = [rules_classify(r["text"]) for r in rows]
+    revs = [revocation(r["text"]) for r in rows]
+    rule_feats = [
+        rule_features(r, v, row["text"]) for r, v, row in zip(rules, revs, rows, strict=True)
+    ]
+    methods = {}
+    methods["rules"] = figures(labels, [r.triage_class for r in rules])
+    print("rules", f"{methods['rules']['accuracy']:.3f}", flush=True)
+    proba, classes, _ = out_of_fold(
+        rows, rule_feats, False, args.cache / "oof_ngrams.npz" if args.cache else None
+    )
+    methods["ngrams"] = figures(labels, [classes[i] for i in proba.argmax(1)])
+    print("ngrams", f"{methods['ngrams']['accuracy']:.3f}", flush=True)
+    hybrid = [
+        classes[int(proba[i].argmax())] if "no opinion words" in r.evidence else r.triage_class
+        for i, r in enumerate(rules)
+    ]
+    methods["rules_then_ngrams"] = figures(labels, hybrid)
+    proba, classes, known = out_of_fold(
+        rows, rule_feats, True, args.cache / "oof_stacked.npz" if args.cache else None
+    )
+    methods["ngrams_rules"] = figures(labels, [classes[i] for i in proba.argmax(1)])
+    print("ngrams+rules", f"{methods['ngrams_rules']['accuracy']:.3f}", flush=True)
+    given = [consent_given(r["text"]) for r in rows]
+    thresholds = calibrate(rows, rules, revs, proba, classes, known, given)
+    predicted, probable = pipeline(rows, rules, revs, proba, classes, thresholds, known, given)
+    methods["pipeline"] = figures(labels, predicted)
+    methods["pipeline"]["probable_opt_out"] = sum(probable)
+    methods["pipeline"]["confusion"] = Counter(
+        f"{a}>{b}" for a, b in zip(labels, predicted, strict=True)
+    )
+    print("pipeline", f"{methods['pipeline']['accuracy']:.3f}", thresholds, flush=True)
+    vocab, model = fit([r["text"] for r in rows], np.array(labels), rule_feats)
+    thresholds["example"] = example_threshold(vocab, rows)
+    thresholds["example_margin"] = 0.1
+    report = {
+        "folds": FOLDS,
+        "seed": SEED,
+        "C": C,
+        "thresholds": thresholds,
+        "methods": methods,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    if not args.no_export:
+        export(vocab, model, thresholds, rows)
+    print(json.dumps({k: v["accuracy"] for k, v in methods.items()}), thresholds)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
