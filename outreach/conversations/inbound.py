@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from outreach.company import get_company_settings
-from outreach.conversations import escalation
+from outreach.conversations import consent, escalation
 from outreach.conversations.actions import ActionOutcome, act_on_reply, spoken_answer
 from outreach.conversations.consent import help_text
 from outreach.conversations.staff import staff_with_phone
@@ -267,11 +267,22 @@ def _alarm_for_revoked_consent(
     now: datetime,
 ) -> None:
     """A customer who revokes consent in the same breath as something urgent ("stop texting
-    me or I'll call my lawyer") is opted out, and the alarm is still pulled (no text to them)."""
-    if reply.triage_class == "opt_out" and "urgent" in triage.also:
+    me or I'll call my lawyer") is opted out and the alarm is pulled all the same, whichever
+    of the two the classifier put first; nothing is texted back to them."""
+    signals = {reply.triage_class, *triage.also}
+    if not {"opt_out", "urgent"} <= signals:
+        return
+    if reply.triage_class == "opt_out":
         alarm = escalation.pull_alarm(reply, customer, checkin, settings, now)
         outcome.escalation = alarm.escalation
         outcome.texts.extend(alarm.texts)
+        return
+    evidence = (reply.evidence or "")[:200]
+    outcome.canceled = consent.opt_out(
+        customer, consent.consent_source(evidence, reply.source), evidence, now
+    )
+    outcome.answer = outcome.answer_kind = None
+    log.info("reply %s: urgent and consent revoked: opted out, alarm pulled", reply.id)
 
 
 def _record_staff_sms(
