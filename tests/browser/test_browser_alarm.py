@@ -206,9 +206,7 @@ def test_an_urgent_reply_while_closed_pages_on_call_then_backup_who_takes_it_by_
     expect(taken).to_contain_text(CUSTOMER)
     expect(taken).to_contain_text("Jordan Lee by text")
     expect(taken).to_contain_text(re.compile(r"1[23] min after the reply"))
-    expect(taken).to_contain_text(
-        "Sam Rivera (on call, no answer), Jordan Lee (backup, took it)"
-    )
+    expect(taken).to_contain_text("Sam Rivera (on call, no answer), Jordan Lee (backup, took it)")
     screenshot(desk, "alarm-attention-taken")
 
     # The customer's timeline tells the whole story.
