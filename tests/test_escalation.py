@@ -675,7 +675,7 @@ def test_an_example_that_must_not_raise_the_alarm_calms_that_wording(app, team):
     other = _urgent(TUE_10AM + timedelta(minutes=1), "Big leak under the sink, hurry")
 
     assert same.reply.triage_class != "urgent"
-    assert same.reply.evidence.startswith("not urgent: a manager's example")
+    assert "manager's example" in same.reply.evidence
     assert other.reply.triage_class == "urgent"
     twice = manager.post("/admin/alarm/examples", data={**calm, "is_urgent": "yes"})
     assert twice.status_code == 422 and "already an example" in twice.get_data(as_text=True)

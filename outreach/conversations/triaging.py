@@ -1,15 +1,18 @@
 """Triage with the company's own words: the admin's phrases and the managers' examples.
 
-`classify` (outreach.triage) is called with the phrase list: the admin-edited phrases (the
-defaults while there are none) plus every example a manager said must raise the alarm, as an
-urgent phrase. A reply worded exactly like an example a manager said must NOT raise the alarm
-(same words, case, accents and punctuation aside) is classified again without the urgent
-phrases, and its evidence says so. Examples take effect on the next reply: nothing is cached.
+`classify` (outreach.triage) gets the phrase list — the admin-edited phrases (the defaults while
+there are none) plus every example a manager said must raise the alarm, as an urgent phrase, so
+a reply containing its words is urgent — and the examples themselves (`examples=`): a reply
+close enough to one gets its label. An example that must raise the alarm is labelled urgent;
+one that must not gets the class its own words get without the alarm (negative when that is
+unclear). A reply worded exactly like a "must not" example (case, accents and punctuation
+aside) is never urgent. Examples count from the next reply: the rows are read every time.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -19,6 +22,8 @@ from outreach.models import TriageExample, TriagePhrase
 from outreach.triage import DEFAULT_PHRASES, Phrase, Triage, classify, phrases_from_rows
 
 EXAMPLE_LABEL = "manager's example"
+#: labels a "must not raise the alarm" example may carry (classify refuses the others)
+CALM_LABELS = ("negative", "neutral", "positive", "question", "callback_requested")
 
 
 def load_phrases() -> tuple[Phrase, ...]:
@@ -37,13 +42,28 @@ def example_phrases(examples: list[TriageExample]) -> tuple[Phrase, ...]:
     return tuple(Phrase("urgent", e.text, EXAMPLE_LABEL) for e in examples if e.is_urgent)
 
 
+@lru_cache(maxsize=256)
+def calm_label(text: str) -> str:
+    """The class a "must not raise the alarm" example gets: its own, without the alarm."""
+    quiet = tuple(p for p in DEFAULT_PHRASES if p.triage_class != "urgent")
+    found = classify(text, None, quiet).triage_class
+    return found if found in CALM_LABELS else "negative"
+
+
+def example_pairs(examples: list[TriageExample]) -> list[tuple[str, str]]:
+    """The examples as classify takes them: (text, label)."""
+    return [(e.text, "urgent" if e.is_urgent else calm_label(e.text)) for e in examples]
+
+
 def triage_text(
     text: str | None, digits: str | None = None, opt_out_type: str | None = None
 ) -> Triage:
     """Triage one reply with the company's phrases and the managers' examples."""
     examples = load_examples()
     phrases = load_phrases() + example_phrases(examples)
-    triage = classify(text, digits, phrases, opt_out_type=opt_out_type)
+    triage = classify(
+        text, digits, phrases, opt_out_type=opt_out_type, examples=example_pairs(examples)
+    )
     if triage.triage_class != "urgent" or not text:
         return triage
     key = example_key(text)
@@ -51,6 +71,7 @@ def triage_text(
     if calm is None:
         return triage
     quiet = tuple(p for p in phrases if p.triage_class != "urgent")
-    again = classify(text, digits, quiet, opt_out_type=opt_out_type)
+    calm = [pair for pair in example_pairs(examples) if pair[1] != "urgent"]
+    again = classify(text, digits, quiet, opt_out_type=opt_out_type, examples=calm)
     because = f"not urgent: a manager's example (#{calm.id}) says so; {again.evidence}"
     return replace(again, evidence=because)
