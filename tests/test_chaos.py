@@ -63,6 +63,14 @@ class Fleet:
                 stderr=subprocess.STDOUT,
             )
 
+    def check_alive(self) -> bool:
+        """True while every process runs; a process that exited fails the test with its log."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                log = (self.logs / f"{name}-{self.starts[name]}.log").read_text()
+                raise AssertionError(f"{name} exited with {proc.returncode}:\n{log[-3000:]}")
+        return True
+
     def kill(self, name: str) -> None:
         proc = self.procs[name]
         proc.send_signal(signal.SIGKILL)
@@ -130,7 +138,9 @@ def _run_chaos(db, app_env, fake, fleet: Fleet, ids, redis_url) -> float:
         fleet.start(name, "worker")
     fleet.start("scheduler", "scheduler")
     # the chaos starts once the fleet is up: every check-in claimed, sends under way
-    fake.wait_for(lambda: _sends_started(db, ids, fake), timeout=120, interval=0.2)
+    fake.wait_for(
+        lambda: fleet.check_alive() and _sends_started(db, ids, fake), timeout=180, interval=0.2
+    )
     seconds = _chaos_seconds(app_env)
     started = time.monotonic()
     last_crash = started
