@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -112,47 +113,48 @@ class Attempt:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Channel:
-    """The channel-specific part of the engine; subclasses fill in each method."""
+class Channel(ABC):
+    """The channel-specific part of the engine; subclasses fill in the abstract methods."""
 
     name = ""
     rate_prefix = ""  #: calls and texts have separate per-sender slot sequences
     model: Any = None  #: Message or Call
     pending_row_status = ""  #: the attempt row's status before it has a SID
 
+    @abstractmethod
     def attempt_filter(self) -> list[Any]:
         """Conditions that pick this channel's check-in attempts out of `model`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def went_out(self) -> Any:
         """The condition on an attempt row with a SID that it reached Twilio and did not fail
         (a carrier failure after Twilio accepted it may be retried)."""
-        raise NotImplementedError
 
     def cannot_send(self, transport: Transport) -> str | None:
         """Why no check-in of this channel can go out through `transport`, or None."""
         return None
 
+    @abstractmethod
     def render(self, checkin: CheckIn, company: CompanySettings) -> str:
         """The text the attempt carries (TemplateRenderError when it does not render)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def new_row(self, checkin: CheckIn, body: str, transport: Transport, at: datetime) -> dict:
         """Column values of a new attempt row (no SID yet)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def create(self, transport: Transport, attempt: Attempt, now: datetime) -> Created:
         """Ask Twilio to send the attempt; TransportError on failure."""
-        raise NotImplementedError
 
+    @abstractmethod
     def find(self, transport: Transport, row: Any) -> list[Created]:
         """What Twilio holds that could be this attempt (number, sender, created since)."""
-        raise NotImplementedError
 
     def stored_values(self, row_id: int, created: Created) -> dict[str, Any]:
         """Columns set on the attempt row with its SID."""
         return {"twilio_sid": created.sid, "error_code": None, "updated_at": utcnow()}
 
+    @abstractmethod
     def replay_early(self, sids: list[str]) -> None:
         """Apply the status callbacks of these SIDs that came before the SIDs were stored
         (one query to find them; commits)."""
@@ -162,7 +164,9 @@ class Channel:
         return []
 
     def after_commit(self, transport: Transport | None, created: Created) -> None:
-        """After the SID is committed (`transport` None when found again by reconciling)."""
+        """After the SID is committed (`transport` None when found again by reconciling):
+        nothing, unless the channel says otherwise."""
+        return None
 
     def fail_row(self, row_id: int, code: int | None, reason: str) -> None:
         """Mark an attempt row that did not go out."""
