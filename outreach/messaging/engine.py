@@ -120,6 +120,8 @@ class Channel(ABC):
     rate_prefix = ""  #: calls and texts have separate per-sender slot sequences
     model: Any = None  #: Message or Call
     pending_row_status = ""  #: the attempt row's status before it has a SID
+    events: Any = None  #: the model of its status callbacks (MessageStatusEvent, CallStatusEvent)
+    events_row = ""  #: the callback's column linking it to its row (NULL until the SID is known)
 
     @abstractmethod
     def attempt_filter(self) -> list[Any]:
@@ -160,8 +162,18 @@ class Channel(ABC):
         (one query to find them; commits)."""
 
     def orphan_sids(self, limit: int) -> list[str]:
-        """SIDs rows now hold that still have callbacks stored without their row."""
-        return []
+        """SIDs rows of `model` now hold that still have status callbacks (`events`) stored
+        without their row (`events_row` is the callback's link to it)."""
+        events = self.events
+        return list(
+            db.session.scalars(
+                sa.select(events.twilio_sid)
+                .join(self.model, self.model.twilio_sid == events.twilio_sid)
+                .where(getattr(events, self.events_row).is_(None))
+                .distinct()
+                .limit(limit)
+            )
+        )
 
     def after_commit(self, transport: Transport | None, created: Created) -> None:
         """After the SID is committed (`transport` None when found again by reconciling):

@@ -106,6 +106,8 @@ class SmsChannel(Channel):
     name = "sms"
     model = Message
     pending_row_status = "sending"
+    events = MessageStatusEvent
+    events_row = "message_id"
 
     def attempt_filter(self) -> list:
         """Only check-in messages are attempts."""
@@ -177,18 +179,6 @@ class SmsChannel(Channel):
             if message is not None:
                 callbacks.replay_pending(message)
                 db.session.commit()
-
-    def orphan_sids(self, limit: int) -> list[str]:
-        """SIDs of our messages that still have callbacks stored without the message."""
-        return list(
-            db.session.scalars(
-                sa.select(MessageStatusEvent.twilio_sid)
-                .join(Message, Message.twilio_sid == MessageStatusEvent.twilio_sid)
-                .where(MessageStatusEvent.message_id.is_(None))
-                .distinct()
-                .limit(limit)
-            )
-        )
 
     def after_commit(self, transport: Transport | None, created: Created) -> None:
         """A status Twilio reported past `queued` when found again; the outbox's simulated

@@ -140,6 +140,8 @@ class VoiceChannel(Channel):
     rate_prefix = RATE_KEY_PREFIX
     model = Call
     pending_row_status = "queued"
+    events = CallStatusEvent
+    events_row = "call_id"
 
     def attempt_filter(self) -> list:
         """Only check-in calls are attempts."""
@@ -204,18 +206,6 @@ class VoiceChannel(Channel):
             )
             if call is not None:
                 replay_call_events(call)
-
-    def orphan_sids(self, limit: int) -> list[str]:
-        """SIDs of our calls that still have callbacks stored without the call."""
-        return list(
-            db.session.scalars(
-                sa.select(CallStatusEvent.twilio_sid)
-                .join(Call, Call.twilio_sid == CallStatusEvent.twilio_sid)
-                .where(CallStatusEvent.call_id.is_(None))
-                .distinct()
-                .limit(limit)
-            )
-        )
 
 
 VOICE = VoiceChannel()
