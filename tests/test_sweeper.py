@@ -236,9 +236,9 @@ def test_queued_checkins_whose_jobs_vanished_are_enqueued_again_from_the_databas
     jobs = _queued_jobs(app)
     assert _carried(jobs) == ids
     reasons = db.session.scalars(
-        sa.select(CheckInTransition.reason).where(
-            CheckInTransition.checkin_id == ids[0], CheckInTransition.to_status == "queued"
-        )
+        sa.select(CheckInTransition.reason)
+        .where(CheckInTransition.checkin_id == ids[0], CheckInTransition.to_status == "queued")
+        .order_by(CheckInTransition.id)
     ).all()
     assert reasons[-1].startswith("re-enqueued: job send-") and reasons[-1].endswith("was gone")
 
@@ -378,7 +378,9 @@ def test_rep_calls_past_their_deadline_are_missed_and_get_their_fallback(app, db
     assert replacement is not None and replacement.channel == "sms"
     assert replacement.policy_id == fallback
     reasons = db.session.scalars(
-        sa.select(CheckInTransition.to_status).where(CheckInTransition.checkin_id == late)
+        sa.select(CheckInTransition.to_status)
+        .where(CheckInTransition.checkin_id == late)
+        .order_by(CheckInTransition.id)
     ).all()
     assert reasons == ["queued", "missed"]
 
