@@ -26,13 +26,19 @@ def cli() -> None:
 @click.option("--phone", default=None, help="E.164 number for reminders and alerts.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email, role, name, phone, password_stdin) -> None:
-    """Create a user."""
+    """Create a user; a password from standard input follows the web form's rule."""
     from outreach.accounts import create_user
+    from outreach.auth.users import check_password
     from outreach.errors import OutreachError
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     if password_stdin and not password:
         raise click.ClickException("no password on standard input")
+    try:
+        if password_stdin:
+            check_password(password)
+    except OutreachError as exc:
+        raise click.ClickException(f"password: {exc.message}") from None
     try:
         user = create_user(email, role, name=name, phone=phone, password=password)
     except OutreachError as exc:
