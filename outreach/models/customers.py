@@ -29,6 +29,9 @@ class Customer(db.Model):
     is_opted_out: Mapped[bool] = mapped_column(default=False)  #: derived from the consent log
     is_wrong_number: Mapped[bool] = mapped_column(default=False)
     is_happy: Mapped[bool] = mapped_column(default=False)
+    #: automated check-ins held since then: a probable opt-out waits for a person to decide
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_reason: Mapped[str | None] = mapped_column(sa.String(200))  #: why, with the reply id
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

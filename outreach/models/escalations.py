@@ -14,8 +14,11 @@ from outreach.models.customers import Customer
 from outreach.models.messages import Message, Reply
 from outreach.models.users import User
 
-#: why a reply is on the manager's attention list
-ESCALATION_REASONS = ("urgent", "needs_review")
+#: why a reply is on the manager's attention list (probable_opt_out: automated sends paused)
+ESCALATION_REASONS = ("urgent", "needs_review", "probable_opt_out")
+#: how a probable opt-out was settled: opted out (by a person, or a clear opt-out that came
+#: after it) or resumed (a person chose to keep texting)
+RESOLUTIONS = ("opted_out", "resumed")
 #: who a page went to: the customer's rep, the on-call person, a backup, a manager
 PAGE_LEVELS = ("owner", "on_call", "backup", "manager")
 #: how a page was acknowledged: a text reply, the one-tap link, a button on a web page
@@ -35,6 +38,12 @@ class Escalation(db.Model):
     __table_args__ = (
         enum_check("reason", ESCALATION_REASONS, "reason"),
         _acked_via_check(),
+        sa.CheckConstraint(
+            "resolution IS NULL OR resolution IN ("
+            + ", ".join(f"'{r}'" for r in RESOLUTIONS)
+            + ")",
+            name="resolution",
+        ),
         sa.Index("ix_escalations_next_at", "next_at"),
         sa.Index("ix_escalations_acked_created", "acked_at", "created_at"),
     )
@@ -60,6 +69,7 @@ class Escalation(db.Model):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: taken
     acked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     acked_via: Mapped[str | None] = mapped_column(sa.String(8))
+    resolution: Mapped[str | None] = mapped_column(sa.String(16))  #: a probable opt-out's end
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     reply: Mapped[Reply] = relationship()
