@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +10,7 @@ from web_helpers import isolated_client, make_user, sign_in
 from werkzeug.security import check_password_hash
 
 from outreach.accounts import authenticate_token, hash_token
-from outreach.models import ApiToken, User, utcnow
+from outreach.models import ApiToken, User
 
 NEW_PASSWORD = "a long enough password"
 
@@ -219,13 +218,10 @@ def test_another_admin_can_be_deactivated_while_one_remains(client, db):
     assert db.session.get(User, other.id).is_active_user is False
 
 
-def test_unlocking_a_locked_user(client, db):
-    rep = make_user("rep", failed_logins=3, locked_until=utcnow() + timedelta(minutes=10))
-    assert "Unlock" in client.get("/admin/users").get_data(as_text=True)
-    assert client.post(f"/admin/users/{rep.id}/unlock").status_code == 302
-    db.session.expire_all()
-    row = db.session.get(User, rep.id)
-    assert (row.failed_logins, row.locked_until) == (0, None)
+def test_accounts_are_never_locked_so_there_is_nothing_to_unlock(client, db):
+    rep = make_user("rep")
+    assert "Unlock" not in client.get("/admin/users").get_data(as_text=True)
+    assert client.post(f"/admin/users/{rep.id}/unlock").status_code == 404
 
 
 def test_an_unknown_user_action_is_404(client, db):

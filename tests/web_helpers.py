@@ -53,7 +53,7 @@ def make_user(role: str, password: str | None = "correct horse battery", **value
 def sign_in(client, user: User) -> None:
     """Put the user in the test client's session, as a successful sign-in does."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 

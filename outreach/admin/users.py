@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -116,6 +116,8 @@ def users_edit(user_id: int):
             db.session.rollback()
             show_error(form, exc)
         else:
+            if changes.new_password and user.id == current_user.id:
+                login_user(user)  # one's own new password ends one's other sessions, not this one
             flash(f"Saved {user.email}.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_edit.html", user=user, form=form), 422
@@ -128,19 +130,16 @@ def _user_or_404(user_id: int):
         abort(404)
 
 
-_DONE = {"deactivate": "deactivated", "activate": "reactivated", "unlock": "unlocked"}
+_DONE = {"deactivate": "deactivated", "activate": "reactivated"}
 
 
-@bp.post("/users/<int:user_id>/<any(deactivate, activate, unlock):action>")
+@bp.post("/users/<int:user_id>/<any(deactivate, activate):action>")
 @role_required(ADMIN)
 def users_action(user_id: int, action: str):
-    """Deactivate, reactivate or unlock a user."""
+    """Deactivate or reactivate a user (either ends their sessions)."""
     _user_or_404(user_id)
     try:
-        if action == "unlock":
-            user = service.unlock_user(user_id, current_user.id)
-        else:
-            user = service.set_active(user_id, action == "activate", current_user.id)
+        user = service.set_active(user_id, action == "activate", current_user.id)
     except OutreachError as exc:
         flash(exc.message, "error")
     else:

@@ -1,24 +1,26 @@
-"""Signing in: password checks, the failed sign-in limit, sessions and safe redirects."""
+"""Signing in: password checks, throttling, revocable sessions and safe redirects."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit
 
+import redis
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from outreach.auth.throttle import Throttle
 from outreach.errors import OutreachError
 from outreach.extensions import db, login_manager
 from outreach.models import User
+from outreach.queue import get_redis
 
 log = logging.getLogger(__name__)
 
-MAX_FAILED_LOGINS = 5  #: wrong passwords in a row before the account is locked
-LOCK_DURATION = timedelta(minutes=15)
-SIGN_IN_REFUSED = "Wrong e-mail or password, or too many attempts. Try again in a few minutes."
+SIGN_IN_REFUSED = "Wrong e-mail or password."
 
 
 class SignInRefused(OutreachError):
@@ -33,60 +35,61 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a password of anyone")
 
 
-def authenticate(email: str, password: str, now: datetime) -> User:
-    """The active user with this e-mail and password; counts failures and locks the account."""
+def authenticate(email: str, password: str, now: datetime, address: str | None = None) -> User:
+    """The active user with this e-mail and password, unless attempts from this address or on
+    this account must wait (SignInThrottled); a wrong password is counted, never locks."""
     email = (email or "").strip().lower()
+    at = now.timestamp()
+    throttle = Throttle(get_redis())
+    _redis_call(throttle.check, email, address, at)
     user = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(), password or "")  # same work whether or not it exists
         log.info("sign-in refused: unknown account")
-        raise SignInRefused(SIGN_IN_REFUSED)
-    if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_dummy_hash(), password or "")
-        log.info("sign-in refused: user %s is locked", user.id)
-        raise SignInRefused(SIGN_IN_REFUSED)
-    if not check_password_hash(user.password_hash, password or ""):
-        _record_failure(user.id, now)
-        raise SignInRefused(SIGN_IN_REFUSED)
-    if not user.is_active_user:
+    elif not check_password_hash(user.password_hash, password or ""):
+        log.info("sign-in refused: wrong password for user %s", user.id)
+    elif not user.is_active_user:
         log.info("sign-in refused: user %s is deactivated", user.id)
-        raise SignInRefused(SIGN_IN_REFUSED)
-    if user.failed_logins or user.locked_until is not None:
-        user.failed_logins = 0
-        user.locked_until = None
-        db.session.commit()
-    log.info("user %s signed in", user.id)
-    return user
-
-
-def _record_failure(user_id: int, now: datetime) -> None:
-    """Count one wrong password atomically; the fifth in a row locks the account."""
-    failed = db.session.scalar(
-        sa.update(User)
-        .where(User.id == user_id)
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.failed_logins)
-    )
-    if failed is not None and failed >= MAX_FAILED_LOGINS:
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == user_id)
-            .values(failed_logins=0, locked_until=now + LOCK_DURATION)
-        )
-        log.warning("user %s locked after %s failed sign-ins", user_id, failed)
     else:
-        log.info("sign-in refused: wrong password for user %s", user_id)
+        _redis_call(throttle.succeeded, email, address, at)
+        log.info("user %s signed in", user.id)
+        return user
+    _redis_call(throttle.failed, email, address, at)
+    raise SignInRefused(SIGN_IN_REFUSED)
+
+
+def _redis_call(action: Callable[..., None], *args: object) -> None:
+    """Run a throttle action; while Redis is down, sign-in goes on unthrottled (logged)."""
+    try:
+        action(*args)
+    except redis.RedisError as exc:
+        log.error("sign-in throttling unavailable: %s", type(exc).__name__)
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the user, on every device, at the caller's commit: the session
+    version in their cookies no longer matches."""
+    user.session_version = User.session_version + 1
+
+
+def sign_out(user: User) -> None:
+    """Sign the user out everywhere (every session of theirs ends, not just this one)."""
+    end_sessions(user)
     db.session.commit()
+    log.info("user %s signed out", user.id)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The user of a session; a deactivated user's sessions end at once."""
+def load_user(session_id: str) -> User | None:
+    """The user of a session ("id:version"); refused once the user's session version moved
+    on (sign-out, password change, deactivation, reactivation) or the user is deactivated."""
+    user_id, _, version = (session_id or "").partition(":")
     try:
         user = db.session.get(User, int(user_id))
+        version_number = int(version)
     except ValueError:
         return None
-    if user is None or not user.is_active_user:
+    if user is None or not user.is_active_user or user.session_version != version_number:
         return None
     return user
 

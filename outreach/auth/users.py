@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from outreach import accounts
+from outreach.auth.services import end_sessions
 from outreach.company import zone_names
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
@@ -84,7 +85,8 @@ def _active_admins_except(user_id: int) -> int:
 
 
 def update_user(user_id: int, changes: UserChanges, actor_id: int) -> User:
-    """Change a user's name, role, phone, backup, away flag or password; all or nothing."""
+    """Change a user's name, role, phone, backup, away flag or password (which ends their
+    sessions); all or nothing."""
     user = get_user(user_id)
     if changes.role not in ROLES:
         raise ValidationError(f"role must be one of {', '.join(ROLES)}", field="role")
@@ -124,15 +126,15 @@ def update_user(user_id: int, changes: UserChanges, actor_id: int) -> User:
     user.timezone = timezone
     if changes.new_password:
         user.password_hash = generate_password_hash(changes.new_password)
-        user.failed_logins = 0
-        user.locked_until = None
+        end_sessions(user)
     db.session.commit()
     log.info("user %s changed by user %s", user.id, actor_id)
     return user
 
 
 def set_active(user_id: int, active: bool, actor_id: int) -> User:
-    """Deactivate a user (their sessions and calendar feed stop at once) or reactivate them."""
+    """Deactivate a user or reactivate them; either way every session of theirs ends and their
+    calendar feed address stops (a reactivated rep creates a new one)."""
     user = get_user(user_id)
     if not active:
         if user.id == actor_id:
@@ -140,16 +142,8 @@ def set_active(user_id: int, active: bool, actor_id: int) -> User:
         if user.role == "admin" and not _active_admins_except(user.id):
             raise Conflict("keep at least one active admin")
     user.is_active_user = active
+    user.calendar_token_hash = None
+    end_sessions(user)
     db.session.commit()
     log.info("user %s %s by user %s", user.id, "activated" if active else "deactivated", actor_id)
-    return user
-
-
-def unlock_user(user_id: int, actor_id: int) -> User:
-    """Clear a user's failed sign-ins and lock."""
-    user = get_user(user_id)
-    user.failed_logins = 0
-    user.locked_until = None
-    db.session.commit()
-    log.info("user %s unlocked by user %s", user.id, actor_id)
     return user

@@ -32,8 +32,9 @@ class User(UserMixin, db.Model):
     is_active_user: Mapped[bool] = mapped_column(default=True)
     is_away: Mapped[bool] = mapped_column(default=False)  #: follow-ups go to the backup meanwhile
     backup_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    session_version: Mapped[int] = mapped_column(
+        default=0
+    )  #: in every session cookie; raising it ends all of the user's sessions
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -42,6 +43,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_user
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie carries
+        """The user's id and session version, "12:3"; a bumped version ends older sessions."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def display_name(self) -> str:
