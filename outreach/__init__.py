@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     register_config(app, test_config)
     register_extensions(app)
+    register_edge(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_logging(app)
@@ -117,6 +118,13 @@ def _sqlite_pragmas(app: Flask) -> None:
         cur.execute("PRAGMA busy_timeout=10000")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+
+def register_edge(app: Flask) -> None:
+    """Bounded ids in URLs, no NUL bytes, security headers (before any blueprint's routes)."""
+    from outreach.edge import register_edge as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
+from outreach.models.base import YEARS_RULE, in_years
 from outreach.phones import PhoneError, normalize_phone
 from outreach.scheduling.planning import plan_event
 from outreach.scheduling.timing import is_zone
@@ -55,7 +56,8 @@ class IngestResult:
 
 
 def parse_timestamp(value: Any, field: str) -> datetime:
-    """An ISO-8601 timestamp with a UTC offset, as an aware UTC datetime, else ValidationError."""
+    """An ISO-8601 timestamp with a UTC offset, in YEARS, as an aware UTC datetime, else
+    ValidationError."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("must be an ISO-8601 timestamp with a UTC offset", field=field)
     try:
@@ -66,10 +68,9 @@ def parse_timestamp(value: Any, field: str) -> datetime:
         raise ValidationError(
             "must include a UTC offset (e.g. 2024-05-01T17:30:00-05:00 or ...Z)", field=field
         )
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise ValidationError("out of range", field=field) from None
+    if not in_years(parsed):
+        raise ValidationError(f"must be {YEARS_RULE}", field=field)
+    return parsed.astimezone(UTC)
 
 
 def _check_fields(obj: dict, allowed: tuple[str, ...], prefix: str) -> None:
@@ -98,6 +99,8 @@ def _text(obj: dict, key: str, prefix: str, max_len: int, required: bool = True)
     value = value.strip()
     if not value:
         raise ValidationError("must not be empty", field=field)
+    if "\x00" in value:
+        raise ValidationError("must not contain NUL bytes (\\u0000)", field=field)
     if len(value) > max_len:
         raise ValidationError(f"must be at most {max_len} characters", field=field)
     return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,7 +44,10 @@ def local_time(value: datetime | None, zone_name: str | None, fmt: str = "%a %d 
     """A UTC time as text in a zone, with the zone's abbreviation ("Tue 03 Nov 18:30 CST")."""
     if value is None:
         return ""
-    local = value.astimezone(zone(zone_name))
+    try:
+        local = value.astimezone(zone(zone_name))
+    except OverflowError:  # a stored time at the calendar's edge (year 1 or 9999): shown in UTC
+        local = value.astimezone(UTC)
     return f"{local.strftime(fmt)} {local.tzname()}"
 
 

@@ -19,6 +19,7 @@ from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, FollowUp, Message, utcnow
+from outreach.models.base import column_int
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.scheduling.planning import zone_for_customer
 from outreach.timeline import customer_timeline, latest_replies
@@ -83,7 +84,7 @@ def conversations():
     """Customers, most recently in touch first; search by name, phone or external id."""
     q = request.args.get("q", "")
     raw_page = request.args.get("page", "0")
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 0
+    page = column_int(raw_page) or 0
     rows, more = list_customers(q, page)
     latest, open_counts = customer_context([c.id for c, _ in rows])
     return render_template(

@@ -19,6 +19,7 @@ from outreach.conversations import complete_followup
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.models import FollowUp, User, utcnow
+from outreach.models.base import column_int
 from outreach.worklist import NOTE_MAX
 
 COLUMN_MAX = 200  #: cards per column, so a backlog cannot make the page unbounded
@@ -71,7 +72,7 @@ def build_board(now: datetime, owner_id: int | None = None) -> Board:
 def followups():
     """Every open follow-up by column, and those done in the last two weeks."""
     raw = request.args.get("owner", "")
-    owner_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    owner_id = column_int(raw)
     owners = db.session.scalars(
         sa.select(User).where(User.is_active_user.is_(True)).order_by(User.name)
     ).all()

@@ -11,6 +11,7 @@ from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, Message
+from outreach.models.base import column_int
 from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS
 
 PAGE = 50
@@ -29,7 +30,7 @@ STATUSES = (
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 10 else None
+    return column_int(value) if value else None
 
 
 def list_messages(filters: dict, before: int | None, limit: int = PAGE) -> tuple[list, bool]:

@@ -16,6 +16,7 @@ from outreach.conversations.consent import opt_in, opt_out
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Consent, Customer, utcnow
+from outreach.models.base import column_int
 from outreach.phones import PhoneError, normalize_phone
 from outreach.web import show_error
 
@@ -44,8 +45,8 @@ class ConsentForm(FlaskForm):
 def find_customer(ref: str) -> Customer:
     """A customer by "#id", external id or phone number; NotFound when none matches."""
     ref = (ref or "").strip()
-    if ref.startswith("#") and ref[1:].isdigit() and len(ref) < 12:
-        customer = db.session.get(Customer, int(ref[1:]))
+    if ref.startswith("#") and column_int(ref[1:]) is not None:
+        customer = db.session.get(Customer, column_int(ref[1:]))
     else:
         customer = db.session.scalar(sa.select(Customer).where(Customer.external_id == ref))
         if customer is None:
@@ -86,7 +87,7 @@ def change_consent(ref: str, action: str, note: str, user_id: int) -> tuple[Cust
 
 def _page(form: ConsentForm, status: int = 200):
     raw = request.args.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    before = column_int(raw)
     query = sa.select(Consent, Customer).join(Customer, Customer.id == Consent.customer_id)
     if before is not None:
         query = query.where(Consent.id < before)

@@ -17,6 +17,7 @@ from outreach.company import get_company_settings
 from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, User, utcnow
+from outreach.models.base import YEARS, column_int
 from outreach.models.checkins import STATUSES
 from outreach.models.policies import CHANNELS
 from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
@@ -27,7 +28,6 @@ BULK_MAX = 200
 VIEWS = {"upcoming": "Upcoming and late", "recent": "Recent (last 48 hours)", "all": "Any time"}
 RECENT = timedelta(hours=48)
 PENDING = ("scheduled", "queued", "sending")  #: "upcoming" includes what is due but not yet out
-YEARS = range(2000, 2200)  #: dates outside are typos (and would overflow date arithmetic)
 
 
 def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[CheckinQuery, dict]:
@@ -37,7 +37,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
     statuses = tuple(s for s in args.getlist("status") if s in STATUSES)
     channel = args.get("channel") if args.get("channel") in CHANNELS else None
     rep = args.get("rep", "")
-    rep_id = int(rep) if rep.isdigit() and len(rep) < 10 else None
+    rep_id = column_int(rep)
     due_after, due_before = None, None
     chosen = statuses
     if view == "upcoming":
@@ -182,7 +182,7 @@ def queue_reschedule(checkin_id: int):
 @bp.post("/queue/cancel")
 def queue_bulk_cancel():
     """Cancel every ticked check-in; each through the cancel service, each reported."""
-    ids = sorted({int(v) for v in request.form.getlist("ids") if v.isdigit() and len(v) < 10})
+    ids = sorted({i for i in map(column_int, request.form.getlist("ids")) if i is not None})
     if not ids:
         flash("Tick the check-ins to cancel first.", "error")
         return redirect(_back())

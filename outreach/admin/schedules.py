@@ -21,6 +21,7 @@ from outreach.admin import bp
 from outreach.company import get_company_settings
 from outreach.errors import NotFound, OutreachError, ValidationError
 from outreach.extensions import db
+from outreach.models.base import YEARS, column_int
 from outreach.models.policies import CHANNELS
 from outreach.phones import PhoneError, normalize_phone
 from outreach.scheduling import policies as service
@@ -82,7 +83,7 @@ class PolicyForm(FlaskForm):
             "expire_after": text(self.expire_after),
             "frequency_cap": text(self.frequency_cap),
             "deadline": text(self.deadline),
-            "fallback_policy_id": int(fallback) if fallback and fallback.isdigit() else None,
+            "fallback_policy_id": column_int(fallback) if fallback else None,
             "skip_if_answered": bool(self.skip_if_answered.data),
             "active": bool(self.is_active.data),
         }
@@ -223,7 +224,7 @@ def _preview_zone(form: PreviewForm, default: str) -> tuple[str, str] | None:
 def _preview_time(form: PreviewForm, zone: str) -> datetime | None:
     try:
         local = datetime.fromisoformat((form.event_at.data or "").strip())
-        if not 2000 <= local.year < 2200:
+        if local.year not in YEARS:
             raise ValueError(local.year)
     except ValueError:
         form.event_at.errors = ["give the event's date and time, e.g. 2026-03-10T17:30"]

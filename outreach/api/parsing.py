@@ -16,6 +16,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from outreach.errors import OutreachError, ValidationError
 from outreach.ingest import parse_timestamp
+from outreach.models.base import INT_MAX
 from outreach.models.checkins import STATUSES
 from outreach.models.policies import CHANNELS
 
@@ -64,9 +65,11 @@ def json_object(optional: bool = False) -> dict[str, Any]:
 
 
 def positive_int(raw: str, name: str) -> int:
-    """A query value that must be a positive integer (422 naming the parameter otherwise)."""
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 18:
-        raise ValidationError("must be a positive integer", field=name)
+    """A query value that must be a positive integer that fits an id (422 naming the parameter
+    otherwise)."""
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= INT_MAX:
+        raise ValidationError(f"must be a whole number from 1 to {INT_MAX}", field=name)
     return int(raw)
 
 
@@ -106,7 +109,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         due_raw, checkin_id = json.loads(raw)
         due_at = datetime.fromisoformat(due_raw)
-        if due_at.tzinfo is None or type(checkin_id) is not int:
+        if due_at.tzinfo is None or type(checkin_id) is not int or not 1 <= checkin_id <= INT_MAX:
             raise ValueError
     except (ValueError, TypeError, binascii.Error, RecursionError):
         raise BadRequest("not a cursor from this API", field="cursor", code="bad_cursor") from None

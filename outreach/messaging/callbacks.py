@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Call, CallStatusEvent, Message, MessageStatusEvent, utcnow
+from outreach.models.base import column_int
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,6 @@ CALL_RANK: dict[str, int] = {
 }
 
 
-def _int(value: object) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 <= number < 2**31 else None  # fits the integer columns
-
-
 def _earlier_than(status: str) -> list[str]:
     """The message statuses `status` may replace ("read" never replaces a failure)."""
     rank = MESSAGE_RANK[status]
@@ -69,7 +62,7 @@ def record_message_status(
     event = MessageStatusEvent(
         twilio_sid=sid,
         status=status[:20],
-        error_code=_int(params.get("ErrorCode")),
+        error_code=column_int(params.get("ErrorCode")),
         params={**dict(params), "_source": source} if source != "twilio" else dict(params),
         received_at=now or utcnow(),
     )
@@ -172,12 +165,12 @@ def apply_call_status(call: Call, status: str, params: Mapping[str, str], now: d
         return False
     earlier = [s for s, r in CALL_RANK.items() if r < CALL_RANK[status]]
     values: dict[str, object] = {"status": status, "updated_at": now}
-    if _int(params.get("CallDuration")) is not None:
-        values["duration_seconds"] = _int(params.get("CallDuration"))
+    if column_int(params.get("CallDuration")) is not None:
+        values["duration_seconds"] = column_int(params.get("CallDuration"))
     if params.get("AnsweredBy"):
         values["answered_by"] = params["AnsweredBy"][:32]
-    if _int(params.get("ErrorCode")) is not None:
-        values["error_code"] = _int(params.get("ErrorCode"))
+    if column_int(params.get("ErrorCode")) is not None:
+        values["error_code"] = column_int(params.get("ErrorCode"))
     moved = db.session.execute(
         sa.update(Call)
         .where(Call.id == call.id, Call.status.in_(earlier))

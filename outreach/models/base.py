@@ -7,6 +7,31 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+INT_MAX = 2**31 - 1  #: the largest value of an Integer column (every id): PostgreSQL's integer
+YEARS = range(2000, 2100)  #: the years a time given to us may fall in (date arithmetic overflows
+#: near year 1 and 9999, and anything outside is a typo)
+YEARS_RULE = "between 2000-01-01 and 2099-12-31 (UTC)"  #: YEARS, as error messages say it
+
+
+def in_years(value: datetime) -> bool:
+    """Whether a time falls in YEARS, read in UTC when it is aware."""
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            return False
+    return value.year in YEARS
+
+
+def column_int(value: object) -> int | None:
+    """A number from outside (a webhook's NumSegments, ErrorCode…) that fits an Integer column
+    (0..INT_MAX), else None: a value out of range is dropped, not the row that carries it."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if 0 <= number <= INT_MAX else None
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""

@@ -7,12 +7,13 @@ callbacks; nothing is sent through the TwiML answer.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from twilio.twiml.messaging_response import MessagingResponse
 
 from outreach.conversations import record_inbound_sms
 from outreach.messaging.signatures import twilio_signed
 from outreach.webhooks import bp
+from outreach.webhooks.params import form_params
 
 
 def empty_twiml() -> Response:
@@ -24,5 +25,5 @@ def empty_twiml() -> Response:
 @twilio_signed
 def sms_inbound() -> Response:
     """An inbound SMS: recorded once per MessageSid, linked, triaged and acted on."""
-    record_inbound_sms(request.form.to_dict(flat=True))
+    record_inbound_sms(form_params())
     return empty_twiml()

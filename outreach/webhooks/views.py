@@ -8,6 +8,7 @@ from outreach.errors import ValidationError
 from outreach.messaging.callbacks import record_call_status, record_message_status
 from outreach.messaging.signatures import twilio_signed
 from outreach.webhooks import bp
+from outreach.webhooks.params import form_params
 
 
 def _required(name: str, *alternatives: str) -> None:
@@ -21,7 +22,7 @@ def sms_status() -> Response:
     """A message status callback: stored as its own row, applied only if it moves forward."""
     _required("MessageSid", "SmsSid")
     _required("MessageStatus", "SmsStatus")
-    record_message_status(request.form.to_dict(flat=True))
+    record_message_status(form_params())
     return Response("", status=200, mimetype="text/plain")
 
 
@@ -31,5 +32,5 @@ def voice_status() -> Response:
     """A call status callback: stored as its own row, applied only if it moves forward."""
     _required("CallSid")
     _required("CallStatus")
-    record_call_status(request.form.to_dict(flat=True))
+    record_call_status(form_params())
     return Response("", status=200, mimetype="text/plain")

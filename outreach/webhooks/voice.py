@@ -6,51 +6,48 @@ unknown check-in or call gets TwiML that hangs up, never a 500.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 
 from outreach.messaging import voice
 from outreach.messaging.signatures import twilio_signed
 from outreach.webhooks import bp
+from outreach.webhooks.params import form_params
 
 
 def _twiml(xml: str) -> Response:
     return Response(xml, status=200, mimetype="text/xml")
 
 
-def _params() -> dict[str, str]:
-    return request.form.to_dict(flat=True)
-
-
 @bp.post("/twilio/voice/checkin/<int:checkin_id>")
 @twilio_signed
 def voice_checkin(checkin_id: int) -> Response:
     """A check-in call was answered: a short message for a machine, else the prompt."""
-    return _twiml(voice.checkin_twiml(checkin_id, _params()))
+    return _twiml(voice.checkin_twiml(checkin_id, form_params()))
 
 
 @bp.post("/twilio/voice/gather/<int:checkin_id>")
 @twilio_signed
 def voice_gather(checkin_id: int) -> Response:
     """The customer's key or words: stored as a reply, answered with thanks."""
-    return _twiml(voice.gather_twiml(checkin_id, _params()))
+    return _twiml(voice.gather_twiml(checkin_id, form_params()))
 
 
 @bp.post("/twilio/voice/bridge/<int:call_id>")
 @twilio_signed
 def voice_bridge(call_id: int) -> Response:
     """The rep answered a click-to-call: who it is to, press 1 to connect."""
-    return _twiml(voice.bridge_twiml(call_id, _params()))
+    return _twiml(voice.bridge_twiml(call_id, form_params()))
 
 
 @bp.post("/twilio/voice/bridge/<int:call_id>/connect")
 @twilio_signed
 def voice_bridge_connect(call_id: int) -> Response:
     """The rep's key: 1 dials the customer with the company's caller ID, anything else hangs up."""
-    return _twiml(voice.connect_twiml(call_id, _params()))
+    return _twiml(voice.connect_twiml(call_id, form_params()))
 
 
 @bp.post("/twilio/voice/bridge/<int:call_id>/dialed")
 @twilio_signed
 def voice_bridge_dialed(call_id: int) -> Response:
     """The call to the customer ended: its outcome is stored on the call and the check-in."""
-    return _twiml(voice.dialed_twiml(call_id, _params()))
+    return _twiml(voice.dialed_twiml(call_id, form_params()))
