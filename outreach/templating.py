@@ -33,6 +33,7 @@ MAX_LOOP_DEPTH = 2  #: loops inside loops (macros called in a loop count) a temp
 MAX_VALUE_SIZE = 10_000  #: longest text or list a template may build, and the largest argument
 _MAX_REPEAT = 2000  #: largest "x" * n a template may build
 _MAX_POWER = 100
+_MAX_INT_BITS = 1024  #: largest whole number a template may compute, in bits
 _MONTHS = (
     "January",
     "February",
@@ -137,13 +138,14 @@ def _range(*args: int) -> range:
 
 
 def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
-    """A filter that counts as a step, refuses huge arguments and results."""
+    """A filter that counts as a step and refuses huge counts and results."""
     first = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
 
     @functools.wraps(func)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         _tick()
-        _check_numbers((*args[first + 1 :], *kwargs.values()))
+        if name in ("batch", "slice"):
+            _check_numbers((*args[first + 1 :], *kwargs.values()))
         if name == "replace" and len(args) > first + 2:
             _check_replace(*args[first : first + 3])
         if name == "string" and len(args) > first:
@@ -221,14 +223,22 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return _sized(value)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call from a template: a step; a built-in method (str.ljust, int.to_bytes…) gets no
+        number above MAX_VALUE_SIZE; str.replace and every result stay within it too."""
         _tick()
-        if __obj not in (_range, __self.guard_loop, __self.guard_print, __self.guard_size):
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str | bytes | int | float | list | tuple | dict):
             _check_numbers((*args, *(v for k, v in kwargs.items() if not k.startswith("_"))))
-            if isinstance(getattr(__obj, "__self__", None), str) and __obj.__name__ == "replace":
-                _check_replace(__obj.__self__, *args[:2])
+            if isinstance(owner, str) and __obj.__name__ == "replace":
+                _check_replace(owner, *args[:2])
         return _sized(super().call(__context, __obj, *args, **kwargs))
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name in ("*", "**") and isinstance(left, int) and isinstance(right, int):
+            power = operator_name == "**"
+            bits = left.bit_length() * right if power else left.bit_length() + right.bit_length()
+            if bits > _MAX_INT_BITS and not (power and abs(left) <= 1):
+                raise SecurityError("number too large")
         if operator_name == "**":
             if isinstance(right, int | float) and abs(right) > _MAX_POWER:
                 raise SecurityError("exponent too large")

@@ -127,6 +127,12 @@ def test_a_template_printing_a_method_an_object_or_nothing_is_refused(src, words
             "value longer than",
         ),
         ("Hi {{ lipsum(100) }}", "'lipsum' is undefined"),
+        ("Hi {{ ((9 ** 99) ** 99) ** 99 }}", "number too large"),
+        (
+            "Hi {% set ns = namespace(a=9 ** 99) %}{% for i in range(30) %}"
+            "{% set ns.a = ns.a * ns.a %}{% endfor %}",
+            "number too large",
+        ),
     ],
 )
 def test_calls_and_filters_cannot_build_huge_values(src, words):
@@ -139,11 +145,11 @@ def test_ordinary_templates_still_render():
         "{% for i in range(3) %}{{ loop.index }}{% if not loop.last %}/{% endif %}{% endfor %} "
         "{{ customer.name | upper | replace('SMITH', 'S.') }} {{ ['a', 'b'] | join('+') }} "
         "{% set ns = namespace(n=0) %}{% for i in range(5) %}{% set ns.n = ns.n + i %}{% endfor %}"
-        "{{ ns.n }} {{ rep }} {{ company.name ~ '!' }}{{ none }}"
+        "{{ ns.n }} {{ rep }} {{ company.name ~ '!' }}{{ none }} {{ dict(n=20000).n + 2 ** 10 }}"
     )
     validate_template(src)
     text = render_message(src, {"name": "Pat Smith"}, {"name": "Sam"}, None, "Acme")
-    assert text == "Hello Pat, 1/2/3 PAT S. a+b 10 Sam Acme!"
+    assert text == "Hello Pat, 1/2/3 PAT S. a+b 10 Sam Acme! 21024"
 
 
 # -- send time (a stored template that never passed validation) -----------------------------
