@@ -322,7 +322,9 @@ def test_the_claim_reads_the_status_due_at_index(app, db, seed):
             plan = [row[-1] for row in rows]
     text = "\n".join(plan)
     assert "ix_checkins_status_due_at" in text, text
-    assert "SCAN checkins\n" not in text + "\n" and "Seq Scan" not in text, text
+    assert "SCAN checkins\n" not in text + "\n" and "Seq Scan on checkins" not in text, text
+    # paused customers (the claim skips them) come from their partial index once the table
+    # has statistics; a tiny unanalysed customers table may be read whole
 
 
 def test_a_pass_costs_the_same_statements_however_many_checkins_are_stored(app, db, seed):

@@ -1,6 +1,7 @@
 """probable opt-out: automated sends paused per customer until a person decides
 
-Customers get paused_at and paused_reason; escalations get a resolution and a third reason,
+Customers get paused_at and paused_reason (and a partial index of the paused ones, for the
+sweeper's claim); escalations get a resolution and a third reason,
 probable_opt_out.
 
 Revision ID: 0003
@@ -37,6 +38,13 @@ def upgrade():
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('paused_reason', sa.String(length=200), nullable=True))
+        batch_op.create_index(
+            'ix_customers_paused',
+            ['id'],
+            unique=False,
+            postgresql_where=sa.text('paused_at IS NOT NULL'),
+            sqlite_where=sa.text('paused_at IS NOT NULL'),
+        )
 
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('resolution', sa.String(length=16), nullable=True))
@@ -55,5 +63,6 @@ def downgrade():
         batch_op.drop_column('resolution')
 
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_customers_paused')
         batch_op.drop_column('paused_reason')
         batch_op.drop_column('paused_at')

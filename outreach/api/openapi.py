@@ -7,8 +7,9 @@ from typing import Any
 
 from outreach.api.parsing import DEFAULT_LIMIT, MAX_LIMIT
 from outreach.ingest import MAX_SUMMARY
+from outreach.models.base import INT_MAX, YEARS_RULE
 from outreach.models.checkins import STATUSES
-from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS
+from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS, RESOLUTIONS
 from outreach.models.followups import FOLLOWUP_KINDS, FOLLOWUP_STATES, PRIORITIES
 from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
 from outreach.models.policies import CHANNELS
@@ -30,7 +31,12 @@ never silently dropped; unknown query parameters are rejected the same way. Opti
 fields sent as `null` or `""` count as not sent.
 
 **Times**: requests take ISO-8601 timestamps *with* a UTC offset (`2024-05-01T17:30:00-05:00`
-or `...Z`). Responses give every time in UTC to the second, as `2024-05-01T22:30:00Z`.
+or `...Z`) between 2000-01-01 and 2099-12-31 (UTC); others are a `422` naming the field.
+Responses give every time in UTC to the second, as `2024-05-01T22:30:00Z`.
+
+**Numbers and text**: ids run from 1 to 2147483647: a larger one in a path is a `404`, in a
+query a `422`. Text must not contain NUL bytes (`\\u0000`), in the body, the query or the path:
+a `400` (`bad_request`).
 
 **Errors** are always `{"error": {"code", "message", "field"?}}`. `field` names the offending
 body field (dotted path) or query parameter. Codes: `bad_request`, `malformed_json`,
@@ -66,13 +72,14 @@ def _obj(properties: dict[str, Any], required: list[str] | None = None, **extra)
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
-ID = {"type": "integer", "minimum": 1}
+ID = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
 BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time", "pattern": TIMESTAMP_OUT}
 TIME_IN = {
     "type": "string",
     "format": "date-time",
-    "description": "ISO-8601 with a UTC offset, e.g. 2024-05-01T17:30:00-05:00 or ...Z",
+    "description": "ISO-8601 with a UTC offset, e.g. 2024-05-01T17:30:00-05:00 or ...Z; "
+    f"{YEARS_RULE}",
 }
 DURATION = {
     "type": "string",
@@ -338,6 +345,7 @@ def _timeline_schemas() -> dict[str, Any]:
                 "acked_by": _nullable(_ref("User")),
                 "acked_via": _nullable({"type": "string", "enum": list(ACK_CHANNELS)}),
                 "acked_at": TIME,
+                "resolution": _nullable({"type": "string", "enum": list(RESOLUTIONS)}),
             }
         ),
     }
@@ -464,7 +472,10 @@ def _error(description: str) -> dict[str, Any]:
 
 def _responses() -> dict[str, Any]:
     return {
-        "BadRequest": _error("Malformed JSON (malformed_json) or a damaged cursor (bad_cursor)"),
+        "BadRequest": _error(
+            "Malformed JSON (malformed_json), a damaged cursor (bad_cursor) or a NUL byte in "
+            "the request (bad_request)"
+        ),
         "Unauthorized": {
             **_error("No API token, or a wrong or revoked one"),
             "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
@@ -508,7 +519,7 @@ def _path_id(name: str, what: str) -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": f"the {what}'s id",
-        "schema": {**ID, "maximum": 2147483647},
+        "schema": ID,
     }
 
 

@@ -30,7 +30,7 @@ def iso(value: datetime | None) -> str | None:
     """A time as 2024-05-01T22:30:00Z (UTC, whole seconds), or None."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def user_json(user: User | None) -> dict[str, Any] | None:
@@ -219,7 +219,7 @@ def page_json(page: Page) -> dict[str, Any]:
 
 
 def ack_json(escalation: Escalation) -> dict[str, Any]:
-    """Who took an urgent (or needs-review) reply, how and when."""
+    """Who took an urgent (or needs-review) reply, how and when; how a probable opt-out ended."""
     return {
         "escalation_id": escalation.id,
         "reply_id": escalation.reply_id,
@@ -228,6 +228,7 @@ def ack_json(escalation: Escalation) -> dict[str, Any]:
         "acked_by": user_json(escalation.acked_by),
         "acked_via": escalation.acked_via,
         "acked_at": iso(escalation.acked_at),
+        "resolution": escalation.resolution,
     }
 
 

@@ -4,7 +4,9 @@ An urgent reply (when its `alert_managers` is on, the default) pulls the fire al
 (escalation.pull_alarm: the rep or the person on call is paged at once, then the backup, then
 the managers) and gets one follow-up, due within CompanySettings.callback_minutes, owned by the
 first person paged; the customer is told exactly that. A needs_review reply waits on the
-manager's attention list. Every other problem gets one follow-up due by its business-hours rule.
+manager's attention list; one that is a probable opt-out also pauses the customer's
+automated sends (paused.hold_for_review). Every other problem gets one follow-up due by its
+business-hours rule.
 
 Defaults (DEFAULT_ACTIONS) can be changed per class through CompanySettings.triage_actions, a
 JSON object such as {"negative": {"priority": "normal", "due": "4h"}}; the fields are followup,
@@ -25,6 +27,7 @@ import sqlalchemy as sa
 
 from outreach.conversations import consent
 from outreach.conversations.escalation import LEVEL_NAMES, Alarm, open_review, pull_alarm
+from outreach.conversations.paused import hold_for_review
 from outreach.conversations.promise import (
     DUE_RULE,
     acknowledgement,
@@ -177,8 +180,11 @@ def act_on_reply(
     checkin: CheckIn | None,
     settings: CompanySettings,
     now: datetime,
+    *,
+    probable_opt_out: bool = False,
 ) -> ActionOutcome:
-    """Do what the reply's triage class calls for; the caller commits, then enqueues texts."""
+    """Do what the reply's triage class calls for; the caller commits, then enqueues texts.
+    `probable_opt_out` (triage's flag on a needs_review reply) pauses automated sends."""
     outcome = ActionOutcome()
     triage_class = reply.triage_class or "neutral"
     evidence = reply.evidence or ""
@@ -196,7 +202,8 @@ def act_on_reply(
         outcome.canceled = consent.mark_wrong_number(customer)
         return outcome
     if triage_class == "needs_review":
-        outcome.escalation = open_review(reply, customer, now)
+        review = hold_for_review if probable_opt_out else open_review
+        outcome.escalation = review(reply, customer, now)
         return outcome
     may_text = not customer.is_opted_out and not customer.is_wrong_number
     if triage_class == "positive":

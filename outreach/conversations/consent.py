@@ -2,7 +2,10 @@
 
 STOP-class words (the whole message), Twilio's OptOutType and consent revoked in other words opt
 the customer out of every channel; START/YES/UNSTOP opt back in; HELP is answered with the
-company's help text. Every change of the customer's flags is a compare-and-set in the database
+company's help text. A *probable* revocation pauses automated sends (`pause`) until a person
+decides (outreach.conversations.paused); an opt-out, whoever records it, ends the pause and
+settles the probable opt-outs waiting on the attention list, so nobody is ever left paused
+but still subscribed. Every change of the customer's flags is a compare-and-set in the database
 (UPDATE ... WHERE the flag still has the old value), and the Consent row is written only by the
 change that moved it: concurrent webhooks, jobs and pages cannot log one change twice or undo
 each other from a stale read. None of these functions commit.
@@ -16,7 +19,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from outreach.extensions import db
-from outreach.models import CheckIn, CompanySettings, Consent, Customer
+from outreach.models import CheckIn, CompanySettings, Consent, Customer, Escalation
 from outreach.models.checkins import PENDING_STATUSES
 from outreach.scheduling import transitions
 
@@ -89,16 +92,104 @@ def opt_out(customer: Customer, source: str, evidence: str | None, now: datetime
     moved = _set_flag(customer.id, "is_opted_out", was=False, to=True)
     if moved:
         _consent(customer.id, "opted_out", source, evidence, now)
-    db.session.expire(customer, ["is_opted_out"])
+    unpaused = _end_pause(customer.id)
+    settled = settle_probable_opt_outs(customer.id, "opted_out", None, now)
+    db.session.expire(customer, ["is_opted_out", "paused_at", "paused_reason"])
     canceled = cancel_pending(customer.id, OPTED_OUT_REASON)
     log.info(
-        "customer %s %s (%s); %d pending check-ins canceled",
+        "customer %s %s (%s); %d pending check-ins canceled%s",
         customer.id,
         "opted out" if moved else "already opted out",
         source,
         len(canceled),
+        f"; pause ended, {len(settled)} probable opt-outs settled" if unpaused or settled else "",
     )
     return canceled
+
+
+def pause(customer: Customer, reason: str, now: datetime) -> bool:
+    """Hold the customer's automated check-ins until a person decides; True if this paused them.
+
+    A compare-and-set (not opted out, not paused -> paused): an opted-out customer is not paused
+    (there is nothing left to hold), and a second probable opt-out keeps the first one's time."""
+    db.session.flush()
+    moved = (
+        db.session.execute(
+            sa.update(Customer)
+            .where(
+                Customer.id == customer.id,
+                Customer.paused_at.is_(None),
+                Customer.is_opted_out.is_(False),
+            )
+            .values(paused_at=now, paused_reason=reason[:200])
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    db.session.expire(customer, ["paused_at", "paused_reason"])
+    log.info("customer %s: automated sends %s", customer.id, "paused" if moved else "not paused")
+    return moved
+
+
+def resume(customer_id: int) -> bool:
+    """End the pause of the customer's automated check-ins (compare-and-set); True if it did."""
+    return _end_pause(customer_id)
+
+
+def _end_pause(customer_id: int) -> bool:
+    moved = (
+        db.session.execute(
+            sa.update(Customer)
+            .where(Customer.id == customer_id, Customer.paused_at.is_not(None))
+            .values(paused_at=None, paused_reason=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    loaded = db.session.identity_map.get(db.session.identity_key(Customer, customer_id))
+    if loaded is not None:
+        db.session.expire(loaded, ["paused_at", "paused_reason"])
+    return moved
+
+
+def settle_probable_opt_outs(
+    customer_id: int,
+    resolution: str,
+    user_id: int | None,
+    now: datetime,
+    *,
+    escalation_id: int | None = None,
+) -> list[int]:
+    """Take the customer's probable opt-outs still waiting on the attention list (or only
+    `escalation_id`), recording how they ended; the ids this call settled (compare-and-set on
+    `acked_at IS NULL`, so a second click or a later opt-out changes nothing twice)."""
+    where = [
+        Escalation.customer_id == customer_id,
+        Escalation.reason == "probable_opt_out",
+        Escalation.acked_at.is_(None),
+    ]
+    if escalation_id is not None:
+        where.append(Escalation.id == escalation_id)
+    settled = list(
+        db.session.scalars(
+            sa.update(Escalation)
+            .where(*where)
+            .values(
+                acked_at=now,
+                acked_by_id=user_id,
+                acked_via="web" if user_id is not None else None,
+                next_at=None,
+                resolution=resolution,
+            )
+            .returning(Escalation.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for settled_id in settled:
+        loaded = db.session.identity_map.get(db.session.identity_key(Escalation, settled_id))
+        if loaded is not None:
+            db.session.expire(loaded)
+    return sorted(settled)
 
 
 def _latest_state(customer_id: int) -> str | None:

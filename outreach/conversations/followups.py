@@ -165,7 +165,7 @@ def escalate_overdue(now: datetime, grace_hours: int) -> tuple[int, list[int]]:
 
 def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, list[int]]:
     """While a follow-up stays open, "Still on it — Sam" to the customer every `every_hours`
-    hours, inside the quiet-hours floor, never to an opted-out or wrong number; one per
+    hours, inside the quiet-hours floor, never to an opted-out, wrong or paused number; one per
     customer per pass."""
     if not every_hours or every_hours <= 0:
         return 0, []
@@ -182,6 +182,7 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
                 last <= cutoff,
                 Customer.is_opted_out.is_(False),
                 Customer.is_wrong_number.is_(False),
+                Customer.paused_at.is_(None),
             )
             .options(joinedload(FollowUp.customer), joinedload(FollowUp.owner))
             .order_by(FollowUp.customer_id, FollowUp.due_at, FollowUp.id)

@@ -43,6 +43,7 @@ from outreach.models import (
     User,
     utcnow,
 )
+from outreach.models.base import column_int
 from outreach.scheduling import transitions
 from outreach.triage import Triage
 
@@ -194,7 +195,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         body=body,
         twilio_sid=sid,
         status="received",
-        num_segments=_int(params.get("NumSegments")),
+        num_segments=column_int(params.get("NumSegments")),
         media_urls=_media_urls(params) or None,
         is_flagged=customer is None,
         created_at=now,
@@ -229,7 +230,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         )
         return _result(message, reply, answer, created=True)
 
-    outcome = _act(reply, customer, checkin, settings, now)
+    outcome = _act(reply, customer, checkin, settings, now, triage)
     _alarm_for_revoked_consent(triage, reply, customer, checkin, settings, outcome, now)
     answer = _queue_answer(message, outcome.answer, outcome.answer_kind, now)
     db.session.commit()
@@ -305,7 +306,7 @@ def _record_staff_sms(
         body=body,
         twilio_sid=sid,
         status="received",
-        num_segments=_int(params.get("NumSegments")),
+        num_segments=column_int(params.get("NumSegments")),
         created_at=now,
         updated_at=now,
     )
@@ -373,13 +374,6 @@ def _account(params: Mapping[str, str]) -> str:
     return (params.get("AccountSid") or "-")[:34]
 
 
-def _int(value: object) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def _reply(
     triage: Triage,
     source: str,
@@ -411,12 +405,18 @@ def _reply(
 
 
 def _act(
-    reply: Reply, customer: Customer, checkin: CheckIn | None, settings, now: datetime
+    reply: Reply,
+    customer: Customer,
+    checkin: CheckIn | None,
+    settings,
+    now: datetime,
+    triage: Triage,
 ) -> ActionOutcome:
     if checkin is not None and checkin.status != "answered":
         how = "by SMS" if reply.source == "sms" else "on the call"
         transitions.answer(checkin.id, f"the customer answered {how} (reply {reply.id})")
-    return act_on_reply(reply, customer, checkin, settings, now)
+    probable = triage.probable_opt_out and not triage.consent_revoked
+    return act_on_reply(reply, customer, checkin, settings, now, probable_opt_out=probable)
 
 
 # -- voice -----------------------------------------------------------------------------------
@@ -461,7 +461,7 @@ def record_voice_reply(
     answer = None
     if customer is not None:
         settings = get_company_settings()
-        outcome = _act(reply, customer, checkin, settings, now)
+        outcome = _act(reply, customer, checkin, settings, now, triage)
         answer = outcome.answer
         db.session.commit()
         enqueue_texts(outcome.texts)

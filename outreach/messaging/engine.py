@@ -41,7 +41,13 @@ from outreach.messaging.ratelimit import sender_limiter
 from outreach.messaging.transport import Transport, get_transport
 from outreach.models import CheckIn, CompanySettings, Customer, db_now, utcnow
 from outreach.scheduling import transitions
-from outreach.scheduling.checkins import latest_consents, opted_out_reason, sendable_now
+from outreach.scheduling.checkins import (
+    PAUSED,
+    latest_consents,
+    opted_out_reason,
+    paused_reason,
+    sendable_now,
+)
 from outreach.scheduling.planning import company_floor
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import blocked_reason, customer_zone, reschedule_due
@@ -374,7 +380,10 @@ def zone_now(customer: Customer, company: CompanySettings) -> str:
 
 def _hold(checkin: CheckIn, reason: str, now: datetime, company: CompanySettings) -> SendOutcome:
     """Not sent now: rescheduled to the next allowed time when only the clock is in the way,
-    else suppressed; commits."""
+    held (back to scheduled, due as it was) while the customer is paused, else suppressed;
+    commits."""
+    if reason.startswith(PAUSED):
+        return _hold_paused(checkin, reason)
     window = policy_window(checkin.policy)
     floor = company_floor(company)
     zone = zone_now(checkin.customer, company)
@@ -390,6 +399,18 @@ def _hold(checkin: CheckIn, reason: str, now: datetime, company: CompanySettings
         else:
             reason = timing.reason.removeprefix("suppressed: ")
     return _suppress(checkin.id, f"not sent: {reason}")
+
+
+def _hold_paused(checkin: CheckIn, reason: str) -> SendOutcome:
+    """Back to scheduled, due as before: the sweeper leaves a paused customer's check-ins alone
+    and claims them again once a person chooses to keep texting; commits."""
+    why = f"held: {reason}; it goes out if they choose to keep texting"
+    moved = transitions.reschedule(
+        checkin.id, checkin.due_at, why
+    ) or transitions.reschedule_claimed(checkin.id, checkin.due_at, why)
+    db.session.commit()
+    log.info("check-in %s held: the customer is paused", checkin.id)
+    return SendOutcome(checkin.id, RESCHEDULED if moved else SKIPPED, why)
 
 
 def _suppress(checkin_id: int, why: str) -> SendOutcome:
@@ -479,13 +500,14 @@ def claim(
 @dataclass(frozen=True)
 class CustomerFacts:
     """What the send needs of a customer, as plain values (duck-types Customer for
-    opted_out_reason and zone_now)."""
+    opted_out_reason, paused_reason and zone_now)."""
 
     id: int
     phone: str
     timezone: str | None
     is_opted_out: bool
     is_wrong_number: bool
+    paused_at: datetime | None
 
 
 @dataclass
@@ -524,6 +546,7 @@ def _read_facts(channel: Channel, attempts: list[Attempt]) -> _Facts:
                 Customer.timezone,
                 Customer.is_opted_out,
                 Customer.is_wrong_number,
+                Customer.paused_at,
             ).where(Customer.id.in_({a.customer_id for a in attempts}))
         )
     }
@@ -656,6 +679,10 @@ def _still_sendable(
     )
     if reason is None and attempt.expires_at is not None and now > attempt.expires_at:
         reason = "expired before it could go out"
+    if reason is None and (paused := paused_reason(customer)) is not None:
+        channel.fail_row(attempt.row_id, None, f"not sent: {paused}")
+        checkin = db.session.get(CheckIn, checkin_id, populate_existing=True)
+        return _hold_paused(checkin, paused)
     if reason is None:
         zone = customer_zone(customer.timezone, customer.phone, default_zone)[0]
         reason = blocked_reason(now, attempt.window, zone, floor)

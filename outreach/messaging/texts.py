@@ -9,7 +9,8 @@ transport's record with the engine's look-up (engine.py): SIDs we already hold a
 adopted, a SID in hand is recorded at once.
 
 A text with `in_reply_to_id` answers the customer's own message (an acknowledgement, HELP): it
-is not held for quiet hours, and a HELP answer goes even to an opted-out customer.
+is not held for quiet hours, and a HELP answer goes even to an opted-out customer. While a
+customer is paused (a probable opt-out), only those answers and a person's own text go out.
 """
 
 from __future__ import annotations
@@ -147,6 +148,8 @@ def _blocked(message: Message, now: datetime) -> str | None:
         return "wrong number"
     if message.in_reply_to_id is not None:
         return None
+    if customer.paused_at is not None and message.kind != "manual":
+        return "automated texts paused (a probable opt-out waits for a manager)"
     from outreach.company import get_company_settings
     from outreach.messaging.engine import zone_now
     from outreach.scheduling.planning import company_floor

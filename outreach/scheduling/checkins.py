@@ -91,6 +91,17 @@ def opted_out_reason(
     return f"opted out of {channel}" if latest == "opted_out" else None
 
 
+PAUSED = "automated texts paused"  #: the start of paused_reason's answer
+
+
+def paused_reason(customer: Customer) -> str | None:
+    """Why the customer's automated check-ins are held (a probable opt-out waits for a
+    person), or None. Held, not suppressed: they go out once a person chooses to keep texting."""
+    if getattr(customer, "paused_at", None) is None:
+        return None
+    return f"{PAUSED}: a probable opt-out waits for a manager"
+
+
 def cancel_checkin(checkin_id: int, reason: str) -> CheckIn:
     """Cancel a scheduled or queued check-in; Conflict (409) when it is past that; commits."""
     checkin = get_checkin(checkin_id)
@@ -195,15 +206,19 @@ def sendable_now(
     check-in's channel) and `company` (the settings row); left None, they are queried.
 
     Checks, in order: its status (canceled or already handled), consent (opted out, wrong
-    number), an answer earlier in the sequence (when the policy skips answered customers),
-    the frequency cap (another check-in on the channel went out within it), expiry, and the
-    send window with the quiet-hours floor in the customer's zone.
+    number), a pause (paused_reason: the engine holds it rather than suppress it), an answer
+    earlier in the sequence (when the policy skips answered customers), the frequency cap
+    (another check-in on the channel went out within it), expiry, and the send window with the
+    quiet-hours floor in the customer's zone.
     """
     if checkin.status not in SENDABLE:
         return checkin.status
     blocked = opted_out_reason(checkin.customer, checkin.channel, consents)
     if blocked:
         return blocked
+    paused = paused_reason(checkin.customer)
+    if paused:
+        return paused
     policy = checkin.policy
     if policy.skip_if_answered:
         earlier = _answered_earlier(checkin)

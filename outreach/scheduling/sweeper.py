@@ -4,7 +4,7 @@ A pass (run_pass) does, in order:
 1. expire RQ jobs whose worker died (RQ's own heartbeat expiry, judged with the pass's clock);
 2. re-enqueue check-ins left `queued` whose job is gone (Redis flushed or restarted) or ended;
 3. claim due check-ins of each channel in DELIVERY_JOBS (scheduled -> queued, one transition
-   row each, in bulk) and enqueue them in batches, one RQ job per batch;
+   row each, in bulk; not a paused customer's) and enqueue them in batches, one RQ job per batch;
 4. put due rep calls on their rep's list (scheduled -> queued) and tell the reps;
 5. mark rep calls past their deadline missed and plan their fallback;
 6. reconcile sends left `sending` past their lease against Twilio's record;
@@ -41,7 +41,7 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from outreach.extensions import db
-from outreach.models import CheckIn, CheckInTransition, db_now, utcnow
+from outreach.models import CheckIn, CheckInTransition, Customer, db_now, utcnow
 from outreach.queue import QUEUES, get_redis
 from outreach.scheduling import transitions
 
@@ -159,7 +159,9 @@ def run_pass(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PassR
 
 
 def due_query(now: datetime, channels: Sequence[str], limit: int = CLAIM_CHUNK) -> sa.Select:
-    """The ids of up to `limit` check-ins due at `now` on these channels, oldest first."""
+    """The ids of up to `limit` check-ins due at `now` on these channels, oldest first; a
+    paused customer's wait (a probable opt-out is with a manager)."""
+    paused = sa.exists().where(Customer.id == CheckIn.customer_id, Customer.paused_at.is_not(None))
     return (
         sa.select(CheckIn.id)
         .where(
@@ -167,6 +169,7 @@ def due_query(now: datetime, channels: Sequence[str], limit: int = CLAIM_CHUNK) 
             CheckIn.due_at <= now,
             CheckIn.channel.in_(channels),
             sa.or_(CheckIn.next_attempt_at.is_(None), CheckIn.next_attempt_at <= now),
+            ~paused,
         )
         .order_by(CheckIn.due_at, CheckIn.id)
         .limit(limit)
