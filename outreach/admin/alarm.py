@@ -22,6 +22,7 @@ from outreach.conversations.triaging import triage_text
 from outreach.errors import OutreachError
 from outreach.extensions import db
 from outreach.models import utcnow
+from outreach.models.base import column_int
 from outreach.web import show_error
 
 ROTATION_SLOTS = 8
@@ -29,7 +30,12 @@ TRY_MAX = 1000
 
 
 def _user_or_none(value):
-    return None if value in (None, "", "None") else int(value)
+    if value in (None, "", "None"):
+        return None
+    user_id = column_int(value)
+    if user_id is None:
+        raise ValueError("not a user")
+    return user_id
 
 
 class AlarmForm(FlaskForm):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Policy
+from outreach.models.base import INT_MAX
 from outreach.models.policies import CHANNELS
 from outreach.scheduling.durations import Duration, format_duration, parse_duration
 from outreach.scheduling.timing import DEFAULT_FLOOR, Window, WindowError
@@ -96,7 +97,7 @@ def _fallback(value: Any, policy_id: int | None) -> int | None:
         )
     if policy_id is not None and value == policy_id:
         raise ValidationError("a policy cannot be its own fallback", field="fallback_policy_id")
-    target = db.session.get(Policy, value)
+    target = db.session.get(Policy, value) if 1 <= value <= INT_MAX else None
     if target is None or target.is_deleted:
         raise ValidationError(f"no policy with id {value}", field="fallback_policy_id")
     if target.channel == "rep_call":
