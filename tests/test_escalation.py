@@ -20,6 +20,7 @@ from conversation_helpers import (
     make_conversation,
     make_staff,
     post_inbound,
+    queued_text_ids,
     texts,
 )
 from web_helpers import isolated_client, sign_in
@@ -311,6 +312,47 @@ def test_the_backup_takes_it_by_text_and_the_answer_says_whom_to_call(app, team)
     assert late.answer.startswith("Jordan Lee already took it (Pat Example, Tue 10:12 am)")
 
 
+def test_when_someone_takes_it_the_others_paged_are_told_who_and_the_timeline_shows_it(app, team):
+    checkin = make_conversation(rep=team["sam"], sent_at=TUE_10AM - timedelta(hours=2))
+    _urgent(TUE_10AM)
+    escalation.escalate_due(TUE_10AM + timedelta(minutes=10))
+    escalation.escalate_due(TUE_10AM + timedelta(minutes=20))
+    assert [name for name, _ in _pages()] == ["Sam Rivera", "Jordan Lee", "Morgan Diaz"]
+
+    taken = _staff_text(team["jordan"], "1", TUE_10AM + timedelta(minutes=21))
+
+    told = [
+        (t.user_id, t.to_number, t.body) for t in texts("page_answer") if t.in_reply_to_id is None
+    ]
+    assert told == [
+        (u.id, u.phone, "Taken by Jordan Lee: Pat Example. Nothing to do.")
+        for u in (team["sam"], team["morgan"])
+    ]
+    assert taken.answer.startswith("It's yours")
+    assert set(queued_text_ids()) >= {m.id for m in texts("page_answer")}
+    timeline = customer_timeline(checkin.customer_id)
+    bodies = [i.row.body for i in timeline.items if i.kind == "message"]
+    assert bodies.count("Taken by Jordan Lee: Pat Example. Nothing to do.") == 2
+    # taking it again, by any way, tells nobody twice
+    _staff_text(team["sam"], "1", TUE_10AM + timedelta(minutes=22))
+    assert escalation.take_on_web(_the_escalation().id, team["morgan"], utcnow()).texts == ()
+    assert len([t for t in texts("page_answer") if t.body.startswith("Taken by")]) == 2
+
+
+def test_taking_it_on_the_web_tells_the_one_paged(app, team):
+    make_conversation(rep=team["sam"], sent_at=TUE_10AM - timedelta(hours=2))
+    _urgent(TUE_10AM)
+
+    taken = escalation.take_on_web(_the_escalation().id, team["morgan"], TUE_10AM)
+
+    [told] = [t for t in texts("page_answer") if t.body.startswith("Taken by")]
+    assert (told.user_id, told.body) == (
+        team["sam"].id,
+        "Taken by Morgan Diaz: Pat Example. Nothing to do.",
+    )
+    assert taken.texts == (told.id,) and told.id in queued_text_ids()
+
+
 def test_a_staff_text_posted_twice_takes_it_once_and_is_answered_once(app, team, client):
     make_conversation(rep=team["sam"], sent_at=TUE_10AM - timedelta(hours=2))
     _urgent(TUE_10AM)
@@ -539,7 +581,7 @@ def test_the_timeline_shows_every_page_and_who_took_it(app, team, client, auth):
     kinds = [i.kind for i in customer_timeline(checkin.customer_id).items]
     api = client.get(f"/api/v1/customers/{checkin.customer_id}/timeline", headers=auth).json
 
-    assert kinds[-4:] == ["followup", "page", "page", "ack"]
+    assert kinds[-5:] == ["followup", "page", "page", "message", "ack"]  # Sam told who took it
     items = {i["kind"]: i for i in api["items"]}
     assert items["ack"]["ack"]["acked_by"]["name"] == "Jordan Lee"
     assert items["ack"]["ack"]["acked_via"] == "sms"

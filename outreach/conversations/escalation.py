@@ -12,10 +12,11 @@ page is one SMS (a `page` text through messaging.texts) and one Page row, with a
 Unacknowledged `escalation_minutes` (company setting) after a level was paged, the scheduler's
 step (escalate_due, a pure function of the rows and `now`) pages the next level. Taking it —
 a text "1" (take, ok, mine) from the paged phone, the link, or a button on a page — stops the
-chain and makes the taker the follow-up's owner. Every state change is a compare-and-set
-(`UPDATE … WHERE step = :seen AND acked_at IS NULL`), so two schedulers, or two people tapping
-at once, change it once. A `needs_review` reply gets an Escalation with no plan: it waits on the
-manager's attention list until someone takes it. Logs carry ids, never numbers or words.
+chain, makes the taker the follow-up's owner and texts the others paged "Taken by <name>".
+Every state change is a compare-and-set (`UPDATE … WHERE step = :seen AND acked_at IS NULL`),
+so two schedulers, or two people tapping at once, change it once. A `needs_review` reply gets
+an Escalation with no plan: it waits on the manager's attention list until someone takes it.
+Logs carry ids, never numbers or words.
 """
 
 from __future__ import annotations
@@ -293,6 +294,7 @@ class Taken:
 
     escalation: Escalation
     is_taken_now: bool
+    texts: tuple[int, ...] = ()  #: "Taken by …" texts to the others paged, to enqueue
 
 
 def acknowledge(escalation_id: int, user: User, via: str, now: datetime) -> Taken | None:
@@ -337,7 +339,33 @@ def acknowledge(escalation_id: int, user: User, via: str, now: datetime) -> Take
             user.id,
             via,
         )
-    return Taken(escalation, bool(moved))
+        return Taken(escalation, True, _tell_the_others(escalation, user, now))
+    return Taken(escalation, False)
+
+
+def _tell_the_others(escalation: Escalation, taker: User, now: datetime) -> tuple[int, ...]:
+    """A short "Taken by <name>" text to everyone else paged for it, so they stop (queued in
+    the caller's transaction, on the customer's timeline); the pending text ids."""
+    others = {p.user_id: p.user for p in escalation.pages if p.user_id != taker.id and p.user}
+    who = _customer_words(escalation)
+    texts = []
+    for user in others.values():
+        if not user.phone:
+            continue
+        message = queue_text(
+            user.phone,
+            f"Taken by {taker.display_name}: {who}. Nothing to do.",
+            "page_answer",
+            customer_id=escalation.customer_id,
+            user_id=user.id,
+            now=now,
+        )
+        texts.append(message.id)
+    if texts:
+        log.info(
+            "fire alarm: escalation %s: %d others told it was taken", escalation.id, len(texts)
+        )
+    return tuple(texts)
 
 
 def open_page_for(users: list[User]) -> Page | None:
@@ -449,6 +477,7 @@ def take_by_link(token: str, now: datetime) -> LinkCheck:
         return LinkCheck("used", page)
     taken = acknowledge(page.escalation_id, page.user, "link", now)
     db.session.commit()
+    enqueue_texts(taken.texts if taken is not None else ())
     db.session.refresh(page)
     if taken is None or not taken.is_taken_now:
         return LinkCheck("taken", page)
@@ -466,6 +495,7 @@ def take_on_web(
         return None
     taken = acknowledge(escalation_id, user, "web", now)
     db.session.commit()
+    enqueue_texts(taken.texts if taken is not None else ())
     return taken
 
 

@@ -321,8 +321,10 @@ def _record_staff_sms(
             raise
         return _retry(existing)
     zone = settings.default_timezone
+    told: tuple[int, ...] = ()
     if escalation.is_ack(body):
-        text, _ = escalation.take_by_sms(staff, now, zone)
+        text, taken = escalation.take_by_sms(staff, now, zone)
+        told = taken.texts if taken is not None else ()
     else:
         waiting = escalation.open_page_for(staff)
         text = "To take the page, reply 1." if waiting is not None else None
@@ -337,8 +339,7 @@ def _record_staff_sms(
             now=now,
         )
     db.session.commit()
-    if answer is not None:
-        enqueue_texts([answer.id])
+    enqueue_texts([*told, *([answer.id] if answer is not None else [])])
     log.info(
         "inbound message %s from staff user %s%s",
         message.id,

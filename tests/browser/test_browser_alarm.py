@@ -196,8 +196,16 @@ def test_an_urgent_reply_while_closed_pages_on_call_then_backup_who_takes_it_by_
     }
     answered = fake_twilio.post_signed(f"{live.url}/twilio/sms/inbound", inbound, live.url)
     assert answered.status_code == 200, answered.text
-    [(answer,)] = rows(live.app, sa.select(Message.body).where(Message.kind == "page_answer"))
+    answers = rows(
+        live.app,
+        sa.select(Message.body, Message.to_number)
+        .where(Message.kind == "page_answer")
+        .order_by(Message.id),
+    )
+    [(told, told_to), (answer, answer_to)] = answers  # Sam is told first, then Jordan answered
+    assert (told, told_to) == (f"Taken by Jordan Lee: {CUSTOMER}. Nothing to do.", REP_PHONE)
     assert answer.startswith(f"It's yours: call {CUSTOMER} at {CUSTOMER_PHONE} by ")
+    assert answer_to == BACKUP_PHONE
 
     # The manager's list now shows who took it, how and when; nothing is waiting.
     desk.reload()
@@ -213,6 +221,7 @@ def test_an_urgent_reply_while_closed_pages_on_call_then_backup_who_takes_it_by_
     taken.get_by_role("link", name=CUSTOMER).click()
     expect(desk.locator("ol.timeline")).to_contain_text("Paged Sam Rivera (on call) by text")
     expect(desk.locator("ol.timeline")).to_contain_text("Jordan Lee took the urgent reply by text")
+    expect(desk.locator("ol.timeline")).to_contain_text("Taken by Jordan Lee")
     screenshot(desk, "alarm-customer-timeline")
 
     # Jordan's list has the follow-up, now his, promising the call.
