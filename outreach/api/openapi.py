@@ -35,8 +35,8 @@ or `...Z`) between 2000-01-01 and 2099-12-31 (UTC); others are a `422` naming th
 Responses give every time in UTC to the second, as `2024-05-01T22:30:00Z`.
 
 **Numbers and text**: ids run from 1 to 2147483647: a larger one in a path is a `404`, in a
-query a `422`. Text must not contain NUL bytes (`\\u0000`), in the body, the query or the path:
-a `400` (`bad_request`).
+query a `422`. Text must not contain NUL bytes (`\\u0000`), in the body or the query: a `400`
+(`bad_request`).
 
 **Errors** are always `{"error": {"code", "message", "field"?}}`. `field` names the offending
 body field (dotted path) or query parameter. Codes: `bad_request`, `malformed_json`,
