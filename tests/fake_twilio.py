@@ -241,9 +241,9 @@ class FakeTwilio:
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeTwilio:
-        """Listen on 127.0.0.1, a free port, in a background thread."""
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+    def start(self, host: str = "127.0.0.1") -> FakeTwilio:
+        """Listen on `host`, a free port, in a background thread."""
+        self._server = _Server((host, 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), daemon=True
         )
@@ -261,7 +261,7 @@ class FakeTwilio:
 
     @property
     def base_url(self) -> str:
-        """http://127.0.0.1:<port>, for TWILIO_API_BASE_URL."""
+        """http://<host>:<port>, for TWILIO_API_BASE_URL."""
         assert self._server is not None, "start() the fake first"
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
