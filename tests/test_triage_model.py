@@ -33,6 +33,15 @@ def cls(text, **kwargs):
         "Wrong number, stop texting me",
         "Arrêtez de m'envoyer des messages",
         "não quero mais receber mensagens",
+        "I revoke my consent to be contacted by text or phone.",
+        "Kindly refrain from texting me in the future",
+        "count me out of the text reminders",
+        "how many more times do I need to say stop",
+        "turn off the texts to my phone please",
+        "Stoppp",
+        "no me estén mandando mensajes",
+        "retiro mi consentimiento para recibir mensajes",
+        "Прекратите присылать сообщения",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -65,6 +74,15 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "It quit again.",
         "no more leaks, thanks!",
         "Can you remove the old water heater?",
+        "I do not consent to this charge",
+        "I know I said stop earlier but please call me, I have a problem",
+        "is there a way to turn these texts off?",
+        "the unsubscribe link in your newsletter is broken",
+        "can I opt out of the auto-renewal for the license?",
+        "how do I stop getting these error popups every time I log in??",
+        "do I need to turn off the water before replacing the filter?",
+        "no need to text me when you're on the way, the door is unlocked",
+        "Call me instead of texting",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -112,6 +130,10 @@ def test_urgent_and_a_revocation_pages_and_still_revokes():
         "the gas line they connected is hissing",
         "huele como a gas cerca de la estufa",
         "sparks came out of the new outlet when I plugged in the kettle",
+        "Сильно пахнет газом в подвале",
+        "浴室天花板一直在滴水 地上全是水",
+        "가스 냄새가 심해요",
+        "la cara se me está hinchando mucho y me cuesta respirar",
     ],
 )
 def test_hazards_without_a_listed_word_are_urgent(text):
