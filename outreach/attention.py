@@ -34,7 +34,11 @@ class Item:
     number: str | None  #: whom to call: the customer's phone, or the unknown sender's
     pages: list[Page]
     waited: timedelta  #: from the reply to now, or to when it was taken
-    next_level: str | None  #: who is paged next if nobody takes it (at escalation.next_at)
+    #: what happens at escalation.next_at if nobody takes it: a level of the plan is paged,
+    #: "repage" (the person on call and the managers again) or "unanswered"; None: nothing
+    next_level: str | None
+    next_round: int = 0  #: with "repage": which round it will be
+    rounds: int = 0  #: re-page rounds the company allows
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Counts:
     followups_overdue: int = 0
     followups_escalated: int = 0
     missed_calls: int = 0  #: rep calls missed in the last 7 days
+    unanswered: int = 0  #: urgent replies nobody took after every page and re-page
 
 
 @dataclass
@@ -90,13 +95,23 @@ def _items(rows: list[Escalation], now: datetime) -> list[Item]:
     for e in rows:
         zone = zone_for_customer(e.customer, settings)[0] if e.customer else None
         number = e.customer.phone if e.customer else senders.get(e.reply.message_id)
-        plan = e.plan or []
-        following = plan[e.step][0] if e.next_at is not None and e.step < len(plan) else None
         end = e.acked_at or now
-        items.append(
-            Item(e, e.reply, e.customer, zone, number, list(e.pages), end - e.created_at, following)
-        )
+        item = Item(e, e.reply, e.customer, zone, number, list(e.pages), end - e.created_at, None)
+        item.next_level, item.next_round = _following(e, settings.repage_rounds)
+        item.rounds = settings.repage_rounds
+        items.append(item)
     return items
+
+
+def _following(e: Escalation, rounds: int) -> tuple[str | None, int]:
+    plan = e.plan or []
+    if e.next_at is None or e.acked_at is not None:
+        return None, 0
+    if e.step < len(plan):
+        return plan[e.step][0], 0
+    if e.repaged < rounds:
+        return "repage", e.repaged + 1
+    return "unanswered", 0
 
 
 def _counts(now: datetime) -> Counts:
@@ -118,7 +133,16 @@ def _counts(now: datetime) -> Counts:
         .select_from(CheckIn)
         .where(CheckIn.status == "missed", CheckIn.due_at >= now - MISSED_SINCE)
     )
-    return Counts(row[0], row[1], row[2], missed or 0)
+    return Counts(row[0], row[1], row[2], missed or 0, unanswered_count())
+
+
+def unanswered_count() -> int:
+    """Urgent replies nobody took after every page and re-page (still waiting)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Escalation)
+        .where(Escalation.unanswered_at.is_not(None), Escalation.acked_at.is_(None))
+    )
 
 
 def build_attention(now: datetime) -> Attention:

@@ -132,13 +132,114 @@ def test_unanswered_it_goes_to_the_backup_then_the_managers_after_n_minutes_each
     assert escalation.escalate_due(TUE_10AM + 20 * minute) == 1
     assert _pages()[2:] == [("Morgan Diaz", "manager")]  # the manager without a phone is skipped
     assert "not taken in 20 min (Sam, Jordan paged)" in texts("page")[2].body
-    assert escalation.escalate_due(TUE_10AM + 90 * minute) == 0  # nothing left to page
     e = _the_escalation()
-    assert (e.step, e.next_at, e.acked_at) == (3, None, None)
+    assert (e.step, e.next_at, e.acked_at) == (3, TUE_10AM + 30 * minute, None)
     assert len(followups_of(e.customer_id)) == 1
     for secret in (CUSTOMER_PHONE, team["jordan"].phone, "Pat Example", "water"):
         assert secret not in caplog.text
     assert f"escalation {e.id} (reply {e.reply_id}) paged user {team['jordan'].id}" in caplog.text
+
+
+def test_after_the_managers_it_pages_on_call_and_managers_again_then_says_unanswered(app, team):
+    kim = make_staff(name="Kim Park")
+    _on_call(kim)
+    make_conversation(rep=team["sam"], sent_at=TUE_10AM - timedelta(hours=2))
+    _urgent(TUE_10AM)
+    minute = timedelta(minutes=1)
+    for at in (10, 20):
+        assert escalation.escalate_due(TUE_10AM + at * minute) == 1
+    chain = [("Sam Rivera", "owner"), ("Jordan Lee", "backup"), ("Morgan Diaz", "manager")]
+    assert _pages() == chain
+
+    assert escalation.escalate_due(TUE_10AM + 29 * minute) == 0
+    assert escalation.escalate_due(TUE_10AM + 30 * minute) == 1  # round 1
+    round_1 = [("Kim Park", "on_call"), ("Morgan Diaz", "manager")]
+    assert _pages() == chain + round_1
+    body = texts("page")[3].body
+    assert body.startswith("URGENT, STILL not taken in 30 min, paged again 1 of 2 (Sam, Jordan")
+    assert escalation.escalate_due(TUE_10AM + 39 * minute) == 0
+    assert escalation.escalate_due(TUE_10AM + 40 * minute) == 1  # round 2
+    assert _pages() == chain + round_1 + round_1
+    rounds = db.session.scalars(sa.select(Page.repage_round).order_by(Page.id)).all()
+    assert rounds == [0, 0, 0, 1, 1, 2, 2]
+    e = _the_escalation()
+    assert (e.repaged, e.unanswered_at, e.next_at) == (2, None, TUE_10AM + 50 * minute)
+
+    assert escalation.escalate_due(TUE_10AM + 50 * minute) == 1  # unanswered, nobody paged
+    e = _the_escalation()
+    assert (e.unanswered_at, e.next_at, e.acked_at) == (TUE_10AM + 50 * minute, None, None)
+    assert len(_pages()) == 7
+    assert escalation.escalate_due(TUE_10AM + 5 * 60 * minute) == 0  # and nothing more
+
+    manager = isolated_client(app)
+    sign_in(manager, team["morgan"])
+    html = manager.get("/admin").get_data(as_text=True)
+    card = html.split(f'id="escalation-{e.id}"')[1].split("</article>")[0]
+    assert "UNANSWERED" in card and "<strong>Unanswered</strong> since 10:50 CDT" in card
+    assert "2 rounds paging the person on call and the managers again" in card
+    assert "<strong>Kim Park</strong> (on call, paged again: round 2), paged 10:40 CDT" in card
+    tile = manager.get("/admin/dashboard").get_data(as_text=True).split('id="tile-unanswered"')[1]
+    assert '<a href="/admin#waiting" class="error">1</a>' in tile.split("</div>")[0]
+    timeline = manager.get(f"/admin/conversations/{e.customer_id}").get_data(as_text=True)
+    assert '<strong class="error">UNANSWERED</strong> since Tue 10 Mar 10:50 CDT' in timeline
+    assert "Paged again <strong>Kim Park</strong> (on call, round 1)" in timeline
+
+    manager.post(f"/admin/attention/{e.id}/take")  # still on the list, so it can be taken
+
+    e = _the_escalation()
+    assert e.acked_by_id == team["morgan"].id
+    html = manager.get("/admin").get_data(as_text=True)
+    assert f'id="escalation-{e.id}"' not in html and "after going unanswered" in html
+    assert 'class="error">1</a>' not in manager.get("/admin/dashboard").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("taken_after", [0, 1, 2, 3, 4, 5])
+def test_taking_it_at_any_point_stops_the_chain_and_the_re_pages(app, team, taken_after):
+    _on_call(make_staff(name="Kim Park"))
+    make_conversation(rep=team["sam"], sent_at=TUE_10AM - timedelta(hours=2))
+    _urgent(TUE_10AM)
+    step = timedelta(minutes=10)
+    for n in range(1, taken_after + 1):
+        assert escalation.escalate_due(TUE_10AM + n * step) == 1
+    paged = _pages()
+
+    escalation.take_on_web(_the_escalation().id, team["morgan"], TUE_10AM + taken_after * step)
+
+    for n in range(taken_after + 1, 12):
+        assert escalation.escalate_due(TUE_10AM + n * step) == 0
+    assert _pages() == paged
+    e = _the_escalation()
+    assert (e.next_at, e.acked_by_id) == (None, team["morgan"].id)
+    assert (e.unanswered_at is not None) == (taken_after == 5)
+
+
+def test_with_no_re_page_rounds_it_is_unanswered_one_interval_after_the_managers(app, team):
+    settings = get_company_settings()
+    settings.repage_rounds = 0
+    db.session.commit()
+    make_conversation(rep=team["sam"], sent_at=TUE_10AM - timedelta(hours=2))
+    _urgent(TUE_10AM)
+
+    for minutes in (10, 20, 30):
+        escalation.escalate_due(TUE_10AM + timedelta(minutes=minutes))
+
+    assert len(_pages()) == 3
+    assert _the_escalation().unanswered_at == TUE_10AM + timedelta(minutes=30)
+
+
+def test_two_sweeps_at_once_re_page_once(app, team):
+    make_conversation(rep=team["sam"], sent_at=TUE_10AM - timedelta(hours=2))
+    _urgent(TUE_10AM)
+    for minutes in (10, 20):
+        escalation.escalate_due(TUE_10AM + timedelta(minutes=minutes))
+    later = TUE_10AM + timedelta(minutes=30)
+    stale = _the_escalation()
+    db.session.expunge(stale)
+
+    assert escalation.escalate_due(later) == 1
+    assert escalation._advance(stale, later, get_company_settings()) is None
+    db.session.rollback()
+    assert _pages()[3:] == [("Morgan Diaz", "manager")]
 
 
 def test_the_scheduler_pass_runs_the_escalation_step(app, team):
@@ -201,6 +302,7 @@ def test_with_nobody_to_page_the_reply_still_waits_on_the_list_and_the_promise_i
     assert _pages() == []
     e = _the_escalation()
     assert (e.acked_at, e.next_at, e.plan) == (None, None, [])
+    assert e.unanswered_at == TUE_10AM  # in red on the list at once
     assert "within 30 minutes" not in result.answer  # the business-hours promise instead
 
 
@@ -651,6 +753,7 @@ def test_the_fire_alarm_page_saves_minutes_and_rotation_for_a_manager(app, team)
     form = {
         "escalation_minutes": "15",
         "callback_minutes": "45",
+        "repage_rounds": "3",
         "rotation-0": str(team["jordan"].id),
         "rotation-1": str(team["sam"].id),
     }
@@ -660,6 +763,7 @@ def test_the_fire_alarm_page_saves_minutes_and_rotation_for_a_manager(app, team)
     db.session.expire_all()
     settings = get_company_settings()
     assert (settings.escalation_minutes, settings.callback_minutes) == (15, 45)
+    assert settings.repage_rounds == 3
     assert settings.on_call_user_ids == [team["jordan"].id, team["sam"].id]
     html = manager.get("/admin/alarm").get_data(as_text=True)
     assert "Fire alarm settings saved." in html and "this week" in html
@@ -670,6 +774,9 @@ def test_the_fire_alarm_page_saves_minutes_and_rotation_for_a_manager(app, team)
     [
         ({"callback_minutes": "15"}, "promise the customer at least that long"),
         ({"escalation_minutes": "0"}, "between 1 and 120 minutes"),
+        ({"repage_rounds": "6"}, "between 0 and 5 rounds"),
+        ({"repage_rounds": "-1"}, "between 0 and 5 rounds"),
+        ({"repage_rounds": "two"}, "Not a valid integer value"),
         ({"rotation-1": "{sam}"}, "name each person once"),
         ({"rotation-1": "{quinn}"}, "Quinn Nophone has no mobile phone"),
     ],
@@ -678,7 +785,12 @@ def test_the_fire_alarm_page_refuses_what_the_chain_could_not_keep(app, team, ch
     quinn = db.session.scalar(sa.select(User).where(User.name == "Quinn Nophone"))
     manager = isolated_client(app)
     sign_in(manager, team["morgan"])
-    form = {"escalation_minutes": "10", "callback_minutes": "30", "rotation-0": str(team["sam"].id)}
+    form = {
+        "escalation_minutes": "10",
+        "callback_minutes": "30",
+        "repage_rounds": "2",
+        "rotation-0": str(team["sam"].id),
+    }
     form.update({k: v.format(sam=team["sam"].id, quinn=quinn.id) for k, v in changes.items()})
 
     response = manager.post("/admin/alarm", data=form)

@@ -47,6 +47,10 @@ class AlarmForm(FlaskForm):
     callback_minutes = IntegerField(
         "Promise the customer a call within (minutes)", validators=[InputRequired()]
     )
+    repage_rounds = IntegerField(
+        "Then page the person on call and the managers again (rounds)",
+        validators=[InputRequired()],
+    )
     rotation = FieldList(
         SelectField("On call", coerce=_user_or_none, validate_choice=False),
         min_entries=ROTATION_SLOTS,
@@ -78,6 +82,7 @@ def _alarm_form(settings, now, submitted: bool = False) -> AlarmForm:
     data = {
         "escalation_minutes": settings.escalation_minutes,
         "callback_minutes": settings.callback_minutes,
+        "repage_rounds": settings.repage_rounds,
         "rotation": order + [None] * (ROTATION_SLOTS - len(order)),
     }
     form = AlarmForm() if submitted else AlarmForm(formdata=None, data=data)
@@ -133,6 +138,7 @@ def alarm():
                 rotation,
                 utcnow(),
                 current_user.id,
+                form.repage_rounds.data,
             )
         except OutreachError as exc:
             db.session.rollback()

@@ -6,6 +6,7 @@ from flask import render_template
 
 from outreach import charts
 from outreach.admin import bp
+from outreach.attention import unanswered_count
 from outreach.models import utcnow
 from outreach.reports import Dashboard, build_dashboard
 
@@ -64,6 +65,11 @@ def dashboard_charts(data: Dashboard) -> dict:
 
 @bp.get("/dashboard")
 def dashboard():
-    """Today's numbers and charts over the last 30 days."""
+    """Today's numbers, the unanswered alarms and charts over the last 30 days."""
     data = build_dashboard(utcnow())
-    return render_template("admin/dashboard.html", data=data, charts=dashboard_charts(data))
+    return render_template(
+        "admin/dashboard.html",
+        data=data,
+        charts=dashboard_charts(data),
+        unanswered=unanswered_count(),
+    )

@@ -13,7 +13,8 @@ Unacknowledged `escalation_minutes` (company setting) after a level was paged, t
 step (escalate_due, a pure function of the rows and `now`) pages the next level. Taking it —
 a text "1" (take, ok, mine) from the paged phone, the link, or a button on a page — stops the
 chain, makes the taker the follow-up's owner and texts the others paged "Taken by <name>".
-Every state change is a compare-and-set (`UPDATE … WHERE step = :seen AND acked_at IS NULL`),
+Every state change is a compare-and-set (`UPDATE … WHERE step = :seen AND repaged = :rounds
+AND acked_at IS NULL`),
 so two schedulers, or two people tapping at once, change it once. A `needs_review` reply gets
 an Escalation with no plan: it waits on the manager's attention list until someone takes it.
 Logs carry ids, never numbers or words.
@@ -166,35 +167,82 @@ def _users(ids: list[int]) -> list[User]:
     return [found[i] for i in ids if i in found]
 
 
-def _advance(escalation: Escalation, now: datetime, settings: CompanySettings) -> list[int] | None:
-    """Page the plan's next level that has someone to page now; compare-and-set on `step`.
-    None when another scheduler moved it first (or it was taken)."""
-    plan, seen = escalation.plan or [], escalation.step
-    index, level, users = len(plan), None, []
+def _next_level(plan: list, seen: int) -> tuple[str, list[User], int] | None:
+    """The plan's next level from `seen` with someone to page now: (level, people, its index)."""
     for i in range(seen, len(plan)):
         candidates = [u for u in _users(plan[i][1]) if pageable(u)]
         if candidates:
-            index, level, users = i, plan[i][0], candidates
-            break
-    new_step = index + 1 if users else len(plan)
-    next_at = now + timedelta(minutes=settings.escalation_minutes) if new_step < len(plan) else None
+            return plan[i][0], candidates, i
+    return None
+
+
+def repage_targets(now: datetime, settings: CompanySettings) -> list[tuple[str, User]]:
+    """Whom a re-page round pages: the person on call now, then the managers (nobody twice,
+    only people who can be paged)."""
+    person = oncall.on_call(now, settings, business_hours(settings))
+    levels = [("on_call", [person] if person is not None else []), ("manager", managers())]
+    targets, seen = [], set()
+    for level, users in levels:
+        for user in users:
+            if pageable(user) and user.id not in seen:
+                seen.add(user.id)
+                targets.append((level, user))
+    return targets
+
+
+def _advance(escalation: Escalation, now: datetime, settings: CompanySettings) -> list[int] | None:
+    """Page what comes next: the plan's next level that has someone to page now; after the
+    last level, the person on call and the managers again (`repage_rounds` rounds); after
+    that, mark it unanswered. Compare-and-set on (`step`, `repaged`); None when another
+    scheduler moved it first (or it was taken)."""
+    plan, seen, seen_rounds = escalation.plan or [], escalation.step, escalation.repaged
+    step, rounds, unanswered_at = seen, seen_rounds, None
+    next_at = now + timedelta(minutes=settings.escalation_minutes)
+    found = _next_level(plan, seen)
+    if found is not None:
+        level, users, index = found
+        step, targets = index + 1, [(level, u) for u in users]
+    else:
+        step, targets = len(plan), []
+        if rounds < settings.repage_rounds:
+            targets = repage_targets(now, settings)
+            rounds += 1 if targets else 0
+        if not targets:
+            unanswered_at, next_at = now, None
     moved = db.session.execute(
         sa.update(Escalation)
         .where(
             Escalation.id == escalation.id,
             Escalation.step == seen,
+            Escalation.repaged == seen_rounds,
             Escalation.acked_at.is_(None),
+            Escalation.unanswered_at.is_(None),
         )
-        .values(step=new_step, next_at=next_at)
+        .values(step=step, repaged=rounds, next_at=next_at, unanswered_at=unanswered_at)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not moved:
         return None
-    escalation.step, escalation.next_at = new_step, next_at
-    return [_page(escalation, user, level, now) for user in users]
+    escalation.step, escalation.repaged, escalation.next_at = step, rounds, next_at
+    escalation.unanswered_at = unanswered_at
+    if unanswered_at is not None:
+        log.warning(
+            "fire alarm: escalation %s (reply %s) unanswered after %d re-page rounds",
+            escalation.id,
+            escalation.reply_id,
+            rounds,
+        )
+    repage = (rounds, settings.repage_rounds) if found is None else None
+    return [_page(escalation, user, level, now, repage) for level, user in targets]
 
 
-def _page(escalation: Escalation, user: User, level: str, now: datetime) -> int:
+def _page(
+    escalation: Escalation,
+    user: User,
+    level: str,
+    now: datetime,
+    repage: tuple[int, int] | None = None,
+) -> int:
     token = secrets.token_urlsafe(16)
     earlier = list(escalation.pages)
     page = Page(
@@ -202,12 +250,13 @@ def _page(escalation: Escalation, user: User, level: str, now: datetime) -> int:
         reply_id=escalation.reply_id,
         user_id=user.id,
         level=level,
+        repage_round=repage[0] if repage else 0,
         token_hash=hash_token(token),
         sent_at=now,
     )
     db.session.add(page)
     db.session.flush()
-    body = page_text(escalation, earlier, public_url(LINK_PATH + token), now)
+    body = page_text(escalation, earlier, public_url(LINK_PATH + token), now, repage)
     message = queue_text(
         user.phone, body, "page", customer_id=escalation.customer_id, user_id=user.id, now=now
     )
@@ -229,8 +278,15 @@ def _quote(text: str) -> str:
     return words if len(words) <= WORDS_MAX else words[: WORDS_MAX - 3].rstrip() + "..."
 
 
-def page_text(escalation: Escalation, earlier: list[Page], link: str, now: datetime) -> str:
-    """The page: who wrote what, whom to call, how to take it, and who did not answer before."""
+def page_text(
+    escalation: Escalation,
+    earlier: list[Page],
+    link: str,
+    now: datetime,
+    repage: tuple[int, int] | None = None,
+) -> str:
+    """The page: who wrote what, whom to call, how to take it, and who did not answer before
+    (and, paged again, which round of how many)."""
     reply, customer = escalation.reply, escalation.customer
     number = call_number(escalation)
     who = customer.name if customer else f"Unknown number {number}"
@@ -239,6 +295,9 @@ def page_text(escalation: Escalation, earlier: list[Page], link: str, now: datet
         waited = max(1, int((now - earlier[0].sent_at).total_seconds() // 60))
         names = ", ".join(dict.fromkeys(first_name(p.user.name) or "?" for p in earlier if p.user))
         head = f"URGENT, not taken in {waited} min ({names} paged)"
+        if repage:
+            head = f"URGENT, STILL not taken in {waited} min, paged again {repage[0]} of "
+            head += f"{repage[1]} ({names} paged)"
     return (
         f'{head}: {who} wrote "{_quote(reply.text)}". Call {number}. '
         f"Reply 1 to take it, or tap {link}"
@@ -256,7 +315,8 @@ def _sender(reply: Reply) -> str:
 
 def escalate_due(now: datetime) -> int:
     """One scheduler step: every escalation whose level went unanswered until `now` pages its
-    next level (compare-and-set, one commit each); returns how many moved."""
+    next level, pages again, or is marked unanswered (compare-and-set, one commit each);
+    returns how many moved."""
     from outreach.conversations.followups import get_company_settings
 
     db.session.commit()
@@ -279,7 +339,7 @@ def escalate_due(now: datetime) -> int:
         db.session.commit()
         enqueue_texts(texts)
         moved += 1
-        if not texts:
+        if not texts and escalation.unanswered_at is None:
             log.warning("fire alarm: escalation %s: nobody left to page", escalation.id)
     return moved
 

@@ -116,6 +116,7 @@ def upcoming(
 
 ESCALATION_MINUTES = (1, 120)
 CALLBACK_MINUTES = (5, 480)
+REPAGE_ROUNDS = (0, 5)
 ROTATION_MAX = 12
 
 
@@ -134,10 +135,11 @@ def save_alarm_settings(
     rotation_ids: list[int],
     now: datetime,
     actor_id: int | None = None,
+    repage_rounds: int | None = None,
 ) -> CompanySettings:
-    """Store the fire alarm's minutes and the on-call rotation (this week's person first);
-    all or nothing, ValidationError naming the field. The weeks restart from this week only
-    when the rotation changed."""
+    """Store the fire alarm's minutes, its re-page rounds (unchanged when None) and the on-call
+    rotation (this week's person first); all or nothing, ValidationError naming the field. The
+    weeks restart from this week only when the rotation changed."""
     from outreach.company import get_company_settings
     from outreach.conversations.promise import business_hours
     from outreach.errors import ValidationError
@@ -154,6 +156,9 @@ def save_alarm_settings(
             "promise the customer at least that long",
             field="callback_minutes",
         )
+    low, high = REPAGE_ROUNDS
+    if repage_rounds is not None and not low <= repage_rounds <= high:
+        raise ValidationError(f"between {low} and {high} rounds", field="repage_rounds")
     if len(rotation_ids) != len(set(rotation_ids)):
         raise ValidationError("name each person once", field="rotation")
     if len(rotation_ids) > ROTATION_MAX:
@@ -176,6 +181,8 @@ def save_alarm_settings(
         settings.on_call_start = this_week if rotation_ids else None
     settings.escalation_minutes = escalation_minutes
     settings.callback_minutes = callback_minutes
+    if repage_rounds is not None:
+        settings.repage_rounds = repage_rounds
     db.session.commit()
     log.info("fire alarm settings changed by user %s", actor_id)
     return settings

@@ -62,10 +62,14 @@ class Escalation(db.Model):
     #: the chain planned when the reply came: [[level, [user ids]], …], paged in this order
     plan: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     step: Mapped[int] = mapped_column(default=0)  #: levels of the plan paged so far
+    #: rounds of paging the person on call and the managers again after the plan's last level
+    repaged: Mapped[int] = mapped_column(default=0)
     is_after_hours: Mapped[bool] = mapped_column(default=False)
     next_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime()
     )  #: when the next level is paged unless someone takes it; None: nothing more to page
+    #: nobody took it after the last re-page round: it stays on the attention list, in red
+    unanswered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: taken
     acked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     acked_via: Mapped[str | None] = mapped_column(sa.String(8))
@@ -97,6 +101,7 @@ class Page(db.Model):
     reply_id: Mapped[int] = mapped_column(sa.ForeignKey("replies.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     level: Mapped[str] = mapped_column(sa.String(12))
+    repage_round: Mapped[int] = mapped_column(default=0)  #: 0: the chain; n: re-page round n
     message_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("messages.id", ondelete="SET NULL")
     )  #: the page text

@@ -38,6 +38,9 @@ class CompanySettings(db.Model):
     escalation_minutes: Mapped[int] = mapped_column(
         default=10
     )  #: an unanswered page goes to the next level after this
+    repage_rounds: Mapped[int] = mapped_column(
+        default=2
+    )  #: after the managers, page the person on call and the managers again this many times
     callback_minutes: Mapped[int] = mapped_column(
         default=30
     )  #: an urgent reply: the customer is promised a call within this
