@@ -60,6 +60,8 @@ BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=10)
 MIN_LEASE = timedelta(seconds=30)
 FRESH = 1.0  #: seconds a re-read of consent and status may precede a call
+GROUP_SENDS = 20  #: SIDs recorded per commit at most …
+GROUP_SECONDS = 0.05  #: … and none waits longer than this (nor through a rate-limit wait)
 #: a chunk claims only as many sends as its sender's rate lets out in this time
 CHUNK_SECONDS = 5
 RECONCILE_LIMIT = 500  #: stale sends looked at per pass
@@ -593,12 +595,15 @@ def _deliver_each(
     outcomes: dict[int, SendOutcome] = {}
     remaining = list(attempts)
     facts: _Facts | None = None
+    accepted = _Accepted(channel, transport, outcomes)
     while remaining:
         attempt = remaining.pop(0)
         checkin_id = attempt.checkin_id
         try:
             beat()
             wait = sender_limiter().reserve(channel.rate_prefix + transport.sender)
+            if wait > 0 or accepted.due():
+                accepted.record()  # idle anyway, or a SID has waited long enough
             lease, kept = _keep_lease(clock, wait, lease, [attempt, *remaining])
             remaining = [a for a in remaining if a.checkin_id in kept]
             if checkin_id not in kept:
@@ -617,15 +622,53 @@ def _deliver_each(
             except TransportError as exc:
                 outcomes[checkin_id] = _failed(channel, attempt, exc, clock.now())
                 continue
-            outcomes[checkin_id] = record_created(
-                channel, checkin_id, attempt.row_id, created, transport, "accepted", replay=False
-            )
+            accepted.add(checkin_id, attempt.row_id, created)
         except Exception:
             db.session.rollback()
             log.exception("check-in %s: unexpected error while sending", checkin_id)
             outcomes[checkin_id] = SendOutcome(checkin_id, SKIPPED, "unexpected error (logged)")
+    accepted.record()
     channel.replay_early([o.sid for o in outcomes.values() if o.result == SENT and o.sid])
     return outcomes
+
+
+class _Accepted:
+    """SIDs Twilio has just made, recorded a group at a time (GROUP_SENDS, GROUP_SECONDS): one
+    commit for the group instead of one per send. A worker that dies first leaves those check-ins
+    `sending` with a lease; when it runs out, reconciliation finds each at Twilio by its number
+    and adopts its SID, so nothing is sent twice, only marked `sent` later."""
+
+    def __init__(self, channel: Channel, transport: Transport, outcomes: dict) -> None:
+        self.channel, self.transport, self.outcomes = channel, transport, outcomes
+        self.items: list[tuple[int, int, Created]] = []
+        self.since = 0.0
+
+    def add(self, checkin_id: int, row_id: int, created: Created) -> None:
+        if not self.items:
+            self.since = time.monotonic()
+        self.items.append((checkin_id, row_id, created))
+        if len(self.items) >= GROUP_SENDS:
+            self.record()
+
+    def due(self) -> bool:
+        return bool(self.items) and time.monotonic() - self.since >= GROUP_SECONDS
+
+    def record(self) -> None:
+        items, self.items = self.items, []
+        if not items:
+            return
+        try:
+            self.outcomes.update(record_accepted(self.channel, items, self.transport))
+        except Exception:
+            db.session.rollback()
+            log.exception(
+                "check-ins %s: SIDs not recorded; reconciliation will find them",
+                ",".join(str(i[0]) for i in items),
+            )
+            for checkin_id, row_id, _ in items:
+                self.outcomes[checkin_id] = SendOutcome(
+                    checkin_id, UNKNOWN, "accepted; its SID will be found again", row_id
+                )
 
 
 def _keep_lease(
@@ -714,44 +757,83 @@ def record_created(
     how: str,
     replay: bool = True,
 ) -> SendOutcome:
-    """Store the SID on the attempt row (once), move the check-in to `sent` (from `sending`, or
+    """Store one SID on its attempt row (once), move the check-in to `sent` (from `sending`, or
     from `queued` when reconciliation gave up on a live send), apply callbacks that came early:
-    one commit. A SID another row already holds settles the check-in as failed, with why."""
-    reason = (
-        f"accepted by {transport.name if transport else 'twilio'} as {created.sid}"
-        if how == "accepted"
-        else f"reconciled: Twilio has it as {created.sid}"
-    )
-    table = channel.model.__table__
-    store = (
-        table.update()
-        .where(table.c.id == row_id, table.c.twilio_sid.is_(None))
-        .values(**channel.stored_values(row_id, created))
-    )
-    if how == "accepted":  # a SID Twilio just made is nobody else's
-        db.session.connection().execute(store)
+    one commit. `how` is "accepted" (Twilio just made it) or "reconciled" (found again); a
+    reconciled SID another row already holds settles the check-in as failed, with why."""
+    if how == "accepted":
+        outcome = record_accepted(channel, [(checkin_id, row_id, created)], transport)[checkin_id]
     else:
+        table = channel.model.__table__
         try:
             with db.session.begin_nested():
-                db.session.connection().execute(store)
+                db.session.connection().execute(
+                    table.update()
+                    .where(table.c.id == row_id, table.c.twilio_sid.is_(None))
+                    .values(**channel.stored_values(row_id, created))
+                )
         except IntegrityError:
             why = f"Twilio's {created.sid} is already recorded for another send; not adopted"
             channel.fail_row(row_id, None, why)
             log.warning("check-in %s: %s", checkin_id, why)
             return _retry_or_give_up(channel, checkin_id, row_id, why, utcnow(), delay=timedelta(0))
-    if not (
-        transitions.mark_sent_many({checkin_id: reason})
-        or transitions.adopt_sent(checkin_id, f"{reason} (after it was put back for a retry)")
-    ):
-        log.warning(
-            "check-in %s: sent as %s %s but it had moved on", checkin_id, channel.name, row_id
-        )
-    db.session.commit()
+        reason = f"reconciled: Twilio has it as {created.sid}"
+        _mark_sent({checkin_id: reason}, {checkin_id: row_id}, channel)
+        db.session.commit()
+        if replay:  # early callbacks first: they carry what the list lacks (error codes)
+            channel.replay_early([created.sid])
+        channel.after_commit(None, created)
+        return SendOutcome(checkin_id, SENT, reason, row_id, created.sid)
     if replay:  # a batch replays its chunk's early callbacks together (and the sweeper's
         channel.replay_early([created.sid])  # replay_orphan_callbacks catches a crash between)
-    channel.after_commit(transport, created)
-    log.info("check-in %s sent as %s %s", checkin_id, channel.name, row_id)
-    return SendOutcome(checkin_id, SENT, reason, row_id, created.sid)
+    return outcome
+
+
+def record_accepted(
+    channel: Channel, items: list[tuple[int, int, Created]], transport: Transport | None
+) -> dict[int, SendOutcome]:
+    """Store the SIDs Twilio just made ((check-in id, attempt row id, created) each) on their
+    attempt rows and move their check-ins to `sent`: a few statements and one commit for all."""
+    name = transport.name if transport else "twilio"
+    table = channel.model.__table__
+    reasons = {checkin_id: f"accepted by {name} as {c.sid}" for checkin_id, _, c in items}
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for _, row_id, created in items:  # a SID Twilio just made is nobody else's
+        values = channel.stored_values(row_id, created)
+        by_columns.setdefault(tuple(sorted(values)), []).append(
+            {"row_id": row_id, **{f"v_{k}": v for k, v in values.items()}}
+        )
+    connection = db.session.connection()
+    for columns, rows in by_columns.items():
+        connection.execute(
+            table.update()
+            .where(table.c.id == sa.bindparam("row_id"), table.c.twilio_sid.is_(None))
+            .values({k: sa.bindparam(f"v_{k}") for k in columns}),
+            rows,
+        )
+    _mark_sent(reasons, {checkin_id: row_id for checkin_id, row_id, _ in items}, channel)
+    db.session.commit()
+    outcomes = {}
+    for checkin_id, row_id, created in items:
+        channel.after_commit(transport, created)
+        log.info("check-in %s sent as %s %s", checkin_id, channel.name, row_id)
+        outcomes[checkin_id] = SendOutcome(
+            checkin_id, SENT, reasons[checkin_id], row_id, created.sid
+        )
+    return outcomes
+
+
+def _mark_sent(reasons: dict[int, str], rows: dict[int, int], channel: Channel) -> None:
+    """sending -> sent for all; one put back for a retry meanwhile is adopted (queued -> sent)."""
+    for checkin_id in set(reasons) - transitions.mark_sent_many(reasons):
+        why = f"{reasons[checkin_id]} (after it was put back for a retry)"
+        if not transitions.adopt_sent(checkin_id, why):
+            log.warning(
+                "check-in %s: sent as %s %s but it had moved on",
+                checkin_id,
+                channel.name,
+                rows[checkin_id],
+            )
 
 
 def _failed(channel: Channel, attempt: Attempt, exc: TransportError, now: datetime):
