@@ -48,3 +48,20 @@ def mask_phone(e164: str | None) -> str:
     if not e164:
         return ""
     return "•" * max(len(e164) - 2, 0) + e164[-2:]
+
+
+def format_phone(e164: str | None) -> str:
+    """A stored number as people write it: national for US numbers ("(312) 555-0123"),
+    international otherwise ("+44 7911 123456"); as stored when it cannot be parsed."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if phonenumbers.region_code_for_number(number) == DEFAULT_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)

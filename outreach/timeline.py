@@ -1,5 +1,5 @@
 """A customer's timeline: events, check-ins, messages, calls, replies, follow-ups, pages (the
-fire alarm) and who took them, in order.
+fire alarm) and who took them, and duplicates merged into the customer, in order.
 
 A fixed number of queries whatever the history's size (one per kind and per eager-loaded
 relation); the API and the admin pages both render it.
@@ -22,6 +22,7 @@ from outreach.models import (
     CallStatusEvent,
     CheckIn,
     Customer,
+    CustomerMerge,
     Escalation,
     FollowUp,
     Message,
@@ -31,8 +32,9 @@ from outreach.models import (
 )
 
 #: also the tie-break order; "page": one SMS page to a staff member (its text is shown with
-#: it, not as a message of its own), "ack": someone took an escalation
-KINDS = ("event", "checkin", "message", "call", "reply", "followup", "page", "ack")
+#: it, not as a message of its own), "ack": someone took an escalation, "merge": a duplicate
+#: customer folded into this one
+KINDS = ("event", "checkin", "message", "call", "reply", "followup", "page", "ack", "merge")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ def customer_timeline(customer_id: int) -> Timeline:
     )
     by_customer["page"] = [p for e in escalations for p in e.pages]
     by_customer["ack"] = [e for e in escalations if e.acked_at is not None]
+    by_customer["merge"] = _rows(
+        sa.select(CustomerMerge)
+        .where(CustomerMerge.customer_id == customer_id)
+        .options(joinedload(CustomerMerge.user))
+    )
     items = [
         TimelineItem(kind, _when(kind, row), row)
         for kind, rows in by_customer.items()

@@ -13,6 +13,7 @@ nav_item("admin.dashboard", "Dashboard")
 nav_item("admin.schedules", "Schedules")
 nav_item("admin.queue", "Queue")
 nav_item("admin.messages", "Messages")
+nav_item("admin.customers", "Customers")
 nav_item("admin.conversations", "Conversations")
 nav_item("admin.followups", "Follow-ups")
 nav_item("admin.optouts", "Opt-outs")
@@ -26,6 +27,7 @@ from outreach.admin import (  # noqa: E402,F401
     alarm,
     attention,
     conversations,
+    customers,
     dashboard,
     followups,
     jobs_monitor,

@@ -15,12 +15,14 @@ from outreach.admin import bp
 from outreach.company import get_company_settings
 from outreach.conversations.escalation import LEVEL_NAMES, VIA_NAMES
 from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_manual_sms
+from outreach.customers import same_phone
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, FollowUp, Message, utcnow
 from outreach.models.base import column_int
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
+from outreach.phones import format_phone
 from outreach.scheduling.planning import zone_for_customer
 from outreach.timeline import customer_timeline, latest_replies
 from outreach.web import show_error
@@ -116,6 +118,8 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         describe=describe_twilio_error,
         levels=LEVEL_NAMES,
         via=VIA_NAMES,
+        duplicates=same_phone(timeline.customer),
+        fmt_phone=format_phone,
     ), status
 
 

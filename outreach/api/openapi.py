@@ -1,22 +1,31 @@
-"""The OpenAPI 3.1 description of API v1, kept as Python data next to the views it describes."""
+"""The OpenAPI 3.1 description of API v1: request bodies and query parameters are generated from
+the models that validate them (outreach.validation), so they cannot drift; paths, responses and
+the response schemas are written here next to the views they describe."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
-from outreach.api.parsing import DEFAULT_LIMIT, MAX_LIMIT
-from outreach.ingest import MAX_SUMMARY
-from outreach.models.base import INT_MAX, YEARS_RULE
+from outreach.api.parsing import (
+    CancelIn,
+    CheckinFilters,
+    PolicyFilters,
+    QueryModel,
+    RescheduleIn,
+)
+from outreach.ingest import EventIn
+from outreach.models.base import INT_MAX
 from outreach.models.checkins import STATUSES
 from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS, RESOLUTIONS
 from outreach.models.followups import FOLLOWUP_KINDS, FOLLOWUP_STATES, PRIORITIES
 from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
 from outreach.models.policies import CHANNELS
+from outreach.scheduling.policies import PolicyIn
+from outreach.validation import json_schemas
 
 JSON = "application/json"
 TIMESTAMP_OUT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 DESCRIPTION = """\
 Other systems push service events in and read the check-in queue and customer timelines.
@@ -75,18 +84,6 @@ INT = {"type": "integer"}
 ID = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
 BOOL = {"type": "boolean"}
 TIME = {"type": "string", "format": "date-time", "pattern": TIMESTAMP_OUT}
-TIME_IN = {
-    "type": "string",
-    "format": "date-time",
-    "description": "ISO-8601 with a UTC offset, e.g. 2024-05-01T17:30:00-05:00 or ...Z; "
-    f"{YEARS_RULE}",
-}
-DURATION = {
-    "type": "string",
-    "description": "ISO-8601 duration in days, hours, minutes, seconds: PT0S, PT20H, P2D, P1DT2H",
-    "examples": ["PT20H"],
-}
-HHMM = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 
 
 def _schemas() -> dict[str, Any]:
@@ -106,59 +103,6 @@ def _schemas() -> dict[str, Any]:
                     required=["code", "message"],
                 )
             }
-        ),
-        "CustomerIn": _obj(
-            {
-                "external_id": {**STR, "minLength": 1, "maxLength": 200},
-                "name": {**STR, "minLength": 1, "maxLength": 200},
-                "phone": {
-                    **STR,
-                    "description": "a mobile number; stored in E.164 (national US numbers are "
-                    "read as US). Invalid numbers and ones that cannot receive SMS (landline, "
-                    "toll-free) are a 422 with field customer.phone",
-                    "examples": ["+12025550123"],
-                },
-                "timezone": _nullable(
-                    {**STR, "description": "IANA name, e.g. America/Chicago", "maxLength": 64}
-                ),
-                "email": _nullable({**STR, "format": "email", "maxLength": 254}),
-            },
-            required=["external_id", "name", "phone"],
-            description="Upserted by external_id: name and phone are replaced, timezone and "
-            "email only when sent.",
-        ),
-        "RepIn": _obj(
-            {
-                "email": {**STR, "format": "email", "maxLength": 254},
-                "name": _nullable({**STR, "maxLength": 200}),
-            },
-            required=["email"],
-            description="A new e-mail creates a user with the rep role; an existing user is "
-            "used as is.",
-        ),
-        "EventIn": _obj(
-            {
-                "external_id": {
-                    **STR,
-                    "minLength": 1,
-                    "maxLength": 200,
-                    "description": "your id of the event; posting it again changes nothing",
-                },
-                "type": {
-                    **STR,
-                    "minLength": 1,
-                    "maxLength": 64,
-                    "description": "matched against the policies' event_type",
-                },
-                "occurred_at": {
-                    **TIME_IN,
-                    "description": TIME_IN["description"] + "; at most a day in the future",
-                },
-                "customer": _ref("CustomerIn"),
-                "rep": _nullable(_ref("RepIn")),
-                "summary": _nullable({**STR, "maxLength": MAX_SUMMARY}),
-            },
-            required=["external_id", "type", "occurred_at", "customer"],
         ),
         "User": user,
         "Customer": _obj(
@@ -206,12 +150,10 @@ def _schemas() -> dict[str, Any]:
                 ),
             }
         ),
-        "CancelIn": _obj({"reason": _nullable({**STR, "maxLength": 500})}, required=[]),
-        "RescheduleIn": _obj(
-            {"due_at": {**TIME_IN, "description": "the new due time; must not be in the past"}}
-        ),
         **_timeline_schemas(),
-        **_policy_schemas(),
+        **json_schemas(EventIn, PolicyIn, CancelIn, RescheduleIn),
+        "Policy": _policy(),
+        "PolicyList": _obj({"policies": {"type": "array", "items": _ref("Policy")}}),
     }
 
 
@@ -348,6 +290,22 @@ def _timeline_schemas() -> dict[str, Any]:
                 "resolution": _nullable({"type": "string", "enum": list(RESOLUTIONS)}),
             }
         ),
+        "merge": _obj(
+            {
+                "id": ID,
+                "merged_customer_id": ID,
+                "merged_external_id": STR,
+                "merged_name": STR,
+                "merged_phone": STR,
+                "merged_by": _nullable(_ref("User")),
+                "moved": {
+                    "type": "object",
+                    "additionalProperties": INT,
+                    "description": "rows moved to this customer, per table",
+                },
+                "created_at": TIME,
+            }
+        ),
     }
     items = {
         f"Timeline{kind.capitalize()}": _obj(
@@ -381,7 +339,7 @@ def _timeline_schemas() -> dict[str, Any]:
                     "type": "array",
                     "items": _ref("TimelineItem"),
                     "description": "oldest first; ties: event, checkin, message, call, reply, "
-                    "followup",
+                    "followup, page, ack, merge",
                 },
             }
         ),
@@ -402,68 +360,10 @@ def _event_properties() -> dict[str, Any]:
     }
 
 
-def _policy_fields() -> dict[str, Any]:
-    duration = _nullable(DURATION)
-    return {
-        "name": {**STR, "minLength": 1, "maxLength": 200},
-        "event_type": {
-            **STR,
-            "minLength": 1,
-            "maxLength": 64,
-            "description": "events of this type get this check-in",
-        },
-        "channel": {"enum": list(CHANNELS)},
-        "delay": {**DURATION, "description": "after the event: " + DURATION["description"]},
-        "window": _nullable(_ref("Window")),
-        "template": {
-            **STR,
-            "maxLength": 4000,
-            "description": "sandboxed Jinja with customer, rep, event and company in scope",
-        },
-        "expire_after": {**duration, "description": "latest useful time after the event"},
-        "frequency_cap": {**duration, "description": "at most one check-in per this, per customer"},
-        "deadline": {**duration, "description": "rep_call only: then the fallback policy fires"},
-        "fallback_policy_id": _nullable(
-            {**ID, "description": "rep_call only: an sms or voice policy"}
-        ),
-        "skip_if_answered": BOOL,
-        "active": BOOL,
-    }
-
-
-def _policy_schemas() -> dict[str, Any]:
-    read_only = {
-        "id": {**ID, "readOnly": True},
-        "created_at": {**TIME, "readOnly": True},
-        "updated_at": {**TIME, "readOnly": True},
-    }
-    return {
-        "Window": _obj(
-            {
-                "start": {**HHMM, "description": "local time of day, HH:MM"},
-                "end": {**HHMM, "description": "local time of day, HH:MM, after start"},
-                "days": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {"type": "string", "enum": list(DAYS)},
-                    "description": "default: every day",
-                },
-            },
-            required=["start", "end"],
-            description="When the check-in may go out, in the customer's local time; always "
-            "inside the quiet-hours floor (08:00-21:00) too.",
-        ),
-        "PolicyIn": _obj(
-            {**_policy_fields(), **read_only},
-            required=["name", "event_type", "channel", "delay", "template"],
-            description="The same validation as the admin form; 422 names the field at fault "
-            "(window.start, template, delay…). id, created_at and updated_at are ignored, so a "
-            "GET answer can be PUT back; any other unknown field is a 422. PUT replaces the "
-            "whole policy: absent optional fields take their defaults.",
-        ),
-        "Policy": _obj({"id": ID, **_policy_fields(), "created_at": TIME, "updated_at": TIME}),
-        "PolicyList": _obj({"policies": {"type": "array", "items": _ref("Policy")}}),
-    }
+def _policy() -> dict[str, Any]:
+    fields = json_schemas(PolicyIn)["PolicyIn"]["properties"]
+    fields = {k: v for k, v in fields.items() if not v.get("readOnly")}
+    return _obj({"id": ID, **fields, "created_at": TIME, "updated_at": TIME})
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -523,33 +423,22 @@ def _path_id(name: str, what: str) -> dict[str, Any]:
     }
 
 
-def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-    }
-
-
-def _checkin_filters() -> list[dict[str, Any]]:
-    return [
-        _query("status", "one status or several, comma-separated", STR),
-        _query("channel", "one channel or several, comma-separated", STR),
-        _query("customer_id", "the customer's id", ID),
-        _query("event_id", "the service event's id", ID),
-        _query("rep_id", "the rep's user id", ID),
-        _query("rep_email", "the rep's e-mail", STR),
-        _query("due_after", "due_at at or after this time (ISO-8601 with offset)", TIME_IN),
-        _query("due_before", "due_at before this time (ISO-8601 with offset)", TIME_IN),
-        _query("cursor", "next_cursor of the previous page; repeat the same filters", STR),
-        _query(
-            "limit",
-            f"page size, default {DEFAULT_LIMIT}",
-            {**ID, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        ),
-    ]
+def _parameters(model: type[QueryModel]) -> list[dict[str, Any]]:
+    """The query parameters of an operation, from the model that parses them."""
+    parameters = []
+    for name, schema in json_schemas(model)[model.__name__]["properties"].items():
+        schema = dict(schema)
+        description = schema.pop("description", "")
+        if "anyOf" in schema:  # X | None: absent is null, a query value is never null
+            [schema] = [s for s in schema.pop("anyOf") if s.get("type") != "null"]
+        if not schema.get("default"):
+            schema.pop("default", None)
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        parameter["description"] = description
+        if schema.get("type") == "array":  # ?status=a,b
+            parameter |= {"style": "form", "explode": False}
+        parameters.append(parameter)
+    return parameters
 
 
 def _paths() -> dict[str, Any]:
@@ -591,7 +480,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "The check-in queue",
                 "description": "Ordered by (due_at, id). Filters combine with AND. Bad values "
                 "are a 422 naming the parameter; a damaged cursor is a 400.",
-                "parameters": _checkin_filters(),
+                "parameters": _parameters(CheckinFilters),
                 "responses": {**_ok("One page", "CheckInPage"), **_errors("BadRequest", "Invalid")},
             }
         },
@@ -649,7 +538,7 @@ def _policy_paths() -> dict[str, Any]:
             "get": {
                 "operationId": "listPolicies",
                 "summary": "Every policy (schedule), by id",
-                "parameters": [_query("event_type", "only policies for this event type", STR)],
+                "parameters": _parameters(PolicyFilters),
                 "responses": {**_ok("The policies", "PolicyList"), **_errors("Invalid")},
             },
             "post": {

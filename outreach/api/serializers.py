@@ -12,6 +12,7 @@ from outreach.models import (
     CheckIn,
     CheckInTransition,
     Customer,
+    CustomerMerge,
     Escalation,
     FollowUp,
     Message,
@@ -232,6 +233,20 @@ def ack_json(escalation: Escalation) -> dict[str, Any]:
     }
 
 
+def merge_json(merge: CustomerMerge) -> dict[str, Any]:
+    """A duplicate customer merged into this one: who it was, who merged it, what moved."""
+    return {
+        "id": merge.id,
+        "merged_customer_id": merge.merged_customer_id,
+        "merged_external_id": merge.merged_external_id,
+        "merged_name": merge.merged_name,
+        "merged_phone": merge.merged_phone,
+        "merged_by": user_json(merge.user),
+        "moved": dict(merge.moved or {}),
+        "created_at": iso(merge.created_at),
+    }
+
+
 def policy_json(policy: Policy) -> dict[str, Any]:
     """Policy JSON (scheduling.policies.policy_to_json) with this API's timestamp format."""
     return {
@@ -257,6 +272,8 @@ def _item_json(timeline: Timeline, item: TimelineItem) -> dict[str, Any]:
         data = page_json(row)
     elif item.kind == "ack":
         data = ack_json(row)
+    elif item.kind == "merge":
+        data = merge_json(row)
     else:
         data = followup_json(row)
     return {"kind": item.kind, "at": iso(item.at), item.kind: data}

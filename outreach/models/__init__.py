@@ -2,7 +2,7 @@
 
 from outreach.models.base import db_now, utcnow
 from outreach.models.checkins import CheckIn, CheckInTransition
-from outreach.models.customers import Consent, Customer, ServiceEvent
+from outreach.models.customers import Consent, Customer, CustomerMerge, ServiceEvent
 from outreach.models.escalations import Escalation, Page
 from outreach.models.followups import FollowUp
 from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
@@ -19,6 +19,7 @@ __all__ = [
     "CompanySettings",
     "Consent",
     "Customer",
+    "CustomerMerge",
     "Escalation",
     "FollowUp",
     "Message",

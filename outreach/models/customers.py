@@ -27,6 +27,7 @@ class Customer(db.Model):
             postgresql_where=sa.text("paused_at IS NOT NULL"),
             sqlite_where=sa.text("paused_at IS NOT NULL"),
         ),
+        sa.Index("ix_customers_name_id", "name", "id"),  #: the directory's order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,3 +89,25 @@ class Consent(db.Model):
     )  #: keyword, twilio_opt_out_type, error_21610, admin
     evidence: Mapped[str | None] = mapped_column(sa.String(200))  #: the keyword or error code
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CustomerMerge(db.Model):
+    """A duplicate folded into this customer: who it was, who merged it and what moved."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the customer kept (the merged one's history now belongs to it)
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    merged_customer_id: Mapped[int]  #: the removed customer's id (that row is gone)
+    merged_external_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    merged_name: Mapped[str] = mapped_column(sa.String(200))
+    merged_phone: Mapped[str] = mapped_column(sa.String(20))
+    merged_email: Mapped[str | None] = mapped_column(sa.String(254))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    moved: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)  #: rows moved per table
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User | None] = relationship()

@@ -112,6 +112,7 @@ class Call(db.Model):
     __table_args__ = (
         enum_check("direction", DIRECTIONS, "direction"),
         enum_check("purpose", ("voice_checkin", "click_to_call"), "purpose"),
+        sa.Index("ix_calls_customer_created", "customer_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
