@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from outreach.accounts import hash_token
 from outreach.extensions import db
 from outreach.models import CheckIn, FollowUp, User
-from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.checkins import PENDING
 from outreach.worklist import OPEN_FOLLOWUP_STATES, owner_ids_for
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def feed_events(user: User, now: datetime, host: str) -> list[CalendarEvent]:
         sa.select(CheckIn)
         .where(
             CheckIn.channel == "rep_call",
-            CheckIn.status.in_(PENDING_STATUSES),
+            CheckIn.status.in_(PENDING),
             CheckIn.rep_id.in_(owners),
             CheckIn.due_at.between(since, until),
         )

@@ -16,13 +16,11 @@ from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CheckInTransition, FollowUp, Reply, User
 from outreach.models.base import UTCDateTime
-from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.checkins import PENDING, WENT_OUT, CheckInStatus
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.web import zone
 
 DAYS = 30
-#: a check-in went out when it left `sending` for one of these (once: status only moves forward)
-WENT_OUT = ("sent", "delivered", "undelivered", "answered")
 ALARM_CLASSES = ("negative", "urgent")
 
 
@@ -168,7 +166,7 @@ def _sent_and_replied(bounds: list[Day], stats: list[DayStats]) -> None:
     inner = (
         sa.select(day_index(t.created_at, bounds).label("d"), _flag(replied).label("replied"))
         .where(
-            t.from_status == "sending",
+            t.from_status == CheckInStatus.SENDING,
             t.to_status.in_(WENT_OUT),
             _in_range(t.created_at, bounds),
         )
@@ -233,7 +231,7 @@ def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
         sa.select(sa.func.min(CheckInTransition.created_at))
         .where(
             CheckInTransition.checkin_id == CheckIn.id,
-            CheckInTransition.to_status == "done",
+            CheckInTransition.to_status == CheckInStatus.DONE,
         )
         .scalar_subquery()
     )
@@ -242,16 +240,18 @@ def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
             CheckIn.rep_id,
             _flag(
                 sa.and_(
-                    CheckIn.status == "done",
+                    CheckIn.status == CheckInStatus.DONE,
                     sa.or_(CheckIn.deadline_at.is_(None), done_at <= CheckIn.deadline_at),
                 )
             ).label("on_time"),
-            _flag(sa.and_(CheckIn.status == "done", done_at > CheckIn.deadline_at)).label("late"),
-            _flag(CheckIn.status == "missed").label("missed"),
+            _flag(
+                sa.and_(CheckIn.status == CheckInStatus.DONE, done_at > CheckIn.deadline_at)
+            ).label("late"),
+            _flag(CheckIn.status == CheckInStatus.MISSED).label("missed"),
         )
         .where(
             CheckIn.channel == "rep_call",
-            CheckIn.status.in_(("done", "missed")),
+            CheckIn.status.in_((CheckInStatus.DONE, CheckInStatus.MISSED)),
             CheckIn.due_at >= _at(start),
             CheckIn.due_at <= _at(now),
         )
@@ -294,7 +294,7 @@ def snapshot(now: datetime, end_of_today: datetime) -> Snapshot:
             sa.func.count(),
             sa.func.sum(_flag(due)),
             sa.func.sum(_flag(sa.and_(due, CheckIn.channel == "rep_call"))),
-        ).where(CheckIn.status.in_(PENDING_STATUSES))
+        ).where(CheckIn.status.in_(PENDING))
     ).one()
     return Snapshot(
         followups_open=followups[0] or 0,

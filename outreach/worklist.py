@@ -14,7 +14,7 @@ from outreach.company import get_company_settings
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, User
-from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.checkins import PENDING
 from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
 from outreach.scheduling import transitions
 from outreach.scheduling.timing import customer_zone as resolve_zone
@@ -92,7 +92,7 @@ def build_worklist(user: User, now: datetime) -> Worklist:
         sa.select(CheckIn)
         .where(
             CheckIn.channel == "rep_call",
-            CheckIn.status.in_(PENDING_STATUSES),
+            CheckIn.status.in_(PENDING),
             CheckIn.rep_id.in_(owners),
             CheckIn.due_at < horizon,
         )

@@ -201,6 +201,42 @@ def test_frequency_cap_ignores_other_channels_and_canceled_checkins(app, db, mak
     assert two.status == "scheduled"
 
 
+@pytest.mark.parametrize(
+    ("status", "went_out_ago", "capped"),
+    [
+        ("sent", timedelta(hours=20), True),  # due two days ago, held, out 20 hours ago
+        ("delivered", timedelta(hours=5), True),
+        ("sending", timedelta(hours=1), True),  # its outcome is not known yet
+        ("sent", timedelta(hours=30), False),
+        ("failed", timedelta(hours=5), False),  # it never left
+    ],
+)
+def test_planning_and_the_send_time_check_apply_one_frequency_cap(
+    app, db, make_event, status, went_out_ago, capped
+):
+    create_policy({**SMS, "delay": "PT0S", "frequency_cap": "P1D"})
+    earlier = make_event(occurred_at=NOW - timedelta(days=2))
+    (other,) = plan_event(earlier, NOW - timedelta(days=2))
+    other.status = status
+    db.session.add(
+        CheckInTransition(
+            checkin_id=other.id,
+            from_status="queued",
+            to_status="sending",
+            reason="x",
+            created_at=NOW - went_out_ago,
+        )
+    )
+    db.session.flush()
+    (checkin,) = plan_event(make_event(customer=earlier.customer, occurred_at=NOW), NOW)
+    planned_capped = checkin.status == "suppressed"
+    checkin.status = "scheduled"
+    db.session.flush()
+    reason = sendable_now(checkin, checkin.due_at)
+    assert planned_capped == capped
+    assert (reason is not None and reason.startswith("frequency cap")) == capped
+
+
 def test_rep_call_gets_the_rep_and_a_deadline(app, db, make_event):
     create_policy({**SMS, "channel": "rep_call", "deadline": "P1D"})
     event = make_event()

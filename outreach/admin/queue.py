@@ -18,7 +18,7 @@ from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, User, utcnow
 from outreach.models.base import YEARS, column_int
-from outreach.models.checkins import STATUSES
+from outreach.models.checkins import STATUSES, UNSETTLED
 from outreach.models.policies import CHANNELS
 from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
 from outreach.web import zone
@@ -27,7 +27,6 @@ PAGE = 50
 BULK_MAX = 200
 VIEWS = {"upcoming": "Upcoming and late", "recent": "Recent (last 48 hours)", "all": "Any time"}
 RECENT = timedelta(hours=48)
-PENDING = ("scheduled", "queued", "sending")  #: "upcoming" includes what is due but not yet out
 
 
 def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[CheckinQuery, dict]:
@@ -41,7 +40,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
     due_after, due_before = None, None
     chosen = statuses
     if view == "upcoming":
-        statuses = statuses or PENDING
+        statuses = statuses or UNSETTLED
     elif view == "recent":
         due_after, due_before = now - RECENT, now
     day = (args.get("date") or "").strip()

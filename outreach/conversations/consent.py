@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Consent, Customer, Escalation
-from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.checkins import PENDING
 from outreach.scheduling import transitions
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def cancel_pending(customer_id: int, reason: str) -> list[int]:
     """Cancel every scheduled or queued check-in of the customer, on every channel; their ids."""
     pending = db.session.scalars(
         sa.select(CheckIn.id)
-        .where(CheckIn.customer_id == customer_id, CheckIn.status.in_(PENDING_STATUSES))
+        .where(CheckIn.customer_id == customer_id, CheckIn.status.in_(PENDING))
         .order_by(CheckIn.id)
     ).all()
     return [checkin_id for checkin_id in pending if transitions.cancel(checkin_id, reason)]

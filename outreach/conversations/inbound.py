@@ -44,13 +44,12 @@ from outreach.models import (
     utcnow,
 )
 from outreach.models.base import column_int
+from outreach.models.checkins import REPLYABLE, CheckInStatus
 from outreach.scheduling import transitions
 from outreach.triage import Triage
 
 log = logging.getLogger(__name__)
 
-#: check-in statuses a reply can be linked to (a reply may come before any status callback)
-LINKABLE = ("sending", "sent", "delivered", "undelivered", "answered")
 ANSWER_KINDS = ("acknowledgement", "help", "page_answer")
 MAX_MEDIA = 10  #: Twilio allows 10 media per MMS
 SID_MAX, NUMBER_MAX = 64, 40
@@ -135,7 +134,7 @@ def open_checkin(customer_ids: list[int], now: datetime, window_hours: int) -> C
     return db.session.scalar(
         sa.select(CheckIn)
         .join(contacts, contacts.c.checkin_id == CheckIn.id)
-        .where(CheckIn.status.in_(LINKABLE))
+        .where(CheckIn.status.in_(REPLYABLE))
         .order_by(contacts.c.at.desc(), CheckIn.id.desc())
         .limit(1)
     )
@@ -413,7 +412,7 @@ def _act(
     now: datetime,
     triage: Triage,
 ) -> ActionOutcome:
-    if checkin is not None and checkin.status != "answered":
+    if checkin is not None and checkin.status != CheckInStatus.ANSWERED:
         how = "by SMS" if reply.source == "sms" else "on the call"
         transitions.answer(checkin.id, f"the customer answered {how} (reply {reply.id})")
     probable = triage.probable_opt_out and not triage.consent_revoked

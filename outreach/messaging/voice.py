@@ -38,7 +38,7 @@ from outreach.messaging.sending import render_checkin
 from outreach.messaging.signatures import public_url
 from outreach.messaging.transport import Transport, get_transport
 from outreach.models import Call, CallStatusEvent, CheckIn, User, db_now, utcnow
-from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.checkins import PENDING
 from outreach.scheduling import transitions
 
 log = logging.getLogger(__name__)
@@ -433,7 +433,7 @@ def start_click_to_call(checkin_id: int, user: User, now: datetime | None = None
     checkin = db.session.get(CheckIn, checkin_id)
     if checkin is None or checkin.channel != "rep_call" or not _may_call_for(user, checkin):
         raise NotFound("no such call in your list")
-    if checkin.status not in PENDING_STATUSES:
+    if checkin.status not in PENDING:
         raise Conflict(f"this call is no longer waiting: it is {checkin.status}")
     if not user.phone:
         raise ValidationError("add your phone number to your user first", field="phone")
@@ -489,7 +489,7 @@ def _take_bridge(checkin_id: int, now: datetime) -> bool:
             sa.update(CheckIn)
             .where(
                 CheckIn.id == checkin_id,
-                CheckIn.status.in_(PENDING_STATUSES),
+                CheckIn.status.in_(PENDING),
                 sa.or_(CheckIn.lease_until.is_(None), CheckIn.lease_until <= now),
             )
             .values(lease_until=now + BRIDGE_WINDOW)
@@ -594,7 +594,7 @@ def record_dial_outcome(call: Call, params: Mapping[str, str], now: datetime) ->
     else:
         db.session.execute(
             sa.update(CheckIn)
-            .where(CheckIn.id == checkin_id, CheckIn.status.in_(PENDING_STATUSES))
+            .where(CheckIn.id == checkin_id, CheckIn.status.in_(PENDING))
             .values(outcome=outcome, updated_at=now)
             .execution_options(synchronize_session=False)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,31 +14,47 @@ from outreach.models.customers import Customer, ServiceEvent
 from outreach.models.policies import CHANNELS, Policy
 from outreach.models.users import User
 
-STATUSES = (
-    "scheduled",
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "answered",
-    "canceled",
-    "suppressed",
-    "done",
-    "missed",
+
+class CheckInStatus(StrEnum):
+    """A check-in's status; each value is the string stored in checkins.status."""
+
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    ANSWERED = "answered"
+    CANCELED = "canceled"
+    SUPPRESSED = "suppressed"
+    DONE = "done"
+    MISSED = "missed"
+
+
+def _group(*statuses: CheckInStatus) -> tuple[CheckInStatus, ...]:
+    return tuple(s for s in CheckInStatus if s in statuses)
+
+
+S = CheckInStatus
+#: every status, in the order of a check-in's life
+STATUSES = tuple(CheckInStatus)
+#: planned and not taken by a sender yet: it can still be canceled, rescheduled, done or missed
+PENDING = _group(S.SCHEDULED, S.QUEUED)
+#: it may still go out: pending, or claimed by a sender whose call is not recorded yet
+UNSETTLED = _group(*PENDING, S.SENDING)
+#: it went out: the carrier took it (`sent` and after; Twilio's `failed` means it never left)
+WENT_OUT = _group(S.SENT, S.DELIVERED, S.UNDELIVERED, S.ANSWERED)
+#: a reply can be linked to it: it went out, or is going out (a reply may beat the callbacks)
+REPLYABLE = _group(S.SENDING, *WENT_OUT)
+#: the customer was contacted, or may have been (sending), or the rep called (done): it
+#: counts against a frequency cap
+CONTACTED = _group(*REPLYABLE, S.DONE)
+#: nothing more will be sent for it
+FINAL = _group(
+    S.DELIVERED, S.UNDELIVERED, S.FAILED, S.ANSWERED, S.CANCELED, S.SUPPRESSED, S.DONE, S.MISSED
 )
-FINAL_STATUSES = (
-    "delivered",
-    "undelivered",
-    "failed",
-    "answered",
-    "canceled",
-    "suppressed",
-    "done",
-    "missed",
-)
-PENDING_STATUSES = ("scheduled", "queued")
+del S
 
 
 class CheckIn(db.Model):
@@ -62,7 +79,7 @@ class CheckIn(db.Model):
         sa.ForeignKey("checkins.id", ondelete="SET NULL")
     )  #: the missed rep call this check-in replaces
     channel: Mapped[str] = mapped_column(sa.String(16))
-    status: Mapped[str] = mapped_column(sa.String(16), default="scheduled")
+    status: Mapped[str] = mapped_column(sa.String(16), default=CheckInStatus.SCHEDULED.value)
     status_reason: Mapped[str] = mapped_column(sa.Text, default="")  #: why it is in this status
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     timing_reason: Mapped[str] = mapped_column(sa.Text, default="")  #: why due_at is what it is

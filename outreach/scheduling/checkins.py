@@ -13,15 +13,15 @@ from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import (
     CheckIn,
-    CheckInTransition,
     CompanySettings,
     Consent,
     Customer,
     Reply,
 )
-from outreach.models.checkins import PENDING_STATUSES
+from outreach.models.checkins import PENDING, UNSETTLED, CheckInStatus
 from outreach.scheduling import transitions
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
+from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.planning import company_floor
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import (
@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 
 #: consent rows that decide each channel (the latest wins); rep calls follow "all" only
 CONSENT_CHANNELS = {"sms": ("sms", "all"), "voice": ("voice", "all"), "rep_call": ("all",)}
-#: a check-in in one of these has gone out (or a rep call was made): it counts against a cap
-WENT_OUT = ("sending", "sent", "delivered", "undelivered", "answered", "done")
-SENDABLE = ("scheduled", "queued", "sending")
 
 
 def get_checkin(checkin_id: int) -> CheckIn:
@@ -127,7 +124,7 @@ def reschedule_checkin(checkin_id: int, when: datetime, now: datetime) -> CheckI
     checkin = get_checkin(checkin_id)
     if not isinstance(when, datetime) or when.tzinfo is None:
         raise ValidationError("due_at needs a date, a time and a UTC offset", field="due_at")
-    if checkin.status not in PENDING_STATUSES:
+    if checkin.status not in PENDING:
         raise Conflict(
             f"check-in {checkin_id} is {checkin.status}; only a scheduled or queued "
             "check-in can be rescheduled"
@@ -163,7 +160,7 @@ def _answered_earlier(checkin: CheckIn) -> int | None:
     )
     answered = db.session.scalar(
         sa.select(CheckIn.id)
-        .where(CheckIn.id.in_(siblings), CheckIn.status == "answered")
+        .where(CheckIn.id.in_(siblings), CheckIn.status == CheckInStatus.ANSWERED)
         .order_by(CheckIn.id)
         .limit(1)
     )
@@ -173,23 +170,6 @@ def _answered_earlier(checkin: CheckIn) -> int | None:
         sa.select(Reply.checkin_id)
         .where(Reply.checkin_id.in_(siblings))
         .order_by(Reply.id)
-        .limit(1)
-    )
-
-
-def _capped_by(checkin: CheckIn, cap: str, now: datetime) -> int | None:
-    since = add_duration(now, parse_duration(cap), load_zone(checkin.timezone), sign=-1)
-    return db.session.scalar(
-        sa.select(CheckIn.id)
-        .join(CheckInTransition, CheckInTransition.checkin_id == CheckIn.id)
-        .where(
-            CheckIn.customer_id == checkin.customer_id,
-            CheckIn.channel == checkin.channel,
-            CheckIn.id != checkin.id,
-            CheckIn.status.in_(WENT_OUT),
-            CheckInTransition.to_status.in_(("sending", "done")),
-            CheckInTransition.created_at > since,
-        )
         .limit(1)
     )
 
@@ -211,7 +191,7 @@ def sendable_now(
     (another check-in on the channel went out within it), expiry, and the send window with the
     quiet-hours floor in the customer's zone.
     """
-    if checkin.status not in SENDABLE:
+    if checkin.status not in UNSETTLED:
         return checkin.status
     blocked = opted_out_reason(checkin.customer, checkin.channel, consents)
     if blocked:
@@ -225,10 +205,17 @@ def sendable_now(
         if earlier is not None:
             return f"answered earlier in the sequence (check-in {earlier})"
     if policy.frequency_cap:
-        other = _capped_by(checkin, policy.frequency_cap, now)
+        other = cap_conflict(
+            checkin.customer_id,
+            checkin.channel,
+            now,
+            policy.frequency_cap,
+            checkin.timezone,
+            checkin.id,
+        )
         if other is not None:
             cap = format_duration(parse_duration(policy.frequency_cap))
-            return f"frequency cap: check-in {other} on {checkin.channel} went out within {cap}"
+            return f"frequency cap: check-in {other.id} on {checkin.channel} went out within {cap}"
     company = company or get_company_settings()
     zone = customer_zone(
         checkin.customer.timezone, checkin.customer.phone, company.default_timezone

@@ -13,7 +13,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from outreach.company import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
+from outreach.models.checkins import CheckInStatus
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
+from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.timing import (
     Floor,
     Timing,
@@ -26,18 +28,6 @@ from outreach.scheduling.timing import (
 from outreach.scheduling.transitions import record_initial
 
 log = logging.getLogger(__name__)
-
-#: statuses of a check-in that has gone out, or still will: they count against a frequency cap
-CAP_STATUSES = (
-    "scheduled",
-    "queued",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "answered",
-    "done",
-)
 
 
 def company_floor(settings: CompanySettings) -> Floor:
@@ -76,50 +66,26 @@ def policies_for(event_type: str) -> list[Policy]:
     )
 
 
-def frequency_conflict(
-    customer_id: int, channel: str, due_at: datetime, cap: str, zone: str, exclude_id: int | None
-) -> CheckIn | None:
-    """A check-in on the channel, sent or pending, within the cap of due_at (or None)."""
-    duration = parse_duration(cap)
-    tz = load_zone(zone)
-    lo, hi = add_duration(due_at, duration, tz, sign=-1), add_duration(due_at, duration, tz)
-    query = (
-        sa.select(CheckIn)
-        .where(
-            CheckIn.customer_id == customer_id,
-            CheckIn.channel == channel,
-            CheckIn.status.in_(CAP_STATUSES),
-            CheckIn.due_at > lo,
-            CheckIn.due_at < hi,
-        )
-        .order_by(CheckIn.due_at)
-        .limit(1)
-    )
-    if exclude_id is not None:
-        query = query.where(CheckIn.id != exclude_id)
-    return db.session.scalar(query)
-
-
 def _status(customer: Customer, policy: Policy, timing: Timing, zone: str) -> tuple[str, str]:
     from outreach.scheduling.checkins import opted_out_reason
 
     blocked = opted_out_reason(customer, policy.channel)
     if blocked:
-        return "suppressed", f"suppressed: {blocked}"
+        return CheckInStatus.SUPPRESSED, f"suppressed: {blocked}"
     if timing.suppressed:
-        return "suppressed", timing.reason
+        return CheckInStatus.SUPPRESSED, timing.reason
     if policy.frequency_cap:
-        other = frequency_conflict(
-            customer.id, policy.channel, timing.planned_at, policy.frequency_cap, zone, None
+        other = cap_conflict(
+            customer.id, policy.channel, timing.planned_at, policy.frequency_cap, zone, pending=True
         )
         if other is not None:
             cap = format_duration(parse_duration(policy.frequency_cap))
-            return "suppressed", (
+            return CheckInStatus.SUPPRESSED, (
                 f"suppressed: frequency cap: check-in {other.id} on {policy.channel} is "
                 f"{other.status} for {format_local(other.due_at, zone)}, "
                 f"within {cap}"
             )
-    return "scheduled", timing.reason
+    return CheckInStatus.SCHEDULED, timing.reason
 
 
 def _insert(values: dict) -> int | None:

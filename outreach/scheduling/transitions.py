@@ -15,30 +15,33 @@ import sqlalchemy as sa
 
 from outreach.extensions import db
 from outreach.models import CheckIn, CheckInTransition, utcnow
+from outreach.models.checkins import PENDING, UNSETTLED, CheckInStatus
+
+S = CheckInStatus
 
 #: target status -> the statuses it may be reached from (status only moves forward)
-ALLOWED_FROM: dict[str, frozenset[str]] = {
-    "queued": frozenset({"scheduled"}),
-    "sending": frozenset({"scheduled", "queued"}),
-    "sent": frozenset({"sending"}),
-    "delivered": frozenset({"sending", "sent"}),
-    "undelivered": frozenset({"sending", "sent"}),
-    "failed": frozenset({"sending", "sent"}),
-    "answered": frozenset({"sending", "sent", "delivered", "undelivered"}),
-    "canceled": frozenset({"scheduled", "queued"}),
-    "suppressed": frozenset({"scheduled", "queued", "sending"}),
-    "done": frozenset({"scheduled", "queued"}),
-    "missed": frozenset({"scheduled", "queued"}),
+ALLOWED_FROM: dict[CheckInStatus, frozenset[CheckInStatus]] = {
+    S.QUEUED: frozenset({S.SCHEDULED}),
+    S.SENDING: frozenset(PENDING),
+    S.SENT: frozenset({S.SENDING}),
+    S.DELIVERED: frozenset({S.SENDING, S.SENT}),
+    S.UNDELIVERED: frozenset({S.SENDING, S.SENT}),
+    S.FAILED: frozenset({S.SENDING, S.SENT}),
+    S.ANSWERED: frozenset({S.SENDING, S.SENT, S.DELIVERED, S.UNDELIVERED}),
+    S.CANCELED: frozenset(PENDING),
+    S.SUPPRESSED: frozenset(UNSETTLED),
+    S.DONE: frozenset(PENDING),
+    S.MISSED: frozenset(PENDING),
 }
-RETRY_FROM = frozenset({"sending"})  #: requeue for retry: sending -> queued
+RETRY_FROM = frozenset({S.SENDING})  #: requeue for retry: sending -> queued
 #: a transient carrier failure (30001/30003/30008) reported after `sent`: the message never
 #: reached the phone, so a new attempt is queued (the only move back from `sent`)
-CARRIER_RETRY_FROM = frozenset({"sent"})
-RESCHEDULE_FROM = frozenset({"scheduled", "queued"})  #: reschedule: -> scheduled, new due_at
+CARRIER_RETRY_FROM = frozenset({S.SENT})
+RESCHEDULE_FROM = frozenset(PENDING)  #: reschedule: -> scheduled, new due_at
 #: the clock stopped a claimed send right before its call (nothing went out): -> scheduled
-UNCLAIM_FROM = frozenset({"sending"})
+UNCLAIM_FROM = frozenset({S.SENDING})
 #: a SID recorded late for a send that reconciliation had put back for a retry: it went out
-ADOPT_FROM = frozenset({"queued"})
+ADOPT_FROM = frozenset({S.QUEUED})
 _ATTEMPTS = 3
 
 
@@ -121,15 +124,15 @@ def record_initial(checkin: CheckIn) -> CheckInTransition:
 
 def queue(checkin_id: int, reason: str = "due: handed to the queue") -> bool:
     """scheduled -> queued."""
-    return _move(checkin_id, "queued", ALLOWED_FROM["queued"], reason)
+    return _move(checkin_id, S.QUEUED, ALLOWED_FROM[S.QUEUED], reason)
 
 
 def start_sending(checkin_id: int, lease_until: datetime, reason: str = "sending") -> bool:
     """scheduled|queued -> sending, owned until lease_until; counts an attempt."""
     return _move(
         checkin_id,
-        "sending",
-        ALLOWED_FROM["sending"],
+        S.SENDING,
+        ALLOWED_FROM[S.SENDING],
         reason,
         lease_until=lease_until,
         attempts=CheckIn.attempts + 1,
@@ -144,8 +147,8 @@ def start_sending_many(checkin_ids: Collection[int], lease_until: datetime) -> d
     reason = sa.literal("sending (attempt ") + sa.cast(attempt, sa.String) + sa.literal(")")
     return _move_many(
         checkin_ids,
-        "queued",
-        "sending",
+        S.QUEUED,
+        S.SENDING,
         reason,
         lease_until=lease_until,
         attempts=attempt,
@@ -158,47 +161,47 @@ def mark_sent_many(reasons: Mapping[int, str]) -> set[int]:
     if not reasons:
         return set()
     why = sa.case(dict(reasons), value=CheckIn.id)
-    return set(_move_many(list(reasons), "sending", "sent", why, lease_until=None))
+    return set(_move_many(list(reasons), S.SENDING, S.SENT, why, lease_until=None))
 
 
 def mark_sent(checkin_id: int, reason: str = "accepted by the carrier") -> bool:
     """sending -> sent."""
-    return _move(checkin_id, "sent", ALLOWED_FROM["sent"], reason, lease_until=None)
+    return _move(checkin_id, S.SENT, ALLOWED_FROM[S.SENT], reason, lease_until=None)
 
 
 def adopt_sent(checkin_id: int, reason: str) -> bool:
     """queued -> sent: a live sender recorded its SID after the check-in was put back."""
-    return _move(checkin_id, "sent", ADOPT_FROM, reason, lease_until=None, next_attempt_at=None)
+    return _move(checkin_id, S.SENT, ADOPT_FROM, reason, lease_until=None, next_attempt_at=None)
 
 
 def mark_delivered(checkin_id: int, reason: str = "delivered") -> bool:
     """sending|sent -> delivered."""
-    return _move(checkin_id, "delivered", ALLOWED_FROM["delivered"], reason, lease_until=None)
+    return _move(checkin_id, S.DELIVERED, ALLOWED_FROM[S.DELIVERED], reason, lease_until=None)
 
 
 def mark_undelivered(checkin_id: int, reason: str) -> bool:
     """sending|sent -> undelivered."""
-    return _move(checkin_id, "undelivered", ALLOWED_FROM["undelivered"], reason, lease_until=None)
+    return _move(checkin_id, S.UNDELIVERED, ALLOWED_FROM[S.UNDELIVERED], reason, lease_until=None)
 
 
 def mark_failed(checkin_id: int, reason: str) -> bool:
     """sending|sent -> failed."""
-    return _move(checkin_id, "failed", ALLOWED_FROM["failed"], reason, lease_until=None)
+    return _move(checkin_id, S.FAILED, ALLOWED_FROM[S.FAILED], reason, lease_until=None)
 
 
 def answer(checkin_id: int, reason: str = "the customer answered") -> bool:
     """sending|sent|delivered|undelivered -> answered."""
-    return _move(checkin_id, "answered", ALLOWED_FROM["answered"], reason, lease_until=None)
+    return _move(checkin_id, S.ANSWERED, ALLOWED_FROM[S.ANSWERED], reason, lease_until=None)
 
 
 def cancel(checkin_id: int, reason: str) -> bool:
     """scheduled|queued -> canceled."""
-    return _move(checkin_id, "canceled", ALLOWED_FROM["canceled"], reason)
+    return _move(checkin_id, S.CANCELED, ALLOWED_FROM[S.CANCELED], reason)
 
 
 def suppress(checkin_id: int, reason: str) -> bool:
     """scheduled|queued|sending -> suppressed (opted out, capped, expired… at send time)."""
-    return _move(checkin_id, "suppressed", ALLOWED_FROM["suppressed"], reason, lease_until=None)
+    return _move(checkin_id, S.SUPPRESSED, ALLOWED_FROM[S.SUPPRESSED], reason, lease_until=None)
 
 
 def mark_done(
@@ -208,18 +211,18 @@ def mark_done(
     values: dict[str, Any] = {"outcome": outcome} if outcome is not None else {}
     if note is not None:
         values["outcome_note"] = note
-    return _move(checkin_id, "done", ALLOWED_FROM["done"], reason, **values)
+    return _move(checkin_id, S.DONE, ALLOWED_FROM[S.DONE], reason, **values)
 
 
 def mark_missed(checkin_id: int, reason: str = "the rep did not call by the deadline") -> bool:
     """scheduled|queued -> missed (a rep call past its deadline)."""
-    return _move(checkin_id, "missed", ALLOWED_FROM["missed"], reason)
+    return _move(checkin_id, S.MISSED, ALLOWED_FROM[S.MISSED], reason)
 
 
 def requeue(checkin_id: int, next_attempt_at: datetime, reason: str) -> bool:
     """sending -> queued for a retry at next_attempt_at (transient failure)."""
     return _move(
-        checkin_id, "queued", RETRY_FROM, reason, next_attempt_at=next_attempt_at, lease_until=None
+        checkin_id, S.QUEUED, RETRY_FROM, reason, next_attempt_at=next_attempt_at, lease_until=None
     )
 
 
@@ -227,7 +230,7 @@ def requeue_after_carrier_failure(checkin_id: int, next_attempt_at: datetime, re
     """sent -> queued for a new attempt: the carrier reported a transient failure."""
     return _move(
         checkin_id,
-        "queued",
+        S.QUEUED,
         CARRIER_RETRY_FROM,
         reason,
         next_attempt_at=next_attempt_at,
@@ -250,11 +253,11 @@ def reschedule(
     }
     if deadline_at is not None:
         values["deadline_at"] = deadline_at
-    return _move(checkin_id, "scheduled", RESCHEDULE_FROM, reason, **values)
+    return _move(checkin_id, S.SCHEDULED, RESCHEDULE_FROM, reason, **values)
 
 
 def reschedule_claimed(checkin_id: int, due_at: datetime, reason: str) -> bool:
     """sending -> scheduled with a new due_at: the send window or quiet hours began between
     the claim and the call, so nothing went out."""
     values = {"due_at": due_at, "timing_reason": reason, "next_attempt_at": None}
-    return _move(checkin_id, "scheduled", UNCLAIM_FROM, reason, lease_until=None, **values)
+    return _move(checkin_id, S.SCHEDULED, UNCLAIM_FROM, reason, lease_until=None, **values)
