@@ -76,6 +76,8 @@ def import_events_command(file, verbose) -> None:
         raise click.ClickException(f"{file}: {exc.message}") from None
     for rejection in report.rejections:
         click.echo(str(rejection))
+    for warning in report.warnings:
+        click.echo(str(warning))
     click.echo(report.summary())
     if report.aborted:
         raise click.ClickException(report.aborted)

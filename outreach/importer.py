@@ -96,6 +96,19 @@ class Rejection:
         return f"{where}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A row that was imported but deserves a look (another customer has the same number)."""
+
+    row: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}: {self.column}" if self.column else f"row {self.row}"
+        return f"{where}: warning: {self.message}"
+
+
 @dataclass
 class ImportReport:
     """What an import did; `aborted` is set when an unexpected error stopped it."""
@@ -104,6 +117,7 @@ class ImportReport:
     imported: int = 0
     already_present: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     aborted: str | None = None
 
     @property
@@ -299,6 +313,27 @@ def _abort(report: ImportReport, line: int, exc: Exception, later: int) -> None:
     )
 
 
+def _warn_shared_phone(report: ImportReport, line: int, customer_id: int, warned: set[int]) -> None:
+    """Warn (once per customer) when another customer has this row's customer's number: a
+    new external id with a known number is probably a duplicate, and a text from that number
+    cannot tell them apart."""
+    from outreach.customers import get_customer, phone_owner
+
+    if customer_id in warned:
+        return
+    other = phone_owner(get_customer(customer_id).phone, other_than=customer_id)
+    if other is not None:
+        warned.add(customer_id)
+        report.warnings.append(
+            Notice(
+                line,
+                "customer_phone",
+                f"{other.name} (customer {other.external_id}) has the same number; if they are "
+                "the same person, merge them on the Customers page (Possible duplicates)",
+            )
+        )
+
+
 def import_events(
     source: CsvFile,
     now: datetime | None = None,
@@ -314,6 +349,7 @@ def import_events(
     from outreach.ingest import ingest_event, validate_event
 
     report = ImportReport()
+    warned: set[int] = set()
     width = len(source.columns)
     records = _records(source.path)
     next(records)  # the header
@@ -349,6 +385,7 @@ def import_events(
                 break
             if result.created:
                 report.imported += 1
+                _warn_shared_phone(report, line, result.event.customer_id, warned)
             else:
                 report.already_present += 1
         _end_transaction()
@@ -356,10 +393,11 @@ def import_events(
             break
     report.rejections.sort(key=lambda rejection: rejection.row)
     log.info(
-        "csv import: %d rows, %d imported, %d already present, %d rejected",
+        "csv import: %d rows, %d imported, %d already present, %d rejected, %d warnings",
         report.rows,
         report.imported,
         report.already_present,
         report.rejected,
+        len(report.warnings),
     )
     return report

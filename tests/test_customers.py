@@ -414,3 +414,31 @@ def test_edits_and_merges_need_the_csrf_token(make_app):
         db.session.expire_all()
         assert db.session.get(Customer, ada.id).name == "Ada"
         assert db.session.get(Customer, drop.id) is not None
+
+
+# --- the CSV import warns about a known number under a new id ------------------------------
+
+
+def test_the_csv_import_warns_when_a_new_customer_has_a_known_number(db, runner, tmp_path):
+    from outreach.cli import cli
+    from outreach.importer import COLUMNS
+
+    customer("Ada Lovelace", "+13125550147", "crm-ada")
+    when = (now() - timedelta(days=1)).isoformat(timespec="seconds")
+    rows = [
+        f"job-1,install,{when},crm-ada-2,Ada L.,(312) 555-0147,,,,,",
+        f"job-2,install,{when},crm-ada-2,Ada L.,(312) 555-0147,,,,,",
+        f"job-3,install,{when},crm-grace,Grace,(312) 555-0199,,,,,",
+    ]
+    path = tmp_path / "events.csv"
+    path.write_text(",".join(COLUMNS) + "\n" + "\n".join(rows) + "\n")
+
+    result = runner.invoke(cli, ["import-events", str(path)])
+
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if "warning" in line]
+    assert warnings == [
+        "row 2: customer_phone: warning: Ada Lovelace (customer crm-ada) has the same number; "
+        "if they are the same person, merge them on the Customers page (Possible duplicates)"
+    ]
+    assert "3 rows: 3 imported" in result.output
