@@ -170,24 +170,33 @@ _UNSPACED = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> dict[str, re.Pattern[str]]:
+def _patterns() -> dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]]:
+    """Per concept: the words (from a word's start) and the unspaced-script terms (anywhere)."""
     out = {}
     for name, terms in CONCEPTS.items():
-        parts = []
+        words, anywhere = [], []
         for term in terms:
             word = re.escape(fold(term).rstrip("*"))
             if _UNSPACED.match(term):
-                parts.append(word)
+                anywhere.append(word)
             else:
-                parts.append(r"\b" + word + (r"\w*" if term.endswith("*") else r"\b"))
-        out[name] = re.compile("|".join(parts))
+                words.append(word + (r"\w*" if term.endswith("*") else r"\b"))
+        out[name] = (
+            re.compile(r"\b(?:" + "|".join(words) + ")"),
+            re.compile("|".join(anywhere)) if anywhere else None,
+        )
     return out
 
 
 def concepts(text: str) -> dict[str, float]:
     """The concepts (and pairs) a reply names, as features: concept=water, concept=gas+smell."""
     folded = fold(text or "")
-    found = {name for name, pattern in _patterns().items() if pattern.search(folded)}
+    unspaced = _UNSPACED.search(folded) is not None
+    found = {
+        name
+        for name, (words, anywhere) in _patterns().items()
+        if words.search(folded) or (unspaced and anywhere is not None and anywhere.search(folded))
+    }
     feats = {f"concept={c}": 1.0 for c in found}
     for a, b in PAIRS:
         if a in found and b in found:
