@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -18,13 +18,20 @@ from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CompanySettings, TriageExample, TriagePhrase
 from outreach.models.messages import TRIAGE_CLASSES
+from outreach.models.settings import DAY_KEYS, default_week
 from outreach.triage import Phrase
 from outreach.triage.text import tokenize
 
 log = logging.getLogger(__name__)
 
 QUIET_HOURS_FLOOR = ("08:00", "21:00")  #: automated contact only inside this, whatever is set
-DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  #: CompanySettings.business_days
+DAY_NAMES = dict(
+    zip(
+        DAY_KEYS,
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        strict=True,
+    )
+)
 HELP_TEXT_MAX = 480  #: three SMS segments of GSM-7
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 #: classes a phrase may put a reply in (opt-out, opt-in and help words are fixed by carriers)
@@ -59,21 +66,52 @@ class SettingsInput:
     quiet_start: str
     help_text: str
     reply_window_hours: int | None
-    business_start: str
-    business_end: str
     followup_grace_hours: int | None
     reassurance_every_hours: int | None
     send_thank_you: bool
-    business_days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    #: per weekday ("mon"…"sun") the opening and closing times as typed; both empty: closed
+    business_week: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {k: tuple(v) for k, v in default_week().items()}
+    )
 
 
-def _hhmm(value: str, field: str) -> str:
+def _hhmm(value: str, field: str, label: str = "") -> str:
     value = (value or "").strip()
     if len(value) == 4 and value[1] == ":":
         value = "0" + value
     if not _HHMM.match(value):
-        raise ValidationError("use a 24-hour time like 08:30", field=field)
+        raise ValidationError(f"{label}use a 24-hour time like 08:30", field=field)
     return value
+
+
+def validate_week(hours: dict[str, tuple[str, str]]) -> dict[str, list[str]]:
+    """Business hours per weekday as stored ({"mon": ["08:00", "18:00"], …}, closed days left
+    out) from the times typed; ValidationError naming the day's field (`mon_open`…)."""
+    week = {}
+    for key in DAY_KEYS:
+        opens, closes = (*(hours.get(key) or ()), "", "")[:2]
+        opens, closes = str(opens or "").strip(), str(closes or "").strip()
+        if not opens and not closes:
+            continue
+        day = DAY_NAMES[key]
+        if not opens or not closes:
+            empty = f"{key}_open" if not opens else f"{key}_close"
+            raise ValidationError(
+                f"{day}: give both times, or leave both empty when closed", field=empty
+            )
+        opens = _hhmm(opens, f"{key}_open", f"{day}: ")
+        closes = _hhmm(closes, f"{key}_close", f"{day}: ")
+        if closes <= opens:
+            raise ValidationError(
+                f"{day}: closing ({closes}) must be later than opening ({opens})",
+                field=f"{key}_close",
+            )
+        week[key] = [opens, closes]
+    if not week:
+        raise ValidationError(
+            "open at least one day: give its opening and closing", field="mon_open"
+        )
+    return week
 
 
 def _hours(value: int | None, field: str, low: int, high: int) -> int:
@@ -108,13 +146,7 @@ def validate_settings(data: SettingsInput) -> dict[str, Any]:
         raise ValidationError(
             f"a help text of 1 to {HELP_TEXT_MAX} characters is required", field="help_text"
         )
-    business_start = _hhmm(data.business_start, "business_start")
-    business_end = _hhmm(data.business_end, "business_end")
-    if business_end <= business_start:
-        raise ValidationError("must be later than the start of business", field="business_end")
-    days = [d for d in DAY_KEYS if d in set(data.business_days or ())]
-    if not days or len(days) != len(set(data.business_days)):
-        raise ValidationError("tick at least one day (mon to sun)", field="business_days")
+    business_week = validate_week(data.business_week)
     reassurance = data.reassurance_every_hours
     if reassurance is not None:
         reassurance = _hours(reassurance, "reassurance_every_hours", 1, 24 * 14)
@@ -125,9 +157,7 @@ def validate_settings(data: SettingsInput) -> dict[str, Any]:
         "quiet_start": quiet_start,
         "help_text": help_text,
         "reply_window_hours": _hours(data.reply_window_hours, "reply_window_hours", 1, 24 * 30),
-        "business_start": business_start,
-        "business_end": business_end,
-        "business_days": ",".join(days),
+        "business_week": business_week,
         "followup_grace_hours": _hours(data.followup_grace_hours, "followup_grace_hours", 0, 168),
         "reassurance_every_hours": reassurance,
         "send_thank_you": bool(data.send_thank_you),

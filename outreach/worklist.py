@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from outreach.company import get_company_settings
+from outreach.conversations.promise import business_hours
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, User
@@ -210,11 +211,10 @@ class OutcomeInput:
     priority: str = "normal"
 
 
-def _followup_due_at(due: date, zone_name: str, business_end: str, now: datetime) -> datetime:
+def _followup_due_at(due: date, zone_name: str, closes: time, now: datetime) -> datetime:
     """The end of business on a date in the customer's zone (end of that day if already past)."""
     tz = zone(zone_name)
-    hour, minute = (int(x) for x in business_end.split(":"))
-    due_at = datetime.combine(due, time(hour, minute), tzinfo=tz)
+    due_at = datetime.combine(due, closes, tzinfo=tz)
     if due_at <= now:
         due_at = datetime.combine(due, time(23, 59), tzinfo=tz)
     return due_at
@@ -250,8 +250,8 @@ def log_call_outcome(checkin_id: int, user: User, data: OutcomeInput, now: datet
             raise ValidationError("the date is in the past", field="followup_due")
         if data.followup_due > local_today + timedelta(days=365):
             raise ValidationError("the date is more than a year away", field="followup_due")
-        business_end = get_company_settings().business_end
-        due_at = _followup_due_at(data.followup_due, checkin.timezone, business_end, now)
+        closes = business_hours(get_company_settings()).closing_wall(data.followup_due)
+        due_at = _followup_due_at(data.followup_due, checkin.timezone, closes, now)
 
     reason = f"rep call logged by user {user.id}: {data.outcome}"
     if not transitions.mark_done(

@@ -34,7 +34,7 @@ from outreach.models import CheckIn, Customer, Message, TriagePhrase
 
 ROOT = Path(__file__).resolve().parent.parent
 CHICAGO = ZoneInfo("America/Chicago")
-HOURS = BusinessHours(CHICAGO, time(9), time(17))
+HOURS = BusinessHours.uniform(CHICAGO, time(9), time(17))
 
 
 def chicago(*args) -> datetime:

@@ -10,6 +10,7 @@ from web_helpers import isolated_client, make_user, sign_in
 
 from outreach.company import get_company_settings
 from outreach.models import CompanySettings, TriagePhrase
+from outreach.models.settings import DAY_KEYS
 
 GOOD = {
     "name": "Acme Plumbing",
@@ -18,9 +19,12 @@ GOOD = {
     "quiet_start": "20:00",
     "help_text": "{company}: reply STOP to opt out.",
     "reply_window_hours": "48",
-    "business_start": "08:30",
-    "business_end": "18:00",
-    "business_days": ["mon", "tue", "wed", "thu", "fri", "sat"],
+    **{f"{d}_open": "08:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+    **{f"{d}_close": "18:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+    "sat_open": "09:00",
+    "sat_close": "13:00",
+    "sun_open": "",
+    "sun_close": "",
     "followup_grace_hours": "6",
     "reassurance_every_hours": "",
 }
@@ -60,12 +64,35 @@ def test_saving_good_settings_stores_every_field(client, db):
     assert saved["name"] == "Acme Plumbing"
     assert saved["default_timezone"] == "America/Denver"
     assert (saved["quiet_end"], saved["quiet_start"]) == ("09:00", "20:00")
-    assert (saved["business_start"], saved["business_end"]) == ("08:30", "18:00")
-    assert saved["business_days"] == "mon,tue,wed,thu,fri,sat"
+    weekdays = {d: ["08:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+    assert saved["business_week"] == {**weekdays, "sat": ["09:00", "13:00"]}  # Sunday closed
     assert (saved["reply_window_hours"], saved["followup_grace_hours"]) == (48, 6)
     assert saved["reassurance_every_hours"] is None
     assert saved["send_thank_you"] is True
     assert "Settings saved." in client.get("/admin/settings").get_data(as_text=True)
+
+
+def test_the_week_round_trips_through_the_form(client, db):
+    assert client.post("/admin/settings", data=GOOD).status_code == 302
+
+    html = client.get("/admin/settings").get_data(as_text=True)
+
+    for name, value in [("mon_open", "08:00"), ("fri_close", "18:00"), ("sat_close", "13:00")]:
+        assert re.search(
+            rf'id="{name}" name="{name}" step="60" type="time" value="{value}"', html
+        ), name
+    assert re.search(r'id="sun_open" name="sun_open" step="60" type="time" value=""', html)
+    assert 'Sunday <small class="muted">closed</small>' in html
+    assert client.post("/admin/settings", data=GOOD).status_code == 302  # saved as shown
+    assert _settings(db)["business_week"]["sat"] == ["09:00", "13:00"]
+
+
+def test_the_fire_alarm_page_describes_the_week(client, db):
+    client.post("/admin/settings", data=GOOD)
+
+    html = client.get("/admin/alarm").get_data(as_text=True)
+
+    assert "Mon-Fri 08:00-18:00, Sat 09:00-13:00, Sun closed, in America/Denver" in html
 
 
 def test_reassurance_can_be_turned_on_and_off(client, db):
@@ -89,7 +116,14 @@ def test_reassurance_can_be_turned_on_and_off(client, db):
         ({"quiet_end": "12:00", "quiet_start": "12:00"}, "later than the time sending starts"),
         ({"quiet_end": "25:00"}, "24-hour time"),
         ({"quiet_start": "9pm"}, "24-hour time"),
-        ({"business_start": "17:00", "business_end": "09:00"}, "later than the start"),
+        ({"sat_open": "13:00", "sat_close": "09:00"}, "Saturday: closing (09:00) must be later"),
+        ({"mon_close": "08:00"}, "Monday: closing (08:00) must be later than opening (08:00)"),
+        ({"tue_open": "25:00"}, "Tuesday: use a 24-hour time like 08:30"),
+        ({"wed_close": "6pm"}, "Wednesday: use a 24-hour time like 08:30"),
+        ({"thu_open": "0" * 5000}, "Thursday: use a 24-hour time"),
+        ({"sun_open": "10:00"}, "Sunday: give both times, or leave both empty when closed"),
+        ({"fri_open": ""}, "Friday: give both times"),
+        ({f"{d}_{e}": "" for d in DAY_KEYS for e in ("open", "close")}, "open at least one day"),
         ({"reply_window_hours": "0"}, "between 1 and 720"),
         ({"reply_window_hours": "many"}, "Not a valid integer"),
         ({"reply_window_hours": ""}, "This field is required"),

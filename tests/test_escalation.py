@@ -285,6 +285,77 @@ def test_after_hours_the_person_on_call_is_paged_first_and_the_customer_is_told_
     assert _pages()[1:] == [("Jordan Lee", "backup")]  # Kim's backup, not the rep
 
 
+SATURDAY_HOURS = {
+    **{d: ["08:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+    "sat": ["09:00", "13:00"],
+}  #: Sunday closed
+SUN_1109 = datetime(2026, 3, 15, 11, 9, tzinfo=CHICAGO).astimezone(UTC)
+
+
+def _week(week: dict) -> None:
+    settings = get_company_settings()
+    settings.business_week = week
+    db.session.commit()
+
+
+def test_a_saturday_morning_urgent_reply_pages_the_rep_when_saturday_has_hours(app, team):
+    _week(SATURDAY_HOURS)
+    _on_call(make_staff(name="Kim Park"))
+    make_conversation(rep=team["sam"], sent_at=SAT_1109 - timedelta(hours=3))
+
+    result = _urgent(SAT_1109)
+
+    assert _pages() == [("Sam Rivera", "owner")]
+    assert result.answer == "Thanks — Sam will call you within 30 minutes."
+    assert _the_escalation().is_after_hours is False
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        SUN_1109,  # Sunday is closed
+        datetime(2026, 3, 14, 13, 0, tzinfo=CHICAGO).astimezone(UTC),  # Saturday at closing
+        datetime(2026, 3, 16, 7, 59, tzinfo=CHICAGO).astimezone(UTC),  # Monday before 08:00
+    ],
+)
+def test_outside_the_days_hours_the_person_on_call_is_paged(app, team, at):
+    _week(SATURDAY_HOURS)
+    kim = make_staff(name="Kim Park")
+    _on_call(kim)
+    make_conversation(rep=team["sam"], sent_at=at - timedelta(hours=3))
+
+    result = _urgent(at)
+
+    assert _pages() == [("Kim Park", "on_call")]
+    assert result.answer == "Thanks — our on-call technician will call you within 30 minutes."
+    assert _the_escalation().is_after_hours is True
+
+
+def test_a_stored_week_with_a_short_saturday_counts_business_time_day_by_day():
+    hours = BusinessHours.from_settings("America/Chicago", SATURDAY_HOURS)
+    saturday_noon = datetime(2026, 3, 14, 12, tzinfo=CHICAGO)
+
+    assert hours.describe() == "Mon-Fri 08:00-18:00, Sat 09:00-13:00, Sun closed"
+    assert hours.is_open(saturday_noon) and not hours.is_open(SUN_1109)
+    assert hours.add_hours(saturday_noon, 2) == datetime(2026, 3, 16, 9, tzinfo=CHICAGO)
+    assert hours.due("next_business_day", saturday_noon) == datetime(
+        2026, 3, 16, 18, tzinfo=CHICAGO
+    )
+    assert hours.due("today", datetime(2026, 3, 14, 9, tzinfo=CHICAGO)) == datetime(
+        2026, 3, 14, 13, tzinfo=CHICAGO
+    )
+    assert hours.closing_wall(date(2026, 3, 15)) == time(18)  # closed: the latest closing
+
+
+@pytest.mark.parametrize(
+    "stored", [None, {}, {"mon": ["18:00", "08:00"]}, {"sun": ["9am", "5pm"]}, ["09:00"]]
+)
+def test_an_unusable_stored_week_falls_back_to_weekdays_nine_to_five(stored):
+    hours = BusinessHours.from_settings("America/Chicago", stored)
+
+    assert hours.describe() == "Mon-Fri 09:00-17:00, Sat-Sun closed"
+
+
 def test_after_hours_with_nobody_on_call_the_managers_are_paged(app, team):
     make_conversation(rep=team["sam"], sent_at=SAT_1109 - timedelta(hours=3))
 
@@ -705,7 +776,7 @@ def test_the_rotation_changes_hands_on_monday_at_opening(app, team):
     settings.on_call_user_ids = [a.id, b.id, c.id]
     settings.on_call_start = date(2026, 3, 2)  # a Monday
     db.session.commit()
-    hours = BusinessHours(CHICAGO, time(9), time(17))
+    hours = BusinessHours.uniform(CHICAGO, time(9), time(17))
 
     def who(*args) -> str:
         return oncall.on_call(datetime(*args, tzinfo=CHICAGO), settings, hours).name
@@ -727,7 +798,7 @@ def test_the_rotation_changes_hands_on_monday_at_opening(app, team):
 
 def test_saving_the_rotation_puts_the_first_person_on_call_this_week(app, team):
     settings = get_company_settings()
-    hours = BusinessHours(CHICAGO, time(9), time(17))
+    hours = BusinessHours.uniform(CHICAGO, time(9), time(17))
     wednesday = datetime(2026, 3, 11, 15, 0, tzinfo=CHICAGO)
 
     oncall.save_alarm_settings(10, 30, [team["jordan"].id, team["sam"].id], wednesday)

@@ -418,8 +418,8 @@ def test_a_nul_byte_in_a_form_is_a_400_page_and_changes_nothing(admin, db):
         "quiet_start": "21:00",
         "help_text": "Call us",
         "reply_window_hours": "72",
-        "business_start": "08:00",
-        "business_end": "17:00",
+        "mon_open": "08:00",
+        "mon_close": "17:00",
         "followup_grace_hours": "24",
     }
 

@@ -5,17 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.fields.choices import SelectChoice
+from wtforms import BooleanField, Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from outreach import company
 from outreach.admin import bp
@@ -25,25 +16,11 @@ from outreach.extensions import db
 from outreach.web import show_error
 
 _TIME = {"type": "time", "step": 60}
-_DAYS = [
-    SelectChoice(key, name)
-    for key, name in zip(
-        company.DAY_KEYS,
-        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-        strict=True,
-    )
-]
-
-
-class DaysField(SelectMultipleField):
-    """Days of the week as checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SettingsForm(FlaskForm):
-    """Every company setting."""
+    """Every company setting; business hours as an opening and a closing time per weekday
+    (`mon_open`, `mon_close`…; both empty: closed that day)."""
 
     name = StringField("Company name", validators=[DataRequired(), Length(max=200)])
     default_timezone = StringField(
@@ -53,16 +30,24 @@ class SettingsForm(FlaskForm):
     quiet_start = StringField("Sending must stop at", validators=[DataRequired()], render_kw=_TIME)
     help_text = TextAreaField("HELP reply", validators=[DataRequired(), Length(max=2000)])
     reply_window_hours = IntegerField("Reply window (hours)", validators=[InputRequired()])
-    business_start = StringField(
-        "Business hours start", validators=[DataRequired()], render_kw=_TIME
-    )
-    business_end = StringField("Business hours end", validators=[DataRequired()], render_kw=_TIME)
-    business_days = DaysField("Business days", choices=_DAYS, validate_choice=False)
     followup_grace_hours = IntegerField("Follow-up grace (hours)", validators=[InputRequired()])
     reassurance_every_hours = IntegerField(
         "Reassure customers with an open issue every (hours; empty: off)", validators=[Optional()]
     )
     send_thank_you = BooleanField("Thank customers who reply positively")
+
+    def days(self) -> list[tuple[str, Field, Field]]:
+        """Each weekday's name with its opening and closing fields, Monday first."""
+        return [
+            (company.DAY_NAMES[key], self[f"{key}_open"], self[f"{key}_close"])
+            for key in company.DAY_KEYS
+        ]
+
+    def fill_week(self, week: dict) -> None:
+        """Show the stored business hours (a closed day's fields empty)."""
+        for key in company.DAY_KEYS:
+            opens, closes = (week or {}).get(key) or ("", "")
+            self[f"{key}_open"].data, self[f"{key}_close"].data = opens, closes
 
     def to_input(self) -> company.SettingsInput:
         """The form's values for the settings service."""
@@ -73,13 +58,20 @@ class SettingsForm(FlaskForm):
             quiet_start=self.quiet_start.data or "",
             help_text=self.help_text.data or "",
             reply_window_hours=self.reply_window_hours.data,
-            business_start=self.business_start.data or "",
-            business_end=self.business_end.data or "",
             followup_grace_hours=self.followup_grace_hours.data,
             reassurance_every_hours=self.reassurance_every_hours.data,
             send_thank_you=bool(self.send_thank_you.data),
-            business_days=tuple(self.business_days.data or ()),
+            business_week={
+                key: (self[f"{key}_open"].data or "", self[f"{key}_close"].data or "")
+                for key in company.DAY_KEYS
+            },
         )
+
+
+for _key in company.DAY_KEYS:
+    _day = company.DAY_NAMES[_key]
+    setattr(SettingsForm, f"{_key}_open", StringField(f"{_day} opens", render_kw=_TIME))
+    setattr(SettingsForm, f"{_key}_close", StringField(f"{_day} closes", render_kw=_TIME))
 
 
 class PhraseForm(FlaskForm):
@@ -106,7 +98,7 @@ def settings():
     row = company.get_company_settings()
     if not SettingsForm().is_submitted():
         form = SettingsForm(obj=row, formdata=None)
-        form.business_days.data = (row.business_days or "").split(",")
+        form.fill_week(row.business_week)
         return _page(form, PhraseForm(formdata=None))
     form = SettingsForm()
     if form.validate():
@@ -136,7 +128,7 @@ def settings_phrase_add():
             return redirect(url_for("admin.settings", _anchor="phrases"))
     row = company.get_company_settings()
     form = SettingsForm(obj=row, formdata=None)
-    form.business_days.data = (row.business_days or "").split(",")
+    form.fill_week(row.business_week)
     return _page(form, phrase_form, 422)
 
 

@@ -2,16 +2,16 @@
 
 CompanySettings.on_call_user_ids is the rotation in order; the first person's week began on
 CompanySettings.on_call_start (a Monday), then each next person takes a week, round and round.
-A week runs from Monday at the opening of business (business_start, company zone) to the next
-Monday's opening. Someone away or deactivated is covered by their backup, else the next person
-in the rotation. Pure given the rows: the clock is an argument.
+A week runs from Monday at the opening of business (Monday's hours, else the week's earliest
+opening, company zone) to the next Monday's opening. Someone away or deactivated is covered by
+their backup, else the next person in the rotation. Pure given the rows: the clock is an argument.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -42,7 +42,7 @@ def monday_of(day: date) -> date:
 
 def handover(day: date, hours: BusinessHours) -> datetime:
     """The moment a week on call starts: the Monday's opening of business, as UTC."""
-    wall = hours.start if hours.start else time(9)
+    wall = hours.first_opening
     return datetime.combine(monday_of(day), wall, tzinfo=hours.zone).astimezone(UTC)
 
 

@@ -1,9 +1,9 @@
 """The promise: a follow-up's due time counted in business hours, and the words that name it.
 
-Pure: no database, no clock. Business hours are the company's (CompanySettings.business_start
-to business_end on CompanySettings.business_days, Monday to Friday unless set, in the company's
-default zone); the customer reads the time in their own zone ("Thanks — Sam will call you by
-Tue 5 pm").
+Pure: no database, no clock. Business hours are the company's, one range per weekday
+(CompanySettings.business_week, e.g. Mon-Fri 08:00-18:00, Sat 09:00-13:00, Sun closed; Monday
+to Friday 09:00-17:00 unless set), in the company's default zone; the customer reads the time in
+their own zone ("Thanks — Sam will call you by Tue 5 pm").
 """
 
 from __future__ import annotations
@@ -11,49 +11,95 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from outreach.models.settings import DAY_KEYS, default_week
 from outreach.scheduling.timing import load_zone
 
 BUSINESS_DAYS = frozenset(range(5))  #: Monday to Friday
 DUE_RULE = re.compile(r"^(next_business_day|today|(\d{1,3})h)$")
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  #: as CompanySettings stores them
 _SEARCH_DAYS = 14
 TODAY_MIN_LEFT = timedelta(hours=1)  #: "today" needs this much business time left, else +2 h
+Range = tuple[time, time]
 
 
 @dataclass(frozen=True)
 class BusinessHours:
-    """Opening hours on business days in one zone."""
+    """Opening hours for each weekday (Monday first; None: closed) in one zone."""
 
     zone: ZoneInfo
-    start: time
-    end: time
-    days: frozenset[int] = BUSINESS_DAYS
+    week: tuple[Range | None, ...]
 
     def __post_init__(self) -> None:
-        if not self.end > self.start:
-            raise ValueError("business hours must end after they start")
+        if len(self.week) != 7:
+            raise ValueError("business hours need the seven weekdays")
+        for hours in self.week:
+            if hours is not None and not hours[1] > hours[0]:
+                raise ValueError("business hours must end after they start")
         if not self.days:
             raise ValueError("at least one business day is needed")
 
     @classmethod
-    def from_settings(
-        cls, zone: str, business_start: str, business_end: str, days: str | None = None
+    def uniform(
+        cls, zone: ZoneInfo, start: time, end: time, days: frozenset[int] = BUSINESS_DAYS
     ) -> BusinessHours:
-        """Business hours from the stored settings (09:00-17:00 when they are unusable, Monday
-        to Friday when no day is usable)."""
+        """The same hours on each of `days` (Monday to Friday unless given)."""
+        return cls(zone, tuple((start, end) if d in days else None for d in range(7)))
+
+    @classmethod
+    def from_settings(cls, zone: str, week: dict[str, Any] | None) -> BusinessHours:
+        """Business hours from the stored settings: {"mon": ["08:00", "18:00"], …}, a day left
+        out being closed (a day that is unusable is closed; Monday to Friday 09:00-17:00 when
+        no day is usable)."""
         try:
             tz = load_zone(zone)
         except ValueError:
             tz = ZoneInfo("UTC")
-        open_days = parse_days(days)
-        try:
-            start, end = time.fromisoformat(business_start), time.fromisoformat(business_end)
-            return cls(tz, start, end, open_days)
-        except (TypeError, ValueError):
-            return cls(tz, time(9), time(17), open_days)
+        stored = week if isinstance(week, dict) else {}
+        days = tuple(_range(stored.get(key)) for key in DAY_KEYS)
+        if not any(days):
+            days = tuple(_range(default_week().get(key)) for key in DAY_KEYS)
+        return cls(tz, days)
+
+    @property
+    def days(self) -> frozenset[int]:
+        """The weekdays (Monday 0) that have business hours."""
+        return frozenset(d for d, hours in enumerate(self.week) if hours is not None)
+
+    def hours_on(self, day: date) -> Range | None:
+        """A local date's opening and closing wall times; None when closed that day."""
+        return self.week[day.weekday()]
+
+    @property
+    def first_opening(self) -> time:
+        """Monday's opening (the on-call handover), else the earliest opening of the week."""
+        if self.week[0] is not None:
+            return self.week[0][0]
+        return min(hours[0] for hours in self.week if hours is not None)
+
+    def closing_wall(self, day: date) -> time:
+        """When business ends on a local date: its closing, else the latest of the week."""
+        hours = self.hours_on(day)
+        if hours is not None:
+            return hours[1]
+        return max(h[1] for h in self.week if h is not None)
+
+    def describe(self) -> str:
+        """The week in words: "Mon-Fri 08:00-18:00, Sat 09:00-13:00, Sun closed"."""
+        groups: list[list] = []
+        for day, hours in enumerate(self.week):
+            if groups and groups[-1][2] == hours:
+                groups[-1][1] = day
+            else:
+                groups.append([day, day, hours])
+        parts = []
+        for first, last, hours in groups:
+            days = _DAY_NAMES[first] + (f"-{_DAY_NAMES[last]}" if last > first else "")
+            when = f"{hours[0]:%H:%M}-{hours[1]:%H:%M}" if hours else "closed"
+            parts.append(f"{days} {when}")
+        return ", ".join(parts)
 
     def is_open(self, instant: datetime) -> bool:
         """Whether `instant` falls inside business hours."""
@@ -66,12 +112,18 @@ class BusinessHours:
         return datetime.combine(day, wall, tzinfo=self.zone)
 
     def opening(self, day: date) -> datetime:
-        """When business opens on a local date (whether or not it is a business day)."""
-        return self._at(day, self.start)
+        """When business opens on a local business day."""
+        return self._at(day, self._open_on(day)[0])
 
     def closing(self, day: date) -> datetime:
-        """When business closes on a local date."""
-        return self._at(day, self.end)
+        """When business closes on a local business day."""
+        return self._at(day, self._open_on(day)[1])
+
+    def _open_on(self, day: date) -> Range:
+        hours = self.hours_on(day)
+        if hours is None:
+            raise ValueError(f"closed on {_DAY_NAMES[day.weekday()]}")
+        return hours
 
     def next_open(self, instant: datetime) -> datetime:
         """The first instant at or after `instant` inside business hours (UTC)."""
@@ -130,22 +182,20 @@ class BusinessHours:
 
 
 def business_hours(settings) -> BusinessHours:
-    """The company's business hours from its settings row (business_days, business_start to
-    business_end, in the default zone)."""
-    return BusinessHours.from_settings(
-        settings.default_timezone,
-        settings.business_start,
-        settings.business_end,
-        settings.business_days,
-    )
+    """The company's business hours from its settings row (business_week, in the default
+    zone)."""
+    return BusinessHours.from_settings(settings.default_timezone, settings.business_week)
 
 
-def parse_days(days: str | None) -> frozenset[int]:
-    """Weekday numbers (Monday 0) from "mon,tue,…"; Monday to Friday when none is usable."""
-    found = {
-        DAY_KEYS.index(d.strip()) for d in (days or "").lower().split(",") if d.strip() in DAY_KEYS
-    }
-    return frozenset(found) or BUSINESS_DAYS
+def _range(value: Any) -> Range | None:
+    """A stored day's ["08:00", "18:00"] as wall times; None when closed or unusable."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return None
+    try:
+        start, end = time.fromisoformat(value[0]), time.fromisoformat(value[1])
+    except (TypeError, ValueError):
+        return None
+    return (start, end) if end > start else None
 
 
 def format_when(instant: datetime, zone: str | ZoneInfo) -> str:

@@ -11,6 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from outreach.extensions import db
 from outreach.models.base import UTCDateTime, utcnow
 
+DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  #: business_week's keys
+
+
+def default_week() -> dict[str, list[str]]:
+    """Business hours until someone sets them: Monday to Friday, 09:00-17:00."""
+    return {key: ["09:00", "17:00"] for key in DAY_KEYS[:5]}
+
+
 DEFAULT_HELP_TEXT = (
     "{company}: service check-ins. Reply STOP to opt out, START to opt back in. "
     "Msg&data rates may apply."
@@ -30,11 +38,9 @@ class CompanySettings(db.Model):
     quiet_start: Mapped[str] = mapped_column(sa.String(5), default="21:00")  #: sending must stop
     help_text: Mapped[str] = mapped_column(sa.Text, default=DEFAULT_HELP_TEXT)
     reply_window_hours: Mapped[int] = mapped_column(default=72)  #: a reply answers a check-in
-    business_start: Mapped[str] = mapped_column(sa.String(5), default="09:00")
-    business_end: Mapped[str] = mapped_column(sa.String(5), default="17:00")
-    business_days: Mapped[str] = mapped_column(
-        sa.String(40), default="mon,tue,wed,thu,fri"
-    )  #: the days business hours apply to
+    #: business hours per weekday in the default zone: {"mon": ["08:00", "18:00"], …, "sat":
+    #: ["09:00", "13:00"]}; a day left out is closed (outreach.conversations.promise)
+    business_week: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=default_week)
     escalation_minutes: Mapped[int] = mapped_column(
         default=10
     )  #: an unanswered page goes to the next level after this

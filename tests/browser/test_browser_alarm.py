@@ -45,10 +45,10 @@ def rows(app: Flask, statement):
         return db.session.execute(statement).all()
 
 
-def closed_today(now) -> str:
-    """Business days that leave today out (Monday to Friday when today is a weekend day)."""
+def closed_today(now) -> dict[str, list[str]]:
+    """Business hours that leave today out (Monday to Friday when today is a weekend day)."""
     today = DAYS[now.astimezone(ZoneInfo(ZONE)).weekday()]
-    return ",".join(d for d in DAYS[:5] if d != today) if today in DAYS[:5] else ",".join(DAYS[:5])
+    return {d: ["09:00", "17:00"] for d in DAYS[:5] if d != today}
 
 
 def seed(app: Flask, now) -> dict:
@@ -60,7 +60,7 @@ def seed(app: Flask, now) -> dict:
         sam = make_user("rep", name="Sam Rivera", phone=REP_PHONE, backup_id=jordan.id)
         settings = get_company_settings()
         settings.default_timezone = ZONE
-        settings.business_days = closed_today(now)
+        settings.business_week = closed_today(now)
         settings.on_call_user_ids = [sam.id]
         customer = Customer(
             external_id="cust-dana", name=CUSTOMER, phone=CUSTOMER_PHONE, timezone="America/Denver"
