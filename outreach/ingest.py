@@ -1,7 +1,8 @@
 """One service event in (the API and the CSV import share it): validate, upsert, store, plan.
 
-Validation is strict: unknown fields are rejected with a 422 naming them, so a misspelt
-optional field is never silently dropped. Optional fields given as null or "" count as unset.
+Validation is EventIn's (the API's document is generated from it): unknown fields are rejected
+with a 422 naming them, so a misspelt optional field is never silently dropped. Optional fields
+given as null or "" count as unset.
 """
 
 from __future__ import annotations
@@ -9,29 +10,108 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, Field
+from pydantic.json_schema import WithJsonSchema
 from sqlalchemy.exc import IntegrityError
 
 from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
-from outreach.models.base import YEARS_RULE, in_years
-from outreach.phones import PhoneError, normalize_phone
+from outreach.phones import normalize_phone
 from outreach.scheduling.planning import plan_event
 from outreach.scheduling.timing import is_zone
+from outreach.validation import TIMESTAMP_RULE, StrictModel, Timestamp, optional, text, validate
 
 log = logging.getLogger(__name__)
 
 MAX_FUTURE = timedelta(days=1)  #: an event may not claim to happen later than this ahead
-EVENT_FIELDS = ("external_id", "type", "occurred_at", "customer", "rep", "summary")
-CUSTOMER_FIELDS = ("external_id", "name", "phone", "timezone", "email")
-REP_FIELDS = ("email", "name")
 SOURCES = ("api", "csv", "demo")
 MAX_SUMMARY = 4000
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
+def _zone(value: str) -> str:
+    if not is_zone(value):
+        raise ValueError("not an IANA time zone (e.g. America/Chicago)")
+    return value
+
+
+Email = Annotated[
+    text(254),
+    AfterValidator(_email),
+    WithJsonSchema(
+        {"type": "string", "format": "email", "maxLength": 254, "pattern": EMAIL_PATTERN}
+    ),
+]
+Phone = Annotated[
+    text(40),
+    AfterValidator(normalize_phone),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 40,
+            "description": "a mobile number; stored in E.164 (national US numbers are read as "
+            "US). Invalid numbers and ones that cannot receive SMS (landline, toll-free) are a "
+            "422 naming the field",
+            "examples": ["+12025550123"],
+        }
+    ),
+]
+Zone = Annotated[
+    text(64),
+    AfterValidator(_zone),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": sorted(available_timezones()),
+            "description": "an IANA time zone, e.g. America/Chicago",
+        }
+    ),
+]
+
+
+class CustomerIn(StrictModel):
+    """Upserted by external_id: name and phone are replaced, timezone and email only when
+    sent."""
+
+    external_id: text(200)
+    name: text(200)
+    phone: Phone
+    timezone: optional(Zone) = None
+    email: optional(Email) = None
+
+
+class RepIn(StrictModel):
+    """A new e-mail creates a user with the rep role; an existing user is used as is."""
+
+    email: Email
+    name: optional(text(200)) = None
+
+
+class EventIn(StrictModel):
+    """A service event (Event JSON of SPEC.md)."""
+
+    external_id: text(200) = Field(
+        description="your id of the event; posting it again changes nothing"
+    )
+    type: text(64) = Field(description="matched against the policies' event_type")
+    occurred_at: Timestamp = Field(description=f"{TIMESTAMP_RULE}; at most a day in the future")
+    customer: CustomerIn
+    rep: RepIn | None = None
+    summary: optional(text(MAX_SUMMARY)) = None
 
 
 @dataclass(frozen=True)
@@ -55,113 +135,22 @@ class IngestResult:
     created: bool
 
 
-def parse_timestamp(value: Any, field: str) -> datetime:
-    """An ISO-8601 timestamp with a UTC offset, in YEARS, as an aware UTC datetime, else
-    ValidationError."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("must be an ISO-8601 timestamp with a UTC offset", field=field)
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError(f"not an ISO-8601 timestamp: {value[:40]!r}", field=field) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise ValidationError(
-            "must include a UTC offset (e.g. 2024-05-01T17:30:00-05:00 or ...Z)", field=field
-        )
-    if not in_years(parsed):
-        raise ValidationError(f"must be {YEARS_RULE}", field=field)
-    return parsed.astimezone(UTC)
-
-
-def _check_fields(obj: dict, allowed: tuple[str, ...], prefix: str) -> None:
-    for key in obj:
-        if key not in allowed:
-            raise ValidationError(
-                f"unknown field (allowed: {', '.join(allowed)})", field=f"{prefix}{key}"
-            )
-
-
-def _object(value: Any, field: str) -> dict:
-    if not isinstance(value, dict):
-        raise ValidationError("must be a JSON object", field=field)
-    return value
-
-
-def _text(obj: dict, key: str, prefix: str, max_len: int, required: bool = True) -> str | None:
-    field = f"{prefix}{key}"
-    value = obj.get(key)
-    if value is None or (not required and value == ""):
-        if required:
-            raise ValidationError("is required", field=field)
-        return None
-    if not isinstance(value, str):
-        raise ValidationError("must be a string", field=field)
-    value = value.strip()
-    if not value:
-        raise ValidationError("must not be empty", field=field)
-    if "\x00" in value:
-        raise ValidationError("must not contain NUL bytes (\\u0000)", field=field)
-    if len(value) > max_len:
-        raise ValidationError(f"must be at most {max_len} characters", field=field)
-    return value
-
-
-def _email(obj: dict, key: str, prefix: str, required: bool) -> str | None:
-    value = _text(obj, key, prefix, 254, required=required)
-    if value is not None and not _EMAIL.match(value):
-        raise ValidationError("not an e-mail address", field=f"{prefix}{key}")
-    return value
-
-
-def _customer(value: Any) -> dict[str, Any]:
-    obj = _object(value, "customer")
-    _check_fields(obj, CUSTOMER_FIELDS, "customer.")
-    data: dict[str, Any] = {
-        "external_id": _text(obj, "external_id", "customer.", 200),
-        "name": _text(obj, "name", "customer.", 200),
-    }
-    phone = _text(obj, "phone", "customer.", 40)
-    try:
-        data["phone"] = normalize_phone(phone)
-    except PhoneError as exc:
-        raise ValidationError(str(exc), field="customer.phone") from None
-    if "timezone" in obj:
-        zone = _text(obj, "timezone", "customer.", 64, required=False)
-        if zone is not None and not is_zone(zone):
-            raise ValidationError(
-                "not an IANA time zone (e.g. America/Chicago)", field="customer.timezone"
-            )
-        data["timezone"] = zone
-    if "email" in obj:
-        data["email"] = _email(obj, "email", "customer.", required=False)
-    return data
-
-
-def _rep(value: Any) -> dict[str, str] | None:
-    if value is None:
-        return None
-    obj = _object(value, "rep")
-    _check_fields(obj, REP_FIELDS, "rep.")
-    email = _email(obj, "email", "rep.", required=True)
-    return {"email": email.lower(), "name": _text(obj, "name", "rep.", 200, required=False) or ""}
-
-
 def validate_event(payload: Any, now: datetime) -> EventData:
-    """Check an event payload against the Event JSON of SPEC.md; raise ValidationError(field=…)."""
-    obj = _object(payload, None)
-    _check_fields(obj, EVENT_FIELDS, "")
-    external_id = _text(obj, "external_id", "", 200)
-    event_type = _text(obj, "type", "", 64)
-    occurred_at = parse_timestamp(obj.get("occurred_at"), "occurred_at")
-    if occurred_at > now + MAX_FUTURE:
+    """Check an event payload against EventIn; raise ValidationError(field=…)."""
+    event = validate(EventIn, payload)
+    if event.occurred_at > now + MAX_FUTURE:
         raise ValidationError("must not be more than a day in the future", field="occurred_at")
+    customer = event.customer.model_dump(include=event.customer.model_fields_set | {"phone"})
+    rep = None
+    if event.rep is not None:
+        rep = {"email": event.rep.email.lower(), "name": event.rep.name or ""}
     return EventData(
-        external_id=external_id,
-        type=event_type,
-        occurred_at=occurred_at,
-        summary=_text(obj, "summary", "", MAX_SUMMARY, required=False),
-        customer=_customer(obj.get("customer")),
-        rep=_rep(obj.get("rep")),
+        external_id=event.external_id,
+        type=event.type,
+        occurred_at=event.occurred_at,
+        summary=event.summary,
+        customer=customer,
+        rep=rep,
     )
 
 

@@ -60,13 +60,13 @@ def test_creating_a_schedule_stores_it_as_the_api_would(client, db):
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"delay": "20 hours"}, "delay", "delay"),
+        ({"delay": "20 hours"}, "delay", "ISO-8601 duration"),
         ({"window_start": "21:30", "window_end": "23:00"}, "window_start", "quiet hours"),
         ({"window_start": "25:00"}, "window_start", "not a time of day"),
         ({"template": "Hi {{ customer.name"}, "template", "template"),
         ({"expire_after": "PT1H"}, "expire_after", "longer than the delay"),
         ({"deadline": "PT4H"}, "deadline", "only rep_call"),
-        ({"name": ""}, "name", "name"),
+        ({"name": ""}, "name", "must not be empty"),
     ],
 )
 def test_a_bad_schedule_is_refused_beside_its_field_and_nothing_is_stored(

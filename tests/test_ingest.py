@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from outreach import ingest
 from outreach.errors import ValidationError
-from outreach.ingest import ingest_event, parse_timestamp, validate_event
+from outreach.ingest import ingest_event, validate_event
 from outreach.models import CheckIn, CheckInTransition, Customer, ServiceEvent, User
 from outreach.scheduling.policies import create_policy
+from outreach.validation import parse_timestamp
 
 NOW = datetime(2024, 5, 1, 15, 0, tzinfo=UTC)
 
@@ -261,7 +262,7 @@ def test_occurred_at_up_to_a_day_ahead_is_accepted():
     ],
 )
 def test_timestamps_with_an_offset_are_read_as_utc(text, expected):
-    assert parse_timestamp(text, "at") == expected
+    assert parse_timestamp(text) == expected
 
 
 def test_an_unknown_source_is_a_programming_error(db):

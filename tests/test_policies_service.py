@@ -105,17 +105,6 @@ def test_template_error_message_carries_the_line():
     assert "line 2" in info.value.message
 
 
-def test_partial_validates_only_what_is_present():
-    assert validate_policy({"delay": "P2D"}, partial=True) == {"delay": "P2D"}
-    assert validate_policy({"window": None}, partial=True) == {
-        "window_start": None,
-        "window_end": None,
-        "window_days": None,
-    }
-    with pytest.raises(ValidationError):
-        validate_policy({"channel": "fax"}, partial=True)
-
-
 def test_read_only_fields_are_ignored_so_a_get_can_be_put_back(app):
     policy = create_policy(SMS)
     body = policy_to_json(policy)

@@ -2,102 +2,154 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import WithJsonSchema
 
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Policy
-from outreach.models.base import INT_MAX
 from outreach.models.policies import CHANNELS
-from outreach.scheduling.durations import Duration, format_duration, parse_duration
-from outreach.scheduling.timing import DEFAULT_FLOOR, Window, WindowError
-from outreach.templating import validate_template
-
-FIELDS = (
-    "name",
-    "event_type",
-    "channel",
-    "delay",
-    "window",
-    "template",
-    "expire_after",
-    "frequency_cap",
-    "deadline",
-    "fallback_policy_id",
-    "skip_if_answered",
-    "active",
+from outreach.scheduling.durations import MAX_DAYS, Duration, format_duration, parse_duration
+from outreach.scheduling.timing import (
+    ALL_DAYS,
+    DAYS,
+    DEFAULT_FLOOR,
+    parse_days,
+    parse_hhmm,
 )
-REQUIRED = ("name", "event_type", "channel", "delay", "template")
-READ_ONLY = ("id", "created_at", "updated_at")  #: accepted and ignored, so GET output can be PUT
-_DEFAULTS = {
-    "window": None,
-    "expire_after": None,
-    "frequency_cap": None,
-    "deadline": None,
-    "fallback_policy_id": None,
-    "skip_if_answered": False,
-    "active": True,
-}
+from outreach.scheduling.timing import Window as TimeWindow
+from outreach.templating import validate_template
+from outreach.validation import Id, StrictModel, text, validate
+
+DURATION_TEXT = "ISO-8601 duration in days, hours, minutes, seconds: PT0S, PT20H, P2D, P1DT2H"
+_DURATION_PATTERN = r"[Pp](?=[0-9]|[Tt][0-9])([0-9]+[Ww])?([0-9]+[Dd])?([Tt](?=[0-9])([0-9]+[Hh])?([0-9]+[Mm])?([0-9]+[Ss])?)?$"  # noqa: E501
 
 
-def _text(data: dict, key: str, limit: int) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{key} must be a non-empty string", field=key)
-    value = value.strip()
-    if len(value) > limit:
-        raise ValidationError(f"{key} is longer than {limit} characters", field=key)
+def _duration(positive: bool) -> Any:
+    def check(value: str) -> str:
+        duration = parse_duration(value)
+        if positive and duration.is_zero:
+            raise ValueError("must be longer than zero (or null for none)")
+        return format_duration(duration)
+
+    schema = {
+        "type": "string",
+        "pattern": ("^(?=.*[1-9])" if positive else "^") + _DURATION_PATTERN,
+        "description": f"{DURATION_TEXT}; at most {MAX_DAYS} days",
+        "examples": ["PT20H"],
+    }
+    return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
+
+
+def _hhmm(value: Any) -> str:
+    return parse_hhmm(value).strftime("%H:%M")
+
+
+def _days(value: Any) -> Any:
+    return None if value is None else [DAYS[d] for d in sorted(parse_days(value))]
+
+
+def _template(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    validate_template(value)
     return value
 
 
-def _duration(data: dict, key: str, positive: bool) -> Duration | None:
-    value = data[key]
+HHMM = Annotated[
+    str,
+    BeforeValidator(_hhmm),
+    WithJsonSchema({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"}),
+]
+Template = Annotated[
+    str,
+    AfterValidator(_template),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 4000, "pattern": r"\S"}),
+]
+#: accepted and ignored, so a GET answer can be PUT back
+ReadOnly = Annotated[Any, WithJsonSchema({"readOnly": True})]
+
+
+class Window(StrictModel):
+    """When the check-in may go out, in the customer's local time; always inside the
+    quiet-hours floor (08:00-21:00) too."""
+
+    start: HHMM = Field(description="local time of day, HH:MM")
+    end: HHMM = Field(description="local time of day, HH:MM, after start")
+    days: Annotated[list[Literal[DAYS]] | None, BeforeValidator(_days)] = Field(
+        None, min_length=1, description="default: every day"
+    )
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: str, info: ValidationInfo) -> str:
+        if "start" in info.data:
+            TimeWindow(parse_hhmm(info.data["start"]), parse_hhmm(end))
+        return end
+
+    @model_validator(mode="after")
+    def _outside_quiet_hours(self) -> Window:
+        window = self.parsed()
+        if window.end <= DEFAULT_FLOOR.start or window.start >= DEFAULT_FLOOR.end:
+            raise ValueError(
+                f"{window.describe()} lies entirely inside quiet hours "
+                f"({DEFAULT_FLOOR.describe()}), so nothing could ever be sent"
+            )
+        return self
+
+    def parsed(self) -> TimeWindow:
+        """The timing engine's window."""
+        days = parse_days(self.days) if self.days else ALL_DAYS
+        return TimeWindow(parse_hhmm(self.start), parse_hhmm(self.end), days)
+
+
+class PolicyIn(StrictModel):
+    """Policy JSON of SPEC.md, the same validation as the admin form; 422 names the field at
+    fault (window.start, template, delay…). id, created_at and updated_at are ignored, so a GET
+    answer can be PUT back. PUT replaces the whole policy: absent optional fields take their
+    defaults."""
+
+    name: text(200)
+    event_type: text(64) = Field(description="events of this type get this check-in")
+    channel: Literal[CHANNELS]
+    delay: _duration(positive=False) = Field(description=f"after the event: {DURATION_TEXT}")
+    window: Window | None = None
+    template: Template = Field(
+        description="sandboxed Jinja with customer, rep, event and company in scope"
+    )
+    expire_after: _duration(positive=True) | None = Field(
+        None, description="latest useful time after the event"
+    )
+    frequency_cap: _duration(positive=True) | None = Field(
+        None, description="at most one check-in per this, per customer"
+    )
+    deadline: _duration(positive=True) | None = Field(
+        None, description="rep_call only: then the fallback policy fires"
+    )
+    fallback_policy_id: Id | None = Field(None, description="rep_call only: an sms or voice policy")
+    skip_if_answered: bool = False
+    active: bool = True
+    id: ReadOnly = None
+    created_at: ReadOnly = None
+    updated_at: ReadOnly = None
+
+
+def _fallback(value: int | None, policy_id: int | None) -> int | None:
     if value is None:
         return None
-    try:
-        duration = parse_duration(value)
-    except ValueError as exc:
-        raise ValidationError(f"{key}: {exc}", field=key) from None
-    if positive and duration.is_zero:
-        raise ValidationError(f"{key} must be longer than zero (or null for none)", field=key)
-    return duration
-
-
-def _bool(data: dict, key: str) -> bool:
-    if not isinstance(data[key], bool):
-        raise ValidationError(f"{key} must be true or false", field=key)
-    return data[key]
-
-
-def _window(value: Any) -> Window | None:
-    if value is None:
-        return None
-    try:
-        window = Window.parse(value)
-    except WindowError as exc:
-        field = "window" if exc.field == "window" else f"window.{exc.field}"
-        raise ValidationError(f"{field}: {exc}", field=field) from None
-    if window.end <= DEFAULT_FLOOR.start or window.start >= DEFAULT_FLOOR.end:
-        raise ValidationError(
-            f"window: {window.describe()} lies entirely inside quiet hours "
-            f"({DEFAULT_FLOOR.describe()}), so nothing could ever be sent",
-            field="window",
-        )
-    return window
-
-
-def _fallback(value: Any, policy_id: int | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(
-            "fallback_policy_id must be a policy id (integer)", field="fallback_policy_id"
-        )
     if policy_id is not None and value == policy_id:
         raise ValidationError("a policy cannot be its own fallback", field="fallback_policy_id")
-    target = db.session.get(Policy, value) if 1 <= value <= INT_MAX else None
+    target = db.session.get(Policy, value)
     if target is None or target.is_deleted:
         raise ValidationError(f"no policy with id {value}", field="fallback_policy_id")
     if target.channel == "rep_call":
@@ -108,67 +160,34 @@ def _fallback(value: Any, policy_id: int | None) -> int | None:
     return value
 
 
-def validate_policy(
-    data: dict, partial: bool = False, *, policy_id: int | None = None
-) -> dict[str, Any]:
-    """Validate Policy JSON; return the Policy column values (durations canonical).
+def validate_policy(data: Any, *, policy_id: int | None = None) -> dict[str, Any]:
+    """Validate Policy JSON (PolicyIn, then the rules that need the database or several
+    fields); return the Policy column values (durations canonical).
 
-    The one validation used by the API and the admin form. Fields are those of SPEC.md's
-    Policy JSON; `id`, `created_at` and `updated_at` are ignored (so a GET can be PUT back);
-    any other field is refused with ValidationError(field=<its name>). With partial=True only
-    the fields present are checked and returned (cross-field rules use what is present);
-    otherwise name, event_type, channel, delay and template are required and absent optional
-    fields take their defaults. policy_id is the policy being updated, if any.
+    The one validation used by the API and the admin form; ValidationError(field=…) names the
+    field at fault. policy_id is the policy being updated, if any.
     """
-    if not isinstance(data, dict):
-        raise ValidationError("expected a JSON object describing a policy")
-    for key in data:
-        if key not in FIELDS and key not in READ_ONLY:
-            raise ValidationError(f"unknown field {key!r}", field=str(key))
-    if not partial:
-        for key in REQUIRED:
-            if data.get(key) is None:
-                raise ValidationError(f"{key} is required", field=key)
-        data = {**_DEFAULTS, **data}
-    out: dict[str, Any] = {}
-    if "name" in data:
-        out["name"] = _text(data, "name", 200)
-    if "event_type" in data:
-        out["event_type"] = _text(data, "event_type", 64)
-    if "channel" in data:
-        if data["channel"] not in CHANNELS:
-            raise ValidationError(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
-        out["channel"] = data["channel"]
-    durations: dict[str, Duration | None] = {}
-    for key, positive in (
-        ("delay", False),
-        ("expire_after", True),
-        ("frequency_cap", True),
-        ("deadline", True),
-    ):
-        if key in data:
-            if key == "delay" and data[key] is None:
-                raise ValidationError("delay is required", field="delay")
-            durations[key] = _duration(data, key, positive)
-            out[key] = format_duration(durations[key]) if durations[key] else None
-    if "window" in data:
-        window = _window(data["window"])
-        out["window_start"] = window.to_json()["start"] if window else None
-        out["window_end"] = window.to_json()["end"] if window else None
-        out["window_days"] = window.days_csv() if window else None
-    if "template" in data:
-        _text(data, "template", 4000)
-        try:
-            validate_template(data["template"])
-        except ValueError as exc:
-            raise ValidationError(f"template: {exc}", field="template") from None
-        out["template"] = data["template"]
-    if "skip_if_answered" in data:
-        out["skip_if_answered"] = _bool(data, "skip_if_answered")
-    if "active" in data:
-        out["is_active"] = _bool(data, "active")
-    if "fallback_policy_id" in data:
-        out["fallback_policy_id"] = _fallback(data["fallback_policy_id"], policy_id)
+    policy = validate(PolicyIn, data)
+    window = policy.window.parsed() if policy.window else None
+    out: dict[str, Any] = {
+        "name": policy.name,
+        "event_type": policy.event_type,
+        "channel": policy.channel,
+        "delay": policy.delay,
+        "window_start": window.to_json()["start"] if window else None,
+        "window_end": window.to_json()["end"] if window else None,
+        "window_days": window.days_csv() if window else None,
+        "template": policy.template,
+        "expire_after": policy.expire_after,
+        "frequency_cap": policy.frequency_cap,
+        "deadline": policy.deadline,
+        "skip_if_answered": policy.skip_if_answered,
+        "is_active": policy.active,
+        "fallback_policy_id": _fallback(policy.fallback_policy_id, policy_id),
+    }
+    durations = {
+        key: parse_duration(out[key]) if out[key] else None for key in ("delay", "expire_after")
+    }
     _cross_checks(out, durations)
     return out
 
@@ -269,9 +288,9 @@ def delete_policy(policy_id: int) -> Policy:
     return policy
 
 
-def policy_window(policy: Policy) -> Window | None:
+def policy_window(policy: Policy) -> TimeWindow | None:
     """The policy's send window, or None when it has none (any time inside the floor)."""
-    return Window.from_columns(policy.window_start, policy.window_end, policy.window_days)
+    return TimeWindow.from_columns(policy.window_start, policy.window_end, policy.window_days)
 
 
 def policy_to_json(policy: Policy) -> dict[str, Any]:
