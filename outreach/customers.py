@@ -55,17 +55,17 @@ QUERY_MAX = 100  #: characters of a search that count
 MIN_DIGITS = 3  #: a search with this many digits also matches phone numbers containing them
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MERGE_SOURCE = "merge"  #: Consent.source of the opt-out a merge re-states
-#: what a merge moved, in words, by table (tables not named here are shown by their name)
+#: what a merge moved, in words, by table: (one, several); other tables show by their name
 MOVED_WORDS = {
-    "service_events": "events",
-    "checkins": "check-ins",
-    "messages": "texts",
-    "calls": "calls",
-    "replies": "replies",
-    "followups": "follow-ups",
-    "consents": "opt-out or opt-in records",
-    "escalations": "alerts",
-    "customer_merges": "earlier merges",
+    "service_events": ("event", "events"),
+    "checkins": ("check-in", "check-ins"),
+    "messages": ("text", "texts"),
+    "calls": ("call", "calls"),
+    "replies": ("reply", "replies"),
+    "followups": ("follow-up", "follow-ups"),
+    "consents": ("opt-out or opt-in record", "opt-out or opt-in records"),
+    "escalations": ("alert", "alerts"),
+    "customer_merges": ("earlier merge", "earlier merges"),
 }
 
 
@@ -236,9 +236,10 @@ def phone_owner(phone: str, other_than: int | None = None) -> Customer | None:
     return db.session.scalar(query.order_by(Customer.id).limit(1))
 
 
-def validate_changes(data: Mapping[str, str | None], customer_id: int) -> dict[str, str | None]:
+def validate_changes(data: Mapping[str, str | None], customer: Customer) -> dict[str, str | None]:
     """Name, phone, e-mail and zone from a form, checked together: the column values, or
-    CustomerInvalid with every wrong field (and the customer who already has the phone)."""
+    CustomerInvalid with every wrong field (and the customer who already has a new phone; a
+    number kept as it was is not refused, even when a duplicate shares it)."""
     errors: dict[str, str] = {}
     values: dict[str, str | None] = {}
     name = (data.get("name") or "").strip()
@@ -258,7 +259,8 @@ def validate_changes(data: Mapping[str, str | None], customer_id: int) -> dict[s
             else f"{text[:1].upper()}{text[1:]}."
         )
     else:
-        conflict = phone_owner(values["phone"], other_than=customer_id)
+        if values["phone"] != customer.phone:
+            conflict = phone_owner(values["phone"], other_than=customer.id)
         if conflict is not None:
             errors["phone"] = f"{conflict.name} already has this number."
     email = (data.get("email") or "").strip()
@@ -280,7 +282,7 @@ def update_customer(customer_id: int, data: Mapping[str, str | None], user: User
     A new number clears the wrong-number mark (the old number was the wrong one); an opt-out
     stays (it is the customer's word, not the number's)."""
     customer = get_customer(customer_id)
-    values = validate_changes(data, customer_id)
+    values = validate_changes(data, customer)
     changed = [key for key, value in values.items() if getattr(customer, key) != value]
     for key in changed:
         setattr(customer, key, values[key])
@@ -357,7 +359,7 @@ def describe_moved(moved: Mapping[str, int] | None) -> str:
     """What a merge moved, as a person says it: "2 events, 3 check-ins and 5 texts"."""
     order = list(MOVED_WORDS)
     parts = [
-        f"{count} {MOVED_WORDS.get(table, table.replace('_', ' '))}"
+        f"{count} {MOVED_WORDS.get(table, (table, table))[0 if count == 1 else 1]}"
         for table, count in sorted(
             (moved or {}).items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99
         )

@@ -273,7 +273,7 @@ def test_a_merge_moves_everything_in_one_go_and_is_on_the_timeline(db, manager):
     assert db.session.get(CheckIn, checkin.id).customer_id == keep.id
     assert record.merged_external_id == "crm-2" and record.user_id == manager.id
     assert record.moved["checkins"] == 1
-    assert "1 events, 1 check-ins" in service.describe_moved(record.moved)
+    assert "1 event, 1 check-in" in service.describe_moved(record.moved)
     merges = [item for item in customer_timeline(keep.id).items if item.kind == "merge"]
     assert [item.row.merged_name for item in merges] == ["Ada L."]
 
@@ -442,3 +442,14 @@ def test_the_csv_import_warns_when_a_new_customer_has_a_known_number(db, runner,
         "if they are the same person, merge them on the Customers page (Possible duplicates)"
     ]
     assert "3 rows: 3 imported" in result.output
+
+
+def test_a_customer_sharing_a_number_with_a_duplicate_can_still_be_edited(db, manager):
+    ada = customer("Ada", "+13125550147")
+    customer("Ada L.", "+13125550147")
+    changed = service.update_customer(
+        ada.id,
+        {"name": "Ada King", "phone": "+13125550147", "email": "", "timezone": "America/Chicago"},
+        manager,
+    )
+    assert changed == ["name"]
