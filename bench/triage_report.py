@@ -142,9 +142,11 @@ def cv_report() -> str:
     """The cross-validated comparison (from bench/triage_train.py's results)."""
     data = json.loads(CV.read_text(encoding="utf-8"))
     methods = data["methods"]
+    files = ", ".join(f"`{name}` {n}" for name, n in data["files"].items())
     lines = [
-        f"Cross-validation on `tuning.csv` ({methods['rules']['replies']} replies, "
-        f"{data['folds']}-fold stratified, seed {data['seed']}):",
+        f"Cross-validation on the training data ({files}: {methods['rules']['replies']} "
+        f"replies; {data['folds']}-fold, stratified by label and file, seed {data['seed']}). "
+        "These figures are cross-validated on training data, **not blind**:",
         "",
         "| method | accuracy | urgent recall | urgent precision | opt-out recall | "
         "opt-out precision | needs_review |",
@@ -168,15 +170,37 @@ def cv_report() -> str:
         "Chosen pipeline, per class (cross-validated):",
         "",
         *_classes_table(methods["pipeline"]),
+        "",
+        "Chosen pipeline, per training file (cross-validated; each file has its own writer):",
+        "",
+        "| file | replies | accuracy | urgent recall | urgent precision | opt-out recall | "
+        "opt-out precision | needs_review |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    for name, m in methods["pipeline"]["by_source"].items():
+        u, o = m["classes"]["urgent"], m["classes"]["opt_out"]
+        lines.append(
+            f"| `{name}` | {m['replies']} | {m['accuracy']:.1%} | {u['recall']:.1%} | "
+            f"{u['precision']:.1%} | {o['recall']:.1%} | {o['precision']:.1%} | "
+            f"{m['needs_review']:.1%} |"
+        )
     return "\n".join(lines)
 
 
 def blind_report(fig: dict) -> str:
-    """The blind figures."""
+    """The blind figures (or, for a spent set now in the training data, a warning that they are
+    not blind)."""
+    trained_on = json.loads(CV.read_text(encoding="utf-8")).get("files", {})
+    title = f"Blind set (`{BLIND.name}`, checksum verified):"
+    if BLIND.name in trained_on:
+        title = (
+            f"`{BLIND.name}`, measured with the packaged model (checksum verified). **Not blind**: "
+            "this set is spent and is now part of the training data, so these are figures on "
+            "replies the model was trained on:"
+        )
     return "\n".join(
         [
-            "Blind set (`blind.csv`, checksum verified):",
+            title,
             "",
             *_headline(fig),
             "",
