@@ -170,6 +170,35 @@ def test_a_late_delivered_callback_does_not_undo_an_answer(app, db, checkin):
     assert checkin.status == "answered"
 
 
+def test_queue_many_moves_only_scheduled_rows_and_records_each(app, db, checkin):
+    for current in STATUSES:
+        set_status(db, checkin.id, current)
+        moved = transitions.queue_many([checkin.id], "due: queued for sending")
+        db.session.commit()
+        should = current == "scheduled"
+        assert moved == ([checkin.id] if should else [])
+        assert log_of(db, checkin.id) == ([("scheduled", "queued")] if should else [])
+        if should:
+            assert (checkin.status, checkin.status_reason) == ("queued", "due: queued for sending")
+
+
+def test_hand_over_moves_queued_rows_of_the_old_job_and_records_only_a_lost_one(app, db, checkin):
+    set_status(db, checkin.id, "queued")
+    db.session.execute(sa.update(CheckIn).values(job_id="old", lease_until=LATER))
+    db.session.commit()
+    assert transitions.hand_over([checkin.id], "other", "new", "re-enqueued: job other") == []
+    assert transitions.hand_over([checkin.id], "old", "retry", None) == [checkin.id]
+    db.session.commit()
+    assert (checkin.job_id, checkin.lease_until, checkin.status_reason) == ("retry", None, "due")
+    assert log_of(db, checkin.id) == []  # a due retry is no transition
+    assert transitions.hand_over([checkin.id], "retry", "new", "re-enqueued: job retry was gone")
+    db.session.commit()
+    assert checkin.job_id == "new"
+    assert log_of(db, checkin.id) == [("queued", "queued")]
+    set_status(db, checkin.id, "sending")
+    assert transitions.hand_over([checkin.id], "new", "newer", "re-enqueued") == []
+
+
 def test_concurrent_start_sending_has_exactly_one_winner(app, db, checkin):
     checkin_id = checkin.id
     assert transitions.queue(checkin_id)

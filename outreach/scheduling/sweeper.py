@@ -41,7 +41,8 @@ from rq.job import Job
 from rq.registry import StartedJobRegistry
 
 from outreach.extensions import db
-from outreach.models import CheckIn, CheckInTransition, Customer, db_now, utcnow
+from outreach.models import CheckIn, CheckInTransition, Customer, db_now
+from outreach.models.checkins import CheckInStatus
 from outreach.queue import QUEUES, get_redis
 from outreach.scheduling import transitions
 
@@ -165,7 +166,7 @@ def due_query(now: datetime, channels: Sequence[str], limit: int = CLAIM_CHUNK) 
     return (
         sa.select(CheckIn.id)
         .where(
-            CheckIn.status == "scheduled",
+            CheckIn.status == CheckInStatus.SCHEDULED,
             CheckIn.due_at <= now,
             CheckIn.channel.in_(channels),
             sa.or_(CheckIn.next_attempt_at.is_(None), CheckIn.next_attempt_at <= now),
@@ -181,37 +182,16 @@ def claim_due(
 ) -> list[int]:
     """Move up to `limit` due check-ins scheduled -> queued (compare-and-set); their ids, sorted.
 
-    The bulk form of transitions.queue: one statement for the rows, one for their transition
-    rows. Runs in the session's transaction, which the caller commits.
+    Through transitions.queue_many: one statement for the rows, one for their transition rows.
+    Runs in the session's transaction, which the caller commits.
     """
     due = due_query(now, channels, limit)
     if db.session.get_bind().dialect.name == "postgresql":
         ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
         if not ids:
             return []
-        chosen: Any = ids
-    else:
-        chosen = due.scalar_subquery()
-    claimed = sorted(
-        db.session.scalars(
-            sa.update(CheckIn)
-            .where(CheckIn.id.in_(chosen), CheckIn.status == "scheduled")
-            .values(status="queued", status_reason=reason, job_id=None, updated_at=utcnow())
-            .returning(CheckIn.id)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    _record_transitions(claimed, "scheduled", "queued", reason)
-    return claimed
-
-
-def _record_transitions(ids: Iterable[int], from_status: str, to_status: str, reason: str) -> None:
-    rows = [
-        {"checkin_id": i, "from_status": from_status, "to_status": to_status, "reason": reason}
-        for i in ids
-    ]
-    if rows:
-        db.session.execute(sa.insert(CheckInTransition), rows)
+        return transitions.queue_many(ids, reason)
+    return transitions.queue_many(due.scalar_subquery(), reason)
 
 
 # -- delivery jobs -------------------------------------------------------------------------
@@ -236,7 +216,7 @@ def _assign_jobs(batches: list[list[int]], token: str) -> list[str]:
         job_id = delivery_job_id(batch, token)
         db.session.execute(
             sa.update(CheckIn)
-            .where(CheckIn.id.in_(batch), CheckIn.status == "queued")
+            .where(CheckIn.id.in_(batch), CheckIn.status == CheckInStatus.QUEUED)
             .values(job_id=job_id)
             .execution_options(synchronize_session=False)
         )
@@ -306,7 +286,9 @@ def ids_carried_by(job_id: str | None, checkin_ids: Sequence[int]) -> list[int]:
     """Of `checkin_ids`, those still queued under job `job_id` (all still queued if None)."""
     if not checkin_ids:
         return []
-    query = sa.select(CheckIn.id).where(CheckIn.id.in_(checkin_ids), CheckIn.status == "queued")
+    query = sa.select(CheckIn.id).where(
+        CheckIn.id.in_(checkin_ids), CheckIn.status == CheckInStatus.QUEUED
+    )
     if job_id is not None:
         query = query.where(CheckIn.job_id == job_id)
     return sorted(db.session.scalars(query))
@@ -368,8 +350,8 @@ def _ready_after_backoff(ids: list[int], now: datetime) -> list[int]:
             )
             .where(
                 CheckInTransition.checkin_id.in_(ids),
-                CheckInTransition.from_status == "queued",
-                CheckInTransition.to_status == "queued",
+                CheckInTransition.from_status == CheckInStatus.QUEUED,
+                CheckInTransition.to_status == CheckInStatus.QUEUED,
             )
             .group_by(CheckInTransition.checkin_id)
         )
@@ -398,7 +380,7 @@ def requeue_lost(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
     is_retry = CheckIn.next_attempt_at.is_not(None)
     is_dead = sa.and_(CheckIn.lease_until.is_not(None), CheckIn.lease_until <= now)
     waiting = [
-        CheckIn.status == "queued",
+        CheckIn.status == CheckInStatus.QUEUED,
         CheckIn.due_at <= now,
         CheckIn.channel.in_(list(DELIVERY_JOBS)),
         sa.or_(
@@ -453,7 +435,11 @@ def _arm_job_lease(job_id: str, now: datetime) -> None:
     out. Commits."""
     db.session.execute(
         sa.update(CheckIn)
-        .where(CheckIn.job_id == job_id, CheckIn.status == "queued", CheckIn.lease_until.is_(None))
+        .where(
+            CheckIn.job_id == job_id,
+            CheckIn.status == CheckInStatus.QUEUED,
+            CheckIn.lease_until.is_(None),
+        )
         .values(lease_until=now + job_lease())
         .execution_options(synchronize_session=False)
     )
@@ -477,7 +463,7 @@ class JobHeartbeat:
             return
         db.session.execute(
             sa.update(CheckIn)
-            .where(CheckIn.job_id == self.job_id, CheckIn.status == "queued")
+            .where(CheckIn.job_id == self.job_id, CheckIn.status == CheckInStatus.QUEUED)
             .values(lease_until=db_now() + job_lease())
             .execution_options(synchronize_session=False)
         )
@@ -502,22 +488,8 @@ def _requeue(
     job_ids: list[str] = []
     for batch in _batches(ids, batch_size):
         job_id = delivery_job_id(batch, token)
-        moved = sorted(
-            db.session.scalars(
-                sa.update(CheckIn)
-                .where(
-                    CheckIn.id.in_(batch),
-                    CheckIn.status == "queued",
-                    CheckIn.job_id.is_(None) if old_job is None else CheckIn.job_id == old_job,
-                )
-                .values(job_id=job_id, next_attempt_at=None, lease_until=None, updated_at=utcnow())
-                .returning(CheckIn.id)
-                .execution_options(synchronize_session=False)
-            )
-        )
+        moved = transitions.hand_over(batch, old_job, job_id, reason)
         if moved:
-            if reason:
-                _record_transitions(moved, "queued", "queued", reason)
             batches.append(moved)
             job_ids.append(job_id)
     db.session.commit()
@@ -565,7 +537,7 @@ def miss_overdue_rep_calls(now: datetime) -> int:
         db.session.scalars(
             sa.select(CheckIn.id)
             .where(
-                CheckIn.status.in_(transitions.ALLOWED_FROM["missed"]),
+                CheckIn.status.in_(transitions.ALLOWED_FROM[CheckInStatus.MISSED]),
                 CheckIn.due_at <= now,
                 CheckIn.channel == "rep_call",
                 CheckIn.deadline_at <= now,

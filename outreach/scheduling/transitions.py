@@ -7,7 +7,7 @@ CheckInTransition and returns True only if it moved the row. None of them commit
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -72,39 +72,52 @@ def _move(checkin_id: int, new: str, allowed: frozenset[str], reason: str, **val
 
 
 def _move_many(
-    checkin_ids: Collection[int], current: str, new: str, reason: Any, **values: Any
+    checkin_ids: Collection[int] | sa.ScalarSelect,
+    current: str,
+    new: str,
+    reason: Any,
+    **values: Any,
 ) -> dict[int, str]:
     """Compare-and-set many check-ins from `current` to `new` in one UPDATE … RETURNING and
     record their transitions; the ids moved, each with its reason (`reason` may be a SQL
-    expression of the row). Does not commit."""
+    expression of the row). `checkin_ids` may be a subquery of ids. Does not
+    commit."""
     assert current in ALLOWED_FROM[new]
-    if not checkin_ids:
-        return {}
-    table, log = CheckIn.__table__, CheckInTransition.__table__
-    conn = db.session.connection()  # Core statements: no ORM bookkeeping on the hot path
-    rows = conn.execute(
-        table.update()
-        .where(table.c.id.in_(sorted(checkin_ids)), table.c.status == current)
-        .values(status=new, status_reason=reason, updated_at=utcnow(), **values)
-        .returning(table.c.id, table.c.status_reason)
-    ).all()
-    if rows:
-        conn.execute(
-            log.insert(),
-            [
-                {
-                    "checkin_id": i,
-                    "from_status": current,
-                    "to_status": new,
-                    "reason": why,
-                    "created_at": utcnow(),
-                }
-                for i, why in rows
-            ],
+    if isinstance(checkin_ids, Collection):
+        if not checkin_ids:
+            return {}
+        checkin_ids = sorted(checkin_ids)
+    table = CheckIn.__table__
+    rows = (
+        db.session.connection()  # Core statements: no ORM bookkeeping on the hot path
+        .execute(
+            table.update()
+            .where(table.c.id.in_(checkin_ids), table.c.status == current)
+            .values(status=new, status_reason=reason, updated_at=utcnow(), **values)
+            .returning(table.c.id, table.c.status_reason)
         )
+        .all()
+    )
+    _record_many(rows, current, new)
     for checkin_id, _ in rows:
         _expire(checkin_id)
     return dict(rows)
+
+
+def _record_many(moved: Iterable[tuple[int, str]], current: str, new: str) -> None:
+    """The transition rows of check-ins moved in bulk (one INSERT), each with its reason."""
+    rows = [
+        {
+            "checkin_id": checkin_id,
+            "from_status": current,
+            "to_status": new,
+            "reason": reason,
+            "created_at": utcnow(),
+        }
+        for checkin_id, reason in moved
+    ]
+    if rows:
+        db.session.connection().execute(CheckInTransition.__table__.insert(), rows)
 
 
 def _expire(checkin_id: int) -> None:
@@ -125,6 +138,37 @@ def record_initial(checkin: CheckIn) -> CheckInTransition:
 def queue(checkin_id: int, reason: str = "due: handed to the queue") -> bool:
     """scheduled -> queued."""
     return _move(checkin_id, S.QUEUED, ALLOWED_FROM[S.QUEUED], reason)
+
+
+def queue_many(checkin_ids: Collection[int] | sa.ScalarSelect, reason: str) -> list[int]:
+    """scheduled -> queued for a batch (ids, or a subquery of them), with no job yet; the ids
+    moved, sorted. The bulk form of queue(); does not commit."""
+    return sorted(_move_many(checkin_ids, S.SCHEDULED, S.QUEUED, reason, job_id=None))
+
+
+def hand_over(
+    checkin_ids: Collection[int], old_job: str | None, new_job: str, reason: str | None
+) -> list[int]:
+    """Queued check-ins still carried by `old_job` (None: by no job) handed to `new_job`, their
+    retry time and lease cleared; the ids moved, sorted. With a reason (the old job was lost)
+    each records queued -> queued; a due retry records nothing. Does not commit."""
+    if not checkin_ids:
+        return []
+    table = CheckIn.__table__
+    carried = table.c.job_id.is_(None) if old_job is None else table.c.job_id == old_job
+    moved = sorted(
+        db.session.connection().scalars(
+            table.update()
+            .where(table.c.id.in_(sorted(checkin_ids)), table.c.status == S.QUEUED, carried)
+            .values(job_id=new_job, next_attempt_at=None, lease_until=None, updated_at=utcnow())
+            .returning(table.c.id)
+        )
+    )
+    if reason:
+        _record_many([(i, reason) for i in moved], S.QUEUED, S.QUEUED)
+    for checkin_id in moved:
+        _expire(checkin_id)
+    return moved
 
 
 def start_sending(checkin_id: int, lease_until: datetime, reason: str = "sending") -> bool:
