@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import icalendar
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +25,7 @@ FEED_AHEAD = timedelta(days=60)
 FEED_MAX = 500
 CALL_LENGTH = timedelta(minutes=15)
 FOLLOWUP_LENGTH = timedelta(minutes=30)
+REFRESH = timedelta(minutes=15)  #: how often calendar apps are asked to fetch the feed again
 _PRIORITY = {"urgent": 1, "high": 3, "normal": 5, "low": 9}  #: RFC 5545 PRIORITY
 
 
@@ -128,66 +130,47 @@ def feed_events(user: User, now: datetime, host: str) -> list[CalendarEvent]:
     return sorted(events, key=lambda e: (e.start, e.uid))
 
 
-def escape_text(value: str) -> str:
-    """A TEXT value escaped as RFC 5545 3.3.11 says: backslash, semicolon, comma, newline."""
+def clean_text(value: str) -> str:
+    """Text fit for a TEXT value: line ends made LF, control characters other than newline and
+    tab dropped (RFC 5545 3.3.11 allows none); icalendar escapes the rest."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = "".join(c for c in value if c in "\n\t" or (ord(c) >= 32 and c != "\x7f"))
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+    return "".join(c for c in value if c in "\n\t" or (ord(c) >= 32 and c != "\x7f"))
 
 
-def fold(line: str) -> str:
-    """A content line folded at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    out: list[str] = []
-    current, size, limit = [], 0, 75
-    for char in line:
-        width = len(char.encode())
-        if size + width > limit:
-            out.append("".join(current))
-            current, size, limit = [" "], 1, 75
-        current.append(char)
-        size += width
-    out.append("".join(current))
-    return "\r\n".join(out)
+def _event(e: CalendarEvent, now: datetime) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", clean_text(e.uid))
+    event.add("dtstamp", _utc(now))
+    event.add("dtstart", _utc(e.start))
+    event.add("duration", e.duration)
+    event.add("summary", clean_text(e.summary))
+    event.add("description", clean_text(e.description))
+    if e.priority:
+        event.add("priority", e.priority)
+    if e.modified:
+        event.add("last-modified", _utc(e.modified))
+    event.add("transp", "OPAQUE")
+    return event
 
 
-def _utc(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _duration(value: timedelta) -> str:
-    minutes = int(value.total_seconds() // 60)
-    return f"PT{minutes}M"
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(microsecond=0)
 
 
 def render_ics(events: list[CalendarEvent], now: datetime, name: str) -> str:
-    """The iCalendar text of a feed: CRLF line ends, folded lines, UTC times."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Outreach//Rep calls and follow-ups//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-        "REFRESH-INTERVAL;VALUE=DURATION:PT15M",
-        "X-PUBLISHED-TTL:PT15M",
-    ]
+    """The iCalendar text of a feed (icalendar: escaped, folded at 75 octets, CRLF line ends),
+    times in UTC."""
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", "-//Outreach//Rep calls and follow-ups//EN")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", icalendar.vText(clean_text(name)))
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
     for e in events:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{escape_text(e.uid)}",
-            f"DTSTAMP:{_utc(now)}",
-            f"DTSTART:{_utc(e.start)}",
-            f"DURATION:{_duration(e.duration)}",
-            f"SUMMARY:{escape_text(e.summary)}",
-            f"DESCRIPTION:{escape_text(e.description)}",
-        ]
-        if e.priority:
-            lines.append(f"PRIORITY:{e.priority}")
-        if e.modified:
-            lines.append(f"LAST-MODIFIED:{_utc(e.modified)}")
-        lines += ["TRANSP:OPAQUE", "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+        calendar.add_component(_event(e, now))
+    return calendar.to_ical().decode()
 
 
 def feed_for(user: User, now: datetime, host: str) -> str:

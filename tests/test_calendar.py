@@ -19,7 +19,6 @@ from web_helpers import (
     sign_in,
 )
 
-from outreach.calendar import escape_text, fold
 from outreach.models import User
 
 TRICKY = 'Leak under the sink, again; "urgent"\nBack\\slash — café ☕'
@@ -152,29 +151,43 @@ def test_unknown_tokens_are_404(app, db, token):
     assert isolated_client(app).get(f"/calendar/{token}.ics").status_code == 404
 
 
+def _render(summary: str = "s", description: str = "d", start: datetime | None = None) -> str:
+    from outreach.calendar import CalendarEvent, render_ics
+
+    start = start or datetime(2026, 11, 23, 18, tzinfo=UTC)
+    event = CalendarEvent("x@y", start, timedelta(minutes=15), summary, description)
+    return render_ics([event], datetime(2026, 11, 23, tzinfo=UTC), "n")
+
+
+def _only_event(text: str) -> icalendar.Event:
+    (event,) = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    return event
+
+
 def test_text_escaping_follows_rfc_5545():
-    assert escape_text("a,b;c\\d\ne\r\nf") == "a\\,b\\;c\\\\d\\ne\\nf"
-    assert escape_text("bell\x07 and del\x7f") == "bell and del"
+    text = _render(summary="a,b;c\\d\ne\r\nf", description="bell\x07 and del\x7f")
+    assert "SUMMARY:a\\,b\\;c\\\\d\\ne\\nf\r\n" in text
+    event = _only_event(text)
+    assert str(event["SUMMARY"]) == "a,b;c\\d\ne\nf"
+    assert str(event["DESCRIPTION"]) == "bell and del"
 
 
 def test_folding_never_splits_a_character_and_continues_with_a_space():
-    line = "DESCRIPTION:" + "é" * 100
-    folded = fold(line).encode()
-    parts = folded.split(b"\r\n")
+    text = _render(description="é" * 100)
+    parts = text.encode().split(b"\r\n")[:-1]
     assert all(len(p) <= 75 for p in parts)
-    assert all(p.startswith(b" ") for p in parts[1:])
-    assert b"".join([parts[0], *(p[1:] for p in parts[1:])]).decode() == line
-    assert fold("SHORT:line") == "SHORT:line"
+    assert any(p.startswith(b" ") for p in parts)
+    for part in parts:
+        part.decode()  # no character was cut in two
+    assert str(_only_event(text)["DESCRIPTION"]) == "é" * 100
 
 
 def test_times_are_written_in_utc(app, db, rep):
-    from outreach.calendar import CalendarEvent, render_ics
-
     chicago = datetime(2026, 11, 23, 12, 30, tzinfo=ZoneInfo("America/Chicago"))
-    text = render_ics(
-        [CalendarEvent("x@y", chicago, timedelta(minutes=15), "s", "d")],
-        datetime(2026, 11, 23, tzinfo=UTC),
-        "n",
-    )
+    text = _render(start=chicago)
     assert "DTSTART:20261123T183000Z\r\n" in text
     assert "DTSTAMP:20261123T000000Z\r\n" in text
+    event = _only_event(text)
+    assert event.decoded("DTSTART") == chicago
+    assert event.decoded("DTSTART").utcoffset() == timedelta(0)
+    assert event.decoded("DTSTAMP") == datetime(2026, 11, 23, tzinfo=UTC)
