@@ -38,7 +38,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "smell": (
         "smell*", "odor*", "odour*", "olor*", "huele*", "oler", "cheiro", "odeur", "stink*",
-        "apesta*", "fumes", "riecht", "geruch", "odore", "puzza", "пахн*", "запах*", "味",
+        "apesta*", "reek*", "fumes", "riecht", "geruch", "odore", "puzza", "пахн*", "запах*", "味",
         "냄새", "mui", "amoy", "sant",
     ),
     "fire": (
@@ -52,7 +52,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "electric": (
         "outlet*", "enchufe*", "breaker*", "panel", "wire*", "wiring", "cable*", "shock*",
-        "descarga*", "electrocut*", "buzz*", "zumb*", "volt*", "electric*", "electri*",
+        "descarga*", "electrocut*", "zap*", "buzz*", "zumb*", "volt*", "electric*", "electri*",
         "toque", "apagador", "tomada", "prise", "steckdose", "strom", "presa", "ток", "розетк*",
         "провод*", "电", "插座", "전기", "콘센트", "dien", "kuryente",
     ),
@@ -70,25 +70,28 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "fieber", "geschwollen", "atmen", "atemnot", "sangu*", "febbre", "gonfi*", "кров*",
         "температур*", "опух*", "дыш*", "бол*", "流血", "出血", "发烧", "肿", "呼吸", "疼", "출혈",
         "열이", "부어", "숨", "chay mau", "sot", "sung", "dugo", "lagnat", "namamaga",
-        "huminga", "lafyev", "nause*", "clot*", "lips", "oozing",
+        "huminga", "lafyev", "nause*", "clot*", "lips", "oozing", "despierta", "wont wake",
     ),
     "injury": (
         "hurt", "injur*", "herid*", "lastim*", "cut", "cortad*", "cortó", "corto", "broke my",
         "fractur*", "hospital*", "er", "emergency room", "urgencias", "ambulan*", "911",
         "stitches", "puntos", "hit my", "fell on", "cayo", "golpe*", "hopital", "krankenhaus",
         "ospedale", "больниц*", "скор*", "医院", "急诊", "병원", "응급", "benh vien", "ospital",
-        "lopital",
+        "lopital", "hit by", "atropell*", "fell in", "fell down", "bitten", "mordi*",
     ),
     "vehicle": (
         "brake*", "freno*", "steering", "direccion", "volante", "wheel*", "rueda*", "tire*",
         "llanta*", "stall*", "highway", "freeway", "autopista", "carretera", "driving",
-        "manejando", "pedal", "rolling", "rolled", "wobbl*", "came off", "fell off", "lug nut*",
+        "manejando", "pedal", "middle lane", "merging", "traffic", "intersection", "avenida",
+        "trafico", "rolling", "rolled", "wobbl*", "came off", "fell off", "lug nut*",
         "freio*", "frein*", "bremse*", "freni", "тормоз*", "刹车", "브레이크", "phanh", "preno",
     ),
     "vulnerable": (
         "baby", "babies", "bebe", "newborn", "infant", "elderly", "anciano*", "abuel*",
         "grandma", "grandpa", "grandmother", "grandfather", "pregnant", "embarazada", "oxygen",
-        "oxigeno", "disabled", "sick", "enferm*", "toddler", "kids", "ninos", "92", "90", "85",
+        "oxigeno", "dialysis", "dialisis", "chemo*", "quimio*", "insulin*", "wheelchair",
+        "silla de ruedas", "disabled", "sick", "enferm*", "toddler", "kids", "ninos", "92", "90",
+        "85",
         "years old", "anos", "twins", "weeks old", "months old", "yr old", "year old", "idos*",
         "personne agee", "ребен*", "младен*", "бабушк*", "пожил*", "宝宝", "婴儿", "老人", "아기",
         "할머니", "노인", "em be", "lola", "sanggol",
@@ -105,7 +108,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "panic*", "freaking out", "help", "ayuda", "auxilio", "immediately", "inmediato*",
         "socorro", "evacuat*", "fire department", "bomberos", "urgence", "notfall", "emergenza",
         "срочно", "помогите", "紧急", "救命", "긴급", "도와", "khan cap", "cuu", "tulong", "ijan*",
-        "perigo", "gefahr*", "pericolo", "опасн*", "危险", "위험", "nguy hiem",
+        "perigo", "gefahr*", "pericolo", "опасн*", "危险", "위험", "nguy hiem", "break-in*",
+        "break in*", "broken into", "robbed", "robo", "locked in", "locked inside", "trapped",
+        "atrapad*", "encerrad*",
     ),
     "legal": (
         "lawyer*", "abogad*", "attorney*", "sue", "suing", "demand*", "lawsuit", "court",
@@ -115,7 +120,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "nextdoor", "facebook", "google", "social media", "redes sociales", "tell everyone",
         "telling everyone", "everyone i know", "channel", "tv station", "anwalt", "klage",
         "avvocato", "адвокат", "суд", "жалоб*", "律师", "起诉", "投诉", "변호사", "고소", "luat su",
-        "kien",
+        "kien", "resena*",
     ),
     "money": (
         "refund*", "reembols*", "money back", "dinero", "chargeback", "charge back",
@@ -136,11 +141,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "poison*", "toxic", "bait", "chemical*", "bleach", "ingest*", "veneno", "envenen*",
         "quimico*", "cloro", "mold", "moho", "asbestos", "amianto", "pesticide*",
     ),
+    "runaway": (
+        "wont shut off", "wont turn off", "cant shut off", "cant turn off", "wont stop heating",
+        "no se apaga", "no apaga", "ne s eteint pas", "geht nicht aus", "stuck on",
+    ),
     "manager": (
         "manager*", "gerente", "supervisor*", "boss", "jefe", "owner", "dueno", "corporate",
         "escalat*", "someone in charge", "encargado", "above you", "above the", "who owns",
         "your boss", "higher up", "someone higher", "responsable", "direttore", "начальник*",
-        "руководител*", "经理", "老板", "主管", "매니저", "책임자", "quan ly",
+        "руководител*", "经理", "老板", "主管", "매니저", "책임자", "quan ly", "authority",
     ),
 }  # fmt: skip
 #: pairs that make a hazard together
