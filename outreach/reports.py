@@ -8,7 +8,7 @@ queries never depends on the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -18,7 +18,7 @@ from outreach.models import CheckIn, CheckInTransition, FollowUp, Reply, User
 from outreach.models.base import UTCDateTime
 from outreach.models.checkins import PENDING, WENT_OUT, CheckInStatus
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
-from outreach.web import zone
+from outreach.scheduling.timing import zone_or_utc
 
 DAYS = 30
 ALARM_CLASSES = ("negative", "urgent")
@@ -130,14 +130,14 @@ class Dashboard:
 
 def day_bounds(now: datetime, zone_name: str, days: int = DAYS) -> list[Day]:
     """The last `days` local days up to and including today, oldest first, bounds in UTC."""
-    tz = zone(zone_name)
+    tz = zone_or_utc(zone_name)
     today = now.astimezone(tz).date()
     out = []
     for offset in range(days - 1, -1, -1):
         day = today - timedelta(days=offset)
         start = datetime.combine(day, time(0), tzinfo=tz)
         end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-        out.append(Day(day, start.astimezone(zone("UTC")), end.astimezone(zone("UTC"))))
+        out.append(Day(day, start.astimezone(UTC), end.astimezone(UTC)))
     return out
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 from flask_login import current_user
 
 from outreach.auth.roles import STAFF, has_role
 from outreach.errors import OutreachError
+from outreach.scheduling.timing import zone_or_utc
 
 #: (endpoint, label, roles): the /admin navigation; pages add themselves with nav_item()
 NAV: list[tuple[str, str, tuple[str, ...]]] = []
@@ -32,20 +32,12 @@ def visible_nav() -> list[tuple[str, str]]:
     ]
 
 
-def zone(name: str | None) -> ZoneInfo:
-    """The zone of an IANA name, UTC when it is missing or unknown."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local_time(value: datetime | None, zone_name: str | None, fmt: str = "%a %d %b %H:%M") -> str:
     """A UTC time as text in a zone, with the zone's abbreviation ("Tue 03 Nov 18:30 CST")."""
     if value is None:
         return ""
     try:
-        local = value.astimezone(zone(zone_name))
+        local = value.astimezone(zone_or_utc(zone_name))
     except OverflowError:  # a stored time at the calendar's edge (year 1 or 9999): shown in UTC
         local = value.astimezone(UTC)
     return f"{local.strftime(fmt)} {local.tzname()}"

@@ -19,8 +19,8 @@ from outreach.models.checkins import PENDING
 from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
 from outreach.scheduling import transitions
 from outreach.scheduling.timing import customer_zone as resolve_zone
+from outreach.scheduling.timing import zone_or_utc
 from outreach.timeline import latest_replies
-from outreach.web import zone
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +82,9 @@ def build_worklist(user: User, now: datetime) -> Worklist:
     """The user's worklist, in a fixed number of queries whatever the number of rows."""
     company = get_company_settings()
     today_zone = company.default_timezone
-    local_now = now.astimezone(zone(today_zone))
+    local_now = now.astimezone(zone_or_utc(today_zone))
     end_of_today = datetime.combine(
-        local_now.date() + timedelta(days=1), time(0), tzinfo=zone(today_zone)
+        local_now.date() + timedelta(days=1), time(0), tzinfo=zone_or_utc(today_zone)
     )
     horizon = now + HORIZON
     owners = owner_ids_for(user)
@@ -213,7 +213,7 @@ class OutcomeInput:
 
 def _followup_due_at(due: date, zone_name: str, closes: time, now: datetime) -> datetime:
     """The end of business on a date in the customer's zone (end of that day if already past)."""
-    tz = zone(zone_name)
+    tz = zone_or_utc(zone_name)
     due_at = datetime.combine(due, closes, tzinfo=tz)
     if due_at <= now:
         due_at = datetime.combine(due, time(23, 59), tzinfo=tz)
@@ -245,7 +245,7 @@ def log_call_outcome(checkin_id: int, user: User, data: OutcomeInput, now: datet
             raise ValidationError("give the date you will get back to them", field="followup_due")
         if data.priority not in PRIORITIES:
             raise ValidationError("choose a priority", field="priority")
-        local_today = now.astimezone(zone(checkin.timezone)).date()
+        local_today = now.astimezone(zone_or_utc(checkin.timezone)).date()
         if data.followup_due < local_today:
             raise ValidationError("the date is in the past", field="followup_due")
         if data.followup_due > local_today + timedelta(days=365):

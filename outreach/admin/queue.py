@@ -21,7 +21,7 @@ from outreach.models.base import YEARS, column_int
 from outreach.models.checkins import STATUSES, UNSETTLED
 from outreach.models.policies import CHANNELS
 from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
-from outreach.web import zone
+from outreach.scheduling.timing import zone_or_utc
 
 PAGE = 50
 BULK_MAX = 200
@@ -52,7 +52,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
         except ValueError:
             errors["date"] = "give a date as YYYY-MM-DD"
         else:
-            start = start.replace(tzinfo=zone(company_zone))
+            start = start.replace(tzinfo=zone_or_utc(company_zone))
             due_after, due_before = start, start + timedelta(days=1)
     after = None
     if args.get("cursor"):
@@ -159,7 +159,7 @@ def _local_time(raw: str, zone_name: str) -> datetime:
         raise ValidationError(
             "give the new date and time, e.g. 2026-03-10T17:30", field="due_at"
         ) from None
-    return local if local.tzinfo else local.replace(tzinfo=zone(zone_name))
+    return local if local.tzinfo else local.replace(tzinfo=zone_or_utc(zone_name))
 
 
 @bp.post("/queue/<int(max=2147483647):checkin_id>/reschedule")

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from outreach.models.settings import DAY_KEYS, default_week
-from outreach.scheduling.timing import load_zone
+from outreach.scheduling.timing import load_zone, zone_or_utc
 
 BUSINESS_DAYS = frozenset(range(5))  #: Monday to Friday
 DUE_RULE = re.compile(r"^(next_business_day|today|(\d{1,3})h)$")
@@ -53,10 +53,7 @@ class BusinessHours:
         """Business hours from the stored settings: {"mon": ["08:00", "18:00"], …}, a day left
         out being closed (a day that is unusable is closed; Monday to Friday 09:00-17:00 when
         no day is usable)."""
-        try:
-            tz = load_zone(zone)
-        except ValueError:
-            tz = ZoneInfo("UTC")
+        tz = zone_or_utc(zone)
         stored = week if isinstance(week, dict) else {}
         days = tuple(_range(stored.get(key)) for key in DAY_KEYS)
         if not any(days):
@@ -200,7 +197,7 @@ def _range(value: Any) -> Range | None:
 
 def format_when(instant: datetime, zone: str | ZoneInfo) -> str:
     """A time as a customer reads it: "Tue 5 pm", "Wed 10:30 am"."""
-    tz = zone if isinstance(zone, ZoneInfo) else load_zone(zone)
+    tz = load_zone(zone)
     local = instant.astimezone(tz)
     hour = local.hour % 12 or 12
     minutes = f":{local.minute:02d}" if local.minute else ""

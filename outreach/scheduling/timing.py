@@ -208,14 +208,25 @@ def floor_from_settings(quiet_end: str | None, quiet_start: str | None) -> Floor
 
 
 @lru_cache(maxsize=512)
-def load_zone(name: str) -> ZoneInfo:
-    """The ZoneInfo for an IANA name; ValueError when there is no such zone."""
+def load_zone(name: str | ZoneInfo) -> ZoneInfo:
+    """The ZoneInfo for an IANA name (a ZoneInfo as it is); ValueError when there is no such
+    zone."""
+    if isinstance(name, ZoneInfo):
+        return name
     if not isinstance(name, str) or not name.strip():
         raise ValueError("a time zone name is required")
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"{name!r} is not an IANA time zone (e.g. America/Chicago)") from None
+
+
+def zone_or_utc(name: str | None) -> ZoneInfo:
+    """The ZoneInfo for an IANA name, UTC when it is missing or unknown (for showing times)."""
+    try:
+        return load_zone(name or "")
+    except ValueError:
+        return load_zone("UTC")
 
 
 def is_zone(name: str | None) -> bool:
@@ -260,10 +271,6 @@ class Timing:
         return self.due_at or self.candidate_at or self.earliest_at
 
 
-def _zone(zone: str | ZoneInfo) -> ZoneInfo:
-    return zone if isinstance(zone, ZoneInfo) else load_zone(zone)
-
-
 def _aware(value: datetime, name: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"{name} must be a timezone-aware datetime")
@@ -272,7 +279,7 @@ def _aware(value: datetime, name: str) -> datetime:
 
 def format_local(instant: datetime, zone: str | ZoneInfo) -> str:
     """An instant as the customer reads it, e.g. "Mon 09:00" (the zone is not included)."""
-    local = instant.astimezone(_zone(zone))
+    local = instant.astimezone(load_zone(zone))
     return f"{DAYS[local.weekday()].capitalize()} {local:%H:%M}"
 
 
@@ -280,7 +287,7 @@ def blocked_reason(
     instant: datetime, window: Window | None, zone: str | ZoneInfo, floor: Floor = DEFAULT_FLOOR
 ) -> str | None:
     """Why nothing may go out at instant (outside the window, quiet hours), or None if allowed."""
-    local = _aware(instant, "instant").astimezone(_zone(zone))
+    local = _aware(instant, "instant").astimezone(load_zone(zone))
     problems = []
     if window is not None and not window.contains(local):
         problems.append(f"outside the window ({window.describe()})")
@@ -299,7 +306,7 @@ def first_allowed(
     one whose local time is allowed wins, so an ambiguous or skipped hour never yields a time
     outside the window.
     """
-    tz = _zone(zone)
+    tz = load_zone(zone)
     earliest = _aware(earliest, "earliest")
     start = max(window.start, floor.start) if window else floor.start
     end = min(window.end, floor.end) if window else floor.end
@@ -356,7 +363,7 @@ def compute_due(
     the instant expires_at, used when expire_after is None), "no_allowed_time" when the
     window and the floor never meet.
     """
-    tz = _zone(zone)
+    tz = load_zone(zone)
     zone_name = str(tz.key)
     event_at, now = _aware(event_at, "event_at"), _aware(now, "now")
     delay_d = as_duration(delay) or Duration()
@@ -416,7 +423,7 @@ def reschedule_due(
     floor: Floor = DEFAULT_FLOOR,
 ) -> Timing:
     """Timing for a requested time: the window and floor re-applied; ValueError if it is past."""
-    tz = _zone(zone)
+    tz = load_zone(zone)
     zone_name = str(tz.key)
     requested_at, now = _aware(requested_at, "requested_at"), _aware(now, "now")
     if requested_at < now:
