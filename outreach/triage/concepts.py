@@ -139,7 +139,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "toxic": (
         "poison*", "toxic", "bait", "chemical*", "bleach", "ingest*", "veneno", "envenen*",
-        "quimico*", "cloro", "mold", "moho", "asbestos", "amianto", "pesticide*",
+        "quimico*", "cloro", "pesticide*",
     ),
     "runaway": (
         "wont shut off", "wont turn off", "cant shut off", "cant turn off", "wont stop heating",
