@@ -22,14 +22,15 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured)
-#: measured (2026-11-28, second and last measurement): 89.5 %, 91.0 %, 90.7 %, 98.7 %, 1.1 %
+#: blind2.csv, first measurement (2026-11-28, model of 5f902da): 88.5 %, 97.0 %, 89.4 %, 98.2 %,
+#: needs_review 2.4 %
 BLIND_FLOORS = {
-    "accuracy": 0.89,
-    "urgent_recall": 0.90,
-    "opt_out_recall": 0.90,
+    "accuracy": 0.88,
+    "urgent_recall": 0.96,
+    "opt_out_recall": 0.89,
     "opt_out_precision": 0.98,
 }
-BLIND_MAX_NEEDS_REVIEW = 0.02
+BLIND_MAX_NEEDS_REVIEW = 0.03
 
 
 def _report():
@@ -42,8 +43,8 @@ def _report():
 
 
 def test_the_blind_set_is_the_frozen_one():
-    want = (DATA / "blind.sha256").read_text(encoding="utf-8").split()[0]
-    assert hashlib.sha256((DATA / "blind.csv").read_bytes()).hexdigest() == want
+    want = (DATA / "blind2.sha256").read_text(encoding="utf-8").split()[0]
+    assert hashlib.sha256((DATA / "blind2.csv").read_bytes()).hexdigest() == want
 
 
 @pytest.fixture(scope="module")
