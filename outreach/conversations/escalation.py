@@ -145,12 +145,15 @@ def pull_alarm(
     return Alarm(escalation, first.user if first else None, first.level if first else None, texts)
 
 
-def open_review(reply: Reply, customer: Customer | None, now: datetime) -> Escalation:
-    """Put a reply the classifier was not sure of on the manager's attention list (flushed)."""
+def open_review(
+    reply: Reply, customer: Customer | None, now: datetime, reason: str = "needs_review"
+) -> Escalation:
+    """Put a reply on the manager's attention list for a person to decide (flushed): one the
+    classifier was not sure of, or (`reason`) a probable opt-out."""
     escalation = Escalation(
         reply_id=reply.id,
         customer_id=customer.id if customer else None,
-        reason="needs_review",
+        reason=reason,
         plan=[],
         step=0,
         next_at=None,
@@ -158,7 +161,7 @@ def open_review(reply: Reply, customer: Customer | None, now: datetime) -> Escal
     )
     db.session.add(escalation)
     db.session.flush()
-    log.info("reply %s needs review: escalation %s", reply.id, escalation.id)
+    log.info("reply %s on the attention list (%s): escalation %s", reply.id, reason, escalation.id)
     return escalation
 
 

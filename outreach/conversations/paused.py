@@ -49,23 +49,8 @@ def hold_for_review(reply: Reply, customer: Customer, now: datetime) -> Escalati
     paused = consent.pause(customer, PAUSE_REASON.format(reply_id=reply.id), now)
     if not paused and customer.is_opted_out:  # opted out by a STOP that came in meanwhile
         return open_review(reply, customer, now)
-    escalation = Escalation(
-        reply_id=reply.id,
-        customer_id=customer.id,
-        reason=PROBABLE_OPT_OUT,
-        plan=[],
-        step=0,
-        next_at=None,
-        created_at=now,
-    )
-    db.session.add(escalation)
-    db.session.flush()
-    log.info(
-        "reply %s: probable opt-out, customer %s paused (escalation %s)",
-        reply.id,
-        customer.id,
-        escalation.id,
-    )
+    escalation = open_review(reply, customer, now, PROBABLE_OPT_OUT)
+    log.info("reply %s: probable opt-out, customer %s paused", reply.id, customer.id)
     return escalation
 
 
