@@ -145,6 +145,13 @@ def test_next_keeps_local_paths_with_queries():
     assert safe_next("/rep?day=today#calls") == "/rep?day=today#calls"
 
 
+def test_next_can_be_held_under_a_path():
+    assert safe_next("/admin/queue?view=all", under="/admin/queue") == "/admin/queue?view=all"
+    assert safe_next("/admin/users", under="/admin/queue") is None
+    assert safe_next("//evil.example/admin/queue", under="/admin/queue") is None
+    assert safe_next("/admin/queue\\..\\x", under="/admin/queue") is None
+
+
 def test_signed_in_user_visiting_login_goes_home(client, db):
     user = make_user("rep")
     sign_in(client, user)

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from outreach.admin import bp
+from outreach.auth.services import safe_next
 from outreach.company import get_company_settings
 from outreach.conversations.consent import opt_in, opt_out
 from outreach.errors import NotFound, ValidationError
@@ -115,8 +116,7 @@ def optouts():
 def optouts_change():
     """Opt a customer out or back in by hand (recorded with source "admin")."""
     form = ConsentForm()
-    target = request.form.get("next", "")
-    back = target if target.startswith("/admin/conversations/") and "//" not in target else None
+    back = safe_next(request.form.get("next"), under="/admin/conversations/")
     if form.validate():
         try:
             _customer, done = change_consent(

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from outreach.admin import bp
 from outreach.api.parsing import CheckinQuery, decode_cursor, encode_cursor
 from outreach.api.queries import list_checkins
+from outreach.auth.services import safe_next
 from outreach.company import get_company_settings
 from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
@@ -99,10 +100,7 @@ def _reps() -> list[User]:
 
 def _back() -> str:
     """The queue page the form came from (only a path of this page)."""
-    target = request.form.get("next", "")
-    if target.startswith("/admin/queue") and "//" not in target and "\\" not in target:
-        return target
-    return url_for("admin.queue")
+    return safe_next(request.form.get("next"), under="/admin/queue") or url_for("admin.queue")
 
 
 @bp.get("/queue")

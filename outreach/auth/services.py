@@ -94,14 +94,15 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
-def safe_next(target: str | None) -> str | None:
-    """The target if it is a path on this site, else None (no open redirects)."""
+def safe_next(target: str | None, under: str = "/") -> str | None:
+    """The target if it is a path on this site starting with `under`, else None (no open
+    redirects)."""
     if not target:
         return None
     target = target.strip()
     if any(ord(c) < 32 or c == "\\" for c in target):
         return None
-    if not target.startswith("/") or target.startswith("//"):
+    if not target.startswith(under) or target.startswith("//"):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
