@@ -93,7 +93,7 @@ def _items(rows: list[Escalation], now: datetime) -> list[Item]:
     senders = _senders(rows)
     items = []
     for e in rows:
-        zone = zone_for_customer(e.customer, settings)[0] if e.customer else None
+        zone = zone_for_customer(e.customer, settings.default_timezone)[0] if e.customer else None
         number = e.customer.phone if e.customer else senders.get(e.reply.message_id)
         end = e.acked_at or now
         item = Item(e, e.reply, e.customer, zone, number, list(e.pages), end - e.created_at, None)

@@ -171,7 +171,12 @@ def directory(q: str = "", cursor: str | None = None, limit: int = PAGE) -> Dire
     open_counts = open_followup_counts(ids)
     settings = get_company_settings()
     rows = [
-        DirectoryRow(c, zone_for_customer(c, settings)[0], last.get(c.id), open_counts.get(c.id, 0))
+        DirectoryRow(
+            c,
+            zone_for_customer(c, settings.default_timezone)[0],
+            last.get(c.id),
+            open_counts.get(c.id, 0),
+        )
         for c in page
     ]
     more = len(found) > limit

@@ -18,7 +18,7 @@ from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, Us
 from outreach.models.checkins import PENDING
 from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
 from outreach.scheduling import transitions
-from outreach.scheduling.timing import customer_zone as resolve_zone
+from outreach.scheduling.planning import zone_for_customer
 from outreach.scheduling.timing import zone_or_utc
 from outreach.timeline import latest_replies
 
@@ -71,11 +71,6 @@ def owner_ids_for(user: User) -> sa.Select:
     return sa.select(User.id).where(
         sa.or_(User.id == user.id, sa.and_(User.backup_id == user.id, covered))
     )
-
-
-def customer_zone(customer: Customer, default: str) -> str:
-    """The customer's zone name: the record's, else the phone's, else the company default."""
-    return resolve_zone(customer.timezone, customer.phone, default)[0]
 
 
 def build_worklist(user: User, now: datetime) -> Worklist:
@@ -131,7 +126,7 @@ def build_worklist(user: User, now: datetime) -> Worklist:
                 kind="followup",
                 id=f.id,
                 due_at=f.due_at,
-                zone=customer_zone(f.customer, company.default_timezone),
+                zone=zone_for_customer(f.customer, company.default_timezone)[0],
                 customer=f.customer,
                 event=events.get(f.checkin_id) if f.checkin_id else None,
                 followup=f,

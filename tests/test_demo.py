@@ -57,7 +57,7 @@ def test_seed_demo_creates_company_people_schedules_customers_and_planned_events
 
     customers = list(db.session.scalars(sa.select(Customer)))
     assert len(customers) == 8
-    zones = {zone_for_customer(c, settings)[0] for c in customers}
+    zones = {zone_for_customer(c, settings.default_timezone)[0] for c in customers}
     assert len(zones) >= 5
     events = list(db.session.scalars(sa.select(ServiceEvent)))
     assert len({e.occurred_at.date() for e in events}) >= 3

@@ -107,7 +107,7 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
     except NotFound:
         abort(404)
     settings = get_company_settings()
-    zone, source = zone_for_customer(timeline.customer, settings)
+    zone, source = zone_for_customer(timeline.customer, settings.default_timezone)
     return render_template(
         "admin/conversation.html",
         timeline=timeline,

@@ -245,7 +245,7 @@ def acknowledgement_for(
         if first_page.level == "on_call" or not who:
             who = "our on-call technician"
         return urgent_acknowledgement(who, minutes)
-    zone, _ = zone_for_customer(customer, settings)
+    zone, _ = zone_for_customer(customer, settings.default_timezone)
     return acknowledgement(
         first_name(owner.name) if owner else "", action.verb, followup.due_at, zone
     )

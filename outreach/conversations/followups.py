@@ -192,7 +192,7 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
     done, texts, seen = 0, [], set()
     for f in rows:
         customer = f.customer
-        zone, _ = zone_for_customer(customer, settings)
+        zone, _ = zone_for_customer(customer, settings.default_timezone)
         if blocked_reason(now, None, zone, floor):
             continue
         moved = db.session.execute(

@@ -31,7 +31,7 @@ def manual_sms_blocked(customer: Customer, now: datetime) -> str | None:
     if blocked:
         return f"the customer is marked {blocked}: no texts may be sent to them"
     settings = get_company_settings()
-    zone, _source = zone_for_customer(customer, settings)
+    zone, _source = zone_for_customer(customer, settings.default_timezone)
     floor = company_floor(settings)
     quiet = blocked_reason(now, None, zone, floor)
     if quiet is None:

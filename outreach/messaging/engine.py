@@ -48,9 +48,9 @@ from outreach.scheduling.checkins import (
     paused_reason,
     sendable_now,
 )
-from outreach.scheduling.planning import company_floor
+from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.policies import policy_window
-from outreach.scheduling.timing import blocked_reason, customer_zone, reschedule_due
+from outreach.scheduling.timing import blocked_reason, reschedule_due
 from outreach.templating import TemplateRenderError
 
 log = logging.getLogger(__name__)
@@ -375,11 +375,6 @@ def _precheck(
     return None if reason is None else _hold(checkin, reason, now, company)
 
 
-def zone_now(customer: Customer, company: CompanySettings) -> str:
-    """The customer's zone as the record says now (record, else phone, else company)."""
-    return customer_zone(customer.timezone, customer.phone, company.default_timezone)[0]
-
-
 def _hold(checkin: CheckIn, reason: str, now: datetime, company: CompanySettings) -> SendOutcome:
     """Not sent now: rescheduled to the next allowed time when only the clock is in the way,
     held (back to scheduled, due as it was) while the customer is paused, else suppressed;
@@ -388,7 +383,7 @@ def _hold(checkin: CheckIn, reason: str, now: datetime, company: CompanySettings
         return _hold_paused(checkin, reason)
     window = policy_window(checkin.policy)
     floor = company_floor(company)
-    zone = zone_now(checkin.customer, company)
+    zone = zone_for_customer(checkin.customer, company.default_timezone)[0]
     if reason == blocked_reason(now, window, zone, floor):
         timing = reschedule_due(now, window, checkin.expires_at, zone, now, floor)
         if timing.due_at is not None:
@@ -502,7 +497,7 @@ def claim(
 @dataclass(frozen=True)
 class CustomerFacts:
     """What the send needs of a customer, as plain values (duck-types Customer for
-    opted_out_reason, paused_reason and zone_now)."""
+    opted_out_reason, paused_reason and zone_for_customer)."""
 
     id: int
     phone: str
@@ -727,7 +722,7 @@ def _still_sendable(
         checkin = db.session.get(CheckIn, checkin_id, populate_existing=True)
         return _hold_paused(checkin, paused)
     if reason is None:
-        zone = customer_zone(customer.timezone, customer.phone, default_zone)[0]
+        zone = zone_for_customer(customer, default_zone)[0]
         reason = blocked_reason(now, attempt.window, zone, floor)
         if reason is not None:  # the clock is in the way: back to scheduled for the next slot
             channel.fail_row(attempt.row_id, None, f"not sent: {reason}")

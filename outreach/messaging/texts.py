@@ -151,12 +151,16 @@ def _blocked(message: Message, now: datetime) -> str | None:
     if customer.paused_at is not None and message.kind != "manual":
         return "automated texts paused (a probable opt-out waits for a manager)"
     from outreach.company import get_company_settings
-    from outreach.messaging.engine import zone_now
-    from outreach.scheduling.planning import company_floor
+    from outreach.scheduling.planning import company_floor, zone_for_customer
     from outreach.scheduling.timing import blocked_reason
 
     settings = get_company_settings()
-    return blocked_reason(now, None, zone_now(customer, settings), company_floor(settings))
+    return blocked_reason(
+        now,
+        None,
+        zone_for_customer(customer, settings.default_timezone)[0],
+        company_floor(settings),
+    )
 
 
 def _set(message_id: int, old_status: str, **values) -> bool:

@@ -22,11 +22,10 @@ from outreach.models.checkins import PENDING, UNSETTLED, CheckInStatus
 from outreach.scheduling import transitions
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
-from outreach.scheduling.planning import company_floor
+from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import (
     blocked_reason,
-    customer_zone,
     format_local,
     load_zone,
     reschedule_due,
@@ -217,9 +216,7 @@ def sendable_now(
             cap = format_duration(parse_duration(policy.frequency_cap))
             return f"frequency cap: check-in {other.id} on {checkin.channel} went out within {cap}"
     company = company or get_company_settings()
-    zone = customer_zone(
-        checkin.customer.timezone, checkin.customer.phone, company.default_timezone
-    )[0]  # as the customer's record says now, not as it was at planning
+    zone = zone_for_customer(checkin.customer, company.default_timezone)[0]
     if checkin.expires_at is not None and now > checkin.expires_at:
         return (
             f"expired: the latest useful time {format_local(checkin.expires_at, zone)}"

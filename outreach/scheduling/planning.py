@@ -35,9 +35,10 @@ def company_floor(settings: CompanySettings) -> Floor:
     return floor_from_settings(settings.quiet_end, settings.quiet_start)
 
 
-def zone_for_customer(customer: Customer, settings: CompanySettings) -> tuple[str, str]:
-    """The customer's zone and its source (record, phone, company)."""
-    return customer_zone(customer.timezone, customer.phone, settings.default_timezone)
+def zone_for_customer(customer: Customer, default_zone: str) -> tuple[str, str]:
+    """The customer's zone and its source: the record, else the phone, else the company's
+    default (`default_zone`), as the record says now."""
+    return customer_zone(customer.timezone, customer.phone, default_zone)
 
 
 def _fallback_targets(event_type: str) -> sa.Select:
@@ -108,7 +109,7 @@ def _plan_one(
     from outreach.scheduling.policies import policy_window
 
     customer = event.customer
-    zone, _source = zone_for_customer(customer, settings)
+    zone, _source = zone_for_customer(customer, settings.default_timezone)
     timing = compute_due(
         event.occurred_at,
         policy.delay,
