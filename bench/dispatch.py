@@ -630,7 +630,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
     redis_proc = None
     if not args.redis:
-        from outreach.redis_embedded import ensure_embedded_redis
+        from outreach.runtime.redis_embedded import ensure_embedded_redis
 
         redis_url, redis_proc = ensure_embedded_redis(tmp / "redis", daemonize=False)
     else:

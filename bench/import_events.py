@@ -34,7 +34,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from outreach.importer import COLUMNS  # noqa: E402
+from outreach.events.importer import COLUMNS  # noqa: E402
 
 AREA_CODES = ("212", "303", "312", "415", "602", "617", "713", "808", "206", "305")
 ZONES = ("", "", "America/Chicago", "America/New_York", "America/Denver")
@@ -82,8 +82,8 @@ def _migrate(env: dict[str, str]) -> None:
 
 
 def _import(app, path: Path, profile: str | None) -> tuple[float, object]:
+    from outreach.events.importer import import_events, open_csv, quiet_row_logs
     from outreach.extensions import db
-    from outreach.importer import import_events, open_csv, quiet_row_logs
 
     with app.app_context(), quiet_row_logs():
         started = time.perf_counter()

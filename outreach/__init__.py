@@ -58,15 +58,16 @@ def register_config(app: Flask, test_config: dict[str, Any]) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, sessions, CSRF and Redis to this app."""
-    from outreach import models, queue  # noqa: F401  (models: registers every table)
+    from outreach import models  # noqa: F401  (models: registers every table)
     from outreach.extensions import csrf, db, login_manager, migrate
+    from outreach.runtime import queues
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
-    queue.init_app(app)
+    queues.init_app(app)
     with app.app_context():
         _ping_when_idle(db.engine)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -122,7 +123,7 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def register_edge(app: Flask) -> None:
     """Bounded ids in URLs, no NUL bytes, security headers (before any blueprint's routes)."""
-    from outreach.edge import register_edge as register
+    from outreach.web.edge import register_edge as register
 
     register(app)
 
@@ -136,7 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from outreach.main import bp as main_bp
     from outreach.rep import bp as rep_bp
     from outreach.rep import feed_bp as calendar_bp
-    from outreach.simulator_views import register_simulator
+    from outreach.simulator import register_simulator
     from outreach.webhooks import bp as webhooks_bp
 
     app.register_blueprint(main_bp)

@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 
 from outreach import ROOT, create_app
 from outreach.config import ConfigError, load_settings
-from outreach.importer import CLI_HELP as IMPORT_HELP
+from outreach.events.importer import CLI_HELP as IMPORT_HELP
 
 
 @click.group(cls=FlaskGroup, create_app=create_app)
@@ -27,7 +27,7 @@ def cli() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email, role, name, phone, password_stdin) -> None:
     """Create a user; a password from standard input follows the web form's rule."""
-    from outreach.accounts import create_user
+    from outreach.auth.accounts import create_user
     from outreach.auth.users import check_password
     from outreach.errors import OutreachError
 
@@ -50,7 +50,7 @@ def create_user_command(email, role, name, phone, password_stdin) -> None:
 @click.argument("name")
 def create_token_command(name) -> None:
     """Print a new API token once (only its hash is stored)."""
-    from outreach.accounts import create_token
+    from outreach.auth.accounts import create_token
 
     _, token = create_token(name)
     click.echo(token)
@@ -63,7 +63,7 @@ def import_events_command(file, verbose) -> None:
     """Import service events from a CSV file."""
     import contextlib
 
-    from outreach.importer import UnusableFile, import_events, open_csv, quiet_row_logs
+    from outreach.events.importer import UnusableFile, import_events, open_csv, quiet_row_logs
 
     try:
         source = open_csv(file)
@@ -86,7 +86,7 @@ def import_events_command(file, verbose) -> None:
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo company, users, schedules, customers and events (safe to run twice)."""
-    from outreach.demo import login_lines, seed_demo
+    from outreach.dev.demo import login_lines, seed_demo
     from outreach.errors import OutreachError
 
     try:
@@ -109,7 +109,7 @@ def dev_command(host, port) -> None:
     """Run embedded Redis, the web app, the worker and the scheduler until Ctrl-C."""
     from flask import current_app
 
-    from outreach.devserver import run_dev
+    from outreach.dev.server import run_dev
 
     sys.exit(run_dev(current_app._get_current_object(), host, port))
 
@@ -120,7 +120,7 @@ def worker_command(burst) -> None:
     """Run an RQ worker for the app's queues (SimpleWorker, one app per process)."""
     from flask import current_app
 
-    from outreach.worker import run_worker
+    from outreach.runtime.worker import run_worker
 
     run_worker(current_app._get_current_object(), burst=burst)
 

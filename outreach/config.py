@@ -108,7 +108,7 @@ def load_settings(instance_path: Path, env: dict[str, str] | None = None) -> Set
     if service_sid and not service_sid.startswith("MG"):
         raise ConfigError("TWILIO_MESSAGING_SERVICE_SID", "a Messaging Service SID starts with MG")
     if from_number:
-        from outreach.phones import PhoneError, normalize_phone
+        from outreach.company.phones import PhoneError, normalize_phone
 
         try:
             from_number = normalize_phone(from_number, require_mobile=False)

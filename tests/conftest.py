@@ -18,7 +18,7 @@ from testenv import PUBLIC_BASE_URL
 
 from outreach import create_app
 from outreach.extensions import db as _db
-from outreach.redis_embedded import ensure_embedded_redis
+from outreach.runtime.redis_embedded import ensure_embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,7 +167,7 @@ def runner(app):
 @pytest.fixture
 def api_token(app):
     """A fresh API token (the plain text)."""
-    from outreach.accounts import create_token
+    from outreach.auth.accounts import create_token
 
     _, token = create_token("tests")
     return token

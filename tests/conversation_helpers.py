@@ -23,7 +23,7 @@ from outreach.models import (
     User,
     utcnow,
 )
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 
 INBOUND = "/twilio/sms/inbound"
 CUSTOMER_PHONE = "+16125550142"

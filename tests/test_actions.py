@@ -24,7 +24,7 @@ from conversation_helpers import (
     texts,
 )
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations import record_inbound_sms
 from outreach.conversations.actions import DEFAULT_ACTIONS, actions_for, validate_actions
 from outreach.conversations.promise import BusinessHours, acknowledgement, format_when

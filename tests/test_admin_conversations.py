@@ -23,7 +23,7 @@ from outreach.conversations.manual import send_manual_sms
 from outreach.errors import Conflict
 from outreach.messaging.texts import TEXT_QUEUE
 from outreach.models import Consent, Message
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 
 ZONES = (
     "Pacific/Kiritimati",
@@ -153,7 +153,7 @@ def test_no_text_in_the_customers_quiet_hours_and_the_page_says_when_it_opens(cl
 
 
 def test_quiet_hours_follow_the_company_settings(app, db, staff):
-    from outreach.company import get_company_settings
+    from outreach.company.settings import get_company_settings
 
     customer = make_customer(zone="America/Chicago")
     settings = get_company_settings()

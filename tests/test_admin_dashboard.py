@@ -18,7 +18,7 @@ from web_helpers import (
 )
 
 from outreach.models import CheckInTransition
-from outreach.reports import build_dashboard, day_bounds
+from outreach.reporting.figures import build_dashboard, day_bounds
 
 #: Friday 20 March 2026, 18:00 UTC = 13:00 in Chicago (CDT, UTC-5; DST began on 8 March)
 NOW = datetime(2026, 3, 20, 18, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 from rq import Queue, SimpleWorker
 from web_helpers import isolated_client, make_user, sign_in
 
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 
 
 @pytest.fixture

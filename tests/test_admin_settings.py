@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from web_helpers import isolated_client, make_user, sign_in
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.models import CompanySettings, TriagePhrase
 from outreach.models.settings import DAY_KEYS
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from web_helpers import isolated_client, make_user, sign_in
 from werkzeug.security import check_password_hash
 
-from outreach.accounts import authenticate_token, hash_token
+from outreach.auth.accounts import authenticate_token, hash_token
 from outreach.models import ApiToken, User
 
 NEW_PASSWORD = "a long enough password"

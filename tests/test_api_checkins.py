@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from outreach.api.parsing import BadRequest, checkin_query, decode_cursor, encode_cursor
 from outreach.errors import ValidationError
-from outreach.ingest import ingest_event
+from outreach.events.ingest import ingest_event
 from outreach.models import CheckIn, CheckInTransition, User, utcnow
 from outreach.scheduling.policies import create_policy
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from outreach.accounts import create_token
+from outreach.auth.accounts import create_token
 from outreach.models import (
     ApiToken,
     CheckIn,

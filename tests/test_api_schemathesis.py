@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from outreach.ingest import ingest_event
+from outreach.events.ingest import ingest_event
 from outreach.models import utcnow
 from outreach.scheduling.policies import create_policy
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from outreach.api.serializers import timeline_json
-from outreach.ingest import ingest_event
+from outreach.events.ingest import ingest_event
 from outreach.models import (
     Call,
     CallStatusEvent,
@@ -20,8 +20,8 @@ from outreach.models import (
     User,
     utcnow,
 )
+from outreach.reporting.timeline import customer_timeline
 from outreach.scheduling.policies import create_policy
-from outreach.timeline import customer_timeline
 
 NEW_YORK = ZoneInfo("America/New_York")
 

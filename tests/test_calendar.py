@@ -152,7 +152,7 @@ def test_unknown_tokens_are_404(app, db, token):
 
 
 def _render(summary: str = "s", description: str = "d", start: datetime | None = None) -> str:
-    from outreach.calendar import CalendarEvent, render_ics
+    from outreach.reporting.calendar import CalendarEvent, render_ics
 
     start = start or datetime(2026, 11, 23, 18, tzinfo=UTC)
     event = CalendarEvent("x@y", start, timedelta(minutes=15), summary, description)

@@ -24,7 +24,7 @@ from conversation_helpers import (
     texts,
 )
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations import record_inbound_sms
 from outreach.conversations.consent import mark_wrong_number, opt_in, opt_out
 from outreach.extensions import db

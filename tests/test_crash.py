@@ -27,7 +27,7 @@ from test_worker import phones, run_worker, worker_env
 
 from outreach.messaging import send_checkins
 from outreach.models import CheckIn, Message, utcnow
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,8 @@ from web_helpers import (
     sign_in,
 )
 
-from outreach import customers as service
 from outreach.conversations.consent import opt_in, opt_out, pause
+from outreach.customers import service
 from outreach.errors import NotFound, ValidationError
 from outreach.models import (
     CheckIn,
@@ -31,7 +31,7 @@ from outreach.models import (
     Reply,
     ServiceEvent,
 )
-from outreach.timeline import customer_timeline
+from outreach.reporting.timeline import customer_timeline
 
 
 def customer(name: str, phone: str, external_id: str | None = None, **values) -> Customer:
@@ -421,7 +421,7 @@ def test_edits_and_merges_need_the_csrf_token(make_app):
 
 def test_the_csv_import_warns_when_a_new_customer_has_a_known_number(db, runner, tmp_path):
     from outreach.cli import cli
-    from outreach.importer import COLUMNS
+    from outreach.events.importer import COLUMNS
 
     customer("Ada Lovelace", "+13125550147", "crm-ada")
     when = (now() - timedelta(days=1)).isoformat(timespec="seconds")

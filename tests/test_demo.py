@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
 from outreach.cli import cli
-from outreach.demo import COMPANY_NAME, COMPANY_ZONE, PASSWORD, USERS, seed_demo
+from outreach.dev.demo import COMPANY_NAME, COMPANY_ZONE, PASSWORD, USERS, seed_demo
 from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent, User
 from outreach.scheduling.planning import zone_for_customer
 

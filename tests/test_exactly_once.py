@@ -29,7 +29,7 @@ from outreach.messaging import (
 from outreach.messaging.transport import get_transport
 from outreach.messaging.voice import start_click_to_call
 from outreach.models import Call, CheckIn, Customer, Message, utcnow
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 from outreach.scheduling import sweeper
 
 LATER = SEND_AT + timedelta(minutes=2)  #: past any lease taken at SEND_AT

@@ -9,13 +9,13 @@ import pytest
 from conversation_helpers import TUE_10AM, make_conversation, make_staff, texts
 from rq import Queue
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations import complete_followup, sweep_followups
 from outreach.errors import Conflict
 from outreach.extensions import db
 from outreach.messaging import texts as text_service
 from outreach.models import Customer, FollowUp, Message
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 from outreach.scheduling import sweeper
 
 DUE = TUE_10AM + timedelta(hours=2)  #: Tue 12:00 Chicago

@@ -21,9 +21,8 @@ from web_helpers import (
     sign_in,
 )
 
-from outreach.calendar import create_feed_token
-from outreach.company import get_company_settings
-from outreach.importer import import_events, open_csv
+from outreach.company.settings import get_company_settings
+from outreach.events.importer import import_events, open_csv
 from outreach.messaging.signatures import sign
 from outreach.models import (
     CheckIn,
@@ -37,6 +36,7 @@ from outreach.models import (
     utcnow,
 )
 from outreach.models.base import INT_MAX, column_int, in_years
+from outreach.reporting.calendar import create_feed_token
 from outreach.scheduling.policies import create_policy
 
 BIG = "99999999999999999999"  #: past 2**63

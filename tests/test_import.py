@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from outreach.cli import cli
-from outreach.importer import COLUMNS, UnusableFile, import_events, open_csv, row_to_event
+from outreach.events.importer import COLUMNS, UnusableFile, import_events, open_csv, row_to_event
 from outreach.models import CheckIn, Customer, ServiceEvent, utcnow
 
 HEADER = ",".join(COLUMNS)

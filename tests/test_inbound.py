@@ -45,7 +45,7 @@ from outreach.models import (
     Reply,
     utcnow,
 )
-from outreach.timeline import customer_timeline
+from outreach.reporting.timeline import customer_timeline
 
 
 def twiml_messages(response) -> list[str]:

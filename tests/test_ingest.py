@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from outreach import ingest
 from outreach.errors import ValidationError
-from outreach.ingest import ingest_event, validate_event
+from outreach.events import ingest
+from outreach.events.ingest import ingest_event, validate_event
 from outreach.models import CheckIn, CheckInTransition, Customer, ServiceEvent, User
 from outreach.scheduling.policies import create_policy
-from outreach.validation import parse_timestamp
+from outreach.schemas.validation import parse_timestamp
 
 NOW = datetime(2024, 5, 1, 15, 0, tzinfo=UTC)
 

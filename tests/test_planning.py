@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.models import (
     CheckIn,
     CheckInTransition,

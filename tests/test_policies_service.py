@@ -2,6 +2,7 @@
 
 import pytest
 
+from outreach.company.templating import TemplateRenderError, render_message, validate_template
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.models import Policy
 from outreach.scheduling.policies import (
@@ -13,7 +14,6 @@ from outreach.scheduling.policies import (
     update_policy,
     validate_policy,
 )
-from outreach.templating import TemplateRenderError, render_message, validate_template
 
 SMS = {
     "name": "Evening-after text",

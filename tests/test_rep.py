@@ -20,9 +20,9 @@ from web_helpers import (
     sign_in,
 )
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
+from outreach.conversations.worklist import build_worklist
 from outreach.models import CheckIn, CheckInTransition, FollowUp
-from outreach.worklist import build_worklist
 
 EVIL = "<script>alert(1)</script>"
 

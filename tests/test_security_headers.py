@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from web_helpers import isolated_client, make_user, sign_in
 
-from outreach.calendar import create_feed_token
-from outreach.edge import CONTENT_SECURITY_POLICY
+from outreach.reporting.calendar import create_feed_token
+from outreach.web.edge import CONTENT_SECURITY_POLICY
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fake_twilio import SEND_AT
 from testenv import PUBLIC_BASE_URL
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations.consent import opt_out
 from outreach.extensions import db
 from outreach.messaging import engine, reconcile_stale, send_checkin, send_checkins, sending

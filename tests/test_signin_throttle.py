@@ -23,7 +23,7 @@ from outreach.auth.throttle import (
     address_key,
     wait_after,
 )
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

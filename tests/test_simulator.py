@@ -9,12 +9,12 @@ from conversation_helpers import run_text_jobs
 from fake_twilio import SEND_AT
 from web_helpers import isolated_client, make_user, sign_in
 
-from outreach import simulator
 from outreach.extensions import db
 from outreach.messaging import send_checkin
 from outreach.messaging.outbox import outbox_sid
 from outreach.messaging.voice import send_voice_checkin
 from outreach.models import Call, CheckIn, Customer, Message, Reply, utcnow
+from outreach.simulator import phone as simulator
 
 PHONE = "+16125550100"
 

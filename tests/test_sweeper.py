@@ -20,7 +20,7 @@ from rq.job import Job
 
 from outreach.cli import cli
 from outreach.models import CheckIn, CheckInTransition, Customer, Policy, ServiceEvent, utcnow
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent

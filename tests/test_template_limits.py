@@ -11,17 +11,17 @@ import sqlalchemy as sa
 from fake_twilio import SEND_AT
 from web_helpers import isolated_client, make_user, sign_in
 
-from outreach import templating
-from outreach.extensions import db
-from outreach.messaging import send_checkins
-from outreach.models import CheckIn, Policy
-from outreach.templating import (
+from outreach.company import templating
+from outreach.company.templating import (
     MAX_RANGE,
     MAX_STEPS,
     TemplateRenderError,
     render_message,
     validate_template,
 )
+from outreach.extensions import db
+from outreach.messaging import send_checkins
+from outreach.models import CheckIn, Policy
 
 NESTED = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
 UNTAKEN = "Hi{% if customer.name == 'zz' %}" + NESTED + "{% endif %}"

@@ -460,7 +460,7 @@ def test_a_phrase_with_an_unknown_class_is_refused():
 
 
 def test_default_phrases_can_be_stored_as_admin_phrases():
-    from outreach.company import PHRASE_CLASSES, normalize_phrase
+    from outreach.company.settings import PHRASE_CLASSES, normalize_phrase
 
     normalized = [normalize_phrase(p.phrase) for p in DEFAULT_PHRASES]
     assert {p.triage_class for p in DEFAULT_PHRASES} <= set(PHRASE_CLASSES)

@@ -14,7 +14,7 @@ from rq.job import Job
 from test_sweeper import make_seeder
 
 from outreach.models import CheckIn, Customer, Message
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from outreach.auth.roles import ADMIN, STAFF, protect_blueprint
-from outreach.web import nav_item
+from outreach.web.helpers import nav_item
 
 bp = Blueprint("admin", __name__)
 protect_blueprint(bp, *STAFF)

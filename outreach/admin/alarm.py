@@ -10,10 +10,9 @@ from wtforms import FieldList, IntegerField, RadioField, SelectField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from outreach import company
 from outreach.admin import bp
-from outreach.attention import viewer_zone
 from outreach.auth import users as accounts
+from outreach.company import settings as company
 from outreach.conversations import oncall
 from outreach.conversations.escalation import LEVEL_NAMES
 from outreach.conversations.promise import business_hours
@@ -23,7 +22,8 @@ from outreach.errors import OutreachError
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.models.base import column_int
-from outreach.web import show_error
+from outreach.reporting.attention import viewer_zone
+from outreach.web.helpers import show_error
 
 ROTATION_SLOTS = 8
 TRY_MAX = 1000

@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from outreach.admin import bp
-from outreach.attention import build_attention, viewer_zone
 from outreach.conversations.escalation import LEVEL_NAMES, VIA_NAMES, take_on_web
 from outreach.conversations.paused import (
     REASON_NAMES,
@@ -19,6 +18,7 @@ from outreach.conversations.paused import (
 )
 from outreach.extensions import db
 from outreach.models import utcnow
+from outreach.reporting.attention import build_attention, viewer_zone
 
 
 @bp.get("")

@@ -12,20 +12,20 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from outreach.admin import bp
-from outreach.company import get_company_settings
+from outreach.company.phones import format_phone
+from outreach.company.settings import get_company_settings
 from outreach.conversations.escalation import LEVEL_NAMES, VIA_NAMES
 from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_manual_sms
-from outreach.customers import same_phone
+from outreach.customers.service import same_phone
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, FollowUp, Message, utcnow
 from outreach.models.base import column_int
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
-from outreach.phones import format_phone
+from outreach.reporting.timeline import customer_timeline, latest_replies
 from outreach.scheduling.planning import zone_for_customer
-from outreach.timeline import customer_timeline, latest_replies
-from outreach.web import show_error
+from outreach.web.helpers import show_error
 
 PAGE = 50
 

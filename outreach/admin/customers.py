@@ -12,14 +12,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
 
-from outreach import customers as service
 from outreach.admin import bp
-from outreach.company import get_company_settings
+from outreach.company.phones import format_phone
+from outreach.company.settings import get_company_settings
+from outreach.customers import service
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.models.base import column_int
-from outreach.phones import format_phone
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 

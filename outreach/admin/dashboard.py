@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import render_template
 
-from outreach import charts
 from outreach.admin import bp
-from outreach.attention import unanswered_count
 from outreach.models import utcnow
-from outreach.reports import Dashboard, build_dashboard
+from outreach.reporting import charts
+from outreach.reporting.attention import unanswered_count
+from outreach.reporting.figures import Dashboard, build_dashboard
 
 SENT, REPLIED, ALARM, URGENT = "#1f6feb", "#15803d", "#d97706", "#b42318"
 

@@ -14,13 +14,13 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from outreach.admin import bp
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations import complete_followup
+from outreach.conversations.worklist import NOTE_MAX
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.models import FollowUp, User, utcnow
 from outreach.models.base import column_int
-from outreach.worklist import NOTE_MAX
 
 COLUMN_MAX = 200  #: cards per column, so a backlog cannot make the page unbounded
 DONE_SINCE = timedelta(days=14)

@@ -20,7 +20,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 
 from outreach.admin import bp
-from outreach.queue import QUEUES, get_redis
+from outreach.runtime.queues import QUEUES, get_redis
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from flask import render_template, request, url_for
 from sqlalchemy.orm import selectinload
 
 from outreach.admin import bp
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, Message

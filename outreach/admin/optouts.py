@@ -12,14 +12,14 @@ from wtforms.validators import DataRequired, Length
 
 from outreach.admin import bp
 from outreach.auth.services import safe_next
-from outreach.company import get_company_settings
+from outreach.company.phones import PhoneError, normalize_phone
+from outreach.company.settings import get_company_settings
 from outreach.conversations.consent import opt_in, opt_out
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Consent, Customer, utcnow
 from outreach.models.base import column_int
-from outreach.phones import PhoneError, normalize_phone
-from outreach.web import show_error
+from outreach.web.helpers import show_error
 
 PAGE = 100
 SOURCE = "admin"

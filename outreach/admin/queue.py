@@ -14,7 +14,7 @@ from outreach.admin import bp
 from outreach.api.parsing import CheckinQuery, decode_cursor, encode_cursor
 from outreach.api.queries import list_checkins
 from outreach.auth.services import safe_next
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, User, utcnow

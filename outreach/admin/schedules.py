@@ -18,16 +18,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from outreach.admin import bp
-from outreach.company import get_company_settings
+from outreach.company.phones import PhoneError, normalize_phone
+from outreach.company.settings import get_company_settings
 from outreach.errors import NotFound, OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models.base import YEARS, column_int
 from outreach.models.policies import CHANNELS
-from outreach.phones import PhoneError, normalize_phone
 from outreach.scheduling import policies as service
 from outreach.scheduling.preview import event_types, preview_sequence
 from outreach.scheduling.timing import DAYS, customer_zone, is_zone, load_zone
-from outreach.web import show_error
+from outreach.web.helpers import show_error
 
 _TIME = {"type": "time", "step": 60}
 #: a field named by validate_policy -> the form field that shows its error

@@ -8,12 +8,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from outreach import company
 from outreach.admin import bp
 from outreach.auth.roles import ADMIN, role_required
+from outreach.company import settings as company
 from outreach.errors import OutreachError
 from outreach.extensions import db
-from outreach.web import show_error
+from outreach.web.helpers import show_error
 
 _TIME = {"type": "time", "step": 60}
 

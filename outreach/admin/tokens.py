@@ -12,7 +12,7 @@ from outreach.admin import bp
 from outreach.auth import tokens as service
 from outreach.auth.roles import ADMIN, role_required
 from outreach.errors import OutreachError
-from outreach.web import show_error
+from outreach.web.helpers import show_error
 
 
 class TokenForm(FlaskForm):

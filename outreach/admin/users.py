@@ -15,7 +15,7 @@ from outreach.auth.roles import ADMIN, role_required
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.models.users import ROLES
-from outreach.web import show_error
+from outreach.web.helpers import show_error
 
 
 def _user_id_or_none(value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from outreach.accounts import authenticate_token
+from outreach.auth.accounts import authenticate_token
 from outreach.errors import Unauthorized
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})

@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description of API v1: request bodies and query parameters are generated from
-the models that validate them (outreach.validation), so they cannot drift; paths, responses and
-the response schemas are written here next to the views they describe."""
+the models that validate them (outreach.schemas.validation), so they cannot drift; paths,
+responses and the response schemas are written here next to the views they describe."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from outreach.api.parsing import (
     QueryModel,
     RescheduleIn,
 )
-from outreach.ingest import EventIn
+from outreach.events.ingest import EventIn
 from outreach.models.base import INT_MAX
 from outreach.models.checkins import STATUSES
 from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS, RESOLUTIONS
@@ -22,7 +22,7 @@ from outreach.models.followups import FOLLOWUP_KINDS, FOLLOWUP_STATES, PRIORITIE
 from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
 from outreach.models.policies import CHANNELS
 from outreach.scheduling.policies import PolicyIn
-from outreach.validation import json_schemas
+from outreach.schemas.validation import json_schemas
 
 JSON = "application/json"
 TIMESTAMP_OUT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"

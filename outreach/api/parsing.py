@@ -19,7 +19,7 @@ from outreach.errors import OutreachError, ValidationError
 from outreach.models.base import INT_MAX
 from outreach.models.checkins import STATUSES
 from outreach.models.policies import CHANNELS
-from outreach.validation import TIMESTAMP_RULE, StrictModel, Timestamp, validate
+from outreach.schemas.validation import TIMESTAMP_RULE, StrictModel, Timestamp, validate
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from outreach.ingest import IngestResult
+from outreach.events.ingest import IngestResult
 from outreach.models import (
     Call,
     CallStatusEvent,
@@ -23,8 +23,8 @@ from outreach.models import (
     ServiceEvent,
     User,
 )
+from outreach.reporting.timeline import Timeline, TimelineItem
 from outreach.scheduling.policies import policy_to_json
-from outreach.timeline import Timeline, TimelineItem
 
 
 def iso(value: datetime | None) -> str | None:

@@ -18,8 +18,9 @@ from outreach.api.parsing import (
 from outreach.api.queries import get_checkin, list_checkins
 from outreach.api.serializers import checkin_json, ingest_json, policy_json, timeline_json
 from outreach.errors import Unauthorized, error_body
-from outreach.ingest import ingest_event
+from outreach.events.ingest import ingest_event
 from outreach.models import utcnow
+from outreach.reporting.timeline import customer_timeline
 from outreach.scheduling.checkins import cancel_checkin, reschedule_checkin
 from outreach.scheduling.policies import (
     create_policy,
@@ -28,7 +29,6 @@ from outreach.scheduling.policies import (
     list_policies,
     update_policy,
 )
-from outreach.timeline import customer_timeline
 
 ID = "int(max=2147483647)"  #: larger ids cannot exist; they are a 404, not a database error
 

@@ -7,7 +7,7 @@ bp = Blueprint("auth", __name__)
 
 @bp.record_once
 def _template_helpers(state) -> None:
-    from outreach.web import register_helpers
+    from outreach.web.helpers import register_helpers
 
     register_helpers(state.app)
 

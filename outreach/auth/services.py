@@ -16,7 +16,7 @@ from outreach.auth.throttle import Throttle
 from outreach.errors import OutreachError
 from outreach.extensions import db, login_manager
 from outreach.models import User
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 
 log = logging.getLogger(__name__)
 

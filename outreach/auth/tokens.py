@@ -6,7 +6,7 @@ import logging
 
 import sqlalchemy as sa
 
-from outreach import accounts
+from outreach.auth import accounts
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import ApiToken, utcnow

@@ -9,14 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
-from outreach import accounts
+from outreach.auth import accounts
 from outreach.auth.services import end_sessions
-from outreach.company import zone_names
+from outreach.company.phones import PhoneError, normalize_phone
+from outreach.company.settings import zone_names
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import User
 from outreach.models.users import ROLES
-from outreach.phones import PhoneError, normalize_phone
 
 log = logging.getLogger(__name__)
 

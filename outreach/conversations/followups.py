@@ -66,7 +66,7 @@ def complete_followup(
     followup_id: int, note: str, user: User, now: datetime | None = None
 ) -> FollowUp:
     """Mark a follow-up done once, with the outcome note (the rep list's service does it)."""
-    from outreach.worklist import complete_followup as complete
+    from outreach.conversations.worklist import complete_followup as complete
 
     complete(followup_id, user, note, now or utcnow())
     return db.session.get(FollowUp, followup_id)

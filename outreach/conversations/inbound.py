@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations import consent, escalation
 from outreach.conversations.actions import ActionOutcome, act_on_reply, spoken_answer
 from outreach.conversations.consent import help_text

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, queue_text

@@ -140,7 +140,7 @@ def save_alarm_settings(
     """Store the fire alarm's minutes, its re-page rounds (unchanged when None) and the on-call
     rotation (this week's person first); all or nothing, ValidationError naming the field. The
     weeks restart from this week only when the rotation changed."""
-    from outreach.company import get_company_settings
+    from outreach.company.settings import get_company_settings
     from outreach.conversations.promise import business_hours
     from outreach.errors import ValidationError
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
-from outreach.company import example_key
+from outreach.company.settings import example_key
 from outreach.extensions import db
 from outreach.models import TriageExample, TriagePhrase
 from outreach.triage import DEFAULT_PHRASES, Phrase, Triage, classify, phrases_from_rows

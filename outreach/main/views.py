@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app, jsonify, render_template
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations import escalation as escalation_service
 from outreach.extensions import db
 from outreach.main import bp
 from outreach.models import utcnow
-from outreach.queue import get_redis
+from outreach.runtime.queues import get_redis
 
 
 @bp.get("/")

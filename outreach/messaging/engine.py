@@ -34,7 +34,8 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
+from outreach.company.templating import TemplateRenderError
 from outreach.extensions import db
 from outreach.messaging.errors import TransportError
 from outreach.messaging.ratelimit import sender_limiter
@@ -51,7 +52,6 @@ from outreach.scheduling.checkins import (
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import blocked_reason, reschedule_due
-from outreach.templating import TemplateRenderError
 
 log = logging.getLogger(__name__)
 

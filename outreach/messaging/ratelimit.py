@@ -59,7 +59,7 @@ def sender_limiter(app=None) -> RateLimiter:
     """The app's limiter at settings.send_rate_per_second (one per app and process)."""
     from flask import current_app
 
-    from outreach.queue import get_redis
+    from outreach.runtime.queues import get_redis
 
     app = app or current_app._get_current_object()
     limiter = app.extensions.get("outreach.ratelimit")

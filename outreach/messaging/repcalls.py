@@ -20,6 +20,7 @@ from outreach.extensions import db
 from outreach.messaging.signatures import public_url
 from outreach.messaging.texts import enqueue_texts, queue_text
 from outreach.models import CheckIn, User, utcnow
+from outreach.scheduling.timing import local_time
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,6 @@ def recipient_for(rep: User | None) -> User | None:
 
 def reminder_text(checkin: CheckIn, recipient: User) -> str:
     """The reminder: whose call, about what, by when, and the link to the card."""
-    from outreach.web import local_time
-
     event = checkin.event
     about = event.type.replace("_", " ")
     summary = " ".join((event.summary or "").split())

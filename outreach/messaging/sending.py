@@ -15,7 +15,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
+from outreach.company.templating import render_message
 from outreach.extensions import db
 from outreach.messaging import callbacks
 from outreach.messaging.engine import (
@@ -47,7 +48,6 @@ from outreach.models import (
     utcnow,
 )
 from outreach.scheduling import transitions
-from outreach.templating import render_message
 
 __all__ = [
     "MAX_ATTEMPTS",

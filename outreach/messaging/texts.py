@@ -102,7 +102,7 @@ def enqueue_texts(message_ids: Iterable[int]) -> int:
     ids = sorted(set(message_ids))
     if not ids:
         return 0
-    from outreach.queue import get_redis
+    from outreach.runtime.queues import get_redis
 
     try:
         Queue(TEXT_QUEUE, connection=get_redis()).enqueue_call(
@@ -150,7 +150,7 @@ def _blocked(message: Message, now: datetime) -> str | None:
         return None
     if customer.paused_at is not None and message.kind != "manual":
         return "automated texts paused (a probable opt-out waits for a manager)"
-    from outreach.company import get_company_settings
+    from outreach.company.settings import get_company_settings
     from outreach.scheduling.planning import company_floor, zone_for_customer
     from outreach.scheduling.timing import blocked_reason
 

@@ -337,8 +337,8 @@ def _event_words(checkin: CheckIn) -> str:
 def spoken_intro(checkin: CheckIn) -> str:
     """What the call says first: the policy's template rendered for this check-in (or, if it
     no longer renders, a plain greeting)."""
-    from outreach.company import get_company_settings
-    from outreach.templating import TemplateRenderError
+    from outreach.company.settings import get_company_settings
+    from outreach.company.templating import TemplateRenderError
 
     company = get_company_settings()
     try:
@@ -350,7 +350,7 @@ def spoken_intro(checkin: CheckIn) -> str:
 
 def machine_message(checkin: CheckIn) -> str:
     """The short message left on an answering machine (never a prompt into voicemail)."""
-    from outreach.company import get_company_settings
+    from outreach.company.settings import get_company_settings
 
     return MACHINE_MESSAGE.format(company=get_company_settings().name, event=_event_words(checkin))
 
@@ -417,7 +417,7 @@ def gather_twiml(checkin_id: int, params: Mapping[str, str]) -> str:
 
 def _may_call_for(user: User, checkin: CheckIn) -> bool:
     from outreach.auth.roles import ADMIN, MANAGER
-    from outreach.worklist import owner_ids_for
+    from outreach.conversations.worklist import owner_ids_for
 
     if user.role in (ADMIN, MANAGER):
         return True

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app
 
-from outreach.calendar import feed_for, user_for_feed_token
 from outreach.models import utcnow
 from outreach.rep import feed_bp
+from outreach.reporting.calendar import feed_for, user_for_feed_token
 
 
 @feed_bp.get("/calendar/<token>.ics")

@@ -5,8 +5,8 @@ from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from outreach.conversations.worklist import NOTE_MAX, OUTCOMES, OutcomeInput
 from outreach.models.followups import PRIORITIES
-from outreach.worklist import NOTE_MAX, OUTCOMES, OutcomeInput
 
 
 class OutcomeForm(FlaskForm):

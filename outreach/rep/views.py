@@ -5,14 +5,19 @@ from __future__ import annotations
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
-from outreach.calendar import create_feed_token, revoke_feed_token
 from outreach.conversations.escalation import call_number, take_on_web, waiting_pages
+from outreach.conversations.worklist import (
+    OUTCOMES,
+    build_worklist,
+    complete_followup,
+    log_call_outcome,
+)
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.models import utcnow
 from outreach.rep import bp
 from outreach.rep.forms import CalendarForm, FollowUpDoneForm, OutcomeForm
-from outreach.web import show_error
-from outreach.worklist import OUTCOMES, build_worklist, complete_followup, log_call_outcome
+from outreach.reporting.calendar import create_feed_token, revoke_feed_token
+from outreach.web.helpers import show_error
 
 
 def _page(failed: dict | None = None, feed_url: str | None = None, status: int = 200):

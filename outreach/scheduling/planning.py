@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
 from outreach.models.checkins import CheckInStatus

@@ -15,6 +15,7 @@ from pydantic import (
 )
 from pydantic.json_schema import WithJsonSchema
 
+from outreach.company.templating import validate_template
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Policy
@@ -28,8 +29,7 @@ from outreach.scheduling.timing import (
     parse_hhmm,
 )
 from outreach.scheduling.timing import Window as TimeWindow
-from outreach.templating import validate_template
-from outreach.validation import Id, StrictModel, text, validate
+from outreach.schemas.validation import Id, StrictModel, text, validate
 
 DURATION_TEXT = "ISO-8601 duration in days, hours, minutes, seconds: PT0S, PT20H, P2D, P1DT2H"
 _DURATION_PATTERN = r"[Pp](?=[0-9]|[Tt][0-9])([0-9]+[Ww])?([0-9]+[Dd])?([Tt](?=[0-9])([0-9]+[Hh])?([0-9]+[Mm])?([0-9]+[Ss])?)?$"  # noqa: E501

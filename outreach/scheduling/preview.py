@@ -12,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import Policy
 from outreach.scheduling.durations import add_duration, parse_duration

@@ -43,7 +43,7 @@ from rq.registry import StartedJobRegistry
 from outreach.extensions import db
 from outreach.models import CheckIn, CheckInTransition, Customer, db_now
 from outreach.models.checkins import CheckInStatus
-from outreach.queue import QUEUES, get_redis
+from outreach.runtime.queues import QUEUES, get_redis
 from outreach.scheduling import transitions
 
 log = logging.getLogger(__name__)

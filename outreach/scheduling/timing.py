@@ -242,7 +242,7 @@ def customer_zone(
     record_zone: str | None, phone: str | None, company_default: str | None
 ) -> tuple[str, str]:
     """The customer's zone and where it came from: ("…", "record"|"phone"|"company"|"utc")."""
-    from outreach.phones import zone_for_phone
+    from outreach.company.phones import zone_for_phone
 
     if record_zone and is_zone(record_zone):
         return record_zone.strip(), "record"
@@ -275,6 +275,17 @@ def _aware(value: datetime, name: str) -> datetime:
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise ValueError(f"{name} must be a timezone-aware datetime")
     return value.astimezone(UTC)
+
+
+def local_time(value: datetime | None, zone_name: str | None, fmt: str = "%a %d %b %H:%M") -> str:
+    """A UTC time as text in a zone, with the zone's abbreviation ("Tue 03 Nov 18:30 CST")."""
+    if value is None:
+        return ""
+    try:
+        local = value.astimezone(zone_or_utc(zone_name))
+    except OverflowError:  # a stored time at the calendar's edge (year 1 or 9999): shown in UTC
+        local = value.astimezone(UTC)
+    return f"{local.strftime(fmt)} {local.tzname()}"
 
 
 def format_local(instant: datetime, zone: str | ZoneInfo) -> str:

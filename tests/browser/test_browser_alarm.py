@@ -17,7 +17,7 @@ from flask import Flask
 from playwright.sync_api import expect
 from web_helpers import make_user
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations import record_inbound_sms
 from outreach.extensions import db
 from outreach.models import (

@@ -14,8 +14,8 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from web_helpers import make_user
 
-from outreach.accounts import create_token
-from outreach.company import get_company_settings
+from outreach.auth.accounts import create_token
+from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, FollowUp, Message
 

@@ -8,11 +8,11 @@ import secrets
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from outreach.company.phones import PhoneError, normalize_phone
 from outreach.errors import Conflict, ValidationError
 from outreach.extensions import db
 from outreach.models import ApiToken, User, utcnow
 from outreach.models.users import ROLES
-from outreach.phones import PhoneError, normalize_phone
 
 TOKEN_PREFIX = "otk_"
 

@@ -19,13 +19,20 @@ from pydantic import AfterValidator, Field
 from pydantic.json_schema import WithJsonSchema
 from sqlalchemy.exc import IntegrityError
 
+from outreach.company.phones import normalize_phone
 from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
-from outreach.phones import normalize_phone
 from outreach.scheduling.planning import plan_event
 from outreach.scheduling.timing import is_zone
-from outreach.validation import TIMESTAMP_RULE, StrictModel, Timestamp, optional, text, validate
+from outreach.schemas.validation import (
+    TIMESTAMP_RULE,
+    StrictModel,
+    Timestamp,
+    optional,
+    text,
+    validate,
+)
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from rq import Queue, SimpleWorker
 from rq.worker import BaseWorker
 
 import jobs
-from outreach.queue import QUEUES, redis_url
+from outreach.runtime.queues import QUEUES, redis_url
 
 log = logging.getLogger(__name__)
 

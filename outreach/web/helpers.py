@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from outreach.auth.roles import STAFF, has_role
 from outreach.errors import OutreachError
-from outreach.scheduling.timing import zone_or_utc
+from outreach.scheduling.timing import local_time
 
 #: (endpoint, label, roles): the /admin navigation; pages add themselves with nav_item()
 NAV: list[tuple[str, str, tuple[str, ...]]] = []
@@ -30,17 +30,6 @@ def visible_nav() -> list[tuple[str, str]]:
         for endpoint, label, roles in NAV
         if endpoint in endpoints and has_role(current_user, *roles)
     ]
-
-
-def local_time(value: datetime | None, zone_name: str | None, fmt: str = "%a %d %b %H:%M") -> str:
-    """A UTC time as text in a zone, with the zone's abbreviation ("Tue 03 Nov 18:30 CST")."""
-    if value is None:
-        return ""
-    try:
-        local = value.astimezone(zone_or_utc(zone_name))
-    except OverflowError:  # a stored time at the calendar's edge (year 1 or 9999): shown in UTC
-        local = value.astimezone(UTC)
-    return f"{local.strftime(fmt)} {local.tzname()}"
 
 
 def duration(value: timedelta | None) -> str:

@@ -10,17 +10,17 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.conversations.promise import business_hours
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, User
 from outreach.models.checkins import PENDING
 from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
+from outreach.reporting.timeline import latest_replies
 from outreach.scheduling import transitions
 from outreach.scheduling.planning import zone_for_customer
 from outreach.scheduling.timing import zone_or_utc
-from outreach.timeline import latest_replies
 
 log = logging.getLogger(__name__)
 

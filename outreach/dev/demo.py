@@ -166,7 +166,7 @@ def demo_data_present() -> bool:
 
 
 def _seed_company() -> None:
-    from outreach.company import get_company_settings
+    from outreach.company.settings import get_company_settings
 
     settings = get_company_settings()
     settings.name = COMPANY_NAME
@@ -175,7 +175,7 @@ def _seed_company() -> None:
 
 
 def _seed_users(seed: DemoSeed) -> None:
-    from outreach.accounts import create_user
+    from outreach.auth.accounts import create_user
 
     by_email = {}
     for email, role, name, phone, _ in USERS:
@@ -187,7 +187,7 @@ def _seed_users(seed: DemoSeed) -> None:
     for email, backup in BACKUPS.items():
         if by_email[email].backup_id is None:
             by_email[email].backup_id = by_email[backup].id
-    from outreach.company import get_company_settings
+    from outreach.company.settings import get_company_settings
 
     settings = get_company_settings()
     if not settings.on_call_user_ids:
@@ -223,7 +223,7 @@ def _occurred_at(now: datetime, zone_name: str, days_ago: int, local: str) -> st
 
 
 def _event_payloads(now: datetime) -> list[dict[str, Any]]:
-    from outreach.phones import zone_for_phone
+    from outreach.company.phones import zone_for_phone
 
     customers = {c[0]: c for c in CUSTOMERS}
     names = {email: name for email, _, name, _, _ in USERS}
@@ -252,7 +252,7 @@ def _event_payloads(now: datetime) -> list[dict[str, Any]]:
 
 def seed_demo(now: datetime | None = None) -> DemoSeed:
     """Create the demo company, users, policies, customers and events that are missing."""
-    from outreach.ingest import ingest_event
+    from outreach.events.ingest import ingest_event
 
     now = now or utcnow()
     seed = DemoSeed()

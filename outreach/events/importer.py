@@ -36,7 +36,7 @@ COLUMNS = (
     "summary",
 )
 REQUIRED_COLUMNS = COLUMNS[:6]
-ROW_LOGGERS = ("outreach.ingest", "outreach.scheduling")
+ROW_LOGGERS = ("outreach.events.ingest", "outreach.scheduling")
 CHUNK_ROWS = 500  #: rows validated, then looked up together
 CLI_HELP = """Import service events from a CSV file (UTF-8, comma-separated, a header row).
 
@@ -317,7 +317,7 @@ def _warn_shared_phone(report: ImportReport, line: int, customer_id: int, warned
     """Warn (once per customer) when another customer has this row's customer's number: a
     new external id with a known number is probably a duplicate, and a text from that number
     cannot tell them apart."""
-    from outreach.customers import get_customer, phone_owner
+    from outreach.customers.service import get_customer, phone_owner
 
     if customer_id in warned:
         return
@@ -346,7 +346,7 @@ def import_events(
     through ingest_event one by one, each its own transaction, so a rejected row loses
     nothing and running the same file twice imports nothing twice.
     """
-    from outreach.ingest import ingest_event, validate_event
+    from outreach.events.ingest import ingest_event, validate_event
 
     report = ImportReport()
     warned: set[int] = set()

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CheckInTransition, FollowUp, Reply, User
 from outreach.models.base import UTCDateTime

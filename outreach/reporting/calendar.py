@@ -11,11 +11,11 @@ import icalendar
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from outreach.accounts import hash_token
+from outreach.auth.accounts import hash_token
+from outreach.conversations.worklist import OPEN_FOLLOWUP_STATES, owner_ids_for
 from outreach.extensions import db
 from outreach.models import CheckIn, FollowUp, User
 from outreach.models.checkins import PENDING
-from outreach.worklist import OPEN_FOLLOWUP_STATES, owner_ids_for
 
 log = logging.getLogger(__name__)
 

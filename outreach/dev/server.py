@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from outreach.redis_embedded import ensure_embedded_redis, stop_embedded_redis
+from outreach.runtime.redis_embedded import ensure_embedded_redis, stop_embedded_redis
 
 POLL_SECONDS = 0.2
 READY_TIMEOUT = 60.0
@@ -240,7 +240,7 @@ def health_ok(base_url: str) -> bool:
 
 def _banner_lines(app, base_url: str) -> list[str]:
     """The URLs that exist in this app and, when seeded, the demo logins."""
-    from outreach.demo import demo_data_present, login_lines
+    from outreach.dev.demo import demo_data_present, login_lines
 
     pages = [
         ("/", "home: what to try"),

@@ -22,7 +22,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from outreach.company import get_company_settings
+from outreach.company.phones import PhoneError, normalize_phone
+from outreach.company.settings import get_company_settings
 from outreach.conversations.consent import (
     OPTED_OUT_REASON,
     WRONG_NUMBER_REASON,
@@ -44,7 +45,6 @@ from outreach.models import (
 from outreach.models.base import column_int
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.models.messages import Call
-from outreach.phones import PhoneError, normalize_phone
 from outreach.scheduling.planning import zone_for_customer
 from outreach.scheduling.timing import is_zone
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from outreach.company import get_company_settings
+from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, Escalation, FollowUp, Message, Page, Reply, User
 from outreach.scheduling.planning import zone_for_customer

@@ -22,7 +22,7 @@ def redis_url(app: Flask | None = None) -> str:
     settings = app.extensions["settings"]
     if settings.redis_url:
         return settings.redis_url
-    from outreach.redis_embedded import ensure_embedded_redis
+    from outreach.runtime.redis_embedded import ensure_embedded_redis
 
     url, _ = ensure_embedded_redis(Path(app.instance_path) / "redis")
     return url

@@ -1,19 +1,16 @@
-"""/simulator: the demo's phone simulator pages (staff only, outbox transport only)."""
+"""The phone simulator's pages: every phone, one customer's thread, replying and answering calls."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from outreach import simulator
-from outreach.auth.roles import STAFF, protect_blueprint
 from outreach.errors import NotFound, ValidationError
-from outreach.web import nav_item, show_error
-
-bp = Blueprint("simulator", __name__)
-protect_blueprint(bp, *STAFF)
+from outreach.simulator import bp
+from outreach.simulator import phone as simulator
+from outreach.web.helpers import show_error
 
 
 class ReplyForm(FlaskForm):
@@ -30,13 +27,6 @@ class CallForm(FlaskForm):
 
     action = HiddenField(validators=[DataRequired()])
     speech = StringField("Words", validators=[Optional(), Length(max=200)])
-
-
-def register_simulator(app: Flask) -> None:
-    """Add /simulator to the app when it runs the outbox transport (the demo)."""
-    if simulator.is_available(app):
-        app.register_blueprint(bp, url_prefix="/simulator")
-        nav_item("simulator.index", "Phone simulator")
 
 
 def _thread_page(customer_id: int, form: ReplyForm | None = None, status: int = 200):

@@ -1,0 +1,1 @@
+"""The company: its settings, phone-number rules and message templates."""

@@ -1,0 +1,1 @@
+"""Customers: the directory, search, edits and merging duplicates."""

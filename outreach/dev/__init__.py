@@ -1,0 +1,1 @@
+"""Development: demo data and the `outreach dev` process tree."""

@@ -1,0 +1,1 @@
+"""Running the queues: RQ queues, the worker and the embedded Redis."""

@@ -1,0 +1,1 @@
+"""Request shapes: pydantic models and the validation rules they share."""

@@ -1,0 +1,1 @@
+"""What every page and answer shares: page helpers, bounded ids, NUL refusal, security headers."""
