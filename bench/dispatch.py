@@ -624,7 +624,7 @@ def main() -> None:
         signal.signal(sig, interrupted)
     from fake_twilio import FakeTwilio
 
-    from outreach.scheduling.sweeper import BATCH_SIZE
+    from outreach.dispatch.sweeper import BATCH_SIZE
 
     load_at_start = load_average()
     tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-"))

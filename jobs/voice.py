@@ -11,8 +11,8 @@ def place_calls(checkin_ids: list[int]) -> int:
     """Call the batch's check-ins still queued under this job; returns how many were handed on."""
     job = get_current_job()
     with app_context():
+        from outreach.dispatch.sweeper import JobHeartbeat, ids_carried_by
         from outreach.messaging.voice import send_voice_checkins
-        from outreach.scheduling.sweeper import JobHeartbeat, ids_carried_by
 
         ids = ids_carried_by(job.id if job else None, [int(i) for i in checkin_ids])
         if ids:

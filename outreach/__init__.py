@@ -129,7 +129,7 @@ def register_edge(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per audience."""
+    """One blueprint per audience, and the helpers their templates share."""
     from outreach.admin import bp as admin_bp
     from outreach.api import bp as api_bp
     from outreach.auth import bp as auth_bp
@@ -138,8 +138,10 @@ def register_blueprints(app: Flask) -> None:
     from outreach.rep import bp as rep_bp
     from outreach.rep import feed_bp as calendar_bp
     from outreach.simulator import register_simulator
+    from outreach.web.helpers import register_helpers
     from outreach.webhooks import bp as webhooks_bp
 
+    register_helpers(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)

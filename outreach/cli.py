@@ -129,7 +129,7 @@ def worker_command(burst) -> None:
 @click.option("--once", is_flag=True, help="Run one pass, then exit (1 if a step failed).")
 def scheduler_command(once) -> None:
     """Move due check-ins into the queue every OUTREACH_SCHEDULER_INTERVAL seconds."""
-    from outreach.scheduling.sweeper import run_scheduler
+    from outreach.dispatch.sweeper import run_scheduler
 
     sys.exit(run_scheduler(once=once))
 

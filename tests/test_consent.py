@@ -26,10 +26,11 @@ from conversation_helpers import (
 
 from outreach.company.settings import get_company_settings
 from outreach.conversations import record_inbound_sms
-from outreach.conversations.consent import mark_wrong_number, opt_in, opt_out
+from outreach.customers.consent import mark_wrong_number, opt_in, opt_out
 from outreach.extensions import db
 from outreach.models import CheckIn, Consent, Customer, Message, Reply
-from outreach.scheduling.checkins import opted_out_reason, sendable_now
+from outreach.scheduling.checkins import sendable_now
+from outreach.scheduling.consents import opted_out_reason
 
 
 def answers(response) -> list[str]:

@@ -25,10 +25,10 @@ from rq.exceptions import DuplicateJobError
 from test_sweeper import make_seeder
 from test_worker import phones, run_worker, worker_env
 
+from outreach.dispatch import sweeper
 from outreach.messaging import send_checkins
 from outreach.models import CheckIn, Message, utcnow
 from outreach.runtime.queues import get_redis
-from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent
 

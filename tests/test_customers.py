@@ -18,8 +18,8 @@ from web_helpers import (
     sign_in,
 )
 
-from outreach.conversations.consent import opt_in, opt_out, pause
 from outreach.customers import service
+from outreach.customers.consent import opt_in, opt_out, pause
 from outreach.errors import NotFound, ValidationError
 from outreach.models import (
     CheckIn,

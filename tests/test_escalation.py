@@ -28,10 +28,10 @@ from web_helpers import isolated_client, sign_in
 from outreach.company.settings import get_company_settings
 from outreach.conversations import escalation, oncall, record_inbound_sms
 from outreach.conversations.promise import BusinessHours
+from outreach.dispatch.sweeper import run_pass
 from outreach.extensions import db
 from outreach.models import Customer, Escalation, FollowUp, Message, Page, Reply, User, utcnow
 from outreach.reporting.timeline import customer_timeline
-from outreach.scheduling.sweeper import run_pass
 from outreach.triage import Triage
 
 CHICAGO = ZoneInfo("America/Chicago")

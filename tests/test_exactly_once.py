@@ -17,6 +17,7 @@ from rq.job import JobStatus
 from test_sweeper import make_seeder
 from web_helpers import make_checkin, make_user
 
+from outreach.dispatch import sweeper
 from outreach.extensions import db
 from outreach.messaging import (
     callbacks,
@@ -30,7 +31,6 @@ from outreach.messaging.transport import get_transport
 from outreach.messaging.voice import start_click_to_call
 from outreach.models import Call, CheckIn, Customer, Message, utcnow
 from outreach.runtime.queues import get_redis
-from outreach.scheduling import sweeper
 
 LATER = SEND_AT + timedelta(minutes=2)  #: past any lease taken at SEND_AT
 

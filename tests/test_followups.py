@@ -11,12 +11,12 @@ from rq import Queue
 
 from outreach.company.settings import get_company_settings
 from outreach.conversations import complete_followup, sweep_followups
+from outreach.dispatch import sweeper
 from outreach.errors import Conflict
 from outreach.extensions import db
 from outreach.messaging import texts as text_service
 from outreach.models import Customer, FollowUp, Message
 from outreach.runtime.queues import get_redis
-from outreach.scheduling import sweeper
 
 DUE = TUE_10AM + timedelta(hours=2)  #: Tue 12:00 Chicago
 

@@ -223,10 +223,16 @@ def test_template_sees_simple_objects_and_missing_attributes_render_empty():
 
 def test_event_local_date_is_in_the_customer_zone():
     from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
 
     event = {"type": "install", "occurred_at": datetime(2026, 3, 10, 3, 0, tzinfo=UTC)}
     text = render_message(
-        "{{ event.weekday }} {{ event.local_date }}", None, None, event, None, "America/Chicago"
+        "{{ event.weekday }} {{ event.local_date }}",
+        None,
+        None,
+        event,
+        None,
+        ZoneInfo("America/Chicago"),
     )
     assert text == "Monday March 9"
 

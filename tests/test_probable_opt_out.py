@@ -21,12 +21,12 @@ from fake_twilio import SEND_AT
 from web_helpers import isolated_client, sign_in
 
 from outreach.conversations import record_inbound_sms
-from outreach.conversations.consent import opt_out
+from outreach.customers.consent import opt_out
+from outreach.dispatch.sweeper import claim_due
 from outreach.extensions import db
 from outreach.messaging import send_checkin
 from outreach.messaging.texts import queue_text, send_text
 from outreach.models import CheckIn, Consent, Customer, Escalation, Message
-from outreach.scheduling.sweeper import claim_due
 from outreach.triage import Triage
 
 #: a wording today's classifier reads as a probable opt-out (no rule is sure)
@@ -161,7 +161,7 @@ def test_a_due_check_in_of_a_paused_customer_is_held_not_sent(
 def test_a_pause_that_comes_while_a_batch_goes_out_holds_its_later_sends(
     twilio_app, fake_twilio, make_sms_checkin, people, monkeypatch
 ):
-    from outreach.conversations.consent import pause
+    from outreach.customers.consent import pause
     from outreach.messaging import engine, send_checkins
     from outreach.messaging.transport import get_transport
 

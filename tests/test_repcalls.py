@@ -15,10 +15,11 @@ from testenv import PUBLIC_BASE_URL
 from web_helpers import make_checkin, make_customer, make_policy, make_user, now
 
 from outreach.company.templating import render_message
+from outreach.dispatch import sweeper
 from outreach.extensions import db
 from outreach.messaging.repcalls import remind_forgotten, remind_reps
 from outreach.models import CheckIn, CheckInTransition, Message
-from outreach.scheduling import sweeper, transitions
+from outreach.scheduling import transitions
 
 ROOT = Path(__file__).resolve().parent.parent
 REP_PHONE = "+16125550160"

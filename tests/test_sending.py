@@ -12,7 +12,7 @@ from fake_twilio import SEND_AT
 from testenv import PUBLIC_BASE_URL
 
 from outreach.company.settings import get_company_settings
-from outreach.conversations.consent import opt_out
+from outreach.customers.consent import opt_out
 from outreach.extensions import db
 from outreach.messaging import engine, reconcile_stale, send_checkin, send_checkins, sending
 from outreach.messaging.errors import TransportError, describe_twilio_error, is_transient

@@ -19,9 +19,9 @@ from rq import Queue
 from rq.job import Job
 
 from outreach.cli import cli
+from outreach.dispatch import sweeper
 from outreach.models import CheckIn, CheckInTransition, Customer, Policy, ServiceEvent, utcnow
 from outreach.runtime.queues import get_redis
-from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent
 

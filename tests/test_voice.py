@@ -20,6 +20,7 @@ from test_sweeper import make_seeder
 from testenv import PUBLIC_BASE_URL, TWILIO_OPENAPI
 from web_helpers import isolated_client
 
+from outreach.dispatch import sweeper
 from outreach.extensions import db
 from outreach.messaging.engine import backoff
 from outreach.messaging.voice import (
@@ -28,7 +29,6 @@ from outreach.messaging.voice import (
     send_voice_checkin,
 )
 from outreach.models import Call, CallStatusEvent, CheckIn, Customer, Policy, Reply, ServiceEvent
-from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = "Hi {{ customer.first_name }}, this is {{ company.name }} about your {{ event.type }}."

@@ -13,9 +13,9 @@ from rq import Queue
 from rq.job import Job
 from test_sweeper import make_seeder
 
+from outreach.dispatch import sweeper
 from outreach.models import CheckIn, Customer, Message
 from outreach.runtime.queues import get_redis
-from outreach.scheduling import sweeper
 
 ROOT = Path(__file__).resolve().parent.parent
 

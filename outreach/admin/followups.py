@@ -16,7 +16,7 @@ from wtforms.validators import Length
 from outreach.admin import bp
 from outreach.company.settings import get_company_settings
 from outreach.conversations import complete_followup
-from outreach.conversations.worklist import NOTE_MAX
+from outreach.conversations.followups import NOTE_MAX
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.models import FollowUp, User, utcnow

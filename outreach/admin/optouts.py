@@ -14,7 +14,7 @@ from outreach.admin import bp
 from outreach.auth.services import safe_next
 from outreach.company.phones import PhoneError, normalize_phone
 from outreach.company.settings import get_company_settings
-from outreach.conversations.consent import opt_in, opt_out
+from outreach.customers.consent import opt_in, opt_out
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Consent, Customer, utcnow

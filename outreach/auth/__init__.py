@@ -5,11 +5,4 @@ from flask import Blueprint
 bp = Blueprint("auth", __name__)
 
 
-@bp.record_once
-def _template_helpers(state) -> None:
-    from outreach.web.helpers import register_helpers
-
-    register_helpers(state.app)
-
-
 from outreach.auth import views  # noqa: E402,F401

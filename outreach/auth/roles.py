@@ -6,10 +6,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, url_for
 from flask_login import current_user
 
-from outreach.extensions import login_manager
+from outreach.extensions import db, login_manager
+from outreach.models import User
 
 ADMIN, MANAGER, REP = "admin", "manager", "rep"
 STAFF = (ADMIN, MANAGER)  #: every /admin page unless it says otherwise
@@ -55,3 +57,23 @@ def home_url(user: Any) -> str:
     """Where a user lands after signing in: /admin (the attention list) for staff, /rep for
     reps."""
     return url_for("admin.attention") if user.role in STAFF else url_for("rep.index")
+
+
+def owner_ids_for(user: User) -> sa.Select:
+    """The user, and the away (or deactivated) colleagues whose backup the user is."""
+    covered = sa.or_(User.is_away.is_(True), User.is_active_user.is_(False))
+    return sa.select(User.id).where(
+        sa.or_(User.id == user.id, sa.and_(User.backup_id == user.id, covered))
+    )
+
+
+def may_work_on(user: User, owner_id: int | None) -> bool:
+    """Whether the user may act on an item owned by owner_id (own, covering, or an admin)."""
+    if user.role == ADMIN or owner_id == user.id:
+        return True
+    return bool(
+        owner_id
+        and db.session.scalar(
+            sa.select(User.id).where(User.id == owner_id).where(User.id.in_(owner_ids_for(user)))
+        )
+    )

@@ -7,7 +7,6 @@ loops and recursion that could overrun the budget in a branch the sample data do
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import functools
 import operator
@@ -15,7 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, Undefined, nodes
@@ -315,17 +314,14 @@ def _get(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
-def _event(obj: Any, zone: str | None) -> EventView:
+def _event(obj: Any, zone: tzinfo | None) -> EventView:
     if obj is None:
         return EventView()
     occurred = _get(obj, "occurred_at")
     local_date = weekday = iso = ""
     if isinstance(occurred, datetime):
-        if zone and occurred.tzinfo is not None:
-            from outreach.scheduling.timing import load_zone
-
-            with contextlib.suppress(ValueError):
-                occurred = occurred.astimezone(load_zone(zone))
+        if zone is not None and occurred.tzinfo is not None:
+            occurred = occurred.astimezone(zone)
         local_date = f"{_MONTHS[occurred.month - 1]} {occurred.day}"
         weekday = _WEEKDAYS[occurred.weekday()]
         iso = occurred.date().isoformat()
@@ -345,9 +341,10 @@ def _company(obj: Any) -> CompanyView:
 
 
 def template_context(
-    customer: Any, rep: Any, event: Any, company: Any, zone: str | None = None
+    customer: Any, rep: Any, event: Any, company: Any, zone: tzinfo | None = None
 ) -> dict[str, Any]:
-    """The names a template sees, built from rows (or dicts) as plain read-only objects."""
+    """The names a template sees, built from rows (or dicts) as plain read-only objects; event
+    dates in zone (the customer's, loaded by the caller)."""
     return {
         "customer": _person(customer),
         "rep": _person(rep),
@@ -533,9 +530,10 @@ def _compiled(src: str) -> Template:
 
 
 def render_message(
-    src: str, customer: Any, rep: Any, event: Any, company: Any, zone: str | None = None
+    src: str, customer: Any, rep: Any, event: Any, company: Any, zone: tzinfo | None = None
 ) -> str:
-    """The message text for one check-in; TemplateRenderError on any failure or an empty text."""
+    """The message text for one check-in (event dates in zone); TemplateRenderError on any
+    failure or an empty text."""
     try:
         template = _compiled(src)
     except TemplateSyntaxError as exc:

@@ -25,7 +25,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from outreach.conversations import consent
 from outreach.conversations.escalation import LEVEL_NAMES, Alarm, open_review, pull_alarm
 from outreach.conversations.paused import hold_for_review
 from outreach.conversations.promise import (
@@ -38,6 +37,7 @@ from outreach.conversations.promise import (
     urgent_acknowledgement,
 )
 from outreach.conversations.staff import managers, responsible
+from outreach.customers import consent
 from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import queue_text

@@ -20,8 +20,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from outreach.auth.roles import may_work_on
 from outreach.conversations.promise import business_hours, first_name, format_when
 from outreach.conversations.staff import covering, managers
+from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, flush_texts, queue_text
 from outreach.models import CompanySettings, Customer, FollowUp, User, utcnow
@@ -30,6 +32,8 @@ from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.timing import blocked_reason
 
 log = logging.getLogger(__name__)
+
+NOTE_MAX = 2000  #: characters of a follow-up's or a call's note
 
 SWEEP_LIMIT = 500  #: follow-ups handled per step and pass; the next pass goes on
 
@@ -65,10 +69,26 @@ def get_company_settings() -> CompanySettings:
 def complete_followup(
     followup_id: int, note: str, user: User, now: datetime | None = None
 ) -> FollowUp:
-    """Mark a follow-up done once, with the outcome note (the rep list's service does it)."""
-    from outreach.conversations.worklist import complete_followup as complete
-
-    complete(followup_id, user, note, now or utcnow())
+    """Mark a follow-up kept (done), once, with a note of what was done; the follow-up."""
+    now = now or utcnow()
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(f"keep the note under {NOTE_MAX} characters", field="note")
+    row = db.session.execute(
+        sa.select(FollowUp.id, FollowUp.owner_id).where(FollowUp.id == followup_id)
+    ).first()
+    if row is None or not may_work_on(user, row.owner_id):
+        raise NotFound("no such follow-up in your list")
+    moved = db.session.execute(
+        sa.update(FollowUp)
+        .where(FollowUp.id == followup_id, FollowUp.state.in_(OPEN_FOLLOWUP_STATES))
+        .values(state="done", done_at=now, outcome_note=note or None, updated_at=now)
+    ).rowcount
+    if not moved:
+        db.session.rollback()
+        raise Conflict("this follow-up is already done")
+    db.session.commit()
+    log.info("follow-up %s done by user %s", followup_id, user.id)
     return db.session.get(FollowUp, followup_id)
 
 

@@ -26,11 +26,12 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from outreach.company.settings import get_company_settings
-from outreach.conversations import consent, escalation
+from outreach.conversations import escalation
 from outreach.conversations.actions import ActionOutcome, act_on_reply, spoken_answer
-from outreach.conversations.consent import help_text
 from outreach.conversations.staff import staff_with_phone
 from outreach.conversations.triaging import triage_text
+from outreach.customers import consent
+from outreach.customers.consent import help_text
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, queue_text

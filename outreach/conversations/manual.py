@@ -16,7 +16,7 @@ from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, queue_text
 from outreach.models import Customer, Message, User, utcnow
-from outreach.scheduling.checkins import opted_out_reason
+from outreach.scheduling.consents import opted_out_reason
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.timing import blocked_reason, first_allowed, format_local
 

@@ -20,8 +20,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from outreach.conversations import consent
 from outreach.conversations.escalation import open_review
+from outreach.customers import consent
 from outreach.extensions import db
 from outreach.models import Customer, Escalation, Reply, User
 

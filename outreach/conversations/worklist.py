@@ -10,7 +10,9 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from outreach.auth.roles import may_work_on, owner_ids_for
 from outreach.company.settings import get_company_settings
+from outreach.conversations.followups import NOTE_MAX
 from outreach.conversations.promise import business_hours
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
@@ -33,7 +35,6 @@ OUTCOMES = {
 HORIZON = timedelta(days=14)  #: how far ahead "upcoming" looks
 MAX_ITEMS = 200  #: per kind, so a backlog cannot make the page unbounded
 REPLIES_PER_CUSTOMER = 5
-NOTE_MAX = 2000
 
 
 @dataclass
@@ -63,14 +64,6 @@ class Worklist:
     zone: str  #: the zone "today" is counted in (the company default)
     today: list[WorkItem]
     upcoming: list[WorkItem]
-
-
-def owner_ids_for(user: User) -> sa.Select:
-    """The user, and the away (or deactivated) colleagues whose backup the user is."""
-    covered = sa.or_(User.is_away.is_(True), User.is_active_user.is_(False))
-    return sa.select(User.id).where(
-        sa.or_(User.id == user.id, sa.and_(User.backup_id == user.id, covered))
-    )
 
 
 def build_worklist(user: User, now: datetime) -> Worklist:
@@ -183,18 +176,6 @@ def _attach_context(items: list[WorkItem]) -> None:
         ]
 
 
-def _may_work_on(user: User, owner_id: int | None) -> bool:
-    """Whether the user may act on an item owned by owner_id (own, covering, or an admin)."""
-    if user.role == "admin" or owner_id == user.id:
-        return True
-    return bool(
-        owner_id
-        and db.session.scalar(
-            sa.select(User.id).where(User.id == owner_id).where(User.id.in_(owner_ids_for(user)))
-        )
-    )
-
-
 @dataclass(frozen=True)
 class OutcomeInput:
     """What the rep logs after a call."""
@@ -222,7 +203,7 @@ def log_call_outcome(checkin_id: int, user: User, data: OutcomeInput, now: datet
         .where(CheckIn.id == checkin_id, CheckIn.channel == "rep_call")
         .options(joinedload(CheckIn.customer))
     )
-    if checkin is None or not _may_work_on(user, checkin.rep_id):
+    if checkin is None or not may_work_on(user, checkin.rep_id):
         raise NotFound("no such call in your list")
     if data.outcome not in OUTCOMES:
         raise ValidationError("choose what happened on the call", field="outcome")
@@ -272,25 +253,3 @@ def log_call_outcome(checkin_id: int, user: User, data: OutcomeInput, now: datet
     db.session.commit()
     log.info("check-in %s logged %s by user %s", checkin.id, data.outcome, user.id)
     return checkin
-
-
-def complete_followup(followup_id: int, user: User, note: str, now: datetime) -> None:
-    """Mark a follow-up kept (done), once, with a note of what was done."""
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise ValidationError(f"keep the note under {NOTE_MAX} characters", field="note")
-    row = db.session.execute(
-        sa.select(FollowUp.id, FollowUp.owner_id).where(FollowUp.id == followup_id)
-    ).first()
-    if row is None or not _may_work_on(user, row.owner_id):
-        raise NotFound("no such follow-up in your list")
-    moved = db.session.execute(
-        sa.update(FollowUp)
-        .where(FollowUp.id == followup_id, FollowUp.state.in_(OPEN_FOLLOWUP_STATES))
-        .values(state="done", done_at=now, outcome_note=note or None, updated_at=now)
-    ).rowcount
-    if not moved:
-        db.session.rollback()
-        raise Conflict("this follow-up is already done")
-    db.session.commit()
-    log.info("follow-up %s done by user %s", followup_id, user.id)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from outreach.company.phones import PhoneError, normalize_phone
 from outreach.company.settings import get_company_settings
-from outreach.conversations.consent import (
+from outreach.customers.consent import (
     OPTED_OUT_REASON,
     WRONG_NUMBER_REASON,
     cancel_pending,

@@ -42,13 +42,8 @@ from outreach.messaging.ratelimit import sender_limiter
 from outreach.messaging.transport import Transport, get_transport
 from outreach.models import CheckIn, CompanySettings, Customer, db_now, utcnow
 from outreach.scheduling import transitions
-from outreach.scheduling.checkins import (
-    PAUSED,
-    latest_consents,
-    opted_out_reason,
-    paused_reason,
-    sendable_now,
-)
+from outreach.scheduling.checkins import PAUSED, paused_reason, sendable_now
+from outreach.scheduling.consents import latest_consents, opted_out_reason
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import blocked_reason, reschedule_due
@@ -901,7 +896,7 @@ def _retry_or_give_up(
 
 def opt_out_after_error(customer_id: int | None, code: int | None, now: datetime) -> None:
     """Twilio refused because the customer opted out (21610): the same opt-out as a STOP."""
-    from outreach.conversations.consent import opt_out
+    from outreach.customers.consent import opt_out
 
     customer = db.session.get(Customer, customer_id) if customer_id is not None else None
     if customer is not None:

@@ -48,6 +48,7 @@ from outreach.models import (
     utcnow,
 )
 from outreach.scheduling import transitions
+from outreach.scheduling.timing import zone_or_utc
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -85,7 +86,7 @@ def render_checkin(checkin: CheckIn, company: CompanySettings) -> str:
         checkin.rep,
         checkin.event,
         company,
-        zone=checkin.timezone,
+        zone=zone_or_utc(checkin.timezone),
     )
 
 

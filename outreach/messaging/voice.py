@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -42,6 +43,9 @@ from outreach.models.checkins import PENDING
 from outreach.scheduling import transitions
 
 log = logging.getLogger(__name__)
+
+#: (call id, digits, speech) -> a result with an `answer` to say (or None): how a reply is kept
+RecordReply = Callable[[int, str | None, str | None], Any]
 
 STATUS_PATH = "/twilio/voice/status"
 RING_SECONDS = 25  #: Calls API Timeout: ring this long, then no-answer
@@ -391,10 +395,9 @@ def checkin_twiml(checkin_id: int, params: Mapping[str, str]) -> str:
     return _xml(response)
 
 
-def gather_twiml(checkin_id: int, params: Mapping[str, str]) -> str:
-    """Store the Gather result as the customer's reply (once) and answer with a short thanks."""
-    from outreach.conversations import record_voice_reply
-
+def gather_twiml(checkin_id: int, params: Mapping[str, str], record_reply: RecordReply) -> str:
+    """Store the Gather result as the customer's reply (once, through record_reply: the
+    conversation's record_voice_reply) and answer with its answer or a short thanks."""
     call_sid = _required(params, "CallSid")
     call = _call_for(checkin_id, call_sid)
     response = VoiceResponse()
@@ -406,7 +409,7 @@ def gather_twiml(checkin_id: int, params: Mapping[str, str]) -> str:
     elif not digits and not speech:
         response.say(NO_INPUT)
     else:
-        result = record_voice_reply(call.id, digits or None, speech or None)
+        result = record_reply(call.id, digits or None, speech or None)
         response.say(result.answer or THANKS)
     response.hangup()
     return _xml(response)
@@ -416,8 +419,7 @@ def gather_twiml(checkin_id: int, params: Mapping[str, str]) -> str:
 
 
 def _may_call_for(user: User, checkin: CheckIn) -> bool:
-    from outreach.auth.roles import ADMIN, MANAGER
-    from outreach.conversations.worklist import owner_ids_for
+    from outreach.auth.roles import ADMIN, MANAGER, owner_ids_for
 
     if user.role in (ADMIN, MANAGER):
         return True

@@ -5,7 +5,8 @@ from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from outreach.conversations.worklist import NOTE_MAX, OUTCOMES, OutcomeInput
+from outreach.conversations.followups import NOTE_MAX
+from outreach.conversations.worklist import OUTCOMES, OutcomeInput
 from outreach.models.followups import PRIORITIES
 
 

@@ -6,12 +6,8 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_login import current_user
 
 from outreach.conversations.escalation import call_number, take_on_web, waiting_pages
-from outreach.conversations.worklist import (
-    OUTCOMES,
-    build_worklist,
-    complete_followup,
-    log_call_outcome,
-)
+from outreach.conversations.followups import complete_followup
+from outreach.conversations.worklist import OUTCOMES, build_worklist, log_call_outcome
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.models import utcnow
 from outreach.rep import bp
@@ -79,7 +75,7 @@ def followup_done(followup_id: int):
     form = FollowUpDoneForm(prefix=f"f{followup_id}")
     if form.validate():
         try:
-            complete_followup(followup_id, current_user, form.note.data, utcnow())
+            complete_followup(followup_id, form.note.data, current_user, utcnow())
         except NotFound:
             abort(404)
         except Conflict as exc:

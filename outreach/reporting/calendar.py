@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from outreach.auth.accounts import hash_token
-from outreach.conversations.worklist import OPEN_FOLLOWUP_STATES, owner_ids_for
+from outreach.auth.roles import owner_ids_for
 from outreach.extensions import db
 from outreach.models import CheckIn, FollowUp, User
 from outreach.models.checkins import PENDING
+from outreach.models.followups import OPEN_FOLLOWUP_STATES
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,12 +14,12 @@ from outreach.extensions import db
 from outreach.models import (
     CheckIn,
     CompanySettings,
-    Consent,
     Customer,
     Reply,
 )
 from outreach.models.checkins import PENDING, UNSETTLED, CheckInStatus
 from outreach.scheduling import transitions
+from outreach.scheduling.consents import opted_out_reason
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.planning import company_floor, zone_for_customer
@@ -33,9 +33,6 @@ from outreach.scheduling.timing import (
 
 log = logging.getLogger(__name__)
 
-#: consent rows that decide each channel (the latest wins); rep calls follow "all" only
-CONSENT_CHANNELS = {"sms": ("sms", "all"), "voice": ("voice", "all"), "rep_call": ("all",)}
-
 
 def get_checkin(checkin_id: int) -> CheckIn:
     """A check-in; NotFound when there is none."""
@@ -43,48 +40,6 @@ def get_checkin(checkin_id: int) -> CheckIn:
     if checkin is None:
         raise NotFound(f"no check-in with id {checkin_id}")
     return checkin
-
-
-def latest_consents(customer_ids: Collection[int], channel: str) -> dict[int, str]:
-    """The latest consent state on channel of each of these customers that has one (one query)."""
-    if not customer_ids:
-        return {}
-    ranked = (
-        sa.select(
-            Consent.customer_id,
-            Consent.state,
-            sa.func.row_number()
-            .over(
-                partition_by=Consent.customer_id,
-                order_by=(Consent.created_at.desc(), Consent.id.desc()),
-            )
-            .label("n"),
-        )
-        .where(
-            Consent.customer_id.in_(sorted(set(customer_ids))),
-            Consent.channel.in_(CONSENT_CHANNELS.get(channel, ("all",))),
-        )
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(ranked.c.customer_id, ranked.c.state).where(ranked.c.n == 1)
-    ).all()
-    return dict(rows)
-
-
-def opted_out_reason(
-    customer: Customer, channel: str, consents: Mapping[int, str] | None = None
-) -> str | None:
-    """Why the customer must not be contacted on channel ("opted out", "wrong number"), or None.
-    `consents` is latest_consents(...) pre-loaded for a batch; None queries this customer's."""
-    if customer.is_opted_out:
-        return "opted out"
-    if customer.is_wrong_number:
-        return "wrong number"
-    if consents is None:
-        consents = latest_consents([customer.id], channel)
-    latest = consents.get(customer.id)
-    return f"opted out of {channel}" if latest == "opted_out" else None
 
 
 PAUSED = "automated texts paused"  #: the start of paused_reason's answer

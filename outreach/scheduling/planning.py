@@ -14,6 +14,7 @@ from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
 from outreach.models.checkins import CheckInStatus
+from outreach.scheduling.consents import opted_out_reason
 from outreach.scheduling.durations import add_duration, format_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.timing import (
@@ -68,8 +69,6 @@ def policies_for(event_type: str) -> list[Policy]:
 
 
 def _status(customer: Customer, policy: Policy, timing: Timing, zone: str) -> tuple[str, str]:
-    from outreach.scheduling.checkins import opted_out_reason
-
     blocked = opted_out_reason(customer, policy.channel)
     if blocked:
         return CheckInStatus.SUPPRESSED, f"suppressed: {blocked}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Response
 
+from outreach.conversations import record_voice_reply
 from outreach.messaging import voice
 from outreach.messaging.signatures import twilio_signed
 from outreach.webhooks import bp
@@ -29,7 +30,7 @@ def voice_checkin(checkin_id: int) -> Response:
 @twilio_signed
 def voice_gather(checkin_id: int) -> Response:
     """The customer's key or words: stored as a reply, answered with thanks."""
-    return _twiml(voice.gather_twiml(checkin_id, form_params()))
+    return _twiml(voice.gather_twiml(checkin_id, form_params(), record_voice_reply))
 
 
 @bp.post("/twilio/voice/bridge/<int:call_id>")
