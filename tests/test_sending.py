@@ -513,11 +513,15 @@ def test_a_stop_received_while_a_batch_goes_out_stops_its_later_sends(
     first_id, second_id, customer_id = first.id, second.id, second.customer_id
     transport = get_transport()
 
-    def stop_arrives(sid):
+    send_sms = transport.send_sms
+
+    def stop_arrives_after_the_first_send(*args, **kwargs):
+        sent = send_sms(*args, **kwargs)
         opt_out(db.session.get(Customer, customer_id), "sms_stop", "STOP", SEND_AT)
         db.session.commit()
+        return sent
 
-    monkeypatch.setattr(transport, "after_send", stop_arrives)
+    monkeypatch.setattr(transport, "send_sms", stop_arrives_after_the_first_send)
     outcomes = send_checkins([first_id, second_id], now=SEND_AT)
     assert [(o.checkin_id, o.result) for o in outcomes] == [
         (first_id, "sent"),
