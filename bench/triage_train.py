@@ -4,8 +4,9 @@
 .venv/bin/python bench/triage_train.py           # CV figures → bench/results/triage_cv.json,
                                                  # model → outreach/triage/model.npz
 
-Training data: tests/data/triage/tuning.csv, tuning2.csv and blind.csv (spent as a blind set
-after its two measurements, now training data); never blind2.csv. Methods compared on the same
+Training data: tests/data/triage/tuning.csv, tuning2.csv, tuning3.csv, and the spent blind sets
+blind.csv and blind2.csv (each measured, then folded in as another writer's wording); never
+blind3.csv, the blind set now. Methods compared on the same
 folds: the hand-written rules alone; a logistic regression on character + word n-grams alone;
 the same with the rules' answer as extra features; and the full pipeline of classify()
 (consent rules, urgent threshold, needs_review) on the stacked model's out-of-fold
@@ -35,7 +36,7 @@ from outreach.triage.signals import RULE_NAMES, rule_features  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
 #: the training files, each written by a different hand (blind.csv: spent, see docs/triage.md)
-TRAINING = ("tuning.csv", "tuning2.csv", "blind.csv")
+TRAINING = ("tuning.csv", "tuning2.csv", "tuning3.csv", "blind.csv", "blind2.csv")
 RESULTS = ROOT / "bench" / "results" / "triage_cv.json"
 FOLDS = 5
 SEED = 0
@@ -272,8 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--C", type=float, help=f"inverse regularisation strength ({C})")
     args = parser.parse_args(argv)
     C = args.C or C
-    if any(name.startswith("blind2") for name in args.files):
-        parser.error("blind2.csv is the blind set: never trained or tuned on")
+    if any(name.startswith("blind3") for name in args.files):
+        parser.error("blind3.csv is the blind set: never trained or tuned on")
     started = time.perf_counter()
     rows = load(tuple(args.files))
     labels = [r["label"] for r in rows]

@@ -43,6 +43,11 @@ _MSG_STRICT = (
     r"(?:texts?|txts?|texting|txting|text messages?|messages?|msgs?|messaging|sms|"
     r"reminders?|surveys?|notifications?|promos?|promotions?|marketing texts|communications?)"
 )
+#: the strict nouns plus calls and check-ins ("no more robocalls", "stop the check-ins")
+_MSG_WIDE = (
+    rf"(?:{_MSG_STRICT}|calls|robocalls|robo calls|phone calls|automated calls|check ins|"
+    r"checkins|follow ups|followups|follow up texts|emails and texts|texts and calls)"
+)
 _ME = r"(?:me|us|this number|this phone|my number|my phone|my cell|this #|my #|him|her)"
 
 #: a clause made only of these (with "stop"-like words) is a stop: "please stop", "stop it pls"
@@ -54,6 +59,8 @@ _FILLER = frozenset(
         "ya", "por", "favor", "porfa", "porfavor", "gracias", "then", "so", "can", "u", "oh",
         "god", "lol", "man", "dude", "guys", "yall", "really", "for", "real", "good",
         "enough", "whatever", "works", "ahora", "mismo", "oki", "pues", "con", "esto",
+        "nah", "bro", "k", "yo", "hey", "merci", "danke", "grazie", "obrigado", "obrigada",
+        "svp", "bitte", "prego", "po", "means",
     }
 )  # fmt: skip
 _STOP_WORDS = frozenset(
@@ -61,13 +68,15 @@ _STOP_WORDS = frozenset(
         "stop", "stopp", "stopall", "stpo", "sotp", "stahp", "unsubscribe", "unsub", "unsuscribe",
         "unsubcribe", "unsubscribed", "optout", "remove", "rmv", "baja", "pare", "paren", "parar",
         "alto", "basta", "discontinue", "desinscription", "desinscrire", "abmelden", "abbestellen",
-        "td", "退订", "halt", "cease", "quit", "stp",
+        "td", "退订", "halt", "cease", "quit", "stp", "mute", "unenroll", "deregister",
+        "desuscribir", "desuscribirme", "desuscribanme", "desuscribete", "wypisz", "wypiszcie",
     }
 )  # fmt: skip
 #: words that may come before the stop word of such a clause ("you can stop now", "ya paren")
 _POLITE = frozenset(
     {"please", "pls", "plz", "kindly", "just", "seriously", "ugh", "omg", "ok", "okay", "so",
-     "then", "oh", "god", "can", "u", "you", "ya", "now", "por", "favor", "porfa", "thanks"}
+     "then", "oh", "god", "can", "u", "you", "ya", "now", "por", "favor", "porfa", "thanks",
+     "nah", "bro", "k", "yo", "hey", "dude", "man", "bitte"}
 )  # fmt: skip
 #: the clause-only stops that are weak: the word alone is an instruction to *somebody*
 _WEAK_ALONE = frozenset({"halt", "alto", "basta", "cease"})
@@ -117,8 +126,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"my details|my contact(?: info)?|this phone number|my phone number)\b|\bremove my #"),
     ("remove me", r"\bremove\s+(?:this|my|the)\s+(?:\w+\s+){0,3}?(?:number|#)\s+from\b"),
     ("take me off the list", r"\b(?:take|get|put)\s+(?:me|us|my number|this number|my #|my name)\s+"
-     r"off(?:\s+(?:of\s+)?(?:your|the|this|ur|that|all|these|whatever|any|every|each)\s+(?:(?!wait)[\w-]+\s+){0,2}?(?:lists?|"
-     r"texts?|messages|database|system|contacts?|sms)\b|\s*$|\s*[.!,]|\s+(?:please|pls|plz|now)\b)"),
+     r"off(?:\s+(?:of\s+)?(?:your|the|this|ur|that|all|these|whatever|any|every|each)\s+(?:(?!wa"
+     r"it)[\w-]+\s+){0,2}?(?:lists?|"
+     r"texts?|messages|database|system|contacts?|sms)\b|\s*$|\s*[.!,]|\s+(?:please|pls|plz|now)"
+     r"\b)"),
     ("take me off the list", r"\b(?:take|get|put)\s+(?:me|us|my number|this number|my #|my name)"
      r"\s+out\s+of\s+(?:your|the|this|ur|all)\s+(?:[\w-]+\s+)?(?:lists?|database|system|"
      r"contacts?|records)\b"),
@@ -228,23 +239,200 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("désinscription", r"\b(?:desinscri\w*|desabonn\w*|retirez[- ]moi)\b|^\W*stop sms\W*$"),
     # German, Italian
     ("keine SMS mehr", r"\bkeine\s+(?:weiteren\s+)?(?:sms|nachrichten|texte)\b|"
-     r"\b(?:abmelden|abbestellen)\b|\bhoren sie auf\b"),
+     r"^\W*(?:bitte\s+)?(?:abmelden|abbestellen)(?:\s+bitte)?\W*$|\b(?:sms|nachrichten|newsletter|"
+     r"benachrichtigungen)\s+(?:\w+\s+)?(?:abmelden|abbestellen)\b|\bmelden sie mich ab\b|"
+     r"\bhoren sie auf\b"),
     ("non scrivete più", r"\bnon\s+(?:mi\s+)?(?:mandate|inviate|scrivete|mandatemi|inviatemi|"
      r"scrivetemi)\s+piu\b|\bsmettete\s+di\b|\b(?:cancellatemi|rimuovetemi|disiscrivi\w*)\b"),
     # Tagalog, Haitian Creole
     ("huwag mag-text", r"\b(?:wag|huwag)\s+(?:na\s+)?(?:po\s+)?(?:kayong\s+|nyo\s+)?"
-     r"(?:mag\s?text|mag\s?message)|\b(?:niyo|nyo)\s+na\s+(?:akong\s+|kami\s+)?i\s?text|\b(?:paki)?tanggal\w*\s+(?:po\s+)?ako\b"),
+     r"(?:mag\s?text|mag\s?message)|\b(?:niyo|nyo)\s+na\s+(?:akong\s+|kami\s+)?i\s?text|\b(?:pak"
+     r"i)?tanggal\w*\s+(?:po\s+)?ako\b"),
     ("pa voye mesaj", r"\bpa\s+voye\s+mesaj\b|\bsispann\s+voye\b"),
+    # --- wordings of more writers (tuning3.csv, the spent blind2.csv), generalised ---
+    ("stop + messages", r"\b(?:stop|stpo|sotp|stahp|quit|end|cease)\s+(?:the\s+|these\s+|your\s+"
+     r"|all\s+"
+     rf"(?:the\s+|these\s+|your\s+)?)?(?:[\w-]+\s+)?{_MSG_WIDE}\b"
+     r"(?=\s*(?:$|[.!,;]|please|pls|plz|thanks|thank you|to (?:me|us|this|my)\b|for good|"
+     r"immediately|now\b|from (?:you|your)\b|ever\b|anymore|any more))"),
+    ("stop + messages", r"\b(?:stop|stpo|sotp|quit)\s+(?:text\w*|txt\w*|messag\w*|msg\w*|contact"
+     r"\w*|"
+     r"spam\w*|sms\w*|following up|checking (?:in|up)|hitting (?:me|my phone|my line|up my)|"
+     r"blowing up my)\b"),
+    ("stop means stop", r"\bstop\s+means\s+stop\b"),
+    ("no more messages", r"\bno\s+more\s+(?:[\w-]+\s+){0,2}?(?:calls|robocalls|check ins|checkins|"
+     r"follow ups|followups)\b(?!\s+(?:needed|necessary|required)\b)"),
+    ("no more messages", r"^\W*no more\W*(?:please|pls|plz|thanks|ever)?\W*$"),
+    ("no messages", r"(?:^|[.!;:,]\s*)\W*(?:please\s+)?no\s+(?:contact|calls|texts|sms|messages)\s*"
+     r"(?:please|pls|plz|thanks|thank you)?\s*(?:[.!]|$)"),
+    ("no texts, no calls", r"\bno\s+(?:phone|calls|texts|sms|messages|text messages)\s*(?:,|or|and|"
+     r"nor|/)?\s*(?:no\s+)?(?:calls|texts|sms|messages|text messages)\b(?!\s+(?:needed|necessary"
+     r")\b)"),
+    ("do not text", r"\b(?:dont|do not|pls dont|please dont)\s+(?:text|txt|sms|message)\b(?:\W*$"
+     r"|\W+"
+     r"(?:and\s+)?(?:dont|do not|no)\s+(?:call|calls|phone)\b)"),
+    ("do not text", r"\b(?:dont|do not|never)\s+(?:reach out|contact|text|txt|call|message|write|"
+     r"send)\s+(?:to\s+)?(?:me|us)\s+(?:again|anymore|any more|ever)\b|\b(?:dont|do not)\s+send\s+"
+     rf"(?:any\s+)?(?:more\s+)?{_MSG_STRICT}\s+to\s+(?:me|us|this|my)\b"),
+    ("not interested in messages", r"\b(?:not|no longer)\s+(?:interested|a fan)\s+(?:in|of)\s+(?"
+     r":any\s+more\s+|"
+     r"any\s+|these\s+|your\s+|the\s+|more\s+|receiving\s+|getting\s+|further\s+)*"
+     rf"(?:[\w-]+\s+(?:or\s+|and\s+)?){{0,2}}?{_MSG_WIDE}\b"),
+    ("do not want messages", r"\b(?:dont|do not|no longer)\s+want\s+(?:these|them|any of (?:thes"
+     r"e|this|them))"
+     r"(?:\s+(?:texts?|messages?|anymore|any more)\b|\W*$)"),
+    ("desist", r"\bdesist\s+from\b|\bdesist\W*$"),
+    ("turn the texts off", r"\b(?:can|could|would|will|pls|please)\s+(?:you\s+|u\s+)?(?:just\s+)?"
+     r"(?:turn|shut|switch)\s+(?:these|all these|all of these)\s+off\b|\b(?:disable|deactivate|p"
+     r"ause|mute|"
+     r"silence|suspend)\s+(?:the\s+|these\s+|all\s+|your\s+|my\s+)?(?:[\w-]+\s+)?"
+     rf"{_MSG_STRICT}\b"),
+    ("prefer no messages", r"\b(?:prefer|rather)\s+not\s+(?:to\s+)?(?:get|receive|be sent)\s+"
+     r"(?:these|them|any more|anymore)\b"),
+    ("want out", rf"\b(?:i|we)\s+want\s+out\b(?=\W*$|\s+of\s+(?:the|these|your|this|all)\s+"
+     rf"(?:[\w-]+\s+){{0,2}}?(?:{_MSG_WIDE}|lists?)\b)"),
+    ("enough with the messages", r"\b(?:f\w*k|piss|buzz|back)\s+off\s+with\s+(?:the|these|your|a"
+     r"ll)\s+"
+     rf"(?:[\w-]+\s+)?{_MSG_STRICT}\b"),
+    ("done with the messages", r"\b(?:im|i am|were|we are|i m)\s+(?:so\s+|totally\s+|completely\s+|"
+     r"officially\s+)?done\s+with\s+(?:these|the|your|all|all these|all your|all the)\s+"
+     rf"(?:[\w-]+\s+)?{_MSG_WIDE}\b(?=\s*(?:$|[.!,;]|please|thanks|stop|for good|already|lol))"),
+    ("messages must stop", r"\b(?:these|the|your|all these|all the|all your|all of these)\s+"
+     rf"(?:[\w-]+\s+)?{_MSG_WIDE}\s+(?:need|needs|have|has|must|gotta|got)\s+(?:to\s+)?"
+     r"(?:stop|end)\b(?!\s+(?:going|coming|arriving|at|before|after|so early|this early|until)\b)"),
+    ("consent withdrawn", r"\b(?:revoke|revoking|revoked|withdraw|withdrawing|rescind|rescinding|"
+     r"retract)\s+(?:(?:my|all|any|our|the|prior|express|previous|written)\s+){1,4}"
+     r"(?:consent|permission|authori[sz]ation)\b(?=\W*$|.{0,60}\b(?:text|txt|messag|sms|contact|"
+     r"call|"
+     r"communicat|phone|number|reach))|^\W*(?:i|we)\s+(?:hereby\s+)?(?:revoke|withdraw)"
+     r"(?:\s+(?:consent|it))?\W*$|\b(?:dont|do not|no longer|dont no more)\s+have\s+(?:my\s+|our\s+"
+     r"|any\s+)?(?:consent|permission|authori[sz]ation)\b(?=\W*$|.{0,40}\b(?:text|txt|messag|sms|"
+     r"contact|call|communicat|phone|number|reach))"),
+    ("consent withdrawn", r"\bwithdraw(?:ing)?\s+from\s+(?:the|your|this|all)\s+(?:[\w-]+\s+)?"
+     r"(?:text|sms|messag\w*|reminder|notification)\w*\b|\b(?:un\s?enroll|dis\s?enroll|"
+     r"de\s?register)\w*\s+(?:me|us|this number|my number|this phone)\b(?!.{0,40}\b(?:plan|"
+     r"service|contract|membership|warranty|policy|program(?!\s+of))\b)|\bnot\s+subscribing\s+"
+     r"(?:to|for)\s+(?:this|these|your)\b"),
+    ("opt out", r"\bopt(?:ing|ed)\s+(?:me\s+)?out\b(?!\s+of\s+(?:the\s+)?(?:[\w-]+\s+)?(?:auto|p"
+     r"aper|renewal|"
+     r"warranty|plan|program|insurance|arbitration|data|cookies))"),
+    ("told you to stop", r"\b(?:ive|i have|weve|we have|i|we)\s+(?:already\s+)?(?:said|told you|"
+     r"asked you|asked|texted|replied|sent|typed|written|wrote|responded)\s+(?:to\s+)?(?:stop|un"
+     r"subscribe)"
+     r"\b(?!\s+(?:by|in|at|over|the|my|working|drilling)\b)|\basked\b.{0,25}\bto\s+be\s+"
+     r"(?:removed|taken off|unsubscribed)\b"),
+    ("remove me", r"\b(?:be|been|being|get|getting)\s+(?:removed|taken off|taken out|deleted|"
+     r"unsubscribed|opted out)\s+(?:from|of|off)\s+(?:your|the|this|all|any|future|these|ur)\s+"
+     rf"(?:[\w-]+\s+)?(?:{_MSG_WIDE}|lists?|database|system|contacts?|records)\b|\b(?:like|want|"
+     rf"wish|"
+     r"need|asked)\s+to\s+be\s+(?:removed|taken off|unsubscribed|deleted)\W*$"),
+    ("remove me", r"\b(?:remove|rmv|delete|erase|scrub|purge|wipe|forget|clear|drop|lose)\s+"
+     r"(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:phone\s+|cell\s+|mobile\s+|contact\s+)?(?:number|#|"
+     r"info|information|details|data|contact)\b(?!\s+(?:from|on|off|in)\s+(?:the|my|your)\s+(?:"
+     r"\w+\s+)?"
+     r"(?:invoice|bill|receipt|account|app|router|form|report|estimate|quote|portal|website|"
+     r"profile|file|order))|\bremove\s+(?:it|this|that)\s+from\s+(?:your|the|"
+     rf"all)\s+(?:[\w-]+\s+(?:and\s+)?){{0,3}}?(?:{_MSG_WIDE}|lists?|database|system)\b"),
+    ("block me", r"\bblock\s+(?:me|my number|this number)\s+from\s+(?:your|the|this|all)\b"),
+    ("do not contact", r"\b(?:add|put|place)\s+(?:me|us|my number|this number|my #)\s+(?:to|on|in)"
+     r"\s+(?:the\s+|your\s+|a\s+|ur\s+)?(?:do not|dont|no)\s+(?:contact|call|text)\b"),
+    ("take me off the list", r"\b(?:take|get)\s+(?:me|us|my number|this number)\s+of\s+(?:your|the|"
+     r"this|ur)\s+(?:[\w-]+\s+)?lists?\b|\b(?:take|get)\s+(?:me|us|my number|this number)\s+off\s+"
+     r"(?:of\s+)?(?:la|su|sus)\s+(?:[\w-]+\s+)?lista\b|\b(?:take|get)\s+(?:me|us|my number)\s+of"
+     r"f\s+"
+     r"(?:that|thatd|that would|thx|thanks|for good|permanently|asap|id appreciate)\b|^\W*off\s+"
+     r"(?:the|your|this|ur)\s+list\b"),
+    # Spanish
+    ("no me manden", r"\bno\s+(?:me|nos)\s+(?:mandeis|envieis|escribais|contacteis|molesten|mole"
+     r"ste|"
+     r"molestes|molesteis|llameis)\b"),
+    ("no me estén mandando", r"\bno\s+(?:me|nos)\s+(?:esten|sigan|anden)\s+(?:textiando|texteando|"
+     r"mensajeando|texteandome|spameando)\b"),
+    ("dejen de mandar", r"\b(?:dejen|deja|dejad|deje|dejar|paren|pare|para|parar|paran)\s+(?:ya"
+     r"\s+)?"
+     r"de\s+(?:mandar|enviar|escribir|textear|texear|textiar|mensajear|llamar|contactar|molestar|"
+     r"mandarme|enviarme|escribirme|textearme|texearme|llamarme|contactarme|molestarme)\b"),
+    ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|kiero|deseo|queremos)\s+(?:recibir\s+)?"
+     r"(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?(?:llamadas|msj|msjs|mensajes|"
+     r"mensaje|textos|sms)\b|\bno\s+(?:quiero|kiero|deseo)\s+(?:que|q)\s+(?:me|nos)\s+(?:sigan\s+)?"
+     r"(?:contacten|escriban|manden|envien|llamen|textien|texteen|molesten)\b|\bno\s+(?:me\s+)?"
+     r"interesa\s+recibir\b"),
+    ("no más mensajes", r"\b(?:no|ni)\s+mas\s+(?:msj|msjs|mensajitos|llamadas|textitos)\b|\bnada"
+     r"\s+de"
+     r"\s+(?:mensajes|textos|sms|llamadas)\b"),
+    ("no autorizo mensajes", r"\b(?:retiro|revoco|revocamos|retiramos)\s+(?:(?:mi|cualquier|toda|"
+     r"todo|el|la)\s+){0,2}(?:consentimiento|autorizacion|permiso)\b|\bno\s+(?:tienen|tiene|tienes)"
+     r"\s+mi\s+(?:permiso|consentimiento|autorizacion)\b"),
+    ("borren mi número", r"\b(?:borren|quiten|eliminen|eliminad|borrad|quitad)\s+(?:toda\s+|todo"
+     r"s\s+)?"
+     r"(?:mi|mis|este)\s+(?:numero|telefono|celular|informacion|datos)\b"),
+    ("sáquenme de la lista", r"\b(?:me|nos)\s+(?:pueden|puede|podrian|podria)\s+(?:sacar|quitar|"
+     r"borrar|eliminar)\s+de\s+(?:la|su|sus|los|las|esta|estos)\s+(?:lista|mensajes|textos|sms|b"
+     r"ase)"
+     r"\b|\blista\s+de\s+no\s+(?:llamar|contactar|molestar|enviar)\b"),
+    ("desuscribir", r"\b(?:desuscri[bv]|desubscri|desinscrib)\w*+(?!\s+(?:del|de la|de mi|el|la|"
+     r"mi)\s+"
+     r"(?:\w+\s+)?(?:plan|servicio|contrato|cuenta|membresia|garantia|seguro)\b)"),
+    ("ya paren", r"\bya\s+(?:parenle|parale|parele)\b"),
+    ("unsubscribe", r"\bun\s?(?:s+u+s*b*s*c*r*i*b+e*d?|sub+s\w*)\b(?!\s+(?:link|button|option|page|"
+     r"feature)\b)"),
+    # Portuguese
+    ("não me liguem mais", r"\bnao\s+(?:me\s+)?(?:liguem|ligue|mandem|enviem|mande|envie|escrevam|"
+     r"contatem|contactem)\s+mais\b|\bchega\s+de\s+(?:mensage\w*|sms|ligac\w*|textos)\b|"
+     r"\b(?:remova|removam|apague|apaguem|exclua|excluam|retire|retirem|tire|tirem)\s+(?:o\s+)?"
+     r"meu\s+(?:numero|contato|telefone|celular)\b|\b(?:retiro|revogo)\s+(?:o\s+)?(?:meu\s+)?"
+     r"consentimento\b"),
+    # French
+    ("je ne veux plus de messages", r"\bne\s+(?:veux|souhaite|desire|voulons|souhaitons)\s+plus\s+"
+     r"(?:recevoir|de|d)\b.{0,20}\b(?:messages?|sms|textos?|appels)\b|\bne\s+(?:m\s?)?(?:appelez|"
+     r"textez)\s+plus\b(?!\s+(?:le|la|les|avant|apres|entre|a|au|en)\b)|\blaissez\s+moi\s+tranqu"
+     r"ille\b|\bfoutez\s+moi\s+la\s+paix\b|\b(?:retirez|"
+     r"supprimez|effacez|enlevez)\s+(?:mon|mes)\s+(?:numero|coordonnees|donnees)\b"),
+    # German, Italian
+    ("keine SMS mehr", r"\bhor(?:t|en sie)\s+auf\b.{0,20}\b(?:schreiben|senden|schicken|anzurufen|"
+     r"kontaktieren|simsen)\b|\b(?:loschen|entfernen|streichen)\s+(?:sie\s+)?(?:meine|unsere)\s+"
+     r"(?:nummer|telefonnummer|handynummer|daten|kontaktdaten)\b|\bwiderrufe\b.{0,40}\b"
+     r"(?:einwilligung|zustimmung)\b"),
+    ("non scrivete più", r"\bnon\s+(?:voglio|desidero|vogliamo)\s+piu\s+(?:ricevere\s+)?"
+     r"(?:messaggi|sms|chiamate)\b|\bsmettetela\s+di\s+(?:scriver|mandar|inviar|chiamar|contatta"
+     r"r|disturbar)\w*|\b(?:cancellate|eliminate|rimuovete|togliete)"
+     r"\s+(?:il\s+)?(?:mio|miei)\s+(?:numero|dati|contatto)\b|\bbasta\s+(?:con\s+(?:i|le|questi|"
+     r"queste)\s+)?(?:messaggi|sms|chiamate)\b"),
+    # Polish
+    ("nie wysyłać", r"\bnie\s+(?:wysy\w*|piszcie|pisac|dzwoncie|dzwonic)\b|\bwypisz\w*\s+(?:mnie"
+     r"|nas)"
+     r"\b|\busun\w*\s+(?:moj|nasz)\s+numer\b"),
+    # Tagalog, Haitian Creole, Vietnamese, romanised Hindi
+    ("huwag mag-text", r"\b(?:niyo|nyo)\s+na\s+(?:po\s+)?(?:ako|akong|kami|kaming)\s+(?:i\s?text|"
+     r"itext|i message|tawagan)\b|\b(?:paki)?tanggal\w*\s+(?:po\s+)?(?:ang\s+|yung\s+)?(?:number"
+     r"|numero)"
+     r"\s+ko\b|\btigil\w*\s+(?:\w+\s+){0,3}?(?:text|mag\s?text|message|pag\s?text)"),
+    ("pa voye mesaj", r"\bretire\s+nimewo\s+(?:mwen|m)\b|\bpa\s+(?:voye|ekri|rele)\s+(?:m|mwen)\b"),
+    ("đừng nhắn tin", r"\bxoa\s+so\s+(?:dien thoai\s+)?(?:cua\s+)?(?:toi|minh|em|anh|chi)\b|\b(?"
+     r":khong|ko|k)\s+muon\s+nhan\s+(?:tin|sms)\b"),
+    ("message mat bhejo", r"\b(?:message|messages|msg|sms|text)\s+(?:mat|na)\s+(?:bhejo|bhejna|"
+     r"bhejiye|karo|karna|kijiye|karein)\b|\bnumber\s+hata\s*(?:do|dein|dijiye|de)\b|\bband\s+ka"
+     r"ro\b"
+     r".{0,25}\b(?:message|messages|msg|sms|text)|\b(?:message|messages|msg|sms)\s+(?:bhejna\s+)?"
+     r"band\s+karo\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
     ("đừng nhắn tin", r"đừng\s+nhắn|ngừng\s+gửi|không\s+nhắn\s+tin\s+nữa|hủy\s+đăng\s+ký"),
-    ("不要再发", r"不要再|别再.{0,4}发|别发了|退订|取消订阅|不要发"),
-    ("문자 그만", r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만"),
+    ("不要再发", r"不要再|[别別]再|别发了|退订|取消订阅|不要发"),
+    (
+        "配信停止",
+        r"配信停止|送らないで|(?:連絡|送信|メール|メッセージ)しないで|"
+        r"(?:sms|メール|電話|連絡|メッセージ)[^。]{0,10}やめて",
+    ),
+    ("문자 그만", r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워"),
+    ("لا ترسلوا", r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل"),
     (
         "не пишите",
         r"не\s+пишите|больше\s+не\s+(?:пишите|присылайте)|отпис|отпиш|хватит\s+(?:писать|"
-        r"присылать)|не\s+присылайте|прекратите\s+(?:присылать|писать|отправлять)",
+        r"присылать)|не\s+присылайте|"
+        r"прекратите\s+(?:мне\s+)?(?:присылать|писать|отправлять|звонить)|"
+        r"удалите\s+(?:мой|наш)\s+номер",
     ),
 )
 _WEAK: tuple[tuple[str, str], ...] = (
@@ -269,7 +457,11 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("asks how", r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){0,2}?"
      r"(?:stop|unsubscribe|opt|get off|remove|turn off|cancel|block)\b|"
      r"\bis there a way to\s+(?:stop|unsubscribe|turn|shut|opt|get off)\b|\bcomo\s+(?:\w+\s+){0,2}?"
-     r"(?:salgo|doy de baja|paro|cancelo|quito)\b"),
+     r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
+     r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
+     r"\bcomo\s+(?:hago|puedo|le hago)\s+para\b|\bpaano\b|"
+     r"\bкак\s+(?:\w+\s+)?(?:отпис|прекрат|останов)|"  # noqa: RUF001 (Russian "how")
+     r"\bwie\s+(?:kann|konnen)\s+(?:ich|wir)\b.{0,30}\b(?:abmelden|abbestellen)\b"),
     ("undoes an opt-out", r"\bby (?:mistake|accident)\b|\baccident(?:al)?ly\b|\bdidnt mean\b|"
      r"\bdid not mean\b|\bsin querer\b|\bme equivoque\b|\bsign me back\b|\badd me back\b|"
      r"\bstart again\b|\bpor error\b|\bi know i (?:said|texted|sent|replied) stop\b"),
@@ -278,8 +470,14 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\ben vez de (?:mensajes|textos|texto)\b"),
     ("keep contacting", r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b"),
-    ("e-mail only", r"\b(?:stop|unsubscribe|no more|remove me from)\s+(?:from\s+)?(?:the\s+|your\s+"
-     r"|these\s+)?(?:emailing|emails?|e-mails?|email\s+\w+|newsletters?)\b"),
+    ("e-mail only", r"\b(?:stop|unsubscribe|no more|remove me from|take me off|stop sending)\s+"
+     r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:emailing|emails?|e-mails?|"
+     r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes)\s+"
+     r"(?:are|is|r|estan|esta|son)\s+(?:fine|ok|okay|good|bien)\b|\bstill\s+want\s+(?:the\s+)?"
+     r"(?:texts|messages)\b|\b(?:but|please|pls|just|you can|can)\s+keep\s+(?:the\s+)?"
+     r"(?:texting|texts|messages|sending texts)\b"),
+    ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
+     r"other)\s+(?:user|customer|member|employee|person|account|device|client)\b"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]

@@ -212,9 +212,13 @@ _BODY = frozenset(
         "wife", "husband", "mom", "mother", "dad", "father", "baby", "puppy", "self",
     }
 )  # fmt: skip
+#: what "cancel my …" cancels when it is not the contract: a visit, or the texts themselves
+#: ("cancel my text alerts" revokes consent; the consent rules decide it)
 _APPOINTMENT = frozenset(
-    {"appointment", "visit", "call", "tomorrow", "today", "reminder", "cita", "visita"}
-)
+    {"appointment", "visit", "call", "tomorrow", "today", "reminder", "cita", "visita",
+     "reminders", "text", "texts", "alerts", "notifications", "messages", "sms", "mensajes",
+     "textos", "notificaciones", "recordatorios", "recordatorio"}
+)  # fmt: skip
 
 
 def _word(tokens: list[Token], i: int) -> str:
