@@ -22,15 +22,15 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured)
-#: blind2.csv, first measurement (2026-11-28, model of 5f902da): 88.5 %, 97.0 %, 89.4 %, 98.2 %,
-#: needs_review 2.4 %
+#: blind3.csv, its one measurement (2026-11-28, model of 1adf3ce): 87.5 %, 95.2 %, 90.2 %, 98.9 %,
+#: needs_review 3.2 % (blind2.csv, before it was spent: 88.5 %, 97.0 %, 89.4 %, 98.2 %, 2.4 %)
 BLIND_FLOORS = {
-    "accuracy": 0.88,
-    "urgent_recall": 0.96,
-    "opt_out_recall": 0.89,
+    "accuracy": 0.87,
+    "urgent_recall": 0.95,
+    "opt_out_recall": 0.90,
     "opt_out_precision": 0.98,
 }
-BLIND_MAX_NEEDS_REVIEW = 0.03
+BLIND_MAX_NEEDS_REVIEW = 0.04
 
 
 def _report():
@@ -43,8 +43,8 @@ def _report():
 
 
 def test_the_blind_set_is_the_frozen_one():
-    want = (DATA / "blind2.sha256").read_text(encoding="utf-8").split()[0]
-    assert hashlib.sha256((DATA / "blind2.csv").read_bytes()).hexdigest() == want
+    want = (DATA / "blind3.sha256").read_text(encoding="utf-8").split()[0]
+    assert hashlib.sha256((DATA / "blind3.csv").read_bytes()).hexdigest() == want
 
 
 @pytest.fixture(scope="module")
