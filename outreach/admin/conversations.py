@@ -12,7 +12,6 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from outreach.admin import bp
-from outreach.company.phones import format_phone
 from outreach.company.settings import get_company_settings
 from outreach.conversations.escalation import LEVEL_NAMES, VIA_NAMES
 from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_manual_sms
@@ -119,7 +118,6 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         levels=LEVEL_NAMES,
         via=VIA_NAMES,
         duplicates=same_phone(timeline.customer),
-        fmt_phone=format_phone,
     ), status
 
 

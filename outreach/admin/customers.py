@@ -68,7 +68,6 @@ def customers():
         page=page,
         q=q,
         first_page=not request.args.get("after"),
-        fmt_phone=format_phone,
         viewer_zone=current_user.timezone or get_company_settings().default_timezone,
     )
 
@@ -80,7 +79,6 @@ def _edit_page(customer, form: CustomerForm, conflict=None, status: int = 200):
         form=form,
         conflict=conflict,
         zones=ZONES,
-        fmt_phone=format_phone,
     ), status
 
 
@@ -120,7 +118,6 @@ def customers_duplicates():
         "admin/customer_duplicates.html",
         groups=groups,
         next_after=next_after,
-        fmt_phone=format_phone,
     )
 
 
@@ -142,7 +139,6 @@ def _merge_page(first: int | None, second: int | None, form: MergeForm, status: 
         sides=sides,
         problems=problems,
         form=form,
-        fmt_phone=format_phone,
     ), status
 
 

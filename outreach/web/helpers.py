@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from outreach.auth.roles import STAFF, has_role
+from outreach.company.phones import format_phone
 from outreach.errors import OutreachError
 from outreach.scheduling.timing import local_time
 
@@ -48,8 +49,10 @@ def duration(value: timedelta | None) -> str:
 
 
 def register_helpers(app: Flask) -> None:
-    """Make the time filters, the navigation and has_endpoint available to every template."""
+    """Make the time and phone filters, the navigation and has_endpoint available to every
+    template."""
     app.add_template_filter(local_time, "localtime")
+    app.add_template_filter(format_phone, "phone")
     app.add_template_filter(duration, "duration")
     app.context_processor(lambda: {"admin_nav": visible_nav, "has_endpoint": has_endpoint})
 
