@@ -1,4 +1,5 @@
-"""/admin/followups: the board (open, overdue, escalated, done) and marking one done."""
+"""/admin/followups: the board (open, overdue, escalated, done; everyone's or mine), and on each
+card: reassign, re-date, re-prioritise, add a note, mark done."""
 
 from __future__ import annotations
 
@@ -16,11 +17,19 @@ from wtforms.validators import Length
 from outreach.admin import bp
 from outreach.company.settings import get_company_settings
 from outreach.conversations import complete_followup
-from outreach.conversations.followups import NOTE_MAX
+from outreach.conversations.followups import (
+    NOTE_MAX,
+    add_followup_note,
+    card_context,
+    reassign_followup,
+    redate_followup,
+    reprioritise_followup,
+)
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.models import FollowUp, User, utcnow
 from outreach.models.base import column_int
+from outreach.models.followups import PRIORITIES
 
 COLUMN_MAX = 200  #: cards per column, so a backlog cannot make the page unbounded
 DONE_SINCE = timedelta(days=14)
@@ -68,22 +77,107 @@ def build_board(now: datetime, owner_id: int | None = None) -> Board:
     return board
 
 
-@bp.get("/followups")
-def followups():
-    """Every open follow-up by column, and those done in the last two weeks."""
-    raw = request.args.get("owner", "")
-    owner_id = column_int(raw)
+def _viewer_zone() -> str:
+    return current_user.timezone or get_company_settings().default_timezone
+
+
+def _board_page(status: int = 200):
+    """The board, everyone's, one owner's (?owner=<id>) or the viewer's own (?owner=mine)."""
+    raw = request.values.get("owner", "")
+    mine = raw == "mine"
+    owner_id = current_user.id if mine else column_int(raw)
     owners = db.session.scalars(
         sa.select(User).where(User.is_active_user.is_(True)).order_by(User.name)
     ).all()
+    board = build_board(utcnow(), owner_id)
+    cards = [
+        f for column in ("open", "overdue", "escalated", "done") for f in getattr(board, column)
+    ]
     return render_template(
         "admin/followups.html",
-        board=build_board(utcnow(), owner_id),
+        board=board,
+        cards=card_context(cards),
         now=utcnow(),
         owners=owners,
         owner_id=owner_id,
+        mine=mine,
+        priorities=PRIORITIES,
         form=DoneForm(formdata=None),
         company_zone=get_company_settings().default_timezone,
+        viewer_zone=_viewer_zone(),
+    ), status
+
+
+@bp.get("/followups")
+def followups():
+    """Every open follow-up by column, and those done in the last two weeks."""
+    return _board_page()
+
+
+def _back():
+    owner = request.form.get("owner", "")
+    return redirect(
+        url_for("admin.followups", owner=owner) if owner else url_for("admin.followups")
+    )
+
+
+def _act(followup_id: int, action, done: str):
+    """Run one card action; on success back to the board with a message, else the board again
+    with the error (422 bad input, 409 done or changed meanwhile, 404 not yours)."""
+    try:
+        action()
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(f"{_label(followup_id)}: {exc.message}", "error")
+        return _board_page(exc.status)
+    flash(f"{_label(followup_id)}: {done}", "success")
+    return _back()
+
+
+def _label(followup_id: int) -> str:
+    f = db.session.get(FollowUp, followup_id)
+    return f"Follow-up for {f.customer.name}" if f is not None else "Follow-up"
+
+
+@bp.post("/followups/<int(max=2147483647):followup_id>/reassign")
+def followups_reassign(followup_id: int):
+    """Give a follow-up to another active person."""
+    owner_id = column_int(request.form.get("owner_id", ""))
+    return _act(
+        followup_id,
+        lambda: reassign_followup(followup_id, owner_id, current_user),
+        "reassigned.",
+    )
+
+
+@bp.post("/followups/<int(max=2147483647):followup_id>/redate")
+def followups_redate(followup_id: int):
+    """Move a follow-up's due time (typed in the viewer's zone)."""
+    raw = request.form.get("due_at", "")
+    return _act(
+        followup_id,
+        lambda: redate_followup(followup_id, raw, _viewer_zone(), current_user),
+        "new due time saved.",
+    )
+
+
+@bp.post("/followups/<int(max=2147483647):followup_id>/priority")
+def followups_priority(followup_id: int):
+    """Change a follow-up's priority."""
+    priority = request.form.get("priority", "")
+    return _act(
+        followup_id,
+        lambda: reprioritise_followup(followup_id, priority, current_user),
+        f"priority now {priority}.",
+    )
+
+
+@bp.post("/followups/<int(max=2147483647):followup_id>/note")
+def followups_note(followup_id: int):
+    """Add a note to a follow-up."""
+    body = request.form.get("body", "")
+    return _act(
+        followup_id, lambda: add_followup_note(followup_id, body, current_user), "note added."
     )
 
 

@@ -20,16 +20,25 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from outreach.auth.roles import may_work_on
+from outreach.auth.roles import STAFF, may_work_on
 from outreach.conversations.promise import business_hours, first_name, format_when
 from outreach.conversations.staff import covering, managers
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, flush_texts, queue_text
-from outreach.models import CompanySettings, Customer, FollowUp, User, utcnow
-from outreach.models.followups import OPEN_FOLLOWUP_STATES
+from outreach.models import (
+    CompanySettings,
+    Customer,
+    FollowUp,
+    FollowUpNote,
+    Message,
+    Reply,
+    User,
+    utcnow,
+)
+from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
 from outreach.scheduling.planning import company_floor, zone_for_customer
-from outreach.scheduling.timing import blocked_reason
+from outreach.scheduling.timing import blocked_reason, local_time, zone_or_utc
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +99,212 @@ def complete_followup(
     db.session.commit()
     log.info("follow-up %s done by user %s", followup_id, user.id)
     return db.session.get(FollowUp, followup_id)
+
+
+REDATE_AHEAD = timedelta(days=366)  #: a follow-up is re-dated at most this far ahead
+SENT_SINCE_MAX = 10  #: texts to the customer shown on a card
+
+
+def _editable(followup_id: int, user: User) -> FollowUp:
+    """The follow-up if the user may change it (staff: any; a rep: their own or covered) and
+    it is not done yet; NotFound or Conflict otherwise."""
+    row = db.session.get(FollowUp, followup_id)
+    if row is None or not (user.role in STAFF or may_work_on(user, row.owner_id)):
+        raise NotFound("no such follow-up in your list")
+    if row.state not in OPEN_FOLLOWUP_STATES:
+        raise Conflict("this follow-up is already done; it cannot be changed")
+    return row
+
+
+def _change(row: FollowUp, user: User, kind: str, body: str, now: datetime, **where_values):
+    """Compare-and-set the follow-up (still open and, for each `where` column, unchanged since
+    read), then record the change in its history and commit; Conflict when someone was first."""
+    where = where_values.pop("where")
+    moved = db.session.execute(
+        sa.update(FollowUp)
+        .where(FollowUp.id == row.id, FollowUp.state.in_(OPEN_FOLLOWUP_STATES), *where)
+        .values(updated_at=now, **where_values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        db.session.rollback()
+        raise Conflict("this follow-up changed or was done meanwhile; look again")
+    db.session.add(
+        FollowUpNote(followup_id=row.id, user_id=user.id, kind=kind, body=body, created_at=now)
+    )
+    db.session.commit()
+    db.session.expire_all()
+    log.info("follow-up %s %s by user %s", row.id, kind, user.id)
+    return db.session.get(FollowUp, row.id)
+
+
+def reassign_followup(
+    followup_id: int, owner_id: int | None, user: User, now: datetime | None = None
+) -> FollowUp:
+    """Give an open follow-up to another active staff member (rep, manager or admin); the
+    change goes into its history."""
+    now = now or utcnow()
+    row = _editable(followup_id, user)
+    owner = db.session.get(User, owner_id) if owner_id is not None else None
+    if owner is None or not owner.is_active_user:
+        raise ValidationError("choose an active person to give it to", field="owner_id")
+    if owner.id == row.owner_id:
+        raise ValidationError(f"it is already {owner.display_name}'s", field="owner_id")
+    before = row.owner.display_name if row.owner else "nobody"
+    return _change(
+        row,
+        user,
+        "reassigned",
+        f"from {before} to {owner.display_name}",
+        now,
+        where=[
+            FollowUp.owner_id.is_(None)
+            if row.owner_id is None
+            else FollowUp.owner_id == row.owner_id
+        ],
+        owner_id=owner.id,
+    )
+
+
+def parse_due(raw: str, zone_name: str, now: datetime) -> datetime:
+    """A new due time typed as "2026-03-10T17:30" (a datetime-local field) in the viewer's
+    zone, in UTC; not in the past, at most a year ahead; ValidationError otherwise."""
+    try:
+        local = datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        raise ValidationError(
+            "give the new date and time, e.g. 2026-03-10 17:30", field="due_at"
+        ) from None
+    zone = zone_or_utc(zone_name)
+    if local.tzinfo is None:
+        local = local.replace(tzinfo=zone)
+    due = local.astimezone(now.tzinfo)
+    if due < now - timedelta(minutes=1):
+        raise ValidationError(
+            f"that is in the past (it is now {local_time(now, zone_name)})", field="due_at"
+        )
+    if due > now + REDATE_AHEAD:
+        raise ValidationError("choose a time within the next year", field="due_at")
+    return due
+
+
+def redate_followup(
+    followup_id: int, raw_due: str, zone_name: str, user: User, now: datetime | None = None
+) -> FollowUp:
+    """Move an open follow-up's due time (typed in the viewer's zone); an overdue one moved
+    into the future is open again and will be reminded again at its new time."""
+    now = now or utcnow()
+    row = _editable(followup_id, user)
+    due = parse_due(raw_due, zone_name, now)
+    values: dict = {"due_at": due}
+    if row.state == "overdue" and due > now:
+        values.update(state="open", reminded_at=None)
+    return _change(
+        row,
+        user,
+        "redated",
+        f"due {local_time(row.due_at, zone_name)} → {local_time(due, zone_name)}",
+        now,
+        where=[FollowUp.due_at == row.due_at, FollowUp.state == row.state],
+        **values,
+    )
+
+
+def reprioritise_followup(
+    followup_id: int, priority: str, user: User, now: datetime | None = None
+) -> FollowUp:
+    """Change an open follow-up's priority (low, normal, high, urgent)."""
+    now = now or utcnow()
+    row = _editable(followup_id, user)
+    if priority not in PRIORITIES:
+        raise ValidationError(f"choose one of {', '.join(PRIORITIES)}", field="priority")
+    if priority == row.priority:
+        raise ValidationError(f"it is already {priority}", field="priority")
+    return _change(
+        row,
+        user,
+        "reprioritised",
+        f"{row.priority} → {priority}",
+        now,
+        where=[FollowUp.priority == row.priority],
+        priority=priority,
+    )
+
+
+def add_followup_note(
+    followup_id: int, body: str, user: User, now: datetime | None = None
+) -> FollowUpNote:
+    """A note on a follow-up, with its author and time (on a done one too: what happened
+    after)."""
+    now = now or utcnow()
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("write the note first", field="body")
+    if len(body) > NOTE_MAX:
+        raise ValidationError(f"keep the note under {NOTE_MAX} characters", field="body")
+    row = db.session.get(FollowUp, followup_id)
+    if row is None or not (user.role in STAFF or may_work_on(user, row.owner_id)):
+        raise NotFound("no such follow-up in your list")
+    note = FollowUpNote(followup_id=row.id, user_id=user.id, kind="note", body=body, created_at=now)
+    db.session.add(note)
+    db.session.commit()
+    log.info("follow-up %s note %s by user %s", row.id, note.id, user.id)
+    return note
+
+
+@dataclass
+class CardContext:
+    """What a follow-up card shows besides the row: the reply that opened it (the customer's
+    own words), its history and the texts sent to the customer since."""
+
+    replies: dict[int, Reply]
+    notes: dict[int, list[FollowUpNote]]
+    sent_since: dict[int, list[Message]]
+
+
+def card_context(followups: list[FollowUp]) -> CardContext:
+    """For each follow-up, its history (oldest first) and the texts sent to its customer's
+    phone since it was opened (newest SENT_SINCE_MAX, oldest first); three queries."""
+    ids = [f.id for f in followups]
+    notes: dict[int, list[FollowUpNote]] = {i: [] for i in ids}
+    sent: dict[int, list[Message]] = {i: [] for i in ids}
+    if not ids:
+        return CardContext({}, notes, sent)
+    reply_ids = {f.reply_id for f in followups if f.reply_id is not None}
+    by_id = (
+        {r.id: r for r in db.session.scalars(sa.select(Reply).where(Reply.id.in_(reply_ids)))}
+        if reply_ids
+        else {}
+    )
+    replies = {f.id: by_id[f.reply_id] for f in followups if f.reply_id in by_id}
+    for note in db.session.scalars(
+        sa.select(FollowUpNote)
+        .where(FollowUpNote.followup_id.in_(ids))
+        .options(joinedload(FollowUpNote.user))
+        .order_by(FollowUpNote.created_at, FollowUpNote.id)
+    ):
+        notes[note.followup_id].append(note)
+    customers = {f.customer_id for f in followups}
+    since = min(f.created_at for f in followups)
+    messages = list(
+        db.session.scalars(
+            sa.select(Message)
+            .join(Customer, Customer.id == Message.customer_id)
+            .where(
+                Message.customer_id.in_(customers),
+                Message.direction == "outbound",
+                Message.to_number == Customer.phone,
+                Message.created_at >= since,
+            )
+            .order_by(Message.created_at, Message.id)
+        )
+    )
+    for f in followups:
+        mine = [
+            m for m in messages if m.customer_id == f.customer_id and m.created_at >= f.created_at
+        ]
+        sent[f.id] = mine[-SENT_SINCE_MAX:]
+    return CardContext(replies, notes, sent)
 
 
 def _move(followup_id: int, old_states: tuple[str, ...], unset: sa.Column, **values) -> bool:

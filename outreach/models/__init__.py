@@ -4,7 +4,7 @@ from outreach.models.base import db_now, utcnow
 from outreach.models.checkins import CheckIn, CheckInTransition
 from outreach.models.customers import Consent, Customer, CustomerMerge, ServiceEvent
 from outreach.models.escalations import Escalation, Page
-from outreach.models.followups import FollowUp
+from outreach.models.followups import FollowUp, FollowUpNote
 from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
 from outreach.models.policies import Policy
 from outreach.models.settings import CompanySettings, TriageExample, TriagePhrase
@@ -22,6 +22,7 @@ __all__ = [
     "CustomerMerge",
     "Escalation",
     "FollowUp",
+    "FollowUpNote",
     "Message",
     "MessageStatusEvent",
     "Page",

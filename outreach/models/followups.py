@@ -53,3 +53,26 @@ class FollowUp(db.Model):
 
     customer: Mapped[Customer] = relationship()
     owner: Mapped[User | None] = relationship()
+
+
+FOLLOWUP_NOTE_KINDS = ("note", "reassigned", "redated", "reprioritised")
+
+
+class FollowUpNote(db.Model):
+    """A line in a follow-up's history: a note someone wrote, or a change someone made
+    (reassigned, re-dated, re-prioritised: body says from what to what)."""
+
+    __tablename__ = "followup_notes"
+    __table_args__ = (
+        enum_check("kind", FOLLOWUP_NOTE_KINDS, "kind"),
+        sa.Index("ix_followup_notes_followup_created", "followup_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(sa.ForeignKey("followups.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(16), default="note")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User | None] = relationship()
