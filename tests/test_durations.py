@@ -136,3 +136,76 @@ def test_subtracting_days_is_calendar_aware():
 def test_add_refuses_naive_datetimes():
     with pytest.raises(ValueError, match="timezone-aware"):
         add_duration(datetime(2026, 1, 1), Duration(1, 0), CHICAGO)
+
+
+@pytest.mark.parametrize(
+    "text,iso",
+    [
+        ("20 hours", "PT20H"),
+        ("2 days", "P2D"),
+        ("1 day 4 hours", "P1DT4H"),
+        ("90 minutes", "PT1H30M"),
+        ("1h30m", "PT1H30M"),
+        ("1 day, 4 hours and 30 minutes", "P1DT4H30M"),
+        ("2 weeks", "P14D"),
+        ("45 sec", "PT45S"),
+        (" 3 Days ", "P3D"),
+        ("0", "PT0S"),
+        ("PT20H", "PT20H"),
+        ("p1w", "P7D"),
+    ],
+)
+def test_human_durations_parse(text, iso):
+    from outreach.scheduling.durations import parse_human_duration
+
+    assert format_duration(parse_human_duration(text)) == iso
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "required"),
+        ("soon", "not a duration"),
+        ("5", "not a duration"),
+        ("2 months", "months and years"),
+        ("1 year", "months and years"),
+        ("1.5 hours", "fractions"),
+        ("-2 days", "negative"),
+        ("2 dayz", "unknown unit"),
+        ("3 h 4 hours", "given twice"),
+        ("99999999 days", "longer than"),
+        ("4000 days", "longer than"),
+        ("P2M", "years and months"),
+    ],
+)
+def test_bad_human_durations_are_named(text, message):
+    from outreach.scheduling.durations import parse_human_duration
+
+    with pytest.raises(ValueError, match=message):
+        parse_human_duration(text)
+
+
+@pytest.mark.parametrize(
+    "iso,words",
+    [
+        ("PT20H", "20 hours"),
+        ("P2D", "2 days"),
+        ("P1DT4H", "1 day 4 hours"),
+        ("PT1H30M", "1 hour 30 minutes"),
+        ("P7D", "1 week"),
+        ("P8D", "8 days"),
+        ("PT0S", "no delay"),
+        ("PT1M", "1 minute"),
+    ],
+)
+def test_durations_in_words(iso, words):
+    from outreach.scheduling.durations import describe_duration, parse_human_duration
+
+    assert describe_duration(iso) == words
+    assert format_duration(parse_human_duration(words)) == format_duration(parse_duration(iso))
+
+
+def test_no_duration_in_words():
+    from outreach.scheduling.durations import describe_duration
+
+    assert describe_duration(None) == "—"

@@ -97,7 +97,7 @@ def test_planned_checkin_carries_its_timing_and_first_transition(app, db, make_e
     assert checkin.customer_id == event.customer_id
     assert checkin.rep_id == event.rep_id
     assert checkin.expires_at is None
-    assert checkin.timing_reason.startswith("moved from Wed 00:00 (event + PT8H) to Wed 08:00")
+    assert checkin.timing_reason.startswith("moved from Wed 00:00 (event + 8 hours) to Wed 08:00")
     assert transitions_of(db, checkin) == [(None, "scheduled", checkin.timing_reason)]
     assert checkin.status_reason == checkin.timing_reason
 

@@ -187,7 +187,7 @@ def test_spring_forward_evening_after_uses_elapsed_hours():
     event = chicago(2026, 3, 7, 18, 0)  # Saturday, CST
     timing = compute_due(event, "PT20H", None, None, CHICAGO, event)
     assert timing.due_at == chicago(2026, 3, 8, 15, 0)  # 20 h later is 15:00 CDT
-    assert timing.reason == "due Sun 15:00 America/Chicago: event + PT20H"
+    assert timing.reason == "due Sun 15:00 America/Chicago: event + 20 hours"
 
 
 def test_spring_forward_one_day_keeps_the_wall_time():
@@ -223,7 +223,7 @@ def test_fall_back_evening_after_uses_elapsed_hours():
     event = chicago(2026, 10, 31, 18, 0)  # Saturday, CDT
     timing = compute_due(event, "PT20H", None, None, CHICAGO, event)
     assert timing.due_at == datetime(2026, 11, 1, 19, 0, tzinfo=UTC)  # 13:00 CST
-    assert timing.reason == "due Sun 13:00 America/Chicago: event + PT20H"
+    assert timing.reason == "due Sun 13:00 America/Chicago: event + 20 hours"
 
 
 def test_fall_back_one_day_keeps_the_wall_time():
@@ -267,7 +267,7 @@ def test_reason_for_a_move_out_of_quiet_hours_and_the_window():
     timing = compute_due(event, "PT20H", WEEKDAYS, "P3D", CHICAGO, event)
     assert timing.due_at == chicago(2026, 3, 9, 9, 0)
     assert timing.reason == (
-        "moved from Sat 22:10 (event + PT20H) to Mon 09:00 America/Chicago: "
+        "moved from Sat 22:10 (event + 20 hours) to Mon 09:00 America/Chicago: "
         "outside the window (Mon\u2013Fri 09:00\u201317:00) and inside quiet hours "
         "(21:00\u201308:00)"
     )
@@ -277,7 +277,7 @@ def test_reason_for_a_move_out_of_the_window_only():
     event = chicago(2026, 3, 13, 18, 0)  # Friday
     timing = compute_due(event, "PT20H", WEEKDAYS, None, CHICAGO, event)
     assert timing.reason == (
-        "moved from Sat 14:00 (event + PT20H) to Mon 09:00 America/Chicago: "
+        "moved from Sat 14:00 (event + 20 hours) to Mon 09:00 America/Chicago: "
         "outside the window (Mon\u2013Fri 09:00\u201317:00)"
     )
 
@@ -308,7 +308,7 @@ def test_reason_when_the_delay_itself_is_past_expiry():
     event = chicago(2026, 3, 2, 10, 0)
     timing = compute_due(event, "P3D", None, "P2D", CHICAGO, event)
     assert timing.suppressed == "expired"
-    assert "event + P3D (Thu 10:00) is after the latest useful time Wed 10:00" in timing.reason
+    assert "event + 3 days (Thu 10:00) is after the latest useful time Wed 10:00" in timing.reason
 
 
 def test_reason_when_the_delay_has_already_passed():
@@ -316,7 +316,7 @@ def test_reason_when_the_delay_has_already_passed():
     now = chicago(2026, 3, 10, 12, 0)
     timing = compute_due(event, "PT1H", None, None, CHICAGO, now)
     assert timing.due_at == now
-    assert timing.reason == "due Tue 12:00 America/Chicago: now (event + PT1H was Tue 10:00)"
+    assert timing.reason == "due Tue 12:00 America/Chicago: now (event + 1 hour was Tue 10:00)"
 
 
 def test_window_inside_quiet_hours_is_suppressed_with_a_reason():

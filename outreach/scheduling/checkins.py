@@ -20,7 +20,7 @@ from outreach.models import (
 from outreach.models.checkins import PENDING, UNSETTLED, CheckInStatus
 from outreach.scheduling import transitions
 from outreach.scheduling.consents import opted_out_reason
-from outreach.scheduling.durations import add_duration, format_duration, parse_duration
+from outreach.scheduling.durations import add_duration, describe_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.policies import policy_window
@@ -168,7 +168,7 @@ def sendable_now(
             checkin.id,
         )
         if other is not None:
-            cap = format_duration(parse_duration(policy.frequency_cap))
+            cap = describe_duration(policy.frequency_cap)
             return f"frequency cap: check-in {other.id} on {checkin.channel} went out within {cap}"
     company = company or get_company_settings()
     zone = zone_for_customer(checkin.customer, company.default_timezone)[0]

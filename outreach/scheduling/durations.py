@@ -73,6 +73,82 @@ def parse_duration(text: str) -> Duration:
     return Duration(days=days, seconds=seconds)
 
 
+_UNITS = {
+    "w": 7 * 86400, "week": 7 * 86400, "weeks": 7 * 86400, "wk": 7 * 86400, "wks": 7 * 86400,
+    "d": 86400, "day": 86400, "days": 86400,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+}  # fmt: skip
+_HUMAN_PART = re.compile(r"(\d+)\s*([a-z]+)")
+_HUMAN_GLUE = re.compile(r"[\s,]+|\band\b")
+HUMAN_EXAMPLES = "e.g. 20 hours, 2 days, 1 day 4 hours, 90 minutes, 1h30m"
+
+
+def parse_human_duration(text: str) -> Duration:
+    """Parse what a person types ("20 hours", "2 days", "1 day 4 hours", "90 minutes", "1h30m",
+    "0") or ISO 8601 ("PT20H"); raise ValueError naming the problem. Weeks and days are
+    local-calendar days, hours and less elapsed time, as in ISO 8601."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a duration, {HUMAN_EXAMPLES}")
+    raw = text.strip().lower()
+    if not raw:
+        raise ValueError(f"is required ({HUMAN_EXAMPLES})")
+    if raw.startswith("p"):
+        return parse_duration(raw)
+    if raw.startswith("-"):
+        raise ValueError(f"{text!r}: negative durations are not allowed")
+    if raw in ("0", "none", "no delay", "immediately", "at once"):
+        return Duration()
+    if re.search(r"\d[.,]\d", raw):
+        raise ValueError(f"{text!r}: fractions are not supported; use a smaller unit (90 minutes)")
+    days = seconds = 0
+    seen: set[int] = set()
+    rest = _HUMAN_PART.sub(" ", raw)
+    if _HUMAN_GLUE.sub("", rest):
+        raise ValueError(f"{text!r}: not a duration ({HUMAN_EXAMPLES})")
+    for amount, unit in _HUMAN_PART.findall(raw):
+        if unit in ("mo", "month", "months", "y", "yr", "year", "years"):
+            raise ValueError(
+                f"{text!r}: months and years are not allowed (their length varies); use days"
+            )
+        if unit not in _UNITS:
+            raise ValueError(f"{text!r}: unknown unit {unit!r} ({HUMAN_EXAMPLES})")
+        size = _UNITS[unit]
+        if size in seen:
+            raise ValueError(f"{text!r}: {unit!r} is given twice")
+        seen.add(size)
+        if len(amount) > 7:
+            raise ValueError(f"{text!r}: longer than {MAX_DAYS} days")
+        if size >= 86400:
+            days += int(amount) * size // 86400
+        else:
+            seconds += int(amount) * size
+    if days + seconds // 86400 > MAX_DAYS:
+        raise ValueError(f"{text!r}: longer than {MAX_DAYS} days")
+    return Duration(days=days, seconds=seconds)
+
+
+def describe_duration(value: Duration | str | None, none: str = "—") -> str:
+    """A duration in words, as people read it: "20 hours", "2 days", "1 day 4 hours",
+    "1 hour 30 minutes", "no delay"; the one formatter for pages and reasons."""
+    duration = as_duration(value)
+    if duration is None:
+        return none
+    if duration.is_zero:
+        return "no delay"
+    parts = []
+    weeks, days = divmod(duration.days, 7)
+    if weeks and not days:
+        parts.append((weeks, "week"))
+    else:
+        parts.append((duration.days, "day"))
+    hours, rest = divmod(duration.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts += [(hours, "hour"), (minutes, "minute"), (seconds, "second")]
+    return " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n)
+
+
 def as_duration(value: Duration | str | None) -> Duration | None:
     """A Duration from a Duration, a string (parsed) or None."""
     if value is None or isinstance(value, Duration):

@@ -15,7 +15,7 @@ from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
 from outreach.models.checkins import CheckInStatus
 from outreach.scheduling.consents import opted_out_reason
-from outreach.scheduling.durations import add_duration, format_duration, parse_duration
+from outreach.scheduling.durations import add_duration, describe_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.timing import (
     Floor,
@@ -79,7 +79,7 @@ def _status(customer: Customer, policy: Policy, timing: Timing, zone: str) -> tu
             customer.id, policy.channel, timing.planned_at, policy.frequency_cap, zone, pending=True
         )
         if other is not None:
-            cap = format_duration(parse_duration(policy.frequency_cap))
+            cap = describe_duration(policy.frequency_cap)
             return CheckInStatus.SUPPRESSED, (
                 f"suppressed: frequency cap: check-in {other.id} on {policy.channel} is "
                 f"{other.status} for {format_local(other.due_at, zone)}, "

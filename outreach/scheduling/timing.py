@@ -15,7 +15,7 @@ from outreach.scheduling.durations import (
     Duration,
     add_duration,
     as_duration,
-    format_duration,
+    describe_duration,
     local_instant,
     transition_between,
 )
@@ -386,7 +386,7 @@ def compute_due(
     elif expires_at is not None:
         expires_at = _aware(expires_at, "expires_at")
     candidate = first_allowed(earliest, window, tz, floor)
-    basis = f"event + {format_duration(delay_d)}"
+    basis = f"event + {describe_duration(delay_d)}"
     if target < now:
         basis = f"now ({basis} was {format_local(target, tz)})"
 
@@ -417,7 +417,7 @@ def compute_due(
         reason = f"due {format_local(candidate, tz)} {zone_name}: {basis}"
     else:
         blocked = blocked_reason(earliest, window, tz, floor)
-        why = basis if target >= now else f"now; event + {format_duration(delay_d)} was past"
+        why = basis if target >= now else f"now; event + {describe_duration(delay_d)} was past"
         reason = (
             f"moved from {format_local(earliest, tz)} ({why}) to "
             f"{format_local(candidate, tz)} {zone_name}: {blocked}"
