@@ -320,3 +320,23 @@ def test_the_card_quotes_the_customer_not_the_triage_evidence(app, db, sam, mana
         "Sam will get back to you by Tue 5 pm" in html
         and "Texted to Grace Hopper since (1)" in html
     )
+
+
+def test_a_rep_covering_sees_what_was_texted_and_the_notes(app, db, sam, kim, manager):
+    customer = make_customer(name="Grace Hopper")
+    reply = make_reply(customer, "The heater clicks at night", "negative")
+    followup = make_followup(sam, customer, now() + timedelta(hours=5), reply_id=reply.id)
+    queue_text(
+        customer.phone,
+        "Sorry to hear that, Sam will call you",
+        "acknowledgement",
+        customer_id=customer.id,
+    )
+    sam.backup_id, sam.is_away = kim.id, True
+    db.session.commit()
+    add_followup_note(followup.id, "Parts arrive Tuesday", manager)
+    html = _client(app, kim).get("/rep").get_data(as_text=True)
+    assert "covering for Sam Rivera" in html
+    assert "“The heater clicks at night”" in html
+    assert "Sorry to hear that, Sam will call you" in html
+    assert "Parts arrive Tuesday" in html

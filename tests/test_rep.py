@@ -185,8 +185,8 @@ def test_the_page_needs_the_same_few_queries_whatever_the_number_of_rows(client,
     db.session.commit()
     queries, html = _count_queries(db, client)
     assert html.count('class="card') == 2 * rows
-    assert queries <= 8  # user, settings, calls, follow-ups, their events, replies, promises,
-    # pages waiting
+    assert queries <= 11  # user, settings, calls, follow-ups, their events, replies, promises,
+    # pages waiting; the follow-ups' opening replies, notes and texts sent since
 
 
 def test_three_and_thirty_rows_cost_the_same_number_of_queries(client, db, rep):

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_login import current_user
 
 from outreach.conversations.escalation import call_number, take_on_web, waiting_pages
-from outreach.conversations.followups import complete_followup
+from outreach.conversations.followups import card_context, complete_followup
 from outreach.conversations.worklist import OUTCOMES, build_worklist, log_call_outcome
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.models import utcnow
@@ -29,6 +29,9 @@ def _page(failed: dict | None = None, feed_url: str | None = None, status: int =
         render_template(
             "rep/index.html",
             worklist=worklist,
+            cards=card_context(
+                [i.followup for i in worklist.today + worklist.upcoming if i.followup]
+            ),
             forms=forms,
             calendar_form=CalendarForm(),
             feed_url=feed_url,
