@@ -60,7 +60,7 @@ def test_creating_a_schedule_stores_it_as_the_api_would(client, db):
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"delay": "20 hours"}, "delay", "ISO-8601 duration"),
+        ({"delay": "20 dayz"}, "delay", "unknown unit"),
         ({"window_start": "21:30", "window_end": "23:00"}, "window_start", "quiet hours"),
         ({"window_start": "25:00"}, "window_start", "not a time of day"),
         ({"template": "Hi {{ customer.name"}, "template", "template"),
@@ -216,3 +216,72 @@ def test_reps_cannot_see_or_change_schedules(app, db):
     assert rep.get("/admin/schedules").status_code == 403
     assert rep.post(f"/admin/schedules/{policy.id}/disable").status_code == 403
     assert _policies(db)[0].is_active is True
+
+
+# --- durations in words, every error at once, the form's live preview ------------------------
+
+
+def test_durations_are_typed_and_shown_in_words(client, db):
+    data = {**GOOD, "delay": "1 day 4 hours", "expire_after": "3 days", "frequency_cap": "1w"}
+    assert client.post("/admin/schedules/new", data=data).status_code == 302
+    policy = _policies(db)[0]
+    assert (policy.delay, policy.expire_after, policy.frequency_cap) == ("P1DT4H", "P3D", "P7D")
+    listing = client.get("/admin/schedules").get_data(as_text=True)
+    assert "1 day 4 hours" in listing and "3 days" in listing and "1 week" in listing
+    assert "P1DT4H" not in listing
+    form = client.get(f"/admin/schedules/{policy.id}").get_data(as_text=True)
+    assert 'value="1 day 4 hours"' in form and 'value="3 days"' in form
+
+
+def test_the_form_shows_every_error_at_once(client, db):
+    bad = {**GOOD, "name": "", "delay": "soon", "window_start": "25:00", "template": ""}
+    response = client.post("/admin/schedules/new", data=bad)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field in ("name", "delay", "window_start", "template"):
+        assert re.search(rf'<div class="field has-error">\s*<label for="{field}">', html), field
+    assert _policies(db) == []
+
+
+def test_the_live_preview_plans_the_draft_for_three_zones(client, db):
+    response = client.post("/admin/schedules/draft-preview", data={**GOOD, "delay": "2 hours"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [r["zone"] for r in body["rows"]] == [
+        "America/New_York",
+        "America/Los_Angeles",
+        "Europe/Madrid",
+    ]
+    for row in body["rows"]:
+        assert row["local"] and row["viewer"] and "event + 2 hours" in row["reason"]
+    assert _policies(db) == []  # nothing saved
+
+
+def test_the_live_preview_answers_every_error_as_json(client, db):
+    bad = {**GOOD, "name": "", "delay": "2 months", "window_start": "25:00"}
+    response = client.post("/admin/schedules/draft-preview", data=bad)
+    assert response.status_code == 422
+    errors = {e["field"]: e["message"] for e in response.get_json()["errors"]}
+    assert "months" in errors["delay"] and errors["name"] == "must not be empty"
+    assert "window_start" in errors
+    empty = client.post("/admin/schedules/draft-preview", data={})
+    assert empty.status_code == 422 and empty.get_json()["errors"]
+
+
+def test_the_live_preview_needs_the_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        client = isolated_client(app)
+        sign_in(client, make_user("admin"))
+        assert client.post("/admin/schedules/draft-preview", data=GOOD).status_code == 400
+
+
+def test_the_live_preview_is_for_staff_only(app, db):
+    rep = isolated_client(app)
+    sign_in(rep, make_user("rep"))
+    assert rep.post("/admin/schedules/draft-preview", data=GOOD).status_code == 403
+    manager = isolated_client(app)
+    sign_in(manager, make_user("manager"))
+    assert manager.post("/admin/schedules/draft-preview", data=GOOD).status_code == 200
+    anonymous = isolated_client(app)
+    assert anonymous.post("/admin/schedules/draft-preview", data=GOOD).status_code in (302, 401)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,11 +23,14 @@ from outreach.company.phones import PhoneError, normalize_phone
 from outreach.company.settings import get_company_settings
 from outreach.errors import NotFound, OutreachError, ValidationError
 from outreach.extensions import db
+from outreach.models import utcnow
 from outreach.models.base import YEARS, column_int
 from outreach.models.policies import CHANNELS
+from outreach.reporting.attention import viewer_zone
 from outreach.scheduling import policies as service
-from outreach.scheduling.preview import event_types, preview_sequence
-from outreach.scheduling.timing import DAYS, customer_zone, is_zone, load_zone
+from outreach.scheduling.durations import describe_duration
+from outreach.scheduling.preview import event_types, preview_draft, preview_sequence
+from outreach.scheduling.timing import DAYS, customer_zone, format_local, is_zone, load_zone
 from outreach.web.helpers import show_error
 
 _TIME = {"type": "time", "step": 60}
@@ -48,16 +52,18 @@ class PolicyForm(FlaskForm):
     name = StringField("Name", validators=[Length(max=200)])
     event_type = StringField("Event type", validators=[Length(max=64)])
     channel = SelectField("Channel", choices=list(CHANNELS))
-    delay = StringField("Delay after the event (ISO 8601: PT20H, P1D)", default="PT20H")
+    delay = StringField(
+        "Delay after the event (e.g. 20 hours, 2 days, 90 minutes)", default="20 hours"
+    )
     window_start = StringField("Send window from", render_kw=_TIME)
     window_end = StringField("Send window until", render_kw=_TIME)
     window_days = CheckboxesField(
         "On days", choices=[SelectChoice(d, d.capitalize()) for d in DAYS]
     )
     template = TextAreaField("Message template", validators=[Length(max=4000)])
-    expire_after = StringField("Latest useful time after the event (e.g. P3D)")
-    frequency_cap = StringField("At most one per customer within (e.g. P7D)")
-    deadline = StringField("Rep call: deadline after it is due (e.g. PT4H)")
+    expire_after = StringField("Latest useful time after the event (e.g. 3 days)")
+    frequency_cap = StringField("At most one per customer within (e.g. 7 days)")
+    deadline = StringField("Rep call: deadline after it is due (e.g. 4 hours)")
     fallback_policy_id = SelectField("Rep call: fallback when missed", choices=[])
     skip_if_answered = BooleanField("Skip when the customer already replied to an earlier step")
     is_active = BooleanField("Active", default=True)
@@ -99,6 +105,7 @@ def _form(policy_id: int | None = None, data: dict | None = None) -> PolicyForm:
             formdata=None,
             data={
                 **{k: v for k, v in data.items() if k not in ("window", "active")},
+                **{k: describe_duration(data.get(k), none="") for k in service.DURATION_FIELDS},
                 "window_start": window.get("start"),
                 "window_end": window.get("end"),
                 "window_days": window.get("days") or [],
@@ -116,10 +123,39 @@ def _form(policy_id: int | None = None, data: dict | None = None) -> PolicyForm:
     return form
 
 
+@bp.app_template_filter("schedule_duration")
+def schedule_duration(value: str | None, none: str = "—") -> str:
+    """A schedule's duration in words on the pages ("20 hours", "2 days")."""
+    return describe_duration(value, none=none)
+
+
 def _show(form: PolicyForm, exc: OutreachError) -> None:
     if exc.field in _FIELDS:
         exc = ValidationError(exc.message, field=_FIELDS[exc.field])
     show_error(form, exc)
+
+
+def _draft(form: PolicyForm, policy_id: int | None) -> dict | None:
+    """The form as Policy JSON (durations ISO 8601), or None with every error shown."""
+    data, errors = service.check_policy_draft(form.to_json(), policy_id=policy_id)
+    for field, message in errors.items():
+        _show(form, ValidationError(message, field=field))
+    return data
+
+
+def _save(form: PolicyForm, policy_id: int | None):
+    """Create or update from a valid form; None (errors shown) when it is not."""
+    data = _draft(form, policy_id)
+    if data is None:
+        return None
+    try:
+        if policy_id is None:
+            return service.create_policy(data)
+        return service.update_policy(policy_id, data)
+    except OutreachError as exc:
+        db.session.rollback()
+        _show(form, exc)
+        return None
 
 
 @bp.get("/schedules")
@@ -142,12 +178,8 @@ def schedules_new():
     """Create a schedule."""
     form = _form()
     if request.method == "POST" and form.validate():
-        try:
-            policy = service.create_policy(form.to_json())
-        except OutreachError as exc:
-            db.session.rollback()
-            _show(form, exc)
-        else:
+        policy = _save(form, None)
+        if policy is not None:
             flash(f"Created the schedule {policy.name!r}.", "success")
             return redirect(url_for("admin.schedules"))
     status = 422 if request.method == "POST" else 200
@@ -162,15 +194,9 @@ def schedules_edit(policy_id: int):
     except NotFound:
         abort(404)
     form = _form(policy_id, service.policy_to_json(policy))
-    if request.method == "POST" and form.validate():
-        try:
-            service.update_policy(policy_id, form.to_json())
-        except OutreachError as exc:
-            db.session.rollback()
-            _show(form, exc)
-        else:
-            flash(f"Saved the schedule {policy.name!r}.", "success")
-            return redirect(url_for("admin.schedules"))
+    if request.method == "POST" and form.validate() and _save(form, policy_id) is not None:
+        flash(f"Saved the schedule {policy.name!r}.", "success")
+        return redirect(url_for("admin.schedules"))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/schedule_form.html", form=form, policy=policy), status
 
@@ -190,6 +216,42 @@ def schedules_action(policy_id: int, action: str):
     else:
         flash(f"Schedule {policy.name!r} {action}d.", "success")
     return redirect(url_for("admin.schedules"))
+
+
+@bp.post("/schedules/draft-preview")
+def schedules_draft_preview():
+    """JSON for the form's live preview: when the schedule as typed (not saved) would go out
+    for the sample customers, for an event now; 422 with every error when it is not valid."""
+    form = _form()
+    form.validate()
+    policy_id = column_int(request.args.get("policy_id"))
+    data, errors = service.check_policy_draft(form.to_json(), policy_id=policy_id)
+    form_errors = {k: v for k, v in form.errors.items() if k != "csrf_token"}
+    if form_errors:
+        errors = {**{k: "; ".join(v) for k, v in form_errors.items()}, **errors}
+    if data is None or errors:
+        return jsonify(
+            errors=[{"field": _FIELDS.get(k, k), "message": v} for k, v in errors.items()]
+        ), 422
+    now, viewer = utcnow(), viewer_zone(current_user)
+    rows = []
+    for name, zone, steps in preview_draft(data, now):
+        for step in steps:
+            at = step.timing.planned_at
+            rows.append(
+                {
+                    "customer": name,
+                    "zone": zone,
+                    "schedule": step.policy.name,
+                    "local": f"{format_local(at, zone)}" if at else None,
+                    "viewer": f"{format_local(at, viewer)}" if at else None,
+                    "at": at.isoformat() if at else None,
+                    "reason": step.timing.reason,
+                    "fallback": step.fallback_of is not None,
+                }
+            )
+    event = f"{format_local(now, viewer)} {viewer}"
+    return jsonify(event=event, viewer_zone=viewer, rows=rows)
 
 
 class PreviewForm(FlaskForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import pydantic
 import sqlalchemy as sa
 from pydantic import (
     AfterValidator,
@@ -20,7 +21,13 @@ from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Policy
 from outreach.models.policies import CHANNELS
-from outreach.scheduling.durations import MAX_DAYS, Duration, format_duration, parse_duration
+from outreach.scheduling.durations import (
+    MAX_DAYS,
+    Duration,
+    format_duration,
+    parse_duration,
+    parse_human_duration,
+)
 from outreach.scheduling.timing import (
     ALL_DAYS,
     DAYS,
@@ -29,7 +36,7 @@ from outreach.scheduling.timing import (
     parse_hhmm,
 )
 from outreach.scheduling.timing import Window as TimeWindow
-from outreach.schemas.validation import Id, StrictModel, text, validate
+from outreach.schemas.validation import Id, StrictModel, error_message, text, validate
 
 DURATION_TEXT = "ISO-8601 duration in days, hours, minutes, seconds: PT0S, PT20H, P2D, P1DT2H"
 _DURATION_PATTERN = r"[Pp](?=[0-9]|[Tt][0-9])([0-9]+[Ww])?([0-9]+[Dd])?([Tt](?=[0-9])([0-9]+[Hh])?([0-9]+[Mm])?([0-9]+[Ss])?)?$"  # noqa: E501
@@ -190,6 +197,41 @@ def validate_policy(data: Any, *, policy_id: int | None = None) -> dict[str, Any
     }
     _cross_checks(out, durations)
     return out
+
+
+DURATION_FIELDS = ("delay", "expire_after", "frequency_cap", "deadline")
+
+
+def check_policy_draft(
+    data: dict[str, Any], *, policy_id: int | None = None
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """Policy JSON as a person typed it (durations in words or ISO 8601) -> (the Policy JSON
+    with ISO-8601 durations, {}) when valid, else (None, every error at once: field -> message).
+
+    For the admin form and its live preview; the API stays ISO 8601 (validate_policy)."""
+    data = dict(data)
+    errors: dict[str, str] = {}
+    for key in DURATION_FIELDS:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            try:
+                data[key] = format_duration(parse_human_duration(value))
+            except ValueError as exc:
+                errors[key] = str(exc)
+                data[key] = "PT0S" if key == "delay" else None
+    try:
+        PolicyIn.model_validate(data)
+    except pydantic.ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            field = ".".join(str(part) for part in error["loc"]) or "form"
+            errors.setdefault(field, error_message(PolicyIn, error))
+    if errors:
+        return None, errors
+    try:
+        validate_policy(data, policy_id=policy_id)
+    except ValidationError as exc:
+        return None, {exc.field or "form": exc.message}
+    return data, {}
 
 
 def _cross_checks(out: dict[str, Any], durations: dict[str, Duration | None]) -> None:

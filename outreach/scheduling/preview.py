@@ -17,7 +17,7 @@ from outreach.extensions import db
 from outreach.models import Policy
 from outreach.scheduling.durations import add_duration, parse_duration
 from outreach.scheduling.planning import company_floor
-from outreach.scheduling.policies import policy_window
+from outreach.scheduling.policies import policy_window, validate_policy
 from outreach.scheduling.timing import Timing, compute_due, load_zone
 
 
@@ -65,34 +65,55 @@ def preview_sequence(event_type: str, event_at: datetime, zone: str) -> list[Pre
     }
     steps: list[PreviewStep] = []
     for policy in policies:
-        if policy.id in fallback_ids:
-            continue
-        timing = compute_due(
+        if policy.id not in fallback_ids:
+            steps += _plan(policy, _fallback(policy, by_id), event_at, tz, floor)
+    return steps
+
+
+#: the sample customers of a draft schedule's preview: a name and an IANA zone
+SAMPLE_CUSTOMERS = (
+    ("Ana, New York", "America/New_York"),
+    ("Ben, Los Angeles", "America/Los_Angeles"),
+    ("Carmen, Madrid", "Europe/Madrid"),
+)
+
+
+def preview_draft(
+    data: dict, event_at: datetime, samples=SAMPLE_CUSTOMERS
+) -> list[tuple[str, str, list[PreviewStep]]]:
+    """A schedule not yet saved (Policy JSON, ISO 8601; ValidationError if invalid) planned
+    for each sample customer as if its event happened at event_at; nothing is stored:
+    (name, zone, steps) per customer."""
+    floor = company_floor(get_company_settings())
+    draft = Policy(**validate_policy(data))
+    fallback = _fallback(draft, {})
+    return [
+        (name, zone, _plan(draft, fallback, event_at, load_zone(zone), floor))
+        for name, zone in samples
+    ]
+
+
+def _plan(policy: Policy, fallback: Policy | None, event_at: datetime, tz, floor) -> list:
+    """Planning's own steps for one policy (and its fallback) for an event arriving now."""
+    timing = compute_due(
+        event_at, policy.delay, policy_window(policy), policy.expire_after, tz, event_at, floor
+    )
+    deadline_at = None
+    if policy.channel == "rep_call" and policy.deadline and timing.planned_at is not None:
+        deadline_at = add_duration(timing.planned_at, parse_duration(policy.deadline), tz)
+    steps = [PreviewStep(policy, timing, deadline_at)]
+    if fallback is not None and deadline_at is not None:
+        fallback_timing = compute_due(
             event_at,
-            policy.delay,
-            policy_window(policy),
-            policy.expire_after,
+            fallback.delay,
+            policy_window(fallback),
+            fallback.expire_after,
             tz,
-            event_at,
+            deadline_at,
             floor,
+            expires_at=timing.expires_at,
         )
-        deadline_at = None
-        if policy.channel == "rep_call" and policy.deadline:
-            deadline_at = add_duration(timing.planned_at, parse_duration(policy.deadline), tz)
-        steps.append(PreviewStep(policy, timing, deadline_at))
-        fallback = _fallback(policy, by_id)
-        if fallback is not None and deadline_at is not None:
-            fallback_timing = compute_due(
-                event_at,
-                fallback.delay,
-                policy_window(fallback),
-                fallback.expire_after,
-                tz,
-                deadline_at,
-                floor,
-                expires_at=timing.expires_at,
-            )
-            steps.append(PreviewStep(fallback, fallback_timing, fallback_of=policy))
+        steps.append(PreviewStep(fallback, fallback_timing, fallback_of=policy))
     return steps
 
 

@@ -171,6 +171,11 @@ def _message(model: type[BaseModel], error: Any) -> str:
     return error["msg"]
 
 
+def error_message(model: type[BaseModel], error: Any) -> str:
+    """The message for one of pydantic's errors on model, as validate words it."""
+    return _message(model, error)
+
+
 def validate(model: type[M], data: Any, *, prefix: str = "") -> M:
     """data as an instance of model, else ValidationError naming the first field at fault
     (an unknown one first: a misspelt field is named, not the one it was meant to be)."""
