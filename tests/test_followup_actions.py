@@ -340,3 +340,16 @@ def test_a_rep_covering_sees_what_was_texted_and_the_notes(app, db, sam, kim, ma
     assert "“The heater clicks at night”" in html
     assert "Sorry to hear that, Sam will call you" in html
     assert "Parts arrive Tuesday" in html
+
+
+def test_the_customers_timeline_shows_the_follow_ups_notes_and_changes(app, db, sam, kim, manager):
+    followup = _open(db, sam)
+    reassign_followup(followup.id, kim.id, manager)
+    add_followup_note(followup.id, "Left a voicemail", manager)
+    html = (
+        _client(app, manager)
+        .get(f"/admin/conversations/{followup.customer_id}")
+        .get_data(as_text=True)
+    )
+    assert "reassigned from Sam Rivera to Kim Park" in html
+    assert html.index("from Sam Rivera to Kim Park") < html.index("Left a voicemail")

@@ -53,6 +53,10 @@ class FollowUp(db.Model):
 
     customer: Mapped[Customer] = relationship()
     owner: Mapped[User | None] = relationship()
+    #: its notes and changes, oldest first (written by conversations.followups only)
+    notes: Mapped[list[FollowUpNote]] = relationship(
+        order_by="(FollowUpNote.created_at, FollowUpNote.id)", viewonly=True
+    )
 
 
 FOLLOWUP_NOTE_KINDS = ("note", "reassigned", "redated", "reprioritised")

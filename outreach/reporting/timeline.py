@@ -25,6 +25,7 @@ from outreach.models import (
     CustomerMerge,
     Escalation,
     FollowUp,
+    FollowUpNote,
     Message,
     Page,
     Reply,
@@ -87,7 +88,10 @@ def customer_timeline(customer_id: int) -> Timeline:
         "followup": _rows(
             sa.select(FollowUp)
             .where(FollowUp.customer_id == customer_id)
-            .options(selectinload(FollowUp.owner))
+            .options(
+                selectinload(FollowUp.owner),
+                selectinload(FollowUp.notes).joinedload(FollowUpNote.user),
+            )
         ),
     }
     escalations = _rows(
