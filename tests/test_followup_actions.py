@@ -353,3 +353,12 @@ def test_the_customers_timeline_shows_the_follow_ups_notes_and_changes(app, db, 
     )
     assert "reassigned from Sam Rivera to Kim Park" in html
     assert html.index("from Sam Rivera to Kim Park") < html.index("Left a voicemail")
+
+
+def test_acting_from_my_follow_ups_comes_back_to_my_follow_ups(app, db, manager):
+    mine = _open(db, manager)
+    client = _client(app, manager)
+    for action, data in (("note", {"body": "On my way"}), ("done", {"note": "Fixed"})):
+        answer = client.post(f"/admin/followups/{mine.id}/{action}", data={**data, "owner": "mine"})
+        assert answer.status_code == 302 and answer.headers["Location"].endswith("owner=mine")
+    assert _row(db, mine.id).state == "done"

@@ -187,7 +187,7 @@ def followups_done(followup_id: int):
     form = DoneForm()
     if not form.validate():
         flash(f"Follow-up {followup_id}: " + " ".join(form.note.errors), "error")
-        return redirect(url_for("admin.followups"))
+        return _back()
     try:
         complete_followup(followup_id, form.note.data or "", current_user)
     except NotFound:
@@ -202,4 +202,4 @@ def followups_done(followup_id: int):
         flash(f"Follow-up {followup_id}: {exc.message}", "error")
     else:
         flash(f"Follow-up {followup_id} marked done.", "success")
-    return redirect(url_for("admin.followups"))
+    return _back()
