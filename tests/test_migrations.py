@@ -27,7 +27,8 @@ def test_scheduler_index_on_status_and_due_at_exists(app, db):
     indexes = {
         ix["name"]: ix["column_names"] for ix in sa.inspect(db.engine).get_indexes("checkins")
     }
-    assert indexes["ix_checkins_status_due_at"] == ["status", "due_at"]
+    assert indexes["ix_checkins_status_due_at"] == ["status", "due_at", "id"]
+    assert indexes["ix_checkins_due_at_id"] == ["due_at", "id"]
 
 
 def _upgrade(url: str, instance, revision: str) -> None:

@@ -32,9 +32,7 @@ def list_checkins(query: CheckinQuery) -> tuple[list[CheckIn], bool]:
         stmt = stmt.where(CheckIn.due_at < query.due_before)
     if query.after is not None:
         due_at, last_id = query.after
-        stmt = stmt.where(
-            sa.or_(CheckIn.due_at > due_at, sa.and_(CheckIn.due_at == due_at, CheckIn.id > last_id))
-        )
+        stmt = stmt.where(sa.tuple_(CheckIn.due_at, CheckIn.id) > (due_at, last_id))
     rows = list(
         db.session.scalars(stmt.order_by(CheckIn.due_at, CheckIn.id).limit(query.limit + 1))
     )

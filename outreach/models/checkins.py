@@ -55,6 +55,8 @@ FINAL = _group(
     S.DELIVERED, S.UNDELIVERED, S.FAILED, S.ANSWERED, S.CANCELED, S.SUPPRESSED, S.DONE, S.MISSED
 )
 del S
+#: the predicate of the partial index behind the admin queue's "upcoming" view
+UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED))
 
 
 class CheckIn(db.Model):
@@ -65,7 +67,15 @@ class CheckIn(db.Model):
         enum_check("status", STATUSES, "status"),
         enum_check("channel", CHANNELS, "channel"),
         sa.UniqueConstraint("event_id", "policy_id", name="uq_checkins_event_policy"),
-        sa.Index("ix_checkins_status_due_at", "status", "due_at"),
+        sa.Index("ix_checkins_status_due_at", "status", "due_at", "id"),
+        sa.Index("ix_checkins_due_at_id", "due_at", "id"),
+        sa.Index(
+            "ix_checkins_unsettled_due_at_id",
+            "due_at",
+            "id",
+            postgresql_where=sa.text(UNSETTLED_SQL),
+            sqlite_where=sa.text(UNSETTLED_SQL),
+        ),
         sa.Index("ix_checkins_customer_status", "customer_id", "status"),
         sa.Index("ix_checkins_rep_status_due", "rep_id", "status", "due_at"),
     )

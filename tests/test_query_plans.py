@@ -1,0 +1,151 @@
+"""The check-in lists read their page from an index matching their sort (due_at, id): no scan
+of the table, no sort of it, on the first page and on a cursor page (EXPLAIN on PostgreSQL,
+EXPLAIN QUERY PLAN on SQLite)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from outreach.api.parsing import CheckinQuery
+from outreach.api.queries import list_checkins
+from outreach.models import CheckIn, Customer, Policy, ServiceEvent, utcnow
+from outreach.models.checkins import UNSETTLED
+
+EVENTS, POLICIES = 5_000, 4  #: 20,000 check-ins: enough rows for the planner to prefer an index
+
+
+@pytest.fixture
+def many(db):
+    """20,000 check-ins: the past ones delivered or answered, the future ones scheduled."""
+    now = utcnow()
+    policy_ids = []
+    for n in range(POLICIES):
+        policy = Policy(
+            name=f"p{n}", event_type="install", channel="sms", delay="PT0S", template="Hi"
+        )
+        db.session.add(policy)
+        db.session.flush()
+        policy_ids.append(policy.id)
+    customer_id = db.session.scalar(
+        sa.insert(Customer).returning(Customer.id),
+        {"external_id": "c", "name": "C", "phone": "+14155550100", "timezone": "UTC"},
+    )
+    db.session.execute(
+        sa.insert(ServiceEvent),
+        [
+            {
+                "id": i + 1,
+                "external_id": f"e{i}",
+                "type": "install",
+                "occurred_at": now,
+                "customer_id": customer_id,
+            }
+            for i in range(EVENTS)
+        ],
+    )
+    rows = []
+    for i in range(EVENTS * POLICIES):
+        due = now + timedelta(minutes=(i * 7919) % (EVENTS * POLICIES) - 17_000)
+        rows.append(
+            {
+                "event_id": i // POLICIES + 1,
+                "customer_id": customer_id,
+                "policy_id": policy_ids[i % POLICIES],
+                "channel": "sms",
+                "status": "scheduled" if due > now else ("delivered", "answered")[i % 2],
+                "due_at": due,
+                "earliest_at": now,
+                "timezone": "UTC",
+            }
+        )
+    db.session.execute(sa.insert(CheckIn), rows)
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return now
+
+
+def plan_of(db, query: CheckinQuery) -> str:
+    """The plan of the one statement list_checkins runs for this query."""
+    seen = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args) -> None:
+        seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        list_checkins(query)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    db.session.rollback()
+    [(statement, parameters)] = seen
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            return "\n".join(
+                conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
+            )
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        return "\n".join(row[-1] for row in rows)
+
+
+def assert_index_without_sort(plan: str, index: str) -> None:
+    if "Index Scan" in plan or "Limit" in plan:  # PostgreSQL
+        assert f"Index Scan using {index} on checkins" in plan, plan
+        assert "Sort" not in plan and "Seq Scan" not in plan, plan
+    else:  # SQLite
+        assert f"USING INDEX {index}" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan
+
+
+def cursor_at(db, position: int, *where) -> tuple:
+    row = db.session.execute(
+        sa.select(CheckIn.due_at, CheckIn.id)
+        .where(*where)
+        .order_by(CheckIn.due_at, CheckIn.id)
+        .offset(position)
+        .limit(1)
+    ).one()
+    return tuple(row)
+
+
+def test_the_api_list_first_page_and_a_cursor_page_read_the_due_at_id_index(db, many):
+    assert_index_without_sort(plan_of(db, CheckinQuery(limit=50)), "ix_checkins_due_at_id")
+    after = cursor_at(db, 2_500)
+    plan = plan_of(db, CheckinQuery(after=after, limit=50))
+    assert_index_without_sort(plan, "ix_checkins_due_at_id")
+    if db.engine.dialect.name == "postgresql":  # the cursor is the index range, not a filter
+        assert "Index Cond: (ROW(due_at, id) >" in plan, plan
+
+
+def test_a_cursor_page_is_the_rows_after_the_cursor_in_due_at_id_order(db, many):
+    after = cursor_at(db, 2_500)
+    page, more = list_checkins(CheckinQuery(after=after, limit=50))
+    expected = db.session.scalars(
+        sa.select(CheckIn.id).order_by(CheckIn.due_at, CheckIn.id).offset(2_501).limit(50)
+    ).all()
+    assert [c.id for c in page] == expected and more
+
+
+def test_the_admin_queue_upcoming_view_reads_the_partial_unsettled_index(db, many):
+    # SQLite matches a partial index's IN list only against literals, not bound parameters:
+    # there the page is read in order from (due_at, id), still without a sort
+    index = "ix_checkins_unsettled_due_at_id"
+    if db.engine.dialect.name != "postgresql":
+        index = "ix_checkins_due_at_id"
+    first = CheckinQuery(statuses=UNSETTLED, limit=50)
+    assert_index_without_sort(plan_of(db, first), index)
+    after = cursor_at(db, 1_000, CheckIn.status.in_(UNSETTLED))
+    paged = CheckinQuery(statuses=UNSETTLED, after=after, limit=50)
+    assert_index_without_sort(plan_of(db, paged), index)
+
+
+def test_one_status_reads_the_status_due_at_id_index_in_order(db, many):
+    after = cursor_at(db, 1_000, CheckIn.status == "answered")
+    for query in (
+        CheckinQuery(statuses=("answered",), limit=50),
+        CheckinQuery(statuses=("answered",), after=after, limit=50),
+    ):
+        assert_index_without_sort(plan_of(db, query), "ix_checkins_status_due_at")
