@@ -19,7 +19,7 @@ def seed(app) -> dict:
     with app.app_context():
         manager = make_user("manager", name="Morgan Manager", timezone="America/Chicago")
         sam = make_user("rep", name="Sam Rivera")
-        make_user("rep", name="Kim Park")
+        kim = make_user("rep", name="Kim Park")
         dana = make_customer(name="Dana O'Neil", zone="America/New_York")
         reply = make_reply(dana, "Is the warranty still good if I move the unit?", "question")
         reply.created_at = now() - timedelta(hours=3)
@@ -41,7 +41,7 @@ def seed(app) -> dict:
         )
         ack.status = "delivered"
         db.session.commit()
-        return {"manager": manager.email, "followup": followup.id}
+        return {"manager": manager.email, "kim": kim.email, "followup": followup.id}
 
 
 def test_a_manager_reassigns_and_adds_a_note(live_server, new_page):
@@ -71,3 +71,13 @@ def test_a_manager_reassigns_and_adds_a_note(live_server, new_page):
     expect(card.locator("small.muted", has_text="Due ")).to_contain_text("Kim Park")
     expect(card.get_by_text("Notes and changes")).to_be_visible()
     screenshot(page, "followups-reassigned-noted-desktop")
+
+    rep = new_page(**DESKTOP)
+    sign_in(rep, live.url, ids["kim"])
+    rep.goto(f"{live.url}/rep")
+    card = rep.locator(f"#followup-{ids['followup']}")
+    expect(card.get_by_text("“Is the warranty still good if I move the unit?”")).to_be_visible()
+    expect(card.get_by_text("Thanks Dana, Sam will get back to you")).to_be_visible()
+    card.locator("summary", has_text="Notes and changes").click()
+    expect(card.get_by_text("Called Dana: the move is covered")).to_be_visible()
+    screenshot(rep, "followups-rep-card-desktop")
