@@ -285,3 +285,9 @@ def test_the_live_preview_is_for_staff_only(app, db):
     assert manager.post("/admin/schedules/draft-preview", data=GOOD).status_code == 200
     anonymous = isolated_client(app)
     assert anonymous.post("/admin/schedules/draft-preview", data=GOOD).status_code in (302, 401)
+
+
+def test_the_preview_page_opens_without_an_error(client, db):
+    create_policy(_json(GOOD))
+    response = client.get("/admin/schedules/preview", query_string={"event_type": "install"})
+    assert response.status_code == 200 and _errors(response.get_data(as_text=True)) == []

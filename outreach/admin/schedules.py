@@ -303,6 +303,9 @@ def schedules_preview():
     types = event_types()
     form.event_type.choices = [SelectChoice(t, t) for t in types]
     steps, zone, status = None, None, 200
+    if request.args and "event_at" not in request.args:  # first opened: an event now
+        company_zone = load_zone(get_company_settings().default_timezone)
+        form.event_at.data = utcnow().astimezone(company_zone).strftime("%Y-%m-%dT%H:%M")
     if request.args and form.validate():
         resolved = _preview_zone(form, get_company_settings().default_timezone)
         event_at = _preview_time(form, resolved[0]) if resolved else None

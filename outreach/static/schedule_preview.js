@@ -34,26 +34,20 @@
       box.appendChild(el("p", "The preview is not available right now (" + status + ").", "muted"));
       return;
     }
-    box.appendChild(el("p", "For an event now (" + body.event + "):", "muted"));
-    var table = el("table");
-    var head = el("tr");
-    ["Customer", "Goes out (customer's time)", "Your time (" + body.viewer_zone + ")", "Why"].forEach(
-      function (h) { head.appendChild(el("th", h)); }
-    );
-    var thead = el("thead");
-    thead.appendChild(head);
-    table.appendChild(thead);
-    var tbody = el("tbody");
+    box.appendChild(el("p", "For an event now (" + body.event + "), in your time (" +
+      body.viewer_zone + ") and the customer's:", "muted"));
+    var list = el("ul", null, "preview-list");
     body.rows.forEach(function (r) {
-      var tr = el("tr");
-      tr.appendChild(el("td", r.customer + (r.fallback ? " (fallback: " + r.schedule + ")" : "")));
-      tr.appendChild(el("td", r.local ? r.local + " " + r.zone : "not sent"));
-      tr.appendChild(el("td", r.viewer || "—"));
-      tr.appendChild(el("td", r.reason, "muted"));
-      tbody.appendChild(tr);
+      var item = el("li");
+      var who = r.customer + (r.fallback ? " — fallback: " + r.schedule : "");
+      item.appendChild(el("strong", who));
+      item.appendChild(el("span", r.local
+        ? "you: " + r.viewer + " · customer: " + r.local + " " + r.zone
+        : "not sent", "when"));
+      item.appendChild(el("small", r.reason, "muted"));
+      list.appendChild(item);
     });
-    table.appendChild(tbody);
-    box.appendChild(table);
+    box.appendChild(list);
   }
 
   function refresh() {
