@@ -291,3 +291,30 @@ def test_the_preview_page_opens_without_an_error(client, db):
     create_policy(_json(GOOD))
     response = client.get("/admin/schedules/preview", query_string={"event_type": "install"})
     assert response.status_code == 200 and _errors(response.get_data(as_text=True)) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"channel": "fax"},
+        {"channel": "rep_call", "deadline": "4 hours", "fallback_policy_id": "999"},
+        {"delay": "P99999D"},
+        {"delay": "9" * 40 + " days"},
+        {"window_days": ["xyz"]},
+        {"window_start": "09:00", "window_end": ""},
+        {"expire_after": "1 hour"},
+        {"template": "{{ customer.name"},
+    ],
+)
+def test_the_live_preview_never_fails_on_bad_input(client, db, change):
+    response = client.post("/admin/schedules/draft-preview", data={**GOOD, **change})
+    assert response.status_code == 422
+    assert all(e["message"] for e in response.get_json()["errors"])
+
+
+def test_the_live_preview_of_a_rep_call_shows_its_fallback(client, db):
+    fallback = create_policy({**_json(GOOD), "name": "Text if missed"})
+    data = {**GOOD, "channel": "rep_call", "deadline": "4 hours"}
+    data["fallback_policy_id"] = str(fallback.id)
+    body = client.post("/admin/schedules/draft-preview", data=data).get_json()
+    assert [r["fallback"] for r in body["rows"]].count(True) == 3
