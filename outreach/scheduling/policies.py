@@ -24,6 +24,7 @@ from outreach.models.policies import CHANNELS
 from outreach.scheduling.durations import (
     MAX_DAYS,
     Duration,
+    describe_duration,
     format_duration,
     parse_duration,
     parse_human_duration,
@@ -238,8 +239,8 @@ def _cross_checks(out: dict[str, Any], durations: dict[str, Duration | None]) ->
     delay, expire = durations.get("delay"), durations.get("expire_after")
     if delay is not None and expire is not None and expire.nominal_seconds <= delay.nominal_seconds:
         raise ValidationError(
-            f"expire_after ({format_duration(expire)}) must be longer than the delay "
-            f"({format_duration(delay)})",
+            f"expire_after ({describe_duration(expire)}) must be longer than the delay "
+            f"({describe_duration(delay)})",
             field="expire_after",
         )
     channel = out.get("channel")
