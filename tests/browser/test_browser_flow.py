@@ -75,14 +75,15 @@ def look_around_as_admin(page: Page, followup_id: int) -> None:
     screenshot(page, "admin-followups")
 
 
-def close_followup_as_rep(new_page, base_url: str, followup_id: int, title: str) -> None:
+def close_followup_as_rep(new_page, base_url: str, followup_id: int) -> None:
     """The rep signs in on a phone, finds the urgent follow-up and logs what was done."""
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     sign_in(page, base_url, "riley@example.com")
     expect(page).to_have_url(re.compile(r"/rep$"))
     card = page.locator(f"#followup-{followup_id}")
     expect(card).to_contain_text(CUSTOMER_NAME)
-    expect(card).to_contain_text(title)
+    expect(card.locator(".badge").first).to_contain_text("urgent")
+    expect(card).to_contain_text(f"{CUSTOMER_NAME} wrote")  # the customer's own words, quoted
     expect(card).to_contain_text(URGENT_REPLY)
     expect(card.get_by_role("link", name=re.compile("Call"))).to_have_attribute(
         "href", f"tel:{CUSTOMER_PHONE}"
@@ -224,15 +225,13 @@ def test_a_check_in_goes_from_admin_schedule_to_an_urgent_reply_the_rep_closes(
         sa.select(Message.to_number, Message.status).where(Message.kind == "page"),
     )
     assert (alert_to, alert_status) == (REP_PHONE, "pending")
-    [(followup_id, title)] = rows(
+    [(followup_id,)] = rows(
         live.app,
-        sa.select(FollowUp.id, FollowUp.title).where(
-            FollowUp.owner_id == rep_id, FollowUp.state == "open"
-        ),
+        sa.select(FollowUp.id).where(FollowUp.owner_id == rep_id, FollowUp.state == "open"),
     )
     with outreach_process(env, "worker", "--burst") as alert_worker:
         look_around_as_admin(page, followup_id)
-        close_followup_as_rep(new_page, live.url, followup_id, title)
+        close_followup_as_rep(new_page, live.url, followup_id)
     assert alert_worker.returncode == 0, alert_worker.stderr_text
     to_rep = [r for r in fake_twilio.created_messages() if r.value("To") == REP_PHONE]
     assert len(to_rep) == 1
