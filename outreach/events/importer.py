@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from outreach.errors import OutreachError
 from outreach.models.base import utcnow
@@ -84,29 +84,27 @@ class CsvFile:
 
 
 @dataclass(frozen=True)
-class Rejection:
+class RowNote:
+    """Something said about one row of the file: its number, the column (when one is), what."""
+
+    row: int
+    column: str | None
+    message: str
+    prefix: ClassVar[str] = ""
+
+    def __str__(self) -> str:
+        where = f"row {self.row}: {self.column}" if self.column else f"row {self.row}"
+        return f"{where}: {self.prefix}{self.message}"
+
+
+class Rejection(RowNote):
     """A row that was not imported, with the column at fault (when one is) and why."""
 
-    row: int
-    column: str | None
-    message: str
 
-    def __str__(self) -> str:
-        where = f"row {self.row}: {self.column}" if self.column else f"row {self.row}"
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Notice:
+class Notice(RowNote):
     """A row that was imported but deserves a look (another customer has the same number)."""
 
-    row: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"row {self.row}: {self.column}" if self.column else f"row {self.row}"
-        return f"{where}: warning: {self.message}"
+    prefix = "warning: "
 
 
 @dataclass
