@@ -15,7 +15,7 @@ import redis
 from fake_twilio import SEND_AT
 
 from outreach.messaging import send_checkins
-from outreach.messaging.ratelimit import RateLimiter
+from outreach.messaging.ratelimit import RateLimiter, Slots
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LIMITER = os.path.join(ROOT, "outreach", "messaging", "ratelimit.py")
@@ -45,6 +45,23 @@ def test_reservations_are_spaced_evenly_per_key_on_redis_clock(redis_url):
     assert slow.reserve(key + "-slow") == pytest.approx(2.0, abs=0.05)
     with pytest.raises(ValueError):
         RateLimiter(conn, rate_per_second=0)
+
+
+def test_slots_are_reserved_a_block_at_a_time_and_never_overlap_another_senders(redis_url):
+    limiter = RateLimiter(redis.Redis.from_url(redis_url), rate_per_second=100)
+    key = f"test-{uuid.uuid4().hex}"
+    frozen = lambda: 0.0  # noqa: E731 - the waits are then the slots' offsets from now
+    first, second = Slots(limiter, key, clock=frozen), Slots(limiter, key, clock=frozen)
+    assert first.block == 10  # what 100/s lets out in 0.1 s
+    first_waits = [first.next(wanted=50) for _ in range(10)]
+    second_waits = [second.next(wanted=50) for _ in range(10)]
+    assert first_waits == pytest.approx([n / 100 for n in range(10)], abs=0.01)
+    assert second_waits == pytest.approx([0.1 + n / 100 for n in range(10)], abs=0.01)
+    assert limiter.reserve(key) == pytest.approx(0.2, abs=0.01)  # two blocks, one call each
+    few = Slots(limiter, key, clock=frozen)
+    few.next(wanted=3)
+    assert few.left == 2  # no more slots than sends to make
+    assert limiter.reserve(key) == pytest.approx(0.24, abs=0.01)
 
 
 def test_threads_sending_check_ins_never_exceed_the_senders_rate(

@@ -4,10 +4,11 @@ Life of a send (the channel-specific part is a `Channel`: what attempt row to wr
 create at Twilio, how to find it there again):
 1. claim: a chunk of `queued` check-ins moves to `sending` with a lease (one compare-and-set)
    and gets its attempt rows (a Message or a Call without a SID); one commit, before any call;
-2. right before each call: the sender's rate-limit slot; the lease extended for what is left of
-   the chunk; the facts re-read when older than FRESH (status, consent, phone, zone, whether an
-   earlier attempt already has a SID); the clock checked against expiry, the policy's window
-   and the quiet-hours floor in the customer's zone as it is now;
+2. right before each call: the sender's rate-limit slot (reserved a few at a time); the lease
+   extended for what is left of the chunk; the facts re-read when older than FRESH (status,
+   consent, phone, zone, whether an earlier attempt already has a SID); the clock checked
+   against expiry, the policy's window and the quiet-hours floor in the customer's zone as it
+   is now;
 3. the call; its SID is recorded at once (the check-in `sent`, callbacks that came early
    applied, one commit), or the failure is handled: outcome unknown -> stays `sending` and is
    reconciled after a backoff; transient -> `queued` for a retry; permanent -> `failed`;
@@ -38,7 +39,7 @@ from outreach.company.settings import get_company_settings
 from outreach.company.templating import TemplateRenderError
 from outreach.extensions import db
 from outreach.messaging.errors import TransportError
-from outreach.messaging.ratelimit import sender_limiter
+from outreach.messaging.ratelimit import Slots, sender_limiter
 from outreach.messaging.transport import Transport, get_transport
 from outreach.models import CheckIn, CompanySettings, Customer, db_now, utcnow
 from outreach.scheduling import transitions
@@ -586,12 +587,13 @@ def _deliver_each(
     remaining = list(attempts)
     facts: _Facts | None = None
     accepted = _Accepted(channel, transport, outcomes)
+    slots = Slots(sender_limiter(), channel.rate_prefix + transport.sender)
     while remaining:
         attempt = remaining.pop(0)
         checkin_id = attempt.checkin_id
         try:
             beat()
-            wait = sender_limiter().reserve(channel.rate_prefix + transport.sender)
+            wait = slots.next(1 + len(remaining))
             if wait > 0 or accepted.due():
                 accepted.record()  # idle anyway, or a SID has waited long enough
             lease, kept = _keep_lease(clock, wait, lease, [attempt, *remaining])

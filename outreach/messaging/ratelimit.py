@@ -7,16 +7,16 @@ from collections.abc import Callable
 
 import redis
 
-#: Reserve the next free slot for a key, on Redis' own clock so every process agrees.
-#: KEYS[1]: the key; ARGV[1]: the interval between sends in microseconds.
-#: Returns the microseconds to wait before the reserved slot.
+#: Reserve the next free slots for a key, on Redis' own clock so every process agrees.
+#: KEYS[1]: the key; ARGV[1]: the interval between sends in microseconds; ARGV[2]: how many
+#: consecutive slots. Returns the microseconds to wait before the first reserved slot.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
 local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
 if slot < now then slot = now end
-local after = slot + interval
+local after = slot + interval * tonumber(ARGV[2] or '1')
 redis.call('SET', KEYS[1], string.format('%d', after), 'PX', math.ceil((after - now) / 1000) + 1000)
 return slot - now
 """
@@ -42,9 +42,10 @@ class RateLimiter:
         self._reserve = conn.register_script(_RESERVE)
         self._sleep = sleep
 
-    def reserve(self, key: str) -> float:
-        """Reserve the next slot for key; returns the seconds to wait until it."""
-        wait_us = self._reserve(keys=[KEY_PREFIX + key], args=[self.interval_us])
+    def reserve(self, key: str, count: int = 1) -> float:
+        """Reserve the next `count` slots for key, one interval apart; returns the seconds to
+        wait until the first."""
+        wait_us = self._reserve(keys=[KEY_PREFIX + key], args=[self.interval_us, count])
         return max(int(wait_us), 0) / 1_000_000
 
     def acquire(self, key: str) -> float:
@@ -53,6 +54,34 @@ class RateLimiter:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+
+class Slots:
+    """Send slots of one key reserved a block at a time: one Redis round trip per block
+    instead of per send. A block is what the rate lets out in BLOCK_SECONDS (1 to BLOCK_MAX
+    slots); slots left when the sender stops are simply not used."""
+
+    BLOCK_SECONDS = 0.1
+    BLOCK_MAX = 20
+
+    def __init__(self, limiter: RateLimiter, key: str, clock: Callable[[], float] = time.monotonic):
+        self.limiter, self.key, self.clock = limiter, key, clock
+        self.block = max(1, min(self.BLOCK_MAX, int(limiter.rate * self.BLOCK_SECONDS)))
+        self.first = 0.0
+        self.left = 0
+        self.used = 0
+
+    def next(self, wanted: int = 1) -> float:
+        """Seconds to wait until the next reserved slot; reserves a block of at most `wanted`
+        slots (the sends still to make) when none is left."""
+        if self.left == 0:
+            count = max(1, min(self.block, wanted))
+            self.first = self.clock() + self.limiter.reserve(self.key, count)
+            self.left, self.used = count, 0
+        slot = self.first + self.used * self.limiter.interval_us / 1_000_000
+        self.left -= 1
+        self.used += 1
+        return max(0.0, slot - self.clock())
 
 
 def sender_limiter(app=None) -> RateLimiter:
