@@ -194,6 +194,29 @@ def claim_due(
     return transitions.queue_many(due.scalar_subquery(), reason)
 
 
+def claim_due_jobs(
+    now: datetime, channel: str, batch_size: int, limit: int = CLAIM_CHUNK
+) -> list[tuple[str, list[int]]]:
+    """Claim up to `limit` due check-ins of a delivery channel into jobs of `batch_size`:
+    (job id, ids) each. On PostgreSQL the rows are locked, then queued and given their job in
+    one statement; SQLite (no read-then-write in one transaction: another writer's commit in
+    between would fail it) queues with one statement and hands the batches over after.
+    Runs in the session's transaction, which the caller commits."""
+    due = due_query(now, (channel,), limit)
+    token = _claim_token()
+    if db.session.get_bind().dialect.name != "postgresql":
+        batches = _batches(transitions.queue_many(due.scalar_subquery(), CLAIM_REASON), batch_size)
+        jobs = [(delivery_job_id(batch, token), batch) for batch in batches]
+        for job_id, batch in jobs:
+            transitions.hand_over(batch, None, job_id, None)
+        return jobs
+    batches = _batches(list(db.session.scalars(due.with_for_update(skip_locked=True))), batch_size)
+    jobs = [(delivery_job_id(batch, token), batch) for batch in batches]
+    by_id = {i: job_id for job_id, batch in jobs for i in batch}
+    moved = set(transitions.queue_many(list(by_id), CLAIM_REASON, by_id)) if by_id else set()
+    return [(job_id, kept) for job_id, batch in jobs if (kept := [i for i in batch if i in moved])]
+
+
 # -- delivery jobs -------------------------------------------------------------------------
 
 
@@ -208,20 +231,6 @@ def delivery_job_id(batch: Sequence[int], token: str) -> str:
 
 def _claim_token() -> str:
     return format(time.time_ns() // 1000, "x")
-
-
-def _assign_jobs(batches: list[list[int]], token: str) -> list[str]:
-    job_ids = []
-    for batch in batches:
-        job_id = delivery_job_id(batch, token)
-        db.session.execute(
-            sa.update(CheckIn)
-            .where(CheckIn.id.in_(batch), CheckIn.status == CheckInStatus.QUEUED)
-            .values(job_id=job_id)
-            .execution_options(synchronize_session=False)
-        )
-        job_ids.append(job_id)
-    return job_ids
 
 
 def job_timeout(batch_size: int, app: Flask | None = None) -> int:
@@ -260,24 +269,22 @@ def dispatch_due(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
     get_redis().ping()  # claim nothing while Redis is down: the rows would wait out the grace
     for channel, func in DELIVERY_JOBS.items():
         while claimed < MAX_CLAIMS_PER_PASS:
-            ids = claim_due(now, (channel,), CLAIM_REASON)
-            if not ids:
-                db.session.rollback()
-                break
-            batches = _batches(ids, batch_size)
-            job_ids = _assign_jobs(batches, _claim_token())
+            claims = claim_due_jobs(now, channel, batch_size)
             db.session.commit()
-            jobs += _enqueue(func, batches, job_ids)
-            claimed += len(ids)
+            if not claims:
+                break
+            jobs += _enqueue(func, [batch for _, batch in claims], [job for job, _ in claims])
+            count = sum(len(batch) for _, batch in claims)
+            claimed += count
             log.info(
                 "claimed %d %s check-ins (#%d..#%d) into %d jobs",
-                len(ids),
+                count,
                 channel,
-                ids[0],
-                ids[-1],
-                len(batches),
+                claims[0][1][0],
+                claims[-1][1][-1],
+                len(claims),
             )
-            if len(ids) < CLAIM_CHUNK:
+            if count < CLAIM_CHUNK:
                 break
     return claimed, jobs
 

@@ -140,10 +140,16 @@ def queue(checkin_id: int, reason: str = "due: handed to the queue") -> bool:
     return _move(checkin_id, S.QUEUED, ALLOWED_FROM[S.QUEUED], reason)
 
 
-def queue_many(checkin_ids: Collection[int] | sa.ScalarSelect, reason: str) -> list[int]:
-    """scheduled -> queued for a batch (ids, or a subquery of them), with no job yet; the ids
-    moved, sorted. The bulk form of queue(); does not commit."""
-    return sorted(_move_many(checkin_ids, S.SCHEDULED, S.QUEUED, reason, job_id=None))
+def queue_many(
+    checkin_ids: Collection[int] | sa.ScalarSelect,
+    reason: str,
+    jobs: Mapping[int, str] | None = None,
+) -> list[int]:
+    """scheduled -> queued for a batch (ids, or a subquery of them), each handed to its job in
+    `jobs` (id -> job id) in the same statement, else to no job yet; the ids moved, sorted.
+    The bulk form of queue(); does not commit."""
+    job_id = sa.case(dict(jobs), value=CheckIn.id) if jobs else None
+    return sorted(_move_many(checkin_ids, S.SCHEDULED, S.QUEUED, reason, job_id=job_id))
 
 
 def hand_over(
