@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 import sqlalchemy as sa
-from rq import Queue
+from rq import Queue, Worker
 from rq.job import Job
 
 from outreach.cli import cli
@@ -154,6 +154,34 @@ def _queued_jobs(app) -> list[Job]:
 
 def _carried(jobs: list[Job]) -> list[int]:
     return sorted(i for job in jobs for i in job.args[0])
+
+
+def test_what_is_due_is_shared_between_the_workers_listening(app, db, seed):
+    due = seed(60)
+    conn = get_redis(app)
+    queue = Queue(sweeper.DELIVERY_QUEUE, connection=conn)
+    workers = [Worker([queue], connection=conn) for _ in "ab"]
+    for worker in workers:
+        worker.register_birth()
+    try:
+        result = sweeper.run_pass(batch_size=100)
+    finally:
+        for worker in workers:
+            worker.register_death()
+    assert (result.claimed, result.jobs) == (60, 2)  # not one job of 60 for one worker to send
+    jobs = _queued_jobs(app)
+    assert sorted(len(job.args[0]) for job in jobs) == [30, 30]
+    assert _carried(jobs) == due
+    few = seed(12)
+    for worker in workers:
+        worker.register_birth()
+    try:
+        assert sweeper.run_pass(batch_size=100).jobs == 1  # 6 each would be jobs too small
+    finally:
+        for worker in workers:
+            worker.register_death()
+    assert sorted(len(job.args[0]) for job in _queued_jobs(app)) == [12, 30, 30]
+    assert few
 
 
 def test_due_checkins_are_claimed_with_one_transition_each_and_batched_into_jobs(app, db, seed):

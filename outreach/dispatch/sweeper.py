@@ -35,7 +35,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from rq import Queue
+from rq import Queue, Worker
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.registry import StartedJobRegistry
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 DELIVERY_JOBS = {"sms": "jobs.delivery.send_checkins", "voice": "jobs.voice.place_calls"}
 DELIVERY_QUEUE = "outreach"
 BATCH_SIZE = 100  #: check-ins per delivery job (one RQ job per message caps near 200/s)
+MIN_BATCH = 10  #: a pass shares what is due between the workers, down to this many per job
 CLAIM_CHUNK = 1000  #: rows claimed per statement and transaction
 MAX_CLAIMS_PER_PASS = 50_000  #: a pass ends even if more is due; the next pass goes on
 REQUEUE_GRACE = timedelta(seconds=10)  #: a claim's job is enqueued right after its commit
@@ -195,22 +196,26 @@ def claim_due(
 
 
 def claim_due_jobs(
-    now: datetime, channel: str, batch_size: int, limit: int = CLAIM_CHUNK
+    now: datetime, channel: str, batch_size: int, limit: int = CLAIM_CHUNK, spread: int = 1
 ) -> list[tuple[str, list[int]]]:
-    """Claim up to `limit` due check-ins of a delivery channel into jobs of `batch_size`:
-    (job id, ids) each. On PostgreSQL the rows are locked, then queued and given their job in
-    one statement; SQLite (no read-then-write in one transaction: another writer's commit in
-    between would fail it) queues with one statement and hands the batches over after.
+    """Claim up to `limit` due check-ins of a delivery channel into jobs of at most
+    `batch_size`, shared between up to `spread` jobs (the workers there are) when there are
+    rows enough: (job id, ids) each. On PostgreSQL the rows are locked, then queued and given
+    their job in one statement; SQLite (no read-then-write in one transaction: another
+    writer's commit in between would fail it) queues in one statement and hands over after.
     Runs in the session's transaction, which the caller commits."""
     due = due_query(now, (channel,), limit)
     token = _claim_token()
     if db.session.get_bind().dialect.name != "postgresql":
-        batches = _batches(transitions.queue_many(due.scalar_subquery(), CLAIM_REASON), batch_size)
-        jobs = [(delivery_job_id(batch, token), batch) for batch in batches]
+        ids = transitions.queue_many(due.scalar_subquery(), CLAIM_REASON)
+        jobs = [
+            (delivery_job_id(b, token), b) for b in _batches(ids, _size(ids, batch_size, spread))
+        ]
         for job_id, batch in jobs:
             transitions.hand_over(batch, None, job_id, None)
         return jobs
-    batches = _batches(list(db.session.scalars(due.with_for_update(skip_locked=True))), batch_size)
+    ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
+    batches = _batches(ids, _size(ids, batch_size, spread))
     jobs = [(delivery_job_id(batch, token), batch) for batch in batches]
     by_id = {i: job_id for job_id, batch in jobs for i in batch}
     moved = set(transitions.queue_many(list(by_id), CLAIM_REASON, by_id)) if by_id else set()
@@ -218,6 +223,19 @@ def claim_due_jobs(
 
 
 # -- delivery jobs -------------------------------------------------------------------------
+
+
+def _size(ids: Sequence[int], batch_size: int, spread: int) -> int:
+    """The batch size that shares `ids` between up to `spread` jobs of at least MIN_BATCH each
+    (a job per check-in would cost more than it spreads), at most `batch_size`."""
+    jobs = min(max(spread, 1), max(1, len(ids) // MIN_BATCH))
+    return max(1, min(batch_size, -(-len(ids) // jobs)))
+
+
+def delivery_workers() -> int:
+    """How many workers listen on the delivery queue now (RQ's registry; at least 1)."""
+    queue = Queue(DELIVERY_QUEUE, connection=get_redis())
+    return max(1, Worker.count(queue=queue))
 
 
 def _batches(ids: Sequence[int], size: int) -> list[list[int]]:
@@ -267,9 +285,10 @@ def dispatch_due(now: datetime, batch_size: int = BATCH_SIZE) -> tuple[int, int]
     claimed = jobs = 0
     db.session.commit()
     get_redis().ping()  # claim nothing while Redis is down: the rows would wait out the grace
+    spread = delivery_workers()
     for channel, func in DELIVERY_JOBS.items():
         while claimed < MAX_CLAIMS_PER_PASS:
-            claims = claim_due_jobs(now, channel, batch_size)
+            claims = claim_due_jobs(now, channel, batch_size, spread=spread)
             db.session.commit()
             if not claims:
                 break
