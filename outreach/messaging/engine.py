@@ -808,10 +808,14 @@ def record_accepted(
     outcomes = {}
     for checkin_id, row_id, created in items:
         channel.after_commit(transport, created)
-        log.info("check-in %s sent as %s %s", checkin_id, channel.name, row_id)
         outcomes[checkin_id] = SendOutcome(
             checkin_id, SENT, reasons[checkin_id], row_id, created.sid
         )
+    log.info(
+        "check-ins sent as %s (check-in:row): %s",
+        channel.name,
+        " ".join(f"{checkin_id}:{row_id}" for checkin_id, row_id, _ in items),
+    )
     return outcomes
 
 
