@@ -7,6 +7,7 @@ from outreach.models.escalations import Escalation, Page
 from outreach.models.followups import FollowUp, FollowUpNote
 from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
 from outreach.models.policies import Policy
+from outreach.models.sources import ChatAlert, EventSource
 from outreach.models.settings import CompanySettings, TriageExample, TriagePhrase
 from outreach.models.users import ApiToken, User
 
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken",
     "Call",
     "CallStatusEvent",
+    "ChatAlert",
     "CheckIn",
     "CheckInTransition",
     "CompanySettings",
@@ -21,6 +23,7 @@ __all__ = [
     "Customer",
     "CustomerMerge",
     "Escalation",
+    "EventSource",
     "FollowUp",
     "FollowUpNote",
     "Message",
