@@ -7,8 +7,8 @@ from outreach.models.escalations import Escalation, Page
 from outreach.models.followups import FollowUp, FollowUpNote
 from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
 from outreach.models.policies import Policy
-from outreach.models.sources import ChatAlert, EventSource
 from outreach.models.settings import CompanySettings, TriageExample, TriagePhrase
+from outreach.models.sources import ChatAlert, EventSource
 from outreach.models.users import ApiToken, User
 
 __all__ = [
