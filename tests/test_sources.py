@@ -328,7 +328,7 @@ def test_a_mapped_value_the_event_refuses_is_a_422_naming_the_field(app, db, pol
     assert (count(ServiceEvent), count(Customer), count(User)) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("body", [b"", b"{not json", b"\xff\xfe", b"[1, 2"])
+@pytest.mark.parametrize("body", [b"", b"{not json", b"\xff\xfe", b"[1, 2", b"[" * 60000])
 def test_a_body_that_is_not_json_is_a_400_naming_the_body(app, db, body):
     source = make_source("hubspot")
 
@@ -413,3 +413,20 @@ def test_unix_timestamps_are_read_in_seconds_or_milliseconds(app, db, policies):
     assert post(client, source, body, headers=sign(source, body, millis)).status_code == 200
     bad = sign(source, body, "yesterday")
     assert post(client, source, body, headers=bad).status_code == 403
+
+
+def test_hostile_values_are_refused_with_the_field_never_a_500(app, db, policies):
+    source = make_source("jobber")
+    client = app.test_client()
+    payload = fresh("jobber")
+    payload["data"]["job"]["client"]["lastName"] = "Jo\u0000hnson"
+    nul = post(client, source, payload)
+    payload = fresh("jobber")
+    payload["data"]["job"]["title"] = "x" * 5000
+    long = post(client, source, payload)
+    huge = post(client, source, b'{"a": "' + b"x" * 70000 + b'"}')
+
+    assert (nul.status_code, nul.get_json()["error"]["field"]) == (422, "customer.name")
+    assert (long.status_code, long.get_json()["error"]["field"]) == (422, "summary")
+    assert huge.status_code == 413 and huge.is_json
+    assert count(ServiceEvent) == 0

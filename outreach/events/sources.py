@@ -243,6 +243,8 @@ def parse_payload(body: bytes | str) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationError(f"the body is not JSON: {exc}", "body") from None
+    except RecursionError:
+        raise ValidationError("the body is nested too deeply", "body") from None
 
 
 def _scoped(event: dict[str, Any], slug: str) -> dict[str, Any]:
