@@ -89,6 +89,7 @@ def test_preview_shows_the_event_and_stores_nothing(admin):
     assert shown["external_id"] == "jobber:Z2lkOi8vSm9iYmVyL0pvYi85ODc2NTQz"
     assert shown["customer"]["name"] == "Katherine Johnson"
     assert shown["type"] == "job_completed"
+    assert shown["customer"]["phone"] == "+12065550188"  # as it would be stored
     assert sources() == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceEvent)) == 0
 

@@ -6,7 +6,7 @@ Routes added later by anyone are picked up automatically. The rules are by endpo
   - /twilio/*: a Twilio signature -> 403 without one;
   - /hooks/*: the event source's own signature -> 403 without one;
   - rep.*: reps (and admins);
-  - admin.users*, admin.tokens*, admin.settings*: admins only;
+  - admin.users*, admin.tokens*, admin.settings*, admin.sources*: admins only;
   - admin.* and any other endpoint: staff (admins and managers).
 An endpoint that must be public has to be added to PUBLIC here, on purpose.
 """
@@ -24,7 +24,7 @@ PUBLIC = {"static", "main.home", "main.healthz", "auth.login", "api.openapi", "c
 #: a page's one-tap link: its random single-use token is the credential (tests/test_escalation.py)
 PUBLIC |= {"main.page_link", "main.page_link_take"}
 SIGNED_IN = {"auth.logout": set(ROLES)}  #: any signed-in user
-ADMIN_ONLY_PREFIXES = ("admin.users", "admin.tokens", "admin.settings")
+ADMIN_ONLY_PREFIXES = ("admin.users", "admin.tokens", "admin.settings", "admin.sources")
 STAFF = {"admin", "manager"}
 
 
@@ -208,6 +208,7 @@ def test_webhooks_refuse_unsigned_requests(app, users):
         ("admin.users_edit", {"admin"}),
         ("admin.tokens_revoke", {"admin"}),
         ("admin.settings_phrase_add", {"admin"}),
+        ("admin.sources_edit", {"admin"}),
         ("reports.anything", {"admin", "manager"}),
     ],
 )

@@ -22,7 +22,7 @@ nav_item("admin.alarm", "Fire alarm")
 nav_item("admin.users", "Users", (ADMIN,))
 nav_item("admin.tokens", "API tokens", (ADMIN,))
 nav_item("admin.settings", "Settings", (ADMIN,))
-nav_item("admin.settings_sources", "Event sources", (ADMIN,))
+nav_item("admin.sources", "Event sources", (ADMIN,))
 
 from outreach.admin import (  # noqa: E402,F401
     alarm,

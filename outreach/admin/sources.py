@@ -84,7 +84,7 @@ def _page(form: SourceForm, source: EventSource | None, preview=None, status=200
 
 @bp.get("/settings/sources")
 @role_required(ADMIN)
-def settings_sources():
+def sources():
     """Every event source, with its address and what it received."""
     zone = get_company_settings().default_timezone
     return render_template(
@@ -99,7 +99,7 @@ def settings_sources():
 @bp.route("/settings/sources/new", methods=["GET", "POST"])
 @bp.route("/settings/sources/<int:source_id>", methods=["GET", "POST"])
 @role_required(ADMIN)
-def settings_source_edit(source_id: int | None = None):
+def sources_edit(source_id: int | None = None):
     """Add or change a source; "Preview" maps the pasted sample and stores nothing."""
     try:
         source = service.get_source(source_id) if source_id is not None else None
@@ -127,4 +127,4 @@ def settings_source_edit(source_id: int | None = None):
         response = make_response(_page(_filled(source, None), source, new_secret=secret)[0])
         response.headers["Cache-Control"] = "no-store"
         return response
-    return redirect(url_for("admin.settings_source_edit", source_id=source.id), 303)
+    return redirect(url_for("admin.sources_edit", source_id=source.id), 303)

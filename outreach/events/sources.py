@@ -281,11 +281,17 @@ def receive(slug: str, body: bytes, headers: Mapping[str, str], now: datetime) -
 @dataclass
 class Preview:
     """What a sample payload becomes: the event as it would be ingested, or the errors per
-    field (`mapping`, `payload` or an event field), or why it is ignored."""
+    field (`mapping`, `payload` or an event field), or why it is ignored; a valid event is shown
+    as it would be stored (the phone in E.164, the time as read)."""
 
     event: dict[str, Any] | None
     errors: dict[str, str]
     ignored: str | None = None
+
+    @property
+    def event_json(self) -> str:
+        """The event as indented JSON, in the API's field order."""
+        return json.dumps(self.event, indent=2, ensure_ascii=False)
 
 
 def preview(mapping_text: str, payload_text: str, slug: str, now: datetime) -> Preview:
@@ -307,7 +313,15 @@ def preview(mapping_text: str, payload_text: str, slug: str, now: datetime) -> P
         return Preview(None, mapped.errors, mapped.ignored)
     event = _scoped(mapped.event, slug or "source")
     try:
-        validate_event(event, now)
+        data = validate_event(event, now)
     except ValidationError as exc:
         return Preview(event, {exc.field or "event": exc.message})
-    return Preview(event, {})
+    stored = {
+        "external_id": data.external_id,
+        "type": data.type,
+        "occurred_at": data.occurred_at.isoformat(),
+        "summary": data.summary,
+        "customer": data.customer,
+        "rep": data.rep,
+    }
+    return Preview({k: v for k, v in stored.items() if v is not None}, {})
