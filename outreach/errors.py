@@ -61,7 +61,7 @@ def error_body(code: str, message: str, field: str | None = None) -> dict:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/healthz"))
+    return request.path.startswith(("/api/", "/healthz", "/hooks/"))
 
 
 def register(app: Flask) -> None:

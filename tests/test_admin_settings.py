@@ -221,3 +221,22 @@ def test_phrases_are_escaped_on_the_page(client, db):
     )
     html = client.get("/admin/settings").get_data(as_text=True)
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_chat_webhook_url_is_saved_and_can_be_cleared(client, db):
+    url = "https://hooks.slack.com/services/T000/B000/XXXX"
+    assert client.post("/admin/settings", data={**GOOD, "chat_webhook_url": url}).status_code == 302
+    assert _settings(db)["chat_webhook_url"] == url
+    assert f'value="{url}"' in client.get("/admin/settings").get_data(as_text=True)
+
+    assert client.post("/admin/settings", data={**GOOD, "chat_webhook_url": " "}).status_code == 302
+    assert _settings(db)["chat_webhook_url"] is None
+
+
+@pytest.mark.parametrize("url", ["hooks.slack.com/services/x", "ftp://example.com/x", "https://"])
+def test_a_chat_webhook_that_is_no_web_address_is_refused(client, db, url):
+    response = client.post("/admin/settings", data={**GOOD, "chat_webhook_url": url})
+
+    assert response.status_code == 422
+    assert any("an https:// URL" in e for e in _errors(response)), _errors(response)
+    assert _settings(db).get("chat_webhook_url") is None

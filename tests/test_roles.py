@@ -4,8 +4,9 @@ Routes added later by anyone are picked up automatically. The rules are by endpo
   - PUBLIC: anyone;
   - api.* (but api.openapi): a bearer token, never a session -> 401 without one;
   - /twilio/*: a Twilio signature -> 403 without one;
+  - /hooks/*: the event source's own signature -> 403 without one;
   - rep.*: reps (and admins);
-  - admin.users*, admin.tokens*, admin.settings*: admins only;
+  - admin.users*, admin.tokens*, admin.settings*, admin.sources*: admins only;
   - admin.* and any other endpoint: staff (admins and managers).
 An endpoint that must be public has to be added to PUBLIC here, on purpose.
 """
@@ -23,7 +24,7 @@ PUBLIC = {"static", "main.home", "main.healthz", "auth.login", "api.openapi", "c
 #: a page's one-tap link: its random single-use token is the credential (tests/test_escalation.py)
 PUBLIC |= {"main.page_link", "main.page_link_take"}
 SIGNED_IN = {"auth.logout": set(ROLES)}  #: any signed-in user
-ADMIN_ONLY_PREFIXES = ("admin.users", "admin.tokens", "admin.settings")
+ADMIN_ONLY_PREFIXES = ("admin.users", "admin.tokens", "admin.settings", "admin.sources")
 STAFF = {"admin", "manager"}
 
 
@@ -43,7 +44,7 @@ def _kind(rule: Rule) -> str:
         return "public"
     if rule.endpoint.startswith("api."):
         return "bearer"
-    if rule.rule.startswith("/twilio/"):
+    if rule.rule.startswith(("/twilio/", "/hooks/")):
         return "signature"
     return "session"
 
@@ -168,8 +169,23 @@ def test_api_endpoints_want_a_bearer_token_not_a_session(app, users):
     assert failures == []
 
 
-def test_twilio_webhooks_refuse_unsigned_requests(app, users):
+def test_webhooks_refuse_unsigned_requests(app, users):
+    from outreach.events.sources import SourceInput, create_source
+
+    create_source(  # the walk's dummy slug "x", so /hooks/x reaches a source's signature check
+        SourceInput(
+            name="x",
+            slug="x",
+            signature_header="X-Signature",
+            signature_encoding="hex",
+            timestamp_header="",
+            tolerance_seconds=None,
+            mapping='{"fields": {"external_id": "a", "type": "b", "occurred_at": "c", '
+            '"customer.external_id": "d", "customer.name": "e", "customer.phone": "f"}}',
+        )
+    )
     failures = []
+    assert any(r.rule.startswith("/hooks/") for r in _rules(app, "signature"))
     for rule in _rules(app, "signature"):
         url = _url(app, rule)
         for method in _methods(rule):
@@ -192,6 +208,7 @@ def test_twilio_webhooks_refuse_unsigned_requests(app, users):
         ("admin.users_edit", {"admin"}),
         ("admin.tokens_revoke", {"admin"}),
         ("admin.settings_phrase_add", {"admin"}),
+        ("admin.sources_edit", {"admin"}),
         ("reports.anything", {"admin", "manager"}),
     ],
 )

@@ -22,6 +22,7 @@ nav_item("admin.alarm", "Fire alarm")
 nav_item("admin.users", "Users", (ADMIN,))
 nav_item("admin.tokens", "API tokens", (ADMIN,))
 nav_item("admin.settings", "Settings", (ADMIN,))
+nav_item("admin.sources", "Event sources", (ADMIN,))
 
 from outreach.admin import (  # noqa: E402,F401
     alarm,
@@ -36,6 +37,7 @@ from outreach.admin import (  # noqa: E402,F401
     queue,
     schedules,
     settings,
+    sources,
     tokens,
     users,
 )

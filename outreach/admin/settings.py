@@ -35,6 +35,9 @@ class SettingsForm(FlaskForm):
         "Reassure customers with an open issue every (hours; empty: off)", validators=[Optional()]
     )
     send_thank_you = BooleanField("Thank customers who reply positively")
+    chat_webhook_url = StringField(
+        "Chat webhook URL (Slack-compatible; empty: off)", validators=[Length(max=500)]
+    )
 
     def days(self) -> list[tuple[str, Field, Field]]:
         """Each weekday's name with its opening and closing fields, Monday first."""
@@ -61,6 +64,7 @@ class SettingsForm(FlaskForm):
             followup_grace_hours=self.followup_grace_hours.data,
             reassurance_every_hours=self.reassurance_every_hours.data,
             send_thank_you=bool(self.send_thank_you.data),
+            chat_webhook_url=self.chat_webhook_url.data or "",
             business_week={
                 key: (self[f"{key}_open"].data or "", self[f"{key}_close"].data or "")
                 for key in company.DAY_KEYS

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
@@ -73,6 +74,7 @@ class SettingsInput:
     business_week: dict[str, tuple[str, str]] = field(
         default_factory=lambda: {k: tuple(v) for k, v in default_week().items()}
     )
+    chat_webhook_url: str = ""  #: empty: no chat alerts
 
 
 def _hhmm(value: str, field: str, label: str = "") -> str:
@@ -122,6 +124,19 @@ def _hours(value: int | None, field: str, low: int, high: int) -> int:
     return value
 
 
+def _chat_url(value: str) -> str | None:
+    url = (value or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname or len(url) > 500:
+        raise ValidationError(
+            "an https:// URL of at most 500 characters, e.g. a Slack incoming webhook",
+            field="chat_webhook_url",
+        )
+    return url
+
+
 def validate_settings(data: SettingsInput) -> dict[str, Any]:
     """Check every setting; raise ValidationError naming the first bad field."""
     name = (data.name or "").strip()
@@ -152,6 +167,7 @@ def validate_settings(data: SettingsInput) -> dict[str, Any]:
         reassurance = _hours(reassurance, "reassurance_every_hours", 1, 24 * 14)
     return {
         "name": name,
+        "chat_webhook_url": _chat_url(data.chat_webhook_url),
         "default_timezone": zone,
         "quiet_end": quiet_end,
         "quiet_start": quiet_start,

@@ -36,6 +36,7 @@ from outreach.conversations import oncall
 from outreach.conversations.promise import business_hours, first_name, format_when
 from outreach.conversations.staff import event_rep, managers, pageable
 from outreach.extensions import db
+from outreach.messaging.chat import escape, queue_chat_alert
 from outreach.messaging.signatures import public_url
 from outreach.messaging.texts import enqueue_texts, queue_text
 from outreach.models import (
@@ -236,7 +237,49 @@ def _advance(escalation: Escalation, now: datetime, settings: CompanySettings) -
             rounds,
         )
     repage = (rounds, settings.repage_rounds) if found is None else None
-    return [_page(escalation, user, level, now, repage) for level, user in targets]
+    texts = [_page(escalation, user, level, now, repage) for level, user in targets]
+    first = seen == 0 and seen_rounds == 0
+    _alert_chat(escalation, targets, first, repage, settings, now)
+    return texts
+
+
+def chat_text(
+    escalation: Escalation,
+    targets: list[tuple[str, User]],
+    first: bool,
+    repage: tuple[int, int] | None,
+) -> tuple[str, str]:
+    """The chat alert for a step of the chain, (kind, text): who wrote what and who is paged
+    now, without the customer's number (a chat channel is read by many)."""
+    customer = escalation.customer
+    who = escape(customer.name if customer else "An unknown number")
+    paged = ", ".join(
+        f"{escape(u.display_name)} ({LEVEL_NAMES.get(level, level)})" for level, u in targets
+    )
+    link = f"<{public_url('/admin/attention')}|Take it>"
+    if escalation.unanswered_at is not None:
+        return "unanswered", f":rotating_light: Nobody took {who}'s urgent reply. {link}"
+    if first:
+        words = escape(_quote(escalation.reply.text))
+        now_paging = f"Paging {paged}." if paged else "Nobody could be paged."
+        return "urgent", f':rotating_light: URGENT: {who} wrote "{words}". {now_paging} {link}'
+    again = f", paged again ({repage[0]} of {repage[1]})" if repage else ""
+    return "escalated", f"Still not taken: {who}'s urgent reply now goes to {paged}{again}. {link}"
+
+
+def _alert_chat(
+    escalation: Escalation,
+    targets: list[tuple[str, User]],
+    first: bool,
+    repage: tuple[int, int] | None,
+    settings: CompanySettings,
+    now: datetime,
+) -> None:
+    if not settings.chat_webhook_url:
+        return
+    kind, text = chat_text(escalation, targets, first, repage)
+    alert = queue_chat_alert(settings, kind, text, escalation.id, now)
+    log.info("fire alarm: escalation %s: chat alert %s (%s)", escalation.id, alert.id, kind)
 
 
 def _page(

@@ -145,6 +145,7 @@ def run_pass(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> PassR
         ("reconcile", reconcile),
         ("followups", lambda: _sweep_followups(now)),
         ("escalations", lambda: _escalate_pages(now)),
+        ("chat_alerts", lambda: _hand_over_chat_alerts(now)),
     ]
     for name, step in steps:
         try:
@@ -611,6 +612,13 @@ def _escalate_pages(now: datetime) -> None:
     from outreach.conversations.escalation import escalate_due
 
     escalate_due(now)
+
+
+def _hand_over_chat_alerts(now: datetime) -> None:
+    """Alerts for the company's chat webhook go to a job (outreach.messaging.chat)."""
+    from outreach.messaging.chat import hand_over_due
+
+    hand_over_due(now)
 
 
 # -- the loop ------------------------------------------------------------------------------

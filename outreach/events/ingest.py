@@ -37,7 +37,7 @@ from outreach.schemas.validation import (
 log = logging.getLogger(__name__)
 
 MAX_FUTURE = timedelta(days=1)  #: an event may not claim to happen later than this ahead
-SOURCES = ("api", "csv", "demo")
+SOURCES = ("api", "csv", "demo", "webhook")
 MAX_SUMMARY = 4000
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _EMAIL = re.compile(EMAIL_PATTERN)

@@ -8,12 +8,14 @@ from outreach.models.followups import FollowUp, FollowUpNote
 from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
 from outreach.models.policies import Policy
 from outreach.models.settings import CompanySettings, TriageExample, TriagePhrase
+from outreach.models.sources import ChatAlert, EventSource
 from outreach.models.users import ApiToken, User
 
 __all__ = [
     "ApiToken",
     "Call",
     "CallStatusEvent",
+    "ChatAlert",
     "CheckIn",
     "CheckInTransition",
     "CompanySettings",
@@ -21,6 +23,7 @@ __all__ = [
     "Customer",
     "CustomerMerge",
     "Escalation",
+    "EventSource",
     "FollowUp",
     "FollowUpNote",
     "Message",

@@ -63,7 +63,7 @@ class ServiceEvent(db.Model):
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
     rep_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     summary: Mapped[str | None] = mapped_column(sa.Text)
-    source: Mapped[str] = mapped_column(sa.String(16), default="api")  #: api, csv or demo
+    source: Mapped[str] = mapped_column(sa.String(16), default="api")  #: api, csv, demo or webhook
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="events")

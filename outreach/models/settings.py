@@ -60,6 +60,8 @@ class CompanySettings(db.Model):
     send_thank_you: Mapped[bool] = mapped_column(default=False)
     #: per-class overrides of outreach.conversations.actions.DEFAULT_ACTIONS (None: defaults)
     triage_actions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    #: a Slack-compatible incoming webhook that urgent replies and escalations also go to
+    chat_webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
