@@ -285,6 +285,10 @@ def follow_call(call: Call, status: str, now: datetime | None = None) -> None:
     """Move a voice check-in after its call's status moved (called by the callback service)."""
     if call.purpose == "click_to_call" and callbacks.CALL_RANK.get(status) == FINAL_CALL_RANK:
         release_bridge(call.checkin_id)
+    if call.purpose == "conference":
+        from outreach.messaging.conference import follow_leg
+
+        follow_leg(call, status, now or utcnow())
     if call.purpose != "voice_checkin" or call.checkin_id is None:
         return
     latest = _latest_call(call.checkin_id)
