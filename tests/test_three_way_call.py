@@ -79,7 +79,7 @@ def _legs() -> dict[str, Call]:
 def test_rep_answers_then_the_customer_and_the_manager_are_joined_each_announced(
     web, fake_twilio, people
 ):
-    rep, manager, customer, followup = people
+    _rep, manager, customer, followup = people
     response = _start(web, followup, manager)
     assert response.status_code == 302
     (rep_create,) = fake_twilio.recorded("Calls", "create")
@@ -140,7 +140,7 @@ def test_rep_answers_then_the_customer_and_the_manager_are_joined_each_announced
 
 
 def test_rep_does_not_answer_nobody_else_is_called(web, fake_twilio, people):
-    rep, manager, customer, followup = people
+    _rep, manager, _customer, followup = people
     _start(web, followup, manager)
     rep_sid = _legs()["rep"].twilio_sid
 
@@ -161,8 +161,10 @@ def test_rep_does_not_answer_nobody_else_is_called(web, fake_twilio, people):
 def test_a_customer_who_opted_out_of_calls_is_refused_with_a_clear_message(
     web, fake_twilio, people
 ):
-    rep, manager, customer, followup = people
-    db.session.add(Consent(customer_id=customer.id, channel="voice", state="opted_out"))
+    _rep, manager, customer, followup = people
+    db.session.add(
+        Consent(customer_id=customer.id, channel="voice", state="opted_out", source="keyword")
+    )
     db.session.commit()
 
     response = _start(web, followup, manager)
@@ -178,12 +180,12 @@ def test_quiet_hours_refuse_the_customer_leg(twilio_app, fake_twilio, people):
     customer.timezone = zone_where(range(0, 6))
     db.session.commit()
     with pytest.raises(Conflict, match="inside quiet hours"):
-        start_three_way(customer.id, rep, manager.id, followup.id)
+        start_three_way(rep, manager.id, followup_id=followup.id)
     assert fake_twilio.requests == []
 
 
 def test_a_double_click_places_one_call(web, fake_twilio, people):
-    rep, manager, customer, followup = people
+    rep, manager, _customer, followup = people
     first = _start(web, followup, manager)
     second = _start(web, followup, manager)
     assert first.status_code == second.status_code == 302
@@ -191,22 +193,22 @@ def test_a_double_click_places_one_call(web, fake_twilio, people):
     assert "a three-way call with Ada Lovelace is already ringing" in page
     assert len(fake_twilio.recorded("Calls", "create")) == 1
     with pytest.raises(Conflict):
-        start_three_way(customer.id, rep, manager.id, followup.id)
+        start_three_way(rep, manager.id, followup_id=followup.id)
 
 
 def test_a_guest_is_required_and_needs_a_phone(twilio_app, fake_twilio, people):
-    rep, manager, customer, followup = people
+    rep, manager, _customer, followup = people
     with pytest.raises(ValidationError, match="choose who joins"):
-        start_three_way(customer.id, rep, None, followup.id)
+        start_three_way(rep, None, followup_id=followup.id)
     manager.phone = None
     db.session.commit()
     with pytest.raises(ValidationError, match="Max Manager has no phone number"):
-        start_three_way(customer.id, rep, manager.id, followup.id)
+        start_three_way(rep, manager.id, followup_id=followup.id)
     assert fake_twilio.requests == []
 
 
 def test_conference_webhooks_are_signed_or_refused(web, fake_twilio, people):
-    rep, manager, customer, followup = people
+    _rep, manager, _customer, followup = people
     _start(web, followup, manager)
     conference = _conference()
     for path in (
@@ -222,7 +224,7 @@ def test_conference_webhooks_are_signed_or_refused(web, fake_twilio, people):
 
 
 def test_an_event_for_another_conference_name_changes_nothing(web, fake_twilio, people):
-    rep, manager, customer, followup = people
+    _rep, manager, _customer, followup = people
     _start(web, followup, manager)
     conference = _conference()
     params = {

@@ -46,6 +46,7 @@ CONFERENCE_EVENTS = ("start", "end", "join", "leave")  #: statusCallbackEvent of
 LEG_FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
 STUCK_AFTER = timedelta(hours=4)  #: a joined call with no conference-end this old is over
 ANNOUNCE = "Outreach: joining {name}."
+THREE_WAY_STARTED = "Calling your phone now: answer it, and the customer and your colleague join."
 PARTY_WORDS = {"rep": "rep", "customer": "customer", "guest": "colleague"}
 #: how the call ended, in words for the pages
 OUTCOME_WORDS = {
@@ -137,19 +138,21 @@ def _release_stale(customer_id: int, now: datetime) -> None:
 
 
 def start_three_way(
-    customer_id: int,
     user: User,
     guest_id: int | None,
+    *,
+    customer_id: int | None = None,
     followup_id: int | None = None,
     now: datetime | None = None,
 ) -> Conference:
-    """Ring the user's phone for a three-way call with the customer and a colleague (guest);
-    NotFound, ValidationError or Conflict with a sentence; commits."""
+    """Ring the user's phone for a three-way call with a customer (or a follow-up's customer)
+    and a colleague (guest); NotFound, ValidationError or Conflict with a sentence; commits."""
     now = now or utcnow()
     followup = db.session.get(FollowUp, followup_id) if followup_id is not None else None
-    if followup_id is not None and (followup is None or followup.customer_id != customer_id):
+    if followup_id is not None and followup is None:
         raise NotFound("no such follow-up")
-    customer = db.session.get(Customer, customer_id)
+    customer_id = followup.customer_id if followup is not None else customer_id
+    customer = db.session.get(Customer, customer_id) if customer_id is not None else None
     if customer is None or not _may_call(user, followup):
         raise NotFound("no such customer in your list")
     refusal = customer_leg_refusal(customer, now)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
 from outreach.models.base import UTCDateTime, enum_check, utcnow
+from outreach.models.users import User
 
 DIRECTIONS = ("outbound", "inbound")
 CALL_PURPOSES = ("voice_checkin", "click_to_call", "conference")
@@ -145,6 +146,9 @@ class Call(db.Model):
     party: Mapped[str | None] = mapped_column(sa.String(16))  #: rep, customer or guest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship(viewonly=True)
+    conference: Mapped[Conference | None] = relationship(viewonly=True)
 
 
 class Conference(db.Model):
