@@ -124,7 +124,6 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         levels=LEVEL_NAMES,
         via=VIA_NAMES,
         duplicates=same_phone(timeline.customer),
-        guests=guests_for(current_user),
         conference_outcomes=OUTCOME_WORDS,
     ), status
 
@@ -151,6 +150,17 @@ def conversations_sms(customer_id: int):
         flash(f"Text queued (message #{message.id}).", "success")
         return redirect(url_for("admin.conversations_show", customer_id=customer_id))
     return _conversation_page(customer_id, form, 422)
+
+
+@bp.get("/conversations/<int(max=2147483647):customer_id>/conference")
+def conversations_conference_form(customer_id: int):
+    """Choose who joins a three-way call with the customer."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        abort(404)
+    return render_template(
+        "admin/conference.html", customer=customer, guests=guests_for(current_user)
+    )
 
 
 @bp.post("/conversations/<int(max=2147483647):customer_id>/conference")
