@@ -4,13 +4,20 @@ every leg are stored and shown on the customer's timeline."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from testenv import PUBLIC_BASE_URL
-from web_helpers import isolated_client, make_customer, make_followup, make_user, now, sign_in
+from web_helpers import (
+    isolated_client,
+    make_customer,
+    make_followup,
+    make_user,
+    now,
+    sign_in,
+    zone_where,
+)
 
 from outreach.errors import Conflict, ValidationError
 from outreach.extensions import db
@@ -20,26 +27,6 @@ from outreach.models import Call, CallStatusEvent, Conference, Consent
 REP_PHONE = "+16125550142"
 MANAGER_PHONE = "+16125550143"
 CUSTOMER_PHONE = "+16125550144"
-ZONES = (
-    "Pacific/Honolulu",
-    "America/Los_Angeles",
-    "America/Chicago",
-    "America/New_York",
-    "Atlantic/Azores",
-    "Europe/London",
-    "Europe/Athens",
-    "Asia/Dubai",
-    "Asia/Kolkata",
-    "Asia/Bangkok",
-    "Asia/Tokyo",
-    "Pacific/Auckland",
-)
-
-
-def zone_where(hours: range, at: datetime | None = None) -> str:
-    """A zone whose local hour is now within `hours` (the zones above cover every hour)."""
-    at = at or now()
-    return next(z for z in ZONES if at.astimezone(ZoneInfo(z)).hour in hours)
 
 
 @pytest.fixture
