@@ -22,7 +22,7 @@ from web_helpers import (
 from outreach.errors import Conflict, ValidationError
 from outreach.extensions import db
 from outreach.messaging.conference import start_three_way
-from outreach.models import Call, CallStatusEvent, Conference, Consent
+from outreach.models import Call, CallStatusEvent, Conference, Consent, FollowUpNote
 
 REP_PHONE = "+16125550142"
 MANAGER_PHONE = "+16125550143"
@@ -66,7 +66,7 @@ def _legs() -> dict[str, Call]:
 def test_rep_answers_then_the_customer_and_the_manager_are_joined_each_announced(
     web, fake_twilio, people
 ):
-    _rep, manager, customer, followup = people
+    rep, manager, customer, followup = people
     response = _start(web, followup, manager)
     assert response.status_code == 302
     (rep_create,) = fake_twilio.recorded("Calls", "create")
@@ -118,6 +118,15 @@ def test_rep_answers_then_the_customer_and_the_manager_are_joined_each_announced
         "guest": ("completed", "joined"),
     }
     assert all(c.duration_seconds is not None for c in legs.values())
+
+    (note,) = db.session.scalars(sa.select(FollowUpNote)).all()
+    assert (note.followup_id, note.user_id, note.body) == (
+        followup.id,
+        rep.id,
+        "Three-way call with Ada Lovelace and Max Manager: all parties were on the call.",
+    )
+    fake_twilio.deliver(web)
+    assert len(db.session.scalars(sa.select(FollowUpNote)).all()) == 1  # logged once
 
     manager_client = isolated_client(web.application)
     sign_in(manager_client, manager)
@@ -224,3 +233,91 @@ def test_an_event_for_another_conference_name_changes_nothing(web, fake_twilio, 
     assert fake_twilio.post_signed(url, params, web).status_code == 200
     assert fake_twilio.recorded("Participants") == []
     assert _conference().status == "calling_rep"
+
+
+def test_the_customer_not_answering_is_logged_and_the_others_still_talk(web, fake_twilio, people):
+    _rep, manager, _customer, followup = people
+    _start(web, followup, manager)
+    fake_twilio.answer_call(_legs()["rep"].twilio_sid, web)
+    legs = _legs()
+    fake_twilio.complete_call(legs["customer"].twilio_sid, "no-answer", deliver_to=web)
+    fake_twilio.answer_call(legs["guest"].twilio_sid, web)
+    (room,) = fake_twilio.conferences
+    assert fake_twilio.announced[room] == ["Outreach: joining Max Manager."]
+    fake_twilio.hang_up(legs["guest"].twilio_sid, web)  # the colleague leaves; the rep stays
+    assert _conference().status == "joining"
+    fake_twilio.hang_up(legs["rep"].twilio_sid, web)
+    conference = _conference()
+    assert (conference.status, conference.outcome) == ("ended", "customer_not_reached")
+    assert _legs()["customer"].status == "no-answer"
+
+
+def test_a_customer_who_opts_out_while_the_rep_is_ringing_is_not_dialed(web, fake_twilio, people):
+    _rep, manager, customer, followup = people
+    _start(web, followup, manager)
+    db.session.add(
+        Consent(customer_id=customer.id, channel="all", state="opted_out", source="keyword")
+    )
+    db.session.commit()
+    fake_twilio.answer_call(_legs()["rep"].twilio_sid, web)
+    assert [r.value("To") for r in fake_twilio.recorded("Participants", "create")] == [
+        MANAGER_PHONE
+    ]
+    assert fake_twilio.called() == {REP_PHONE: 1, MANAGER_PHONE: 1}
+    fake_twilio.hang_up(_legs()["rep"].twilio_sid, web)
+    assert _conference().outcome == "customer_not_called"
+
+
+def test_quiet_hours_reached_while_the_rep_is_ringing_keep_the_customer_off(
+    web, fake_twilio, people
+):
+    _rep, manager, customer, followup = people
+    _start(web, followup, manager)
+    customer.timezone = zone_where(range(0, 6))
+    db.session.commit()
+    fake_twilio.answer_call(_legs()["rep"].twilio_sid, web)
+    assert "customer" not in _legs()
+    assert CUSTOMER_PHONE not in fake_twilio.called()
+
+
+def test_a_manager_starts_one_from_the_customers_page_and_the_board(
+    twilio_app, fake_twilio, people
+):
+    rep, manager, customer, followup = people
+    staff = isolated_client(twilio_app)
+    sign_in(staff, manager)
+    page = staff.get(f"/admin/conversations/{customer.id}").get_data(as_text=True)
+    assert f"/admin/conversations/{customer.id}/conference" in page
+    chooser = staff.get(f"/admin/conversations/{customer.id}/conference")
+    assert chooser.status_code == 200
+    assert "Three-way call with Ada Lovelace" in chooser.get_data(as_text=True)
+    assert "Sam Rep (rep)" in chooser.get_data(as_text=True)
+
+    started = staff.post(
+        f"/admin/conversations/{customer.id}/conference", data={"guest_id": str(rep.id)}
+    )
+    assert started.headers["Location"] == f"/admin/conversations/{customer.id}"
+    (create,) = fake_twilio.recorded("Calls", "create")
+    assert create.value("To") == MANAGER_PHONE
+    assert _conference().followup_id is None
+
+    again = staff.post(f"/admin/followups/{followup.id}/conference", data={"guest_id": "x"})
+    assert again.status_code == 422
+    assert "choose who joins the call" in again.get_data(as_text=True)
+    busy = staff.post(f"/admin/followups/{followup.id}/conference", data={"guest_id": rep.id})
+    assert busy.status_code == 409
+    assert "already ringing" in busy.get_data(as_text=True)
+    assert len(fake_twilio.recorded("Calls", "create")) == 1
+    assert staff.post("/admin/conversations/999999/conference").status_code == 404
+
+
+def test_a_rep_cannot_call_about_someone_elses_follow_up(twilio_app, fake_twilio, people):
+    _rep, manager, customer, _followup = people
+    other = make_user("rep", phone="+16125550199", name="Other Rep")
+    theirs = make_followup(other, customer, now() + timedelta(days=1))
+    db.session.commit()
+    web = isolated_client(twilio_app)
+    sign_in(web, people[0])
+    response = web.post(f"/rep/followups/{theirs.id}/conference", data={"guest_id": manager.id})
+    assert response.status_code == 404
+    assert fake_twilio.requests == []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -41,6 +41,10 @@ from outreach.messaging.voice import (
 from outreach.models import Call, CallStatusEvent, Conference, Customer, FollowUp, User, utcnow
 
 log = logging.getLogger(__name__)
+
+#: (the ended conference, its outcome in a sentence) -> None: how the outcome reaches the
+#: follow-up it was started from (the conversation's note_three_way_call)
+OnEnd = Callable[[Conference, str], None]
 
 CONFERENCE_EVENTS = ("start", "end", "join", "leave")  #: statusCallbackEvent of the conference
 LEG_FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
@@ -304,9 +308,15 @@ def _leg_name(leg: Call) -> str:
     return user.display_name if user else "a colleague"
 
 
-def record_event(conference_id: int, params: Mapping[str, str], now: datetime | None = None):
+def record_event(
+    conference_id: int,
+    params: Mapping[str, str],
+    on_end: OnEnd | None = None,
+    now: datetime | None = None,
+) -> None:
     """Store one conference statusCallback event on the rep's leg and act on it: the start
-    adds the customer and the guest (once), a join is announced, the end logs the outcome."""
+    adds the customer and the guest (once), a join is announced, the end logs the outcome
+    (and hands it to on_end once)."""
     now = now or utcnow()
     conference = db.session.get(Conference, conference_id)
     rep_leg = _leg(conference_id, "rep") if conference is not None else None
@@ -343,7 +353,7 @@ def record_event(conference_id: int, params: Mapping[str, str], now: datetime | 
     elif kind == "participant-join" and leg is not None and leg.party in ("customer", "guest"):
         _announce(sid, leg)
     elif kind == "conference-end":
-        _log_outcome(conference, now)
+        _log_outcome(conference, now, on_end)
 
 
 def _join_others(conference: Conference, conference_sid: str, now: datetime) -> None:
@@ -412,7 +422,19 @@ def _joined(leg: Call | None) -> bool:
     )
 
 
-def _log_outcome(conference: Conference, now: datetime) -> None:
+def summary(conference: Conference) -> str:
+    """The call in a sentence: who was on it and how it ended."""
+    customer = db.session.get(Customer, conference.customer_id) if conference.customer_id else None
+    guest = db.session.get(User, conference.guest_id) if conference.guest_id else None
+    who = " and ".join(
+        [customer.name if customer else "the customer", guest.display_name if guest else "?"]
+    )
+    return f"Three-way call with {who}: {OUTCOME_WORDS.get(conference.outcome or '', 'ended')}."
+
+
+def _log_outcome(conference: Conference, now: datetime, on_end: OnEnd | None) -> None:
+    if conference.ended_at is not None:
+        return
     customer_leg = _leg(conference.id, "customer")
     if _joined(customer_leg):
         outcome = "reached"
@@ -425,6 +447,8 @@ def _log_outcome(conference: Conference, now: datetime) -> None:
     _end(conference, "ended", outcome, now)
     db.session.commit()
     log.info("three-way call %s ended: %s", conference.id, outcome)
+    if on_end is not None:
+        on_end(conference, summary(conference))
 
 
 def follow_leg(call: Call, status: str, now: datetime) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Response
 
 from outreach.conversations import record_voice_reply
+from outreach.conversations.followups import note_three_way_call
 from outreach.messaging import conference, voice
 from outreach.messaging.signatures import twilio_signed
 from outreach.webhooks import bp
@@ -66,7 +67,7 @@ def conference_rep(conference_id: int) -> Response:
 @twilio_signed
 def conference_events(conference_id: int) -> Response:
     """A conference statusCallback event: stored; the start joins the others, the end logs."""
-    conference.record_event(conference_id, form_params())
+    conference.record_event(conference_id, form_params(), note_three_way_call)
     return Response("", status=200, mimetype="text/plain")
 
 
