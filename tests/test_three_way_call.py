@@ -125,7 +125,14 @@ def test_rep_answers_then_the_customer_and_the_manager_are_joined_each_announced
         rep.id,
         "Three-way call with Ada Lovelace and Max Manager: all parties were on the call.",
     )
-    fake_twilio.deliver(web)
+    end_again = {
+        "AccountSid": fake_twilio.account_sid,
+        "ConferenceSid": room["sid"],
+        "FriendlyName": room["friendly_name"],
+        "StatusCallbackEvent": "conference-end",
+    }
+    events_url = f"{PUBLIC_BASE_URL}/twilio/voice/conference/{conference.id}/events"
+    assert fake_twilio.post_signed(events_url, end_again, web).status_code == 200
     assert len(db.session.scalars(sa.select(FollowUpNote)).all()) == 1  # logged once
 
     manager_client = isolated_client(web.application)
@@ -215,6 +222,9 @@ def test_conference_webhooks_are_signed_or_refused(web, fake_twilio, people):
         params = {"ConferenceSid": "CF" + "0" * 32, "StatusCallbackEvent": "conference-start"}
         forged = fake_twilio.post_signed(PUBLIC_BASE_URL + path, params, web, signature="forged")
         assert forged.status_code == 403, path
+    unnamed = {"AccountSid": fake_twilio.account_sid, "FriendlyName": conference.friendly_name}
+    url = f"{PUBLIC_BASE_URL}/twilio/voice/conference/{conference.id}/events"
+    assert fake_twilio.post_signed(url, unnamed, web).status_code == 422
     assert fake_twilio.recorded("Participants") == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CallStatusEvent)) == 0
 

@@ -32,11 +32,11 @@ from outreach.messaging.voice import (
     BRIDGE_WINDOW,
     RATE_KEY_PREFIX,
     STATUS_PATH,
-    _call_options,
-    _caller_id,
-    _store_sid,
+    call_options,
+    caller_id_of,
     hangup_twiml,
     replay_call_events,
+    store_sid,
 )
 from outreach.models import Call, CallStatusEvent, Conference, Customer, FollowUp, User, utcnow
 
@@ -170,7 +170,7 @@ def start_three_way(
     if not guest.phone:
         raise ValidationError(f"{guest.display_name} has no phone number", field="guest_id")
     transport = get_transport()
-    if transport.name == "twilio" and not _caller_id(transport):
+    if transport.name == "twilio" and not caller_id_of(transport):
         raise Conflict("three-way calls need TWILIO_FROM_NUMBER (the company's caller ID)")
     _release_stale(customer.id, now)
     conference = Conference(
@@ -192,7 +192,7 @@ def start_three_way(
         raise Conflict(
             f"a three-way call with {customer.name} is already ringing: answer your phone"
         ) from None
-    leg = _new_leg(conference, "rep", user.phone, user.id, _caller_id(transport), now)
+    leg = _new_leg(conference, "rep", user.phone, user.id, caller_id_of(transport), now)
     db.session.commit()
     sender_limiter().acquire(RATE_KEY_PREFIX + transport.sender)
     try:
@@ -200,7 +200,7 @@ def start_three_way(
             user.phone,
             url=public_url(rep_path(conference.id)),
             status_callback=public_url(STATUS_PATH),
-            **_call_options(),
+            **call_options(),
         )
     except TransportError as exc:
         leg.status, leg.error_code = "failed", exc.code
@@ -208,7 +208,7 @@ def start_three_way(
         db.session.commit()
         log.warning("three-way call %s: the rep's leg failed: %s", conference.id, exc.reason)
         raise Conflict(f"the call could not be placed: {exc.reason}") from None
-    _store_sid(leg, sid)
+    store_sid(leg, sid)
     db.session.commit()
     replay_call_events(leg)
     log.info("three-way call %s with customer %s by user %s", conference.id, customer.id, user.id)
@@ -264,7 +264,7 @@ def rep_twiml(conference_id: int, params: Mapping[str, str]) -> str:
     if rep_leg is None or not call_sid:
         return hangup_twiml()
     if rep_leg.twilio_sid is None:
-        _store_sid(rep_leg, call_sid)
+        store_sid(rep_leg, call_sid)
         db.session.commit()
     if rep_leg.twilio_sid != call_sid or conference.ended_at is not None:
         log.warning("three-way call %s: TwiML asked by another call: hung up", conference_id)
@@ -369,7 +369,7 @@ def _join_others(conference: Conference, conference_sid: str, now: datetime) -> 
         return
     db.session.refresh(conference)
     transport = get_transport()
-    caller = _caller_id(transport)
+    caller = caller_id_of(transport)
     customer = db.session.get(Customer, conference.customer_id)
     guest = db.session.get(User, conference.guest_id)
     legs = []
@@ -390,14 +390,16 @@ def _join_others(conference: Conference, conference_sid: str, now: datetime) -> 
                 leg.to_number,
                 label=leg.party,
                 status_callback=public_url(STATUS_PATH),
-                **_call_options(),
+                **call_options(),
             )
         except TransportError as exc:
             leg.status, leg.error_code = "failed", exc.code
             db.session.commit()
-            log.warning("three-way call %s: %s leg failed: %s", conference.id, leg.party, exc)
+            log.warning(
+                "three-way call %s: %s leg failed: %s", conference.id, leg.party, exc.reason
+            )
             continue
-        _store_sid(leg, sid)
+        store_sid(leg, sid)
         db.session.commit()
         replay_call_events(leg)
         log.info("three-way call %s: %s leg %s dialed", conference.id, leg.party, leg.id)

@@ -179,8 +179,6 @@ class Conference(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    legs: Mapped[list[Call]] = relationship(order_by="Call.id", viewonly=True)
-
 
 class CallStatusEvent(db.Model):
     """One call status callback as Twilio sent it."""
