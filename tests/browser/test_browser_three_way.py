@@ -1,9 +1,11 @@
 """The three-way call in a real browser: a rep starts it from a follow-up card on /rep; the
 fake Twilio rings the rep, who answers, then the customer and the manager join, each
-announced; when the rep hangs up the outcome is on the card's history."""
+announced; when the rep hangs up the outcome is on the card's history and every leg is on the
+customer's timeline."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -15,19 +17,20 @@ from outreach.extensions import db
 from outreach.models import Call
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
 def seed(app) -> dict:
     with app.app_context():
         sam = make_user("rep", name="Sam Rivera", phone="+16125550142")
-        make_user("manager", name="Morgan Manager", phone="+16125550143")
+        morgan = make_user("manager", name="Morgan Manager", phone="+16125550143")
         dana = make_customer(name="Dana O'Neil", zone=zone_where(range(10, 17)))
         reply = make_reply(dana, "The unit is leaking again, can someone call me?", "negative")
         followup = make_followup(
             sam, dana, now() + timedelta(hours=2), reply_id=reply.id, priority="high"
         )
         db.session.commit()
-        return {"sam": sam.email, "followup": followup.id, "dana": dana.phone}
+        return {"sam": sam.email, "morgan": morgan.email, "followup": followup.id, "dana": dana.id}
 
 
 def _legs(app) -> dict[str, str]:
@@ -72,3 +75,15 @@ def test_a_rep_starts_a_three_way_call_from_a_follow_up_card(live_server, new_pa
         )
     ).to_be_visible()
     screenshot(page, "three-way-call-logged-phone")
+
+    manager = new_page(**DESKTOP)
+    sign_in(manager, live.url, ids["morgan"])
+    manager.goto(f"{live.url}/admin/conversations/{ids['dana']}")
+    timeline = manager.locator("ol.timeline")
+    expect(
+        timeline.get_by_text("Three-way call started by Sam Rivera: all parties were on the call")
+    ).to_be_visible()
+    leg = re.compile(r"Morgan Manager's leg: completed, joined, \d+ s")
+    expect(timeline.get_by_text(leg)).to_be_visible()
+    expect(timeline.get_by_text("Dana O'Neil's leg: completed, joined")).to_be_visible()
+    screenshot(manager, "three-way-call-timeline-desktop")
