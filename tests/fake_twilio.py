@@ -1,4 +1,5 @@
-"""A local fake of Twilio's REST API 2010 (Messages, Calls) over real HTTP, for tests.
+"""A local fake of Twilio's REST API 2010 (Messages, Calls, Conferences and their
+Participants) over real HTTP, for tests.
 
 Start it with the `fake_twilio` fixture, point the app at it with `make_app(env=fake.env())`
 (or the `twilio_app` fixture), then inspect `fake.requests`, script failures with
@@ -17,6 +18,18 @@ Opt-in behaviours of the real service (all off by default):
   shuffle=True, seed=...)` or `fake.early_callbacks(...)`.
 - Random failures: `fake.chaos(fail_rate=..., hang_rate=..., seed=...)`, `fake.calm()`.
 - What customers received: `fake.sent_to()`, `fake.called()`.
+- Conferences: `fake.answer_call(sid, deliver_to)` answers a call as its callee would: a call
+  created with `Url` fetches its TwiML (signed) and follows `<Say>`, `<Dial><Conference>` and
+  `<Hangup>`; a call created by the Participants API joins its conference. A conference is
+  created when its first participant joins (status `init`, `in-progress` once a participant
+  with startConferenceOnEnter is in, `completed` at the end). `fake.hang_up(sid, deliver_to)`
+  makes a party leave (endConferenceOnExit ends the conference for everyone). The
+  statusCallback events the conference's statusCallbackEvent asks for (participant-join,
+  participant-leave, conference-start, conference-end) and the AnnounceUrl of a conference
+  update are posted, signed and in order, by `fake.deliver(deliver_to)` (the helpers call it):
+  Twilio posts them asynchronously, never inside the request that caused them. What each call
+  heard is in `fake.heard[call_sid]`, what was announced to a room in
+  `fake.announced[conference_sid]`.
 
 The queues and call starts are evaluated lazily, on every request and inspection, against
 `fake.clock` (time.monotonic unless a test passes its own); call `fake.advance()` before
@@ -36,6 +49,7 @@ import socket
 import threading
 import time
 import traceback
+import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,7 +85,24 @@ _ROUTES = (
     (re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/(\w+)\.json$"), "Message"),
     (re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$"), "Calls"),
     (re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(\w+)\.json$"), "Call"),
+    (re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Conferences\.json$"), "Conferences"),
+    (re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Conferences/(\w+)\.json$"), "Conference"),
+    (
+        re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Conferences/([^/]+)/Participants\.json$"),
+        "Participants",
+    ),
+    (
+        re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Conferences/([^/]+)/Participants/(\w+)\.json$"),
+        "Participant",
+    ),
 )
+#: the statusCallbackEvent names of a conference and the StatusCallbackEvent each posts
+_CONFERENCE_EVENTS = {
+    "start": "conference-start",
+    "end": "conference-end",
+    "join": "participant-join",
+    "leave": "participant-leave",
+}
 _GSM = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€\f"
@@ -129,7 +160,7 @@ class RecordedRequest:
     query: dict[str, list[str]]
     form: dict[str, list[str]]
     headers: dict[str, str]
-    resource: str | None  #: Messages, Message, Calls, Call or None
+    resource: str | None  #: Messages, Message, Calls, Call, Conference(s), Participant(s), None
     at: float  #: time.monotonic() on arrival
     received_at: datetime
     status: int = 0  #: the HTTP status answered (0 while in flight)
@@ -143,7 +174,7 @@ class RecordedRequest:
     @property
     def action(self) -> str:
         """create, list, fetch or update."""
-        if self.resource in ("Messages", "Calls"):
+        if self.resource in ("Messages", "Calls", "Conferences", "Participants"):
             return "create" if self.method == "POST" else "list"
         return "update" if self.method == "POST" else "fetch"
 
@@ -235,6 +266,17 @@ class FakeTwilio:
         self._free_at: dict[str, float] = {}  #: sender -> clock() its queue is free
         self._sticky: dict[tuple[str, str], str] = {}  #: (service, to) -> the pool number used
         self._starting: dict[str, float] = {}  #: call sid -> clock() it starts
+        self.conferences: dict[str, dict[str, Any]] = {}
+        #: conference sid -> {call sid: participant}: who is connecting to or in the room now
+        self.participants: dict[str, dict[str, dict[str, Any]]] = {}
+        self.heard: dict[str, list[str]] = {}  #: call sid -> what its own TwiML said to it
+        self.announced: dict[str, list[str]] = {}  #: conference sid -> what was announced
+        #: (url, StatusCallbackEvent or "announce", HTTP status) of each conference webhook posted
+        self.conference_posts: list[tuple[str, str, int | None]] = []
+        self._twiml_urls: dict[str, str] = {}  #: call sid -> the Url it fetches when answered
+        self._joining: dict[str, str] = {}  #: call sid -> conference sid (Participants API)
+        self._rooms: dict[str, dict[str, Any]] = {}  #: conference sid -> its callback settings
+        self._pending: list[tuple[str, str, dict[str, str], str | None]] = []
         self._mono0, self._wall0 = self.clock(), datetime.now(UTC)
         for sid, pool in list(self.messaging_services.items()):
             self.messaging_service(sid, pool)
@@ -440,6 +482,9 @@ class FakeTwilio:
             if sid not in self.calls:
                 raise KeyError(f"fake Twilio: no call {sid}")
             self._set_call_status(sid, status, duration)
+            room = self._joining.pop(sid, None)
+            if room is not None:
+                self.participants[room].pop(sid, None)
             public = self._public(self.calls[sid])
         if deliver_to is not None:
             extra = {"CallDuration": public["duration"]} if status == "completed" else {}
@@ -704,6 +749,8 @@ class FakeTwilio:
             return self._create_message(req) if req.method == "POST" else self._list_messages(req)
         if name == "Calls":
             return self._create_call(req) if req.method == "POST" else self._list_calls(req)
+        if name in ("Conferences", "Conference", "Participants", "Participant"):
+            return self._conference_api(req, name, m)
         store = self.messages if name == "Message" else self.calls
         if req.method != "GET":
             return 405, _twilio_error(405, 20004, "Method not allowed")
@@ -891,6 +938,19 @@ class FakeTwilio:
         if to in self._rejected:
             status, code, message = self._rejected[to]
             return status, _twilio_error(status, code, message)
+        with self._lock:
+            call = self._new_call(to, from_)
+            sid = call["sid"]
+            if req.value("Url"):
+                self._twiml_urls[sid] = req.value("Url")
+            if req.value("StatusCallback"):
+                self.callback_urls[sid] = req.value("StatusCallback")
+            if self.call_start_delay is not None:
+                self._starting[sid] = self.clock() + self.call_start_delay
+            return 201, self._public(call)
+
+    def _new_call(self, to: str, from_: str) -> dict[str, Any]:
+        """Store a new outbound-api call, queued (lock held)."""
         now = self._wall(self.clock())
         sid = "CA" + secrets.token_hex(16)
         call = {
@@ -921,14 +981,9 @@ class FakeTwilio:
             "uri": f"{API}/Accounts/{self.account_sid}/Calls/{sid}.json",
             "subresource_uris": {},
         }
-        with self._lock:
-            self.calls[sid] = call
-            self._order[sid] = next(self._counter)
-            if req.value("StatusCallback"):
-                self.callback_urls[sid] = req.value("StatusCallback")
-            if self.call_start_delay is not None:
-                self._starting[sid] = self.clock() + self.call_start_delay
-            return 201, self._public(call)
+        self.calls[sid] = call
+        self._order[sid] = next(self._counter)
+        return call
 
     def _set_call_status(self, sid: str, status: str, duration: int | None) -> None:
         """Move the stored call on (lock held); an ended call stays ended."""
@@ -951,6 +1006,322 @@ class FakeTwilio:
                     duration = int((now - started).total_seconds())
                 call["start_time"] = call["start_time"] or now - timedelta(seconds=duration)
             call["duration"] = str(duration if call_status == "completed" else 0)
+
+    # -- conferences ---------------------------------------------------------------------------
+
+    def answer_call(self, sid: str, deliver_to: Any) -> dict[str, Any]:
+        """The callee of call `sid` answers: it is in-progress (status callback posted); a call
+        created with Url fetches its TwiML and follows it, a Participants API call joins its
+        conference. Then every queued webhook is delivered. Returns the call as the API shows it."""
+        self.advance()
+        with self._lock:
+            if sid not in self.calls:
+                raise KeyError(f"fake Twilio: no call {sid}")
+            call = self.calls[sid]
+            if call["status"] in _CALL_TERMINAL:
+                raise ValueError(f"fake Twilio: call {sid} has ended ({call['status']})")
+            self._set_call_status(sid, "in-progress", None)
+            if sid in self.callback_urls:
+                self._pending.append(("call", sid, "in-progress", {}))
+            room = self._joining.pop(sid, None)
+            if room is not None:
+                member = self.participants[room][sid]
+                self._enter(room, sid, member["start_conference_on_enter"])
+            url = self._twiml_urls.get(sid) if room is None else None
+            params = {
+                "AccountSid": self.account_sid,
+                "ApiVersion": "2010-04-01",
+                "CallSid": sid,
+                "CallStatus": "in-progress",
+                "Direction": "outbound-api",
+                "From": call["from"],
+                "To": call["to"],
+            }
+        self.deliver(deliver_to)
+        if url:
+            response = self.post_signed(url, params, deliver_to)
+            self._follow_twiml(sid, _text_of(response))
+            self.deliver(deliver_to)
+        with self._lock:
+            return self._public(self.calls[sid])
+
+    def hang_up(self, sid: str, deliver_to: Any) -> dict[str, Any]:
+        """The party on call `sid` hangs up: it leaves its conference (participant-leave; an
+        endConferenceOnExit participant ends the conference for everyone, the last one to
+        leave ends it too) and its call is completed; queued webhooks are delivered."""
+        self.advance()
+        with self._lock:
+            if sid not in self.calls:
+                raise KeyError(f"fake Twilio: no call {sid}")
+            room = next((c for c, members in self.participants.items() if sid in members), None)
+            if room is not None and sid not in self._joining:
+                self._leave(room, sid)
+            else:
+                self._end_call(sid, "completed")
+        self.deliver(deliver_to)
+        with self._lock:
+            return self._public(self.calls[sid])
+
+    def deliver(self, deliver_to: Any) -> int:
+        """Post every queued call status callback, conference event and announcement, in the
+        order they happened; returns how many were posted."""
+        posted = 0
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return posted
+                kind, first, second, params = self._pending.pop(0)
+            posted += 1
+            if kind == "call":
+                self.call_callback(first, second, deliver_to, extra=params)
+            elif kind == "event":
+                response = self.post_signed(first, params, deliver_to)
+                with self._lock:
+                    self.conference_posts.append((first, second, _status_of(response)))
+            else:  # an announcement: fetch its TwiML and play it to the room
+                response = self.post_signed(second, params, deliver_to)
+                with self._lock:
+                    self.announced.setdefault(first, []).extend(_says(_text_of(response)))
+                    self.conference_posts.append((second, "announce", _status_of(response)))
+
+    def _follow_twiml(self, sid: str, xml: str) -> None:
+        """Play a call's TwiML: Say is heard, Dial/Conference joins, Hangup or the end hangs up."""
+        verbs = list(ET.fromstring(xml)) if xml.strip() else []
+        with self._lock:
+            heard = self.heard.setdefault(sid, [])
+            for verb in verbs:
+                if verb.tag == "Say":
+                    heard.append((verb.text or "").strip())
+                elif verb.tag == "Dial" and verb.find("Conference") is not None:
+                    self._join_named(sid, verb.find("Conference"))
+                    return
+                elif verb.tag == "Hangup":
+                    break
+                else:
+                    self.errors.append(f"fake Twilio does not play <{verb.tag}>")
+                    return
+            self._end_call(sid, "completed")
+
+    def _join_named(self, sid: str, noun: ET.Element) -> None:
+        """<Dial><Conference>: join the room of that name, creating it (lock held)."""
+        name = (noun.text or "").strip()
+        room = next(
+            (
+                c
+                for c, conf in self.conferences.items()
+                if conf["friendly_name"] == name and conf["status"] != "completed"
+            ),
+            None,
+        )
+        if room is None:
+            room = self._new_conference(name)
+            self._rooms[room] = {
+                "callback": noun.get("statusCallback"),
+                "events": set((noun.get("statusCallbackEvent") or "").split()),
+                "seq": itertools.count(1),
+            }
+        start = _flag(noun.get("startConferenceOnEnter"), True)
+        end = _flag(noun.get("endConferenceOnExit"), False)
+        self.participants[room][sid] = self._participant(room, sid, None, start, end)
+        self._enter(room, sid, start)
+
+    def _new_conference(self, name: str) -> str:
+        now = self._wall(self.clock())
+        sid = "CF" + secrets.token_hex(16)
+        base = f"{API}/Accounts/{self.account_sid}/Conferences/{sid}"
+        self.conferences[sid] = {
+            "account_sid": self.account_sid,
+            "date_created": now,
+            "date_updated": now,
+            "api_version": "2010-04-01",
+            "friendly_name": name,
+            "region": "us1",
+            "sid": sid,
+            "status": "init",
+            "uri": f"{base}.json",
+            "subresource_uris": {
+                "participants": f"{base}/Participants.json",
+                "recordings": f"{base}/Recordings.json",
+            },
+            "reason_conference_ended": None,
+            "call_sid_ending_conference": None,
+        }
+        self._order[sid] = next(self._counter)
+        self.participants[sid] = {}
+        return sid
+
+    def _participant(self, room: str, sid: str, label, start: bool, end: bool) -> dict[str, Any]:
+        now = self._wall(self.clock())
+        return {
+            "account_sid": self.account_sid,
+            "call_sid": sid,
+            "label": label,
+            "call_sid_to_coach": None,
+            "coaching": False,
+            "conference_sid": room,
+            "date_created": now,
+            "date_updated": now,
+            "end_conference_on_exit": end,
+            "muted": False,
+            "hold": False,
+            "start_conference_on_enter": start,
+            "status": "queued",
+            "queue_time": "0",
+            "uri": f"{API}/Accounts/{self.account_sid}/Conferences/{room}/Participants/{sid}.json",
+        }
+
+    def _enter(self, room: str, sid: str, start: bool) -> None:
+        """A participant is connected: participant-join, and conference-start when it starts
+        the conference (lock held)."""
+        member = self.participants[room][sid]
+        member["status"] = "connected"
+        member["date_updated"] = self._wall(self.clock())
+        self._event(room, "join", member)
+        conf = self.conferences[room]
+        if conf["status"] == "init" and start:
+            conf["status"] = "in-progress"
+            conf["date_updated"] = member["date_updated"]
+            self._event(room, "start", None)
+
+    def _leave(self, room: str, sid: str) -> None:
+        """A participant leaves the room (lock held): its call completes, and the room ends
+        when it had endConferenceOnExit or was the last one in."""
+        member = self.participants[room].pop(sid, None)
+        if member is None:
+            return
+        member["status"] = "complete"
+        self._event(room, "leave", member)
+        self._end_call(sid, "completed")
+        if member["end_conference_on_exit"]:
+            self._end_conference(room, "participant-with-end-conference-on-exit-left", sid)
+        elif not self.participants[room]:
+            self._end_conference(room, "last-participant-left", sid)
+
+    def _end_conference(self, room: str, reason: str, ending_sid: str | None) -> None:
+        conf = self.conferences[room]
+        if conf["status"] == "completed":
+            return
+        conf.update(
+            status="completed",
+            reason_conference_ended=reason,
+            call_sid_ending_conference=ending_sid,
+            date_updated=self._wall(self.clock()),
+        )
+        for other in list(self.participants[room]):
+            if self._joining.pop(other, None) is not None:
+                self.participants[room].pop(other)
+                self._end_call(other, "canceled")
+            else:
+                self._leave(room, other)
+        extra = {"ReasonConferenceEnded": reason}
+        if ending_sid:
+            extra["CallSidEndingConference"] = ending_sid
+        self._event(room, "end", None, extra)
+
+    def _end_call(self, sid: str, status: str) -> None:
+        """End a call and queue its status callback (lock held)."""
+        self._set_call_status(sid, status, None)
+        if sid in self.callback_urls:
+            duration = self.calls[sid]["duration"]
+            extra = {"CallDuration": duration} if status == "completed" else {}
+            self._pending.append(("call", sid, status, extra))
+
+    def _event(self, room: str, name: str, member, extra: Mapping[str, str] | None = None):
+        """Queue a conference statusCallback event if the room asked for it (lock held)."""
+        settings = self._rooms.get(room) or {}
+        if not settings.get("callback") or name not in settings["events"]:
+            return
+        conf = self.conferences[room]
+        params = {
+            "AccountSid": self.account_sid,
+            "ConferenceSid": room,
+            "FriendlyName": conf["friendly_name"],
+            "StatusCallbackEvent": _CONFERENCE_EVENTS[name],
+            "SequenceNumber": str(next(settings["seq"])),
+            "Timestamp": format_datetime(datetime.now(UTC)),
+        }
+        if member is not None:
+            params.update(
+                CallSid=member["call_sid"],
+                Muted="false",
+                Hold="false",
+                Coaching="false",
+                EndConferenceOnExit=str(member["end_conference_on_exit"]).lower(),
+                StartConferenceOnEnter=str(member["start_conference_on_enter"]).lower(),
+            )
+            if member["label"]:
+                params["ParticipantLabel"] = member["label"]
+        params.update(extra or {})
+        self._pending.append(("event", settings["callback"], _CONFERENCE_EVENTS[name], params))
+
+    def _conference_api(self, req: RecordedRequest, name: str, m: re.Match):
+        if name == "Conferences":
+            checks = {
+                "FriendlyName": lambda c, v: c["friendly_name"] == v,
+                "Status": lambda c, v: c["status"] == v,
+            }
+            return self._page(req, "conferences", self.conferences, checks)
+        room = m.group(2)
+        with self._lock:
+            conf = self.conferences.get(room)
+            if conf is None:
+                return _not_found(req)
+            if name == "Conference" and req.method == "GET":
+                return 200, self._public(conf)
+            if name == "Conference":
+                return self._update_conference(req, room)
+            if name == "Participants" and req.method == "POST":
+                return self._create_participant(req, room)
+            members = self.participants[room] if conf["status"] != "completed" else {}
+        if name == "Participants":
+            return self._page(req, "participants", members, {})
+        if req.method != "GET":
+            return 405, _twilio_error(405, 20004, "Method not allowed")
+        found = members.get(m.group(3))
+        return (200, self._public(found)) if found is not None else _not_found(req)
+
+    def _update_conference(self, req: RecordedRequest, room: str):
+        """Status=completed ends the room; AnnounceUrl plays TwiML to everyone in it (lock held)."""
+        status, announce = req.value("Status"), req.value("AnnounceUrl")
+        if status not in (None, "completed"):
+            return 400, _twilio_error(400, 20001, f"Invalid Status {status}")
+        conf = self.conferences[room]
+        if status == "completed":
+            self._end_conference(room, "conference-ended-via-api", None)
+        if announce:
+            if conf["status"] != "in-progress":
+                return 400, _twilio_error(400, 20001, "The conference is not in progress")
+            params = {
+                "AccountSid": self.account_sid,
+                "ApiVersion": "2010-04-01",
+                "ConferenceSid": room,
+                "FriendlyName": conf["friendly_name"],
+            }
+            self._pending.append(("announce", room, announce, params))
+        return 200, self._public(conf)
+
+    def _create_participant(self, req: RecordedRequest, room: str):
+        """Call To into the room from From; it joins when answered (lock held)."""
+        to, from_ = req.value("To"), req.value("From")
+        if not to:
+            return 400, _twilio_error(400, 21201, "No 'To' number is specified")
+        if not from_:
+            return 400, _twilio_error(400, 21213, "No 'From' number is specified")
+        if self.conferences[room]["status"] == "completed":
+            return _not_found(req)
+        if to in self._rejected:
+            status, code, message = self._rejected[to]
+            return status, _twilio_error(status, code, message)
+        call = self._new_call(to, from_)
+        sid = call["sid"]
+        if req.value("StatusCallback"):
+            self.callback_urls[sid] = req.value("StatusCallback")
+        start = _flag(req.value("StartConferenceOnEnter"), True)
+        end = _flag(req.value("EndConferenceOnExit"), False)
+        member = self._participant(room, sid, req.value("Label"), start, end)
+        self.participants[room][sid] = member
+        self._joining[sid] = room
+        return 201, self._public(member)
 
     def _list_messages(self, req: RecordedRequest):
         checks = {
@@ -1021,11 +1392,11 @@ class FakeTwilio:
             key: body_records,
             "end": page * size + max(len(chunk) - 1, 0),
             "first_page_uri": uri(0),
-            "next_page_uri": uri(page + 1, "PA" + chunk[-1]["sid"]) if has_next else None,
+            "next_page_uri": uri(page + 1, "PA" + _ident(chunk[-1])) if has_next else None,
             "page": page,
             "page_size": size,
             "previous_page_uri": (
-                uri(page - 1, "PB" + chunk[0]["sid"] if chunk else None) if page else None
+                uri(page - 1, "PB" + _ident(chunk[0]) if chunk else None) if page else None
             ),
             "start": page * size,
             "uri": uri(page, token or None),
@@ -1035,11 +1406,39 @@ class FakeTwilio:
         """Sort key of a list: date_created descending, then creation order descending."""
         created = record.get("date_created")
         stamp = created.timestamp() if isinstance(created, datetime) else 0.0
-        return (-stamp, -self._order.get(record["sid"], -1))
+        return (-stamp, -self._order.get(_ident(record), -1))
 
     @staticmethod
     def _public(record: dict[str, Any]) -> dict[str, Any]:
         return {k: _rfc2822(v) if isinstance(v, datetime) else v for k, v in record.items()}
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    """A TwiML or form boolean ("true"/"false"), or default when absent."""
+    return default if value in (None, "") else value.strip().lower() == "true"
+
+
+def _text_of(response) -> str:
+    """The body of a requests or Flask test client response."""
+    if hasattr(response, "get_data"):
+        return response.get_data(as_text=True)
+    return response.text
+
+
+def _status_of(response) -> int | None:
+    return getattr(response, "status_code", None)
+
+
+def _says(xml: str) -> list[str]:
+    """The <Say> texts of a TwiML document."""
+    if not xml.strip():
+        return []
+    return [(say.text or "").strip() for say in ET.fromstring(xml).iter("Say")]
+
+
+def _ident(record: dict[str, Any]) -> str:
+    """A record's SID (a participant is known by its call's)."""
+    return record.get("sid") or record["call_sid"]
 
 
 def _on(moment: datetime, value: str, op: str) -> bool:

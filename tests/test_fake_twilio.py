@@ -692,3 +692,203 @@ def test_responses_have_the_shapes_of_twilios_api_description(fake_twilio, make_
         checked.append(fetched)
     assert checked[0]["date_sent"] is not None  # no queue: sent at once (the default)
     assert (checked[1]["status"], checked[1]["date_sent"]) == ("queued", None)
+
+
+def _room_app(fake: FakeTwilio, seen: list):
+    """A Flask test client playing the app's part in a conference: the rep's TwiML dials the
+    room, every signed conference event is recorded, an announcement says a name."""
+    app = Flask(__name__)
+    base = "https://outreach.test"
+
+    def signed() -> bool:
+        return RequestValidator(fake.auth_token).validate(
+            base + request.path, request.form, request.headers.get("X-Twilio-Signature", "")
+        )
+
+    @app.post("/rep")
+    def rep():
+        assert signed()
+        return (
+            "<Response><Say>Joining the room.</Say><Dial><Conference "
+            'startConferenceOnEnter="true" endConferenceOnExit="true" '
+            f'statusCallback="{base}/events" statusCallbackEvent="start end join leave">'
+            "room-1</Conference></Dial></Response>"
+        )
+
+    @app.post("/events")
+    def events():
+        seen.append((request.form.to_dict(), signed()))
+        return ""
+
+    @app.post("/announce")
+    def announce():
+        assert signed() and request.form["ConferenceSid"].startswith("CF")
+        return "<Response><Say>Outreach: joining Ada.</Say></Response>"
+
+    @app.post("/status")
+    def status():
+        assert signed()
+        return ""
+
+    return app.test_client()
+
+
+def test_conferences_start_with_the_first_participant_and_post_the_events_asked_for(fake_twilio):
+    seen: list = []
+    web = _room_app(fake_twilio, seen)
+    twilio = _client(fake_twilio)
+    rep = twilio.calls.create(
+        to=TO,
+        from_=fake_twilio.from_number,
+        url="https://outreach.test/rep",
+        status_callback="https://outreach.test/status",
+    )
+    assert fake_twilio.conferences == {}  # nothing until someone joins
+
+    fake_twilio.answer_call(rep.sid, web)
+
+    assert fake_twilio.heard[rep.sid] == ["Joining the room."]
+    (room,) = twilio.conferences.list(friendly_name="room-1")
+    assert (room.status, room.friendly_name) == ("in-progress", "room-1")
+    assert [(e["StatusCallbackEvent"], e.get("CallSid")) for e, _ in seen] == [
+        ("participant-join", rep.sid),
+        ("conference-start", None),
+    ]
+    assert all(ok for _, ok in seen) and seen[0][0]["ConferenceSid"] == room.sid
+    assert seen[0][0]["EndConferenceOnExit"] == "true"
+
+    added = twilio.conferences(room.sid).participants.create(
+        from_=fake_twilio.from_number,
+        to=OTHER,
+        label="customer",
+        status_callback="https://outreach.test/status",
+    )
+    assert (added.status, added.label, added.conference_sid) == ("queued", "customer", room.sid)
+    assert fake_twilio.calls[added.call_sid]["to"] == OTHER
+    fake_twilio.answer_call(added.call_sid, web)
+    fetched = twilio.conferences(room.sid).participants(added.call_sid).fetch()
+    assert fetched.status == "connected"
+    assert len(twilio.conferences(room.sid).participants.list()) == 2
+    twilio.conferences(room.sid).update(announce_url="https://outreach.test/announce")
+    fake_twilio.deliver(web)
+    assert fake_twilio.announced[room.sid] == ["Outreach: joining Ada."]
+
+    fake_twilio.hang_up(rep.sid, web)  # endConferenceOnExit: the room ends for everyone
+
+    ended = twilio.conferences(room.sid).fetch()
+    assert (ended.status, ended.reason_conference_ended, ended.call_sid_ending_conference) == (
+        "completed",
+        "participant-with-end-conference-on-exit-left",
+        rep.sid,
+    )
+    events = [e["StatusCallbackEvent"] for e, _ in seen]
+    assert events[2:] == [
+        "participant-join",
+        "participant-leave",
+        "participant-leave",
+        "conference-end",
+    ]
+    assert seen[-1][0]["ReasonConferenceEnded"] == "participant-with-end-conference-on-exit-left"
+    assert twilio.calls(added.call_sid).fetch().status == "completed"
+    assert twilio.conferences(room.sid).participants.list() == []
+    with pytest.raises(TwilioRestException) as gone:
+        twilio.conferences(room.sid).participants.create(from_=fake_twilio.from_number, to=TO)
+    assert gone.value.status == 404
+
+
+def test_a_participant_who_does_not_answer_never_joins(fake_twilio):
+    seen: list = []
+    web = _room_app(fake_twilio, seen)
+    twilio = _client(fake_twilio)
+    rep = twilio.calls.create(to=TO, from_=fake_twilio.from_number, url="https://outreach.test/rep")
+    fake_twilio.answer_call(rep.sid, web)
+    (room,) = fake_twilio.conferences
+    added = twilio.conferences(room).participants.create(from_=fake_twilio.from_number, to=OTHER)
+    fake_twilio.complete_call(added.call_sid, "no-answer")
+    assert [p.call_sid for p in twilio.conferences(room).participants.list()] == [rep.sid]
+    assert "participant-join" not in [
+        e["StatusCallbackEvent"] for e, _ in seen if e.get("CallSid") == added.call_sid
+    ]
+
+
+def test_conference_responses_have_the_shapes_of_twilios_api_description(fake_twilio):
+    spec = json.loads(TWILIO_OPENAPI.read_text())
+    components = _openapi_to_jsonschema(spec["components"])
+    # the enum's own description: "When a conference is in progress, will be `null`" (the
+    # property is a bare $ref, which cannot say nullable in OpenAPI 3.0)
+    reason = components["schemas"]["conference_enum_reason_conference_ended"]
+    assert "in progress, will be `null`" in reason["description"]
+    reason.update(type=["string", "null"], enum=[*reason["enum"], None])
+    checker = jsonschema.FormatChecker()
+    checker.checks("date-time-rfc-2822", raises=(TypeError, ValueError))(
+        lambda v: v is None or parsedate_to_datetime(v) is not None
+    )
+    web = _room_app(fake_twilio, [])
+    base = f"{fake_twilio.base_url}/2010-04-01/Accounts/{fake_twilio.account_sid}"
+    auth = (fake_twilio.account_sid, fake_twilio.auth_token)
+    call = requests.post(
+        f"{base}/Calls.json",
+        data={"To": TO, "From": fake_twilio.from_number, "Url": "https://outreach.test/rep"},
+        auth=auth,
+        timeout=5,
+    ).json()
+    fake_twilio.answer_call(call["sid"], web)
+    (room,) = fake_twilio.conferences
+
+    def check(template: str, path: str, method: str, status: str, name: str, **form) -> dict:
+        send = requests.post if method == "post" else requests.get
+        response = send(f"{base}/{path}", data=form or None, auth=auth, timeout=5)
+        assert response.status_code == int(status), response.text
+        body = response.json()
+        operation = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/" + template][method]
+        schema = operation["responses"][status]["content"]["application/json"]["schema"]
+        schema = {**_openapi_to_jsonschema(schema), "components": components}
+        jsonschema.Draft7Validator(schema, format_checker=checker).validate(body)
+        known = spec["components"]["schemas"][f"api.v2010.account.{name}"]["properties"]
+        for record in body.get("conferences") or body.get("participants") or [body]:
+            assert set(record) <= set(known), f"{method} {path}: fields Twilio does not have"
+        return body
+
+    add = {"From": fake_twilio.from_number, "To": OTHER, "Label": "guest"}
+    part = "conference.participant"
+    added = check(
+        "Conferences/{ConferenceSid}/Participants.json",
+        f"Conferences/{room}/Participants.json",
+        "post",
+        "201",
+        part,
+        **add,
+    )
+    check(
+        "Conferences/{ConferenceSid}/Participants.json",
+        f"Conferences/{room}/Participants.json",
+        "get",
+        "200",
+        part,
+    )
+    check(
+        "Conferences/{ConferenceSid}/Participants/{CallSid}.json",
+        f"Conferences/{room}/Participants/{added['call_sid']}.json",
+        "get",
+        "200",
+        part,
+    )
+    listed = check("Conferences.json", "Conferences.json", "get", "200", "conference")
+    fetched = check(
+        "Conferences/{Sid}.json", f"Conferences/{room}.json", "get", "200", "conference"
+    )
+    updated = check(
+        "Conferences/{Sid}.json",
+        f"Conferences/{room}.json",
+        "post",
+        "200",
+        "conference",
+        AnnounceUrl="https://outreach.test/announce",
+    )
+    assert listed["conferences"][0]["sid"] == fetched["sid"] == updated["sid"] == room
+    assert set(fetched) == set(
+        spec["components"]["schemas"]["api.v2010.account.conference"]["properties"]
+    )
+    assert set(added) == set(
+        spec["components"]["schemas"]["api.v2010.account.conference.participant"]["properties"]
+    )

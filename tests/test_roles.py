@@ -99,6 +99,15 @@ def test_the_walk_sees_the_pages_of_every_audience(app):
     assert {"public", "session", "bearer"} <= kinds
     assert {"rep.index", "admin.dashboard", "admin.users", "calendar.feed"} <= endpoints
     assert {"admin.attention", "admin.alarm"} <= endpoints
+    assert {
+        "rep.conference",
+        "admin.followups_conference",
+        "admin.conversations_conference",
+        "admin.conversations_conference_form",
+        "webhooks.conference_rep",
+        "webhooks.conference_events",
+        "webhooks.conference_announce",
+    } <= endpoints
 
 
 def test_every_non_public_page_refuses_an_anonymous_user(app, db):

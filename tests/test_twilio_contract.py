@@ -1,7 +1,9 @@
 """What the app sends to Twilio conforms to Twilio's own OpenAPI description
 (tests/twilio_api/twilio_api_v2010.json):
 (a) every request the fake recorded is checked against the spec's schema for its path;
-(b) one check-in is sent through the Prism mock server serving that spec."""
+(b) one check-in is sent through the Prism mock server serving that spec.
+The three-way call's requests (Calls, Conference Participants, Conference update) are checked
+the same way."""
 
 from __future__ import annotations
 
@@ -19,12 +21,24 @@ from pathlib import Path
 import jsonschema
 import pytest
 import requests
+import sqlalchemy as sa
 from fake_twilio import SEND_AT
 from testenv import TWILIO_OPENAPI
+from web_helpers import (
+    isolated_client,
+    make_customer,
+    make_followup,
+    make_user,
+    now,
+    sign_in,
+    zone_where,
+)
 
+from outreach.extensions import db
 from outreach.messaging import reconcile_stale, send_checkin
 from outreach.messaging.sending import _start_attempt
 from outreach.messaging.transport import get_transport
+from outreach.models import Call
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Prism as pinned by tests/contract/package-lock.json (installed by `make test`)
@@ -116,6 +130,32 @@ def test_every_request_the_app_makes_conforms_to_twilios_api_description(
     seen = {(r.method, r.resource) for r in fake_twilio.requests}
     assert seen == {("POST", "Messages"), ("GET", "Messages"), ("POST", "Calls")}
     for req in fake_twilio.requests:
+        assert _violations(spec, req) == [], f"{req.method} {req.path}"
+
+
+def test_the_three_way_calls_requests_conform_to_twilios_api_description(
+    twilio_app, fake_twilio, spec
+):
+    rep = make_user("rep", phone="+16125550142", name="Sam Rep")
+    manager = make_user("manager", phone="+16125550143", name="Max Manager")
+    customer = make_customer(name="Ada Lovelace", zone=zone_where(range(10, 17)))
+    followup = make_followup(rep, customer, now() + timedelta(days=1))
+    db.session.commit()
+    web = isolated_client(twilio_app)
+    sign_in(web, rep)
+    web.post(f"/rep/followups/{followup.id}/conference", data={"guest_id": str(manager.id)})
+    legs = {c.party: c.twilio_sid for c in db.session.scalars(sa.select(Call))}
+    fake_twilio.answer_call(legs["rep"], web)
+    db.session.expire_all()
+    for party, sid in ((c.party, c.twilio_sid) for c in db.session.scalars(sa.select(Call))):
+        if party != "rep":
+            fake_twilio.answer_call(sid, web)
+    fake_twilio.hang_up(legs["rep"], web)
+
+    seen = {(r.method, r.resource) for r in fake_twilio.requests}
+    assert seen == {("POST", "Calls"), ("POST", "Participants"), ("POST", "Conference")}
+    for req in fake_twilio.requests:
+        assert req.status in (200, 201), f"{req.method} {req.path}: {req.status}"
         assert _violations(spec, req) == [], f"{req.method} {req.path}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -151,3 +152,25 @@ def make_reply(customer: Customer, text: str, triage_class: str, **values) -> Re
 def now() -> datetime:
     """The current time in UTC."""
     return utcnow()
+
+
+ZONES = (
+    "Pacific/Honolulu",
+    "America/Los_Angeles",
+    "America/Chicago",
+    "America/New_York",
+    "Atlantic/Azores",
+    "Europe/London",
+    "Europe/Athens",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Bangkok",
+    "Asia/Tokyo",
+    "Pacific/Auckland",
+)
+
+
+def zone_where(hours: range, at: datetime | None = None) -> str:
+    """A zone whose local hour is now within `hours` (ZONES cover every hour of the day)."""
+    at = at or now()
+    return next(z for z in ZONES if at.astimezone(ZoneInfo(z)).hour in hours)

@@ -18,6 +18,12 @@ from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_man
 from outreach.customers.service import same_phone
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
+from outreach.messaging.conference import (
+    OUTCOME_WORDS,
+    THREE_WAY_STARTED,
+    guests_for,
+    start_three_way,
+)
 from outreach.messaging.errors import describe_twilio_error
 from outreach.models import Customer, FollowUp, Message, utcnow
 from outreach.models.base import column_int
@@ -118,6 +124,7 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         levels=LEVEL_NAMES,
         via=VIA_NAMES,
         duplicates=same_phone(timeline.customer),
+        conference_outcomes=OUTCOME_WORDS,
     ), status
 
 
@@ -143,3 +150,30 @@ def conversations_sms(customer_id: int):
         flash(f"Text queued (message #{message.id}).", "success")
         return redirect(url_for("admin.conversations_show", customer_id=customer_id))
     return _conversation_page(customer_id, form, 422)
+
+
+@bp.get("/conversations/<int(max=2147483647):customer_id>/conference")
+def conversations_conference_form(customer_id: int):
+    """Choose who joins a three-way call with the customer."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        abort(404)
+    return render_template(
+        "admin/conference.html", customer=customer, guests=guests_for(current_user)
+    )
+
+
+@bp.post("/conversations/<int(max=2147483647):customer_id>/conference")
+def conversations_conference(customer_id: int):
+    """Start a three-way call with the customer and a colleague: your phone rings first."""
+    try:
+        start_three_way(
+            current_user, column_int(request.form.get("guest_id")), customer_id=customer_id
+        )
+    except NotFound:
+        abort(404)
+    except OutreachError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(THREE_WAY_STARTED, "success")
+    return redirect(url_for("admin.conversations_show", customer_id=customer_id))

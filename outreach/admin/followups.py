@@ -27,6 +27,7 @@ from outreach.conversations.followups import (
 )
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
+from outreach.messaging.conference import THREE_WAY_STARTED, guests_for, start_three_way
 from outreach.models import FollowUp, User, utcnow
 from outreach.models.base import column_int
 from outreach.models.followups import PRIORITIES
@@ -105,6 +106,7 @@ def _board_page(status: int = 200):
         form=DoneForm(formdata=None),
         company_zone=get_company_settings().default_timezone,
         viewer_zone=_viewer_zone(),
+        guests=guests_for(current_user),
     ), status
 
 
@@ -178,6 +180,17 @@ def followups_note(followup_id: int):
     body = request.form.get("body", "")
     return _act(
         followup_id, lambda: add_followup_note(followup_id, body, current_user), "note added."
+    )
+
+
+@bp.post("/followups/<int(max=2147483647):followup_id>/conference")
+def followups_conference(followup_id: int):
+    """Start a three-way call about a follow-up: your phone rings first."""
+    guest_id = column_int(request.form.get("guest_id", ""))
+    return _act(
+        followup_id,
+        lambda: start_three_way(current_user, guest_id, followup_id=followup_id),
+        THREE_WAY_STARTED,
     )
 
 

@@ -19,7 +19,7 @@ from outreach.models.base import INT_MAX
 from outreach.models.checkins import STATUSES
 from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS, RESOLUTIONS
 from outreach.models.followups import FOLLOWUP_KINDS, FOLLOWUP_STATES, PRIORITIES
-from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
+from outreach.models.messages import CALL_PURPOSES, DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
 from outreach.models.policies import CHANNELS
 from outreach.scheduling.policies import PolicyIn
 from outreach.schemas.validation import json_schemas
@@ -221,7 +221,7 @@ def _timeline_schemas() -> dict[str, Any]:
             {
                 "id": ID,
                 "direction": {"enum": list(DIRECTIONS)},
-                "purpose": {"enum": ["voice_checkin", "click_to_call"]},
+                "purpose": {"enum": list(CALL_PURPOSES)},
                 "checkin_id": _nullable(ID),
                 "user_id": _nullable(ID),
                 "twilio_sid": _nullable(STR),

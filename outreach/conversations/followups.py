@@ -28,6 +28,7 @@ from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, flush_texts, queue_text
 from outreach.models import (
     CompanySettings,
+    Conference,
     Customer,
     FollowUp,
     FollowUpNote,
@@ -250,6 +251,23 @@ def add_followup_note(
     db.session.commit()
     log.info("follow-up %s note %s by user %s", row.id, note.id, user.id)
     return note
+
+
+def note_three_way_call(conference: Conference, text: str, now: datetime | None = None) -> None:
+    """A three-way call started from a follow-up ended: its outcome goes into the follow-up's
+    history, written as the rep who started it; commits."""
+    if conference.followup_id is None or db.session.get(FollowUp, conference.followup_id) is None:
+        return
+    note = FollowUpNote(
+        followup_id=conference.followup_id,
+        user_id=conference.user_id,
+        kind="note",
+        body=text[:NOTE_MAX],
+        created_at=now or utcnow(),
+    )
+    db.session.add(note)
+    db.session.commit()
+    log.info("follow-up %s: three-way call %s noted", conference.followup_id, conference.id)
 
 
 @dataclass

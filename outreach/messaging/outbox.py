@@ -52,6 +52,15 @@ class OutboxTransport:
         """Nothing leaves the database, so an unrecorded outbox call never happened."""
         return []
 
+    def add_participant(
+        self, conference_sid: str, to: str, *, label: str, status_callback: str, **options: object
+    ) -> str:
+        """A fake call SID: nothing is dialed."""
+        return outbox_sid("CA")
+
+    def announce(self, conference_sid: str, url: str) -> None:
+        """Nothing to play: no conference runs without Twilio."""
+
     def after_send(self, sid: str) -> None:
         """Simulate the carrier: post sent, then delivered, through the callback service."""
         from outreach.messaging.callbacks import record_message_status

@@ -45,6 +45,16 @@ class Transport(Protocol):
         """Calls our number placed to `to` created since `since`, oldest first."""
         ...
 
+    def add_participant(
+        self, conference_sid: str, to: str, *, label: str, status_callback: str, **options: object
+    ) -> str:
+        """Call `to` into a running conference (Participants API); returns the call SID."""
+        ...
+
+    def announce(self, conference_sid: str, url: str) -> None:
+        """Play the TwiML at url to everyone in the conference."""
+        ...
+
     def after_send(self, sid: str) -> None:
         """Called once the send is recorded (the outbox simulates delivery here)."""
         ...

@@ -140,6 +140,28 @@ class TwilioTransport:
                 )
         return found[::-1]
 
+    def add_participant(
+        self, conference_sid: str, to: str, *, label: str, status_callback: str, **options: object
+    ) -> str:
+        """POST Conferences/{sid}/Participants.json: Twilio calls `to` into the conference."""
+        with _translated():
+            participant = self.client.conferences(conference_sid).participants.create(
+                from_=self.from_number,
+                to=to,
+                label=label,
+                status_callback=status_callback,
+                start_conference_on_enter=True,
+                end_conference_on_exit=False,
+                beep="false",
+                **options,
+            )
+        return participant.call_sid
+
+    def announce(self, conference_sid: str, url: str) -> None:
+        """POST Conferences/{sid}.json with AnnounceUrl: Twilio plays its TwiML to the room."""
+        with _translated():
+            self.client.conferences(conference_sid).update(announce_url=url, announce_method="POST")
+
     def after_send(self, sid: str) -> None:
         """Nothing to do: Twilio posts the status callbacks."""
 

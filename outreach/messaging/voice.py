@@ -122,11 +122,13 @@ def hangup_twiml() -> str:
     return _xml(response)
 
 
-def _caller_id(transport: Transport) -> str | None:
+def caller_id_of(transport: Transport) -> str | None:
+    """The company's number calls are placed from (None: a Messaging Service only)."""
     return getattr(transport, "from_number", None)
 
 
-def _call_options() -> dict[str, object]:
+def call_options() -> dict[str, object]:
+    """The ring time and status callback events every outbound call is created with."""
     return {
         "timeout": RING_SECONDS,
         "status_callback_event": list(STATUS_EVENTS),
@@ -157,7 +159,7 @@ class VoiceChannel(Channel):
 
     def cannot_send(self, transport: Transport) -> str | None:
         """Twilio calls need a caller number."""
-        if transport.name == "twilio" and not _caller_id(transport):
+        if transport.name == "twilio" and not caller_id_of(transport):
             return (
                 "not called: voice calls need TWILIO_FROM_NUMBER (a Messaging Service cannot call)"
             )
@@ -170,7 +172,11 @@ class VoiceChannel(Channel):
     def new_row(self, checkin: CheckIn, body: str, transport: Transport, at: datetime) -> dict:
         """An outbound check-in Call without a SID, before any call."""
         return attempt_row(
-            checkin, at, purpose="voice_checkin", from_number=_caller_id(transport), status="queued"
+            checkin,
+            at,
+            purpose="voice_checkin",
+            from_number=caller_id_of(transport),
+            status="queued",
         )
 
     def create(self, transport: Transport, attempt: Attempt, now: datetime) -> Created:
@@ -180,7 +186,7 @@ class VoiceChannel(Channel):
             url=public_url(checkin_path(attempt.checkin_id)),
             status_callback=public_url(STATUS_PATH),
             machine_detection=MACHINE_DETECTION,
-            **_call_options(),
+            **call_options(),
         )
         return Created(sid=sid)
 
@@ -229,7 +235,7 @@ def send_voice_checkin(checkin_id: int, now: datetime | None = None) -> SendOutc
     return send_voice_checkins([checkin_id], now)[0]
 
 
-def _store_sid(call: Call, sid: str) -> bool:
+def store_sid(call: Call, sid: str) -> bool:
     """Give the call its SID, unless it already has another; True when it has this one."""
     db.session.execute(
         sa.update(Call)
@@ -285,6 +291,10 @@ def follow_call(call: Call, status: str, now: datetime | None = None) -> None:
     """Move a voice check-in after its call's status moved (called by the callback service)."""
     if call.purpose == "click_to_call" and callbacks.CALL_RANK.get(status) == FINAL_CALL_RANK:
         release_bridge(call.checkin_id)
+    if call.purpose == "conference":
+        from outreach.messaging.conference import follow_leg
+
+        follow_leg(call, status, now or utcnow())
     if call.purpose != "voice_checkin" or call.checkin_id is None:
         return
     latest = _latest_call(call.checkin_id)
@@ -319,7 +329,7 @@ def _call_for(checkin_id: int, call_sid: str, purpose: str = "voice_checkin") ->
     latest = _latest_call(checkin_id, purpose)
     if latest is None or latest.twilio_sid is not None:
         return None
-    if _store_sid(latest, call_sid):
+    if store_sid(latest, call_sid):
         db.session.commit()
         return latest
     return None
@@ -440,7 +450,7 @@ def start_click_to_call(checkin_id: int, user: User, now: datetime | None = None
     if not user.phone:
         raise ValidationError("add your phone number to your user first", field="phone")
     transport = get_transport()
-    caller_id = _caller_id(transport)
+    caller_id = caller_id_of(transport)
     if transport.name == "twilio" and not caller_id:
         raise Conflict("click-to-call needs TWILIO_FROM_NUMBER (the company's caller ID)")
     if not _take_bridge(checkin_id, now):
@@ -467,7 +477,7 @@ def start_click_to_call(checkin_id: int, user: User, now: datetime | None = None
             user.phone,
             url=public_url(bridge_path(call.id)),
             status_callback=public_url(STATUS_PATH),
-            **_call_options(),
+            **call_options(),
         )
     except TransportError as exc:
         call.status = "failed"
@@ -476,7 +486,7 @@ def start_click_to_call(checkin_id: int, user: User, now: datetime | None = None
         db.session.commit()
         log.warning("click-to-call %s (check-in %s) failed: %s", call.id, checkin_id, exc.reason)
         raise Conflict(f"the call could not be placed: {exc.reason}") from None
-    _store_sid(call, sid)
+    store_sid(call, sid)
     db.session.commit()
     replay_call_events(call)
     log.info("click-to-call %s for check-in %s by user %s placed", call.id, checkin_id, user.id)
@@ -517,7 +527,7 @@ def _bridge_call(call_id: int, params: Mapping[str, str]) -> Call | None:
     if call is None or call.purpose != "click_to_call" or call.checkin_id is None:
         return None
     if call.twilio_sid is None:
-        _store_sid(call, call_sid)
+        store_sid(call, call_sid)
         db.session.commit()
     if call.twilio_sid != call_sid:
         log.warning("bridge TwiML for call %s came from another call: hung up", call_id)

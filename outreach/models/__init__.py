@@ -5,7 +5,14 @@ from outreach.models.checkins import CheckIn, CheckInTransition
 from outreach.models.customers import Consent, Customer, CustomerMerge, ServiceEvent
 from outreach.models.escalations import Escalation, Page
 from outreach.models.followups import FollowUp, FollowUpNote
-from outreach.models.messages import Call, CallStatusEvent, Message, MessageStatusEvent, Reply
+from outreach.models.messages import (
+    Call,
+    CallStatusEvent,
+    Conference,
+    Message,
+    MessageStatusEvent,
+    Reply,
+)
 from outreach.models.policies import Policy
 from outreach.models.settings import CompanySettings, TriageExample, TriagePhrase
 from outreach.models.sources import ChatAlert, EventSource
@@ -19,6 +26,7 @@ __all__ = [
     "CheckIn",
     "CheckInTransition",
     "CompanySettings",
+    "Conference",
     "Consent",
     "Customer",
     "CustomerMerge",

@@ -10,8 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.extensions import db
 from outreach.models.base import UTCDateTime, enum_check, utcnow
+from outreach.models.users import User
 
 DIRECTIONS = ("outbound", "inbound")
+CALL_PURPOSES = ("voice_checkin", "click_to_call", "conference")
+CONFERENCE_PARTIES = ("rep", "customer", "guest")
+#: calling_rep -> joining (the rep is in) -> ended; not_answered / failed when the rep never was
+CONFERENCE_STATUSES = ("calling_rep", "joining", "ended", "not_answered", "failed")
 MESSAGE_KINDS = (
     "checkin",
     "rep_reminder",
@@ -106,12 +111,13 @@ class MessageStatusEvent(db.Model):
 
 
 class Call(db.Model):
-    """An automated check-in call or a rep's click-to-call bridge."""
+    """An automated check-in call, a rep's click-to-call bridge or one leg of a three-way call."""
 
     __tablename__ = "calls"
     __table_args__ = (
         enum_check("direction", DIRECTIONS, "direction"),
-        enum_check("purpose", ("voice_checkin", "click_to_call"), "purpose"),
+        enum_check("purpose", CALL_PURPOSES, "purpose"),
+        enum_check("party", CONFERENCE_PARTIES, "party"),
         sa.Index("ix_calls_customer_created", "customer_id", "created_at"),
     )
 
@@ -134,8 +140,44 @@ class Call(db.Model):
     outcome: Mapped[str | None] = mapped_column(sa.String(32))
     error_code: Mapped[int | None] = mapped_column()
     attempt_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    conference_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    party: Mapped[str | None] = mapped_column(sa.String(16))  #: rep, customer or guest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User | None] = relationship(viewonly=True)
+    conference: Mapped[Conference | None] = relationship(viewonly=True)
+
+
+class Conference(db.Model):
+    """A three-way call: the rep first, then the customer and a colleague in one conference."""
+
+    __tablename__ = "conferences"
+    __table_args__ = (
+        enum_check("status", CONFERENCE_STATUSES, "status"),
+        sa.Index("ix_conferences_customer_created", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    friendly_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    twilio_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="SET NULL")
+    )
+    followup_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("followups.id", ondelete="SET NULL", use_alter=True)
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    guest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(sa.String(16), default="calling_rep")
+    outcome: Mapped[str | None] = mapped_column(sa.String(32))
+    #: the customer's id while this call may still ring: unique, so one at a time per customer
+    busy_key: Mapped[int | None] = mapped_column(unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CallStatusEvent(db.Model):

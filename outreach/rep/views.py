@@ -9,6 +9,7 @@ from outreach.conversations.escalation import call_number, take_on_web, waiting_
 from outreach.conversations.followups import card_context, complete_followup
 from outreach.conversations.worklist import OUTCOMES, build_worklist, log_call_outcome
 from outreach.errors import Conflict, NotFound, ValidationError
+from outreach.messaging.conference import guests_for
 from outreach.models import utcnow
 from outreach.rep import bp
 from outreach.rep.forms import CalendarForm, FollowUpDoneForm, OutcomeForm
@@ -38,6 +39,7 @@ def _page(failed: dict | None = None, feed_url: str | None = None, status: int =
             outcomes=OUTCOMES,
             pages=waiting_pages(current_user),
             call_number=call_number,
+            guests=guests_for(current_user),
         ),
         status,
     )

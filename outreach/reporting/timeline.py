@@ -83,7 +83,11 @@ def customer_timeline(customer_id: int) -> Timeline:
             .where(Message.customer_id == customer_id, Message.kind != "page")
             .options(selectinload(Message.status_events))
         ),
-        "call": _rows(sa.select(Call).where(Call.customer_id == customer_id)),
+        "call": _rows(
+            sa.select(Call)
+            .where(Call.customer_id == customer_id)
+            .options(selectinload(Call.user), selectinload(Call.conference))
+        ),
         "reply": _rows(sa.select(Reply).where(Reply.customer_id == customer_id)),
         "followup": _rows(
             sa.select(FollowUp)

@@ -1,4 +1,5 @@
-"""TwiML for calls: the automated check-in (Gather) and the rep's click-to-call bridge.
+"""TwiML for calls: the automated check-in (Gather), the rep's click-to-call bridge and the
+three-way call (the rep's conference, its events and announcements).
 
 Signed requests only (403 otherwise). A request without CallSid is refused with a 422; an
 unknown check-in or call gets TwiML that hangs up, never a 500.
@@ -9,7 +10,8 @@ from __future__ import annotations
 from flask import Response
 
 from outreach.conversations import record_voice_reply
-from outreach.messaging import voice
+from outreach.conversations.followups import note_three_way_call
+from outreach.messaging import conference, voice
 from outreach.messaging.signatures import twilio_signed
 from outreach.webhooks import bp
 from outreach.webhooks.params import form_params
@@ -52,3 +54,25 @@ def voice_bridge_connect(call_id: int) -> Response:
 def voice_bridge_dialed(call_id: int) -> Response:
     """The call to the customer ended: its outcome is stored on the call and the check-in."""
     return _twiml(voice.dialed_twiml(call_id, form_params()))
+
+
+@bp.post("/twilio/voice/conference/<int:conference_id>/rep")
+@twilio_signed
+def conference_rep(conference_id: int) -> Response:
+    """The rep answered a three-way call: who is being joined, then the named conference."""
+    return _twiml(conference.rep_twiml(conference_id, form_params()))
+
+
+@bp.post("/twilio/voice/conference/<int:conference_id>/events")
+@twilio_signed
+def conference_events(conference_id: int) -> Response:
+    """A conference statusCallback event: stored; the start joins the others, the end logs."""
+    conference.record_event(conference_id, form_params(), note_three_way_call)
+    return Response("", status=200, mimetype="text/plain")
+
+
+@bp.post("/twilio/voice/conference/announce/<int:call_id>")
+@twilio_signed
+def conference_announce(call_id: int) -> Response:
+    """What the conference says as a leg joins: "Outreach: joining <name>"."""
+    return _twiml(conference.announce_twiml(call_id))
