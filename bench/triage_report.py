@@ -153,8 +153,9 @@ def cv_report() -> str:
     files = ", ".join(f"`{name}` {n}" for name, n in data["files"].items())
     lines = [
         f"Cross-validation on the training data ({files}: {methods['rules']['replies']} "
-        f"replies; {data['folds']}-fold, stratified by label and file, seed {data['seed']}). "
-        "These figures are cross-validated on training data, **not blind**:",
+        f"replies; grouped by file: each file held out in turn, the model trained on the "
+        "others, as for a new writer). These figures are cross-validated on training data, "
+        "**not blind**:",
         "",
         "| method | accuracy | urgent recall | urgent precision | opt-out recall | "
         "opt-out precision | needs_review |",
