@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from outreach.triage.consent import Revocation, consent_given, guard, revocation
+from outreach.triage.consent import Revocation, consent_given, revocation
 from outreach.triage.legacy import MAX_CHARS, RuleResult, rules_classify
 from outreach.triage.model import Model, Scores, cosine, example_vector, get_model
 from outreach.triage.phrases import TRIAGE_CLASSES, Phrase
@@ -115,23 +115,6 @@ def _model_evidence(model: Model, text: str, feats: dict[int, float], label: str
     return f"model {p:.2f} {label}: {said}" + (f"; {like}" if like else "")
 
 
-def model_opts_out(
-    text: str,
-    rules: RuleResult,
-    revoked: Revocation | None,
-    scores: Scores,
-    thresholds: Mapping[str, float],
-    consent_words: str | None = None,
-) -> bool:
-    """True when the model alone is sure enough of an opt-out (its calibrated threshold) and
-    nothing says otherwise: no consent guard (stop by, e-mail only, the leak won't stop…), no
-    weak rule (those words could be said to anyone), no question how to stop, no consent given."""
-    sure = thresholds.get("opt_out_sure")
-    if sure is None or scores.p("opt_out") < sure or revoked is not None or consent_words:
-        return False
-    return rules.triage_class != "help" and guard(text) is None
-
-
 def decide(
     text: str,
     rules: RuleResult,
@@ -155,8 +138,6 @@ def decide(
     if urgent:
         return "urgent", False, ()
     best, p = scores.best(exclude=("urgent",))
-    if model_opts_out(text, rules, revoked, scores, thresholds, consent_words):
-        return "opt_out", False, ()
     if (revoked is not None) or best == "opt_out" or scores.p("opt_out") >= thresholds["opt_out"]:
         return NEEDS_REVIEW, True, ()
     if best == "opt_in" and not consent_words:

@@ -534,12 +534,12 @@ def _clause_stop(folded: str) -> tuple[str, bool] | None:
     """A clause that is only a stop word with fillers ("please stop", "Not interested, stop")."""
     for clause in _CLAUSES.split(folded):
         words = ["stop" if _STRETCHED_STOP.match(w) else w for w in _WORDS.findall(clause)]
-        if not words or len(words) > 6:
-            continue
         joined = "".join(words)
-        stops = [w for w in words if w in _STOP_WORDS]
         if len(words) > 1 and all(len(w) == 1 for w in words) and joined in _STOP_WORDS:
             return clause.strip(), True  # "s t o p", "R E M O V E"
+        if not words or len(words) > 6:
+            continue
+        stops = [w for w in words if w in _STOP_WORDS]
         lead = next((w for w in words if w not in _POLITE), "")
         if stops and lead in _STOP_WORDS and all(w in _STOP_WORDS or w in _FILLER for w in words):
             return clause.strip(), not all(w in _WEAK_ALONE for w in stops)
