@@ -42,6 +42,13 @@ def cls(text, **kwargs):
         "no me estén mandando mensajes",
         "retiro mi consentimiento para recibir mensajes",
         "Прекратите присылать сообщения",
+        "don't text me with these reminders anymore",
+        "no vuelvan a llamarme por favor",
+        "quíteme de su lista",
+        "Merci de ne plus m'écrire",
+        "parem de me enviar mensagens",
+        "U N S U B S C R I B E",
+        "remvoe my number",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -83,6 +90,10 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "do I need to turn off the water before replacing the filter?",
         "no need to text me when you're on the way, the door is unlocked",
         "Call me instead of texting",
+        "please take me off the waitlist",
+        "sáquenme de la lista de espera",
+        "no me vuelva a llamar hasta el lunes",
+        "Can I turn these reminders off?",
     ],
 )
 def test_hard_negatives_never_opt_out(text):

@@ -70,6 +70,7 @@ _STOP_WORDS = frozenset(
         "alto", "basta", "discontinue", "desinscription", "desinscrire", "abmelden", "abbestellen",
         "td", "退订", "halt", "cease", "quit", "stp", "mute", "unenroll", "deregister",
         "desuscribir", "desuscribirme", "desuscribanme", "desuscribete", "wypisz", "wypiszcie",
+        "arret", "arretez",
     }
 )  # fmt: skip
 #: words that may come before the stop word of such a clause ("you can stop now", "ya paren")
@@ -203,7 +204,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:consentimiento|autorizacion|permiso)\b"),
     ("ya no quiero mensajes", r"\bya no (?:me|nos) manden\b"),
     ("sáquenme de la lista", r"\b(?:saquenme|sacame|sacarme|saquen|quitenme|quitame|quitarme|"
-     r"borrenme|borrame|eliminenme|eliminame|sacadme|quitadme)\b(?!\s+(?:el|la|los|las)\s+"
+     r"borrenme|borrame|eliminenme|eliminame|sacadme|quitadme|saqueme|quiteme|borreme|elimineme|"
+     r"kitenme|kitame|kiteme|sakenme)\b(?!\s+(?:el|la|los|las)\s+"
      r"(?:cargo|cita|puntos|multa))"),
     ("borren mi número", r"\b(?:borren|quiten|eliminen|borra|quita|elimina|borrar|quitar|eliminar)"
      r"\s+(?:mi|este)\s+(?:numero|telefono|celular)\b"),
@@ -415,6 +417,28 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"ro\b"
      r".{0,25}\b(?:message|messages|msg|sms|text)|\b(?:message|messages|msg|sms)\s+(?:bhejna\s+)?"
      r"band\s+karo\b"),
+    # --- wordings of a later writer (the spent blind3.csv), generalised ---
+    ("do not text", r"\b(?:dont|do not|never)\s+(?:call|text|txt|contact|cantact|contac|message)"
+     r"\s+(?:me|us|here|this number|this phone)\b.{0,45}?\b(?:again|anymore|any more)\b"
+     r"(?!\s+(?:until|till|before|unless|about|today|tonight|this|for\s+(?:that|this|the)))|"
+     r"^\W*(?:please\s+|pls\s+)?(?:do not|dont)\s+(?:cantact|contac|contat|kontact)\W*$"),
+    ("remove me", r"\b(?:remvoe|remoev|rmeove|remov|reomve|remoove)\s+(?:me|us|my number)\b|"
+     r"\b(?:tke|tak|tale|takee)\s+(?:me|us|my number)\s+(?:off|of)\s+(?:ur|your|the|this)\s+"
+     r"(?:[\w-]+\s+)?list\b|\bremove\s+(?:mi|mis)\s+(?:numero|datos|informacion)\b|"
+     r"\bcancel\s+(?:me|my number|this number)\s+(?:from|off)\s+(?:the|your|these|all)\s+"
+     r"(?:[\w-]+\s+)?(?:texts?|messages|sms|lists?|reminders|alerts)\b"),
+    ("no me vuelvan a llamar", r"\bno\s+(?:me\s+|nos\s+)?(?:vuelvan|vuelvas|vuelva)\s+a\s+"
+     r"(?:escribir|mandar|enviar|contactar|llamar|textear|molestar)\w*\b"
+     r"(?!\s+(?:hasta|antes|sin|para|cuando)\b)"),
+    ("paren con los mensajes", r"\bstop\s+(?:ya\s+)?con\s+(?:los|sus|estos|tantos|las)\s+"
+     r"(?:mensajes|textos|sms|llamadas)\b|\bdejenme\s+en\s+paz\s+con\s+(?:sus|los|tantos|"
+     r"estos|las)\s+(?:mensajes|textos|sms|llamadas)\b"),
+    ("deixem de enviar", r"\b(?:deixem|deixe|deixa|deixar|parar)\s+de\s+(?:me\s+)?(?:mandar|"
+     r"enviar|ligar|contactar|contatar|escrever)\b"),
+    ("ne plus m'envoyer", r"\bne\s+plus\s+(?:m\s?envoyer|m\s?ecrire|me\s+contacter|"
+     r"m\s?appeler|me\s+texter)\b"),
+    ("đừng nhắn tin", r"\bdung\s+nhan\s+tin\b|\bngung\s+gui\s+(?:tin|sms)\b"),
+    ("message mat bhejo", r"\bnumber\s+(?:\w+\s+){1,3}?hata\s*(?:do|dein|dijiye|de)\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -426,7 +450,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         r"(?:sms|メール|電話|連絡|メッセージ)[^。]{0,10}やめて",
     ),
     ("문자 그만", r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워"),
-    ("لا ترسلوا", r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل"),
+    ("لا ترسلوا", r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل|حذف\s+رقمي"),
     (
         "не пишите",
         r"не\s+пишите|больше\s+не\s+(?:пишите|присылайте)|отпис|отпиш|хватит\s+(?:писать|"
@@ -456,7 +480,8 @@ _WEAK: tuple[tuple[str, str], ...] = (
 _GUARDS: tuple[tuple[str, str], ...] = (
     ("asks how", r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){0,2}?"
      r"(?:stop|unsubscribe|opt|get off|remove|turn off|cancel|block)\b|"
-     r"\bis there a way to\s+(?:stop|unsubscribe|turn|shut|opt|get off)\b|\bcomo\s+(?:\w+\s+){0,2}?"
+     r"\bis there a way to\s+(?:stop|unsubscribe|turn|shut|opt|get off)\b|"
+     r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
      r"\bcomo\s+(?:hago|puedo|le hago)\s+para\b|\bpaano\b|"
@@ -478,6 +503,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:texting|texts|messages|sending texts)\b"),
     ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
      r"other)\s+(?:user|customer|member|employee|person|account|device|client)\b"),
+    ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
@@ -508,12 +534,12 @@ def _clause_stop(folded: str) -> tuple[str, bool] | None:
     """A clause that is only a stop word with fillers ("please stop", "Not interested, stop")."""
     for clause in _CLAUSES.split(folded):
         words = ["stop" if _STRETCHED_STOP.match(w) else w for w in _WORDS.findall(clause)]
+        joined = "".join(words)
+        if len(words) > 1 and all(len(w) == 1 for w in words) and joined in _STOP_WORDS:
+            return clause.strip(), True  # "s t o p", "R E M O V E"
         if not words or len(words) > 6:
             continue
-        joined = "".join(words)
         stops = [w for w in words if w in _STOP_WORDS]
-        if joined in ("stop", "stopp", "sotp", "stpo") and len(words) > 1:
-            return clause.strip(), True  # "s t o p"
         lead = next((w for w in words if w not in _POLITE), "")
         if stops and lead in _STOP_WORDS and all(w in _STOP_WORDS or w in _FILLER for w in words):
             return clause.strip(), not all(w in _WEAK_ALONE for w in stops)
