@@ -90,8 +90,7 @@ def _item(timeline: Timeline, item: TimelineItem) -> out.Shape:
     elif item.kind == "merge":
         data = _merge(row)
     else:
-        model = out.TIMELINE_ITEMS[item.kind].model_fields[item.kind].annotation
-        data = shape(model, row)
+        data = shape(out.TIMELINE_KINDS[item.kind], row)
     return out.TIMELINE_ITEMS[item.kind](kind=item.kind, at=item.at, **{item.kind: data})
 
 

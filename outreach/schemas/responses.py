@@ -8,8 +8,9 @@ every time is written in UTC to the second, as 2024-05-01T22:30:00Z.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.json_schema import WithJsonSchema
 
@@ -294,97 +295,37 @@ AT = (
     "occurred_at for events, due_at for check-ins, sent_at for pages, acked_at for acks, "
     "created_at otherwise"
 )
-
-
-class TimelineEvent(Shape):
-    """A timeline item: the service event."""
-
-    kind: Literal["event"]
-    at: Time = Field(description=AT)
-    event: EventFields
-
-
-class TimelineCheckin(Shape):
-    """A timeline item: a check-in with its transitions."""
-
-    kind: Literal["checkin"]
-    at: Time = Field(description=AT)
-    checkin: CheckInDetail
-
-
-class TimelineMessage(Shape):
-    """A timeline item: an SMS."""
-
-    kind: Literal["message"]
-    at: Time = Field(description=AT)
-    message: Message
-
-
-class TimelineCall(Shape):
-    """A timeline item: a call."""
-
-    kind: Literal["call"]
-    at: Time = Field(description=AT)
-    call: Call
-
-
-class TimelineReply(Shape):
-    """A timeline item: a reply."""
-
-    kind: Literal["reply"]
-    at: Time = Field(description=AT)
-    reply: Reply
-
-
-class TimelineFollowup(Shape):
-    """A timeline item: a follow-up."""
-
-    kind: Literal["followup"]
-    at: Time = Field(description=AT)
-    followup: FollowUp
-
-
-class TimelinePage(Shape):
-    """A timeline item: a page."""
-
-    kind: Literal["page"]
-    at: Time = Field(description=AT)
-    page: Page
-
-
-class TimelineAck(Shape):
-    """A timeline item: an escalation taken."""
-
-    kind: Literal["ack"]
-    at: Time = Field(description=AT)
-    ack: Ack
-
-
-class TimelineMerge(Shape):
-    """A timeline item: a merged duplicate."""
-
-    kind: Literal["merge"]
-    at: Time = Field(description=AT)
-    merge: Merge
-
-
-TimelineItem = Annotated[
-    TimelineEvent
-    | TimelineCheckin
-    | TimelineMessage
-    | TimelineCall
-    | TimelineReply
-    | TimelineFollowup
-    | TimelinePage
-    | TimelineAck
-    | TimelineMerge,
-    Field(discriminator="kind"),
-]
-#: the shape of each timeline item, by kind
-TIMELINE_ITEMS: dict[str, type[Shape]] = {
-    model.model_fields["kind"].annotation.__args__[0]: model
-    for model in TimelineItem.__origin__.__args__
+#: what each kind of timeline item carries
+TIMELINE_KINDS: dict[str, type[Shape]] = {
+    "event": EventFields,
+    "checkin": CheckInDetail,
+    "message": Message,
+    "call": Call,
+    "reply": Reply,
+    "followup": FollowUp,
+    "page": Page,
+    "ack": Ack,
+    "merge": Merge,
 }
+
+
+def _timeline_item(kind: str, model: type[Shape]) -> type[Shape]:
+    return pydantic.create_model(
+        f"Timeline{kind.capitalize()}",
+        __base__=Shape,
+        __doc__=f"A timeline item: a {model.__name__} and when it happened.",
+        __module__=__name__,
+        kind=(Literal[kind], ...),
+        at=(Time, Field(description=AT)),
+        **{kind: (model, ...)},
+    )
+
+
+#: the shape of each timeline item, by kind: TimelineEvent, TimelineCheckin…
+TIMELINE_ITEMS: dict[str, type[Shape]] = {
+    kind: _timeline_item(kind, model) for kind, model in TIMELINE_KINDS.items()
+}
+TimelineItem = Annotated[Union[tuple(TIMELINE_ITEMS.values())], Field(discriminator="kind")]  # noqa: UP007
 
 
 class Timeline(Shape):
