@@ -12,7 +12,8 @@ import logging
 from datetime import datetime
 
 from outreach.company.settings import get_company_settings
-from outreach.errors import Conflict, NotFound, ValidationError
+from outreach.customers.service import get_customer
+from outreach.errors import Conflict, ValidationError
 from outreach.extensions import db
 from outreach.messaging.texts import enqueue_texts, queue_text
 from outreach.models import Customer, Message, User, utcnow
@@ -50,9 +51,7 @@ def send_manual_sms(
     text, Conflict when the customer opted out or it is quiet hours where they are.
     """
     now = now or utcnow()
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
+    customer = get_customer(customer_id)
     body = (body or "").strip()
     if not body:
         raise ValidationError("write the message first", field="body")

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from werkzeug.test import Client
 
+from outreach.customers.service import get_customer
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.outbox import OUTBOX_SENDER, outbox_sid
@@ -166,9 +167,7 @@ def _latest_texts(customer_ids: list[int]) -> dict[int, str]:
 
 def thread(customer_id: int, limit: int = THREAD_MAX) -> Thread:
     """The customer's latest messages and check-in calls, oldest first; NotFound if none."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
+    customer = get_customer(customer_id)
     messages = db.session.scalars(
         sa.select(Message)
         .where(Message.customer_id == customer_id, on_the_phone())
@@ -241,9 +240,7 @@ def _twilio_params(customer: Customer) -> dict[str, str]:
 def reply_as_customer(customer_id: int, body: str) -> Posted:
     """Send `body` as the customer's SMS to the app's inbound webhook. The app answers with an
     empty TwiML response: its reply, if any, is a text the worker sends, shown in the thread."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
+    customer = get_customer(customer_id)
     body = (body or "").strip()
     if not body:
         raise ValidationError("write a message", field="body")
