@@ -13,17 +13,15 @@ from datetime import datetime
 
 from outreach.company.settings import get_company_settings
 from outreach.customers.service import get_customer
-from outreach.errors import Conflict, ValidationError
+from outreach.errors import Conflict
 from outreach.extensions import db
-from outreach.messaging.texts import enqueue_texts, queue_text
+from outreach.messaging.texts import enqueue_texts, message_body, queue_text
 from outreach.models import Customer, Message, User, utcnow
 from outreach.scheduling.consents import opted_out_reason
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.timing import blocked_reason, first_allowed, format_local
 
 log = logging.getLogger(__name__)
-
-BODY_MAX = 1600  #: Twilio refuses longer messages (error 21617)
 
 
 def manual_sms_blocked(customer: Customer, now: datetime) -> str | None:
@@ -52,11 +50,7 @@ def send_manual_sms(
     """
     now = now or utcnow()
     customer = get_customer(customer_id)
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError("write the message first", field="body")
-    if len(body) > BODY_MAX:
-        raise ValidationError(f"keep the message under {BODY_MAX} characters", field="body")
+    body = message_body(body)
     blocked = manual_sms_blocked(customer, now)
     if blocked:
         raise Conflict(f"Not sent: {blocked}.", code="blocked")
