@@ -24,6 +24,13 @@ class OutreachError(Exception):
             self.code = code
 
 
+class BadRequest(OutreachError):
+    """A request the server cannot read (malformed JSON, a damaged cursor)."""
+
+    status = 400
+    code = "bad_request"
+
+
 class ValidationError(OutreachError):
     """Input that is well-formed but wrong (a bad phone, zone, duration, template…)."""
 

@@ -20,6 +20,8 @@ LOOSE_MODULES = {"__init__", "__main__", "config", "extensions", "errors", "cli"
 
 #: one blueprint package per audience: thin views that services never import
 BLUEPRINTS = {"admin", "api", "rep", "webhooks", "main", "simulator"}
+#: packages whose views are a blueprint of their own (auth also holds services)
+BLUEPRINT_PACKAGES = BLUEPRINTS | {"auth"}
 #: blueprint modules inside packages that also hold services
 VIEW_MODULES = {"outreach.auth.views", "outreach.auth.forms"}
 #: page helpers: for views and templates only
@@ -122,6 +124,44 @@ def test_services_do_not_import_blueprints_or_page_helpers():
             ):
                 wrong.append(f"{module} -> {target}")
     assert not wrong
+
+
+def _blueprint(module: str) -> str | None:
+    package = _package(module)
+    if package in BLUEPRINTS or module in VIEW_MODULES:
+        return package
+    return None
+
+
+def _blueprint_to_blueprint(imports: dict[str, set[str]]) -> list[str]:
+    """Imports from a blueprint into another blueprint (auth's services are not one)."""
+    return sorted(
+        f"{module} -> {target}"
+        for module, targets in imports.items()
+        if (source := _blueprint(module))
+        for target in targets
+        if _package(target) != source
+        and (_package(target) in BLUEPRINTS or _blueprint(target) == "auth")
+    )
+
+
+def test_blueprints_import_services_not_other_blueprints():
+    wrong = _blueprint_to_blueprint(_all_imports())
+    assert not wrong, f"a blueprint imports another blueprint: {wrong}"
+
+
+def test_the_blueprint_check_catches_a_blueprint_importing_another():
+    imports = {
+        "outreach.admin.queue": {"outreach.api.parsing", "outreach.reporting.checkin_list"},
+        "outreach.rep.views": {"outreach.auth.views", "outreach.auth.roles", "outreach.rep"},
+        "outreach.auth.views": {"outreach.main.views", "outreach.auth.services"},
+        "outreach.reporting.figures": {"outreach.models"},
+    }
+    assert _blueprint_to_blueprint(imports) == [
+        "outreach.admin.queue -> outreach.api.parsing",
+        "outreach.auth.views -> outreach.main.views",
+        "outreach.rep.views -> outreach.auth.views",
+    ]
 
 
 def test_the_import_walk_sees_lazy_imports():

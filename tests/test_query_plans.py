@@ -9,10 +9,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from outreach.api.parsing import CheckinQuery
-from outreach.api.queries import list_checkins
 from outreach.models import CheckIn, Customer, Policy, ServiceEvent, utcnow
 from outreach.models.checkins import UNSETTLED
+from outreach.reporting.checkin_list import CheckinQuery, list_checkins
 
 EVENTS, POLICIES = 5_000, 4  #: 20,000 check-ins: enough rows for the planner to prefer an index
 

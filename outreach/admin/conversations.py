@@ -13,8 +13,9 @@ from wtforms.validators import Length
 
 from outreach.admin import bp
 from outreach.company.settings import get_company_settings
+from outreach.company.templating import MAX_MESSAGE_CHARS
 from outreach.conversations.escalation import LEVEL_NAMES, VIA_NAMES
-from outreach.conversations.manual import BODY_MAX, manual_sms_blocked, send_manual_sms
+from outreach.conversations.manual import manual_sms_blocked, send_manual_sms
 from outreach.customers.service import same_phone
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
@@ -38,7 +39,7 @@ PAGE = 50
 class SmsForm(FlaskForm):
     """A text to the customer."""
 
-    body = TextAreaField("Text the customer", validators=[Length(max=BODY_MAX)])
+    body = TextAreaField("Text the customer", validators=[Length(max=MAX_MESSAGE_CHARS)])
 
 
 def _search(q: str) -> sa.ColumnElement | None:

@@ -11,8 +11,6 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from outreach.admin import bp
-from outreach.api.parsing import CheckinQuery, decode_cursor, encode_cursor
-from outreach.api.queries import list_checkins
 from outreach.auth.services import safe_next
 from outreach.company.settings import get_company_settings
 from outreach.errors import OutreachError, ValidationError
@@ -21,6 +19,7 @@ from outreach.models import CheckIn, User, utcnow
 from outreach.models.base import YEARS, column_int
 from outreach.models.checkins import STATUSES, UNSETTLED
 from outreach.models.policies import CHANNELS
+from outreach.reporting.checkin_list import CheckinQuery, decode_cursor, list_checkins, next_cursor
 from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
 from outreach.scheduling.timing import zone_or_utc
 
@@ -112,10 +111,9 @@ def queue():
     rows, more = list_checkins(query)
     _with_relations(rows)
     next_url = None
-    if more:
+    if cursor := next_cursor(rows, more):
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-        args.append(("cursor", encode_cursor(rows[-1].due_at, rows[-1].id)))
-        next_url = url_for("admin.queue") + "?" + urlencode(args)
+        next_url = url_for("admin.queue") + "?" + urlencode([*args, ("cursor", cursor)])
     for message in filters["errors"].values():
         flash(message, "error")
     return render_template(

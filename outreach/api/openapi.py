@@ -1,11 +1,15 @@
-"""The OpenAPI 3.1 description of API v1: request bodies and query parameters are generated from
-the models that validate them (outreach.schemas.validation), so they cannot drift; paths,
-responses and the response schemas are written here next to the views they describe."""
+"""The OpenAPI 3.1 description of API v1. Written here: paths and operations (summaries, status
+codes, which errors). Generated: every schema, from the pydantic models that validate requests
+(outreach.schemas.validation and the models built on it) and that build responses
+(outreach.schemas.responses), so the document cannot drift from what the API does."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from pydantic import BaseModel
 
 from outreach.api.parsing import (
     CancelIn,
@@ -16,16 +20,11 @@ from outreach.api.parsing import (
 )
 from outreach.events.ingest import EventIn
 from outreach.models.base import INT_MAX
-from outreach.models.checkins import STATUSES
-from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS, RESOLUTIONS
-from outreach.models.followups import FOLLOWUP_KINDS, FOLLOWUP_STATES, PRIORITIES
-from outreach.models.messages import CALL_PURPOSES, DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
-from outreach.models.policies import CHANNELS
 from outreach.scheduling.policies import PolicyIn
+from outreach.schemas import responses as out
 from outreach.schemas.validation import json_schemas
 
 JSON = "application/json"
-TIMESTAMP_OUT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 
 DESCRIPTION = """\
 Other systems push service events in and read the check-in queue and customer timelines.
@@ -55,319 +54,57 @@ body field (dotted path) or query parameter. Codes: `bad_request`, `malformed_js
 """
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+@dataclass(frozen=True)
+class Schema:
+    """A model's schema in the document: validation of a request or the shape of a response."""
+
+    model: type[BaseModel]
+    mode: str
+
+    def ref(self) -> dict[str, str]:
+        """The $ref that points at the model's schema under components/schemas."""
+        return {"$ref": f"#/components/schemas/{self.model.__name__}"}
 
 
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in schema:
-        return {"oneOf": [schema, {"type": "null"}]}
-    kind = schema["type"]
-    nullable = {**schema, "type": [*([kind] if isinstance(kind, str) else kind), "null"]}
-    if "enum" in schema:
-        nullable["enum"] = [*schema["enum"], None]
-    return nullable
+def request(model: type[BaseModel]) -> Schema:
+    """A request body, as its model validates it."""
+    return Schema(model, "validation")
 
 
-def _obj(properties: dict[str, Any], required: list[str] | None = None, **extra) -> dict:
-    return {
-        "type": "object",
-        "properties": properties,
-        "required": list(properties) if required is None else required,
-        "additionalProperties": False,
-        **extra,
-    }
+def response(model: type[out.Shape]) -> Schema:
+    """A response body, as its model serialises it."""
+    return Schema(model, "serialization")
 
 
-STR = {"type": "string"}
-INT = {"type": "integer"}
+def _resolve(node: Any, used: set[Schema]) -> Any:
+    """node with every Schema replaced by its $ref; each one is added to used."""
+    if isinstance(node, Schema):
+        used.add(node)
+        return node.ref()
+    if isinstance(node, dict):
+        return {key: _resolve(value, used) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_resolve(value, used) for value in node]
+    return node
+
+
+def _components(used: set[Schema]) -> dict[str, Any]:
+    """The schemas of every model used and of every model they use, by name (one name each)."""
+    schemas: dict[str, Any] = {}
+    for mode in ("validation", "serialization"):
+        models = sorted((s.model for s in used if s.mode == mode), key=lambda m: m.__name__)
+        for name, schema in json_schemas(*models, mode=mode).items():
+            if schemas.get(name, schema) != schema:
+                raise RuntimeError(f"two different schemas are both called {name}")
+            schemas[name] = schema
+    return dict(sorted(schemas.items()))
+
+
 ID = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
-BOOL = {"type": "boolean"}
-TIME = {"type": "string", "format": "date-time", "pattern": TIMESTAMP_OUT}
-
-
-def _schemas() -> dict[str, Any]:
-    user = _obj({"id": ID, "email": STR, "name": STR})
-    return {
-        "Error": _obj(
-            {
-                "error": _obj(
-                    {
-                        "code": {**STR, "description": "machine-readable, e.g. invalid"},
-                        "message": {**STR, "description": "for people"},
-                        "field": {
-                            **STR,
-                            "description": "the body field (dotted path) or query parameter",
-                        },
-                    },
-                    required=["code", "message"],
-                )
-            }
-        ),
-        "User": user,
-        "Customer": _obj(
-            {
-                "id": ID,
-                "external_id": STR,
-                "name": STR,
-                "phone": {**STR, "description": "E.164"},
-                "email": _nullable(STR),
-                "timezone": _nullable(STR),
-                "is_opted_out": BOOL,
-                "created_at": TIME,
-                "updated_at": TIME,
-            }
-        ),
-        "Event": _obj(_event_properties()),
-        "CheckIn": _obj(_checkin_properties()),
-        "Transition": _obj(
-            {
-                "from_status": _nullable({"type": "string", "enum": list(STATUSES)}),
-                "to_status": {"enum": list(STATUSES)},
-                "reason": STR,
-                "at": TIME,
-            }
-        ),
-        "CheckInDetail": _obj(
-            {
-                **_checkin_properties(),
-                "transitions": {"type": "array", "items": _ref("Transition")},
-            },
-            description="A check-in with every status change, oldest first.",
-        ),
-        "IngestResult": _obj(
-            {"event": _ref("Event"), "checkins": {"type": "array", "items": _ref("CheckIn")}}
-        ),
-        "CheckInPage": _obj(
-            {
-                "checkins": {"type": "array", "items": _ref("CheckIn")},
-                "next_cursor": _nullable(
-                    {
-                        **STR,
-                        "description": "pass as ?cursor= (with the same filters); null "
-                        "on the last page",
-                    }
-                ),
-            }
-        ),
-        **_timeline_schemas(),
-        **json_schemas(EventIn, PolicyIn, CancelIn, RescheduleIn),
-        "Policy": _policy(),
-        "PolicyList": _obj({"policies": {"type": "array", "items": _ref("Policy")}}),
-    }
-
-
-def _checkin_properties() -> dict[str, Any]:
-    return {
-        "id": ID,
-        "event_id": ID,
-        "customer_id": ID,
-        "policy_id": ID,
-        "rep_id": _nullable(ID),
-        "fallback_of_id": _nullable({**ID, "description": "the missed rep call it replaces"}),
-        "channel": {"enum": list(CHANNELS)},
-        "status": {"enum": list(STATUSES)},
-        "status_reason": STR,
-        "due_at": TIME,
-        "timing_reason": {**STR, "description": "why due_at is what it is"},
-        "earliest_at": {**TIME, "description": "event time plus the policy's delay"},
-        "expires_at": _nullable(TIME),
-        "deadline_at": _nullable(TIME),
-        "timezone": {**STR, "description": "the customer zone used for timing"},
-        "attempts": {**INT, "minimum": 0},
-        "outcome": _nullable(STR),
-        "outcome_note": _nullable(STR),
-        "created_at": TIME,
-        "updated_at": TIME,
-    }
-
-
-def _timeline_schemas() -> dict[str, Any]:
-    event = {k: v for k, v in _event_properties().items() if k != "customer"}
-    kinds = {
-        "event": _obj(event),
-        "checkin": _ref("CheckInDetail"),
-        "message": _obj(
-            {
-                "id": ID,
-                "direction": {"enum": list(DIRECTIONS)},
-                "kind": {"enum": list(MESSAGE_KINDS)},
-                "checkin_id": _nullable(ID),
-                "to_number": STR,
-                "from_number": _nullable(STR),
-                "body": STR,
-                "twilio_sid": _nullable(STR),
-                "status": STR,
-                "error_code": _nullable(INT),
-                "num_segments": _nullable(INT),
-                "created_at": TIME,
-                "status_events": {
-                    "type": "array",
-                    "items": _obj(
-                        {
-                            "status": STR,
-                            "error_code": _nullable(INT),
-                            "is_applied": {
-                                **BOOL,
-                                "description": "false for a duplicate or out-of-order callback",
-                            },
-                            "at": TIME,
-                        }
-                    ),
-                },
-            }
-        ),
-        "call": _obj(
-            {
-                "id": ID,
-                "direction": {"enum": list(DIRECTIONS)},
-                "purpose": {"enum": list(CALL_PURPOSES)},
-                "checkin_id": _nullable(ID),
-                "user_id": _nullable(ID),
-                "twilio_sid": _nullable(STR),
-                "status": STR,
-                "answered_by": _nullable(STR),
-                "duration_seconds": _nullable(INT),
-                "outcome": _nullable(STR),
-                "error_code": _nullable(INT),
-                "created_at": TIME,
-                "status_events": {"type": "array", "items": _obj({"status": STR, "at": TIME})},
-            }
-        ),
-        "reply": _obj(
-            {
-                "id": ID,
-                "source": {"enum": ["sms", "voice"]},
-                "checkin_id": _nullable(ID),
-                "message_id": _nullable(ID),
-                "call_id": _nullable(ID),
-                "text": STR,
-                "rating": _nullable({**INT, "minimum": 1, "maximum": 5}),
-                "triage_class": _nullable({"type": "string", "enum": list(TRIAGE_CLASSES)}),
-                "evidence": _nullable(STR),
-                "is_unsolicited": BOOL,
-                "created_at": TIME,
-            }
-        ),
-        "followup": _obj(
-            {
-                "id": ID,
-                "kind": {"enum": list(FOLLOWUP_KINDS)},
-                "priority": {"enum": list(PRIORITIES)},
-                "state": {"enum": list(FOLLOWUP_STATES)},
-                "title": STR,
-                "promise": _nullable(STR),
-                "owner": _nullable(_ref("User")),
-                "checkin_id": _nullable(ID),
-                "reply_id": _nullable(ID),
-                "due_at": TIME,
-                "done_at": _nullable(TIME),
-                "outcome_note": _nullable(STR),
-                "created_at": TIME,
-            }
-        ),
-        "page": _obj(
-            {
-                "id": ID,
-                "reply_id": ID,
-                "level": {"enum": list(PAGE_LEVELS)},
-                "user": _nullable(_ref("User")),
-                "message_id": _nullable(ID),
-                "sent_at": TIME,
-                "acked_at": _nullable(TIME),
-                "acked_via": _nullable({"type": "string", "enum": list(ACK_CHANNELS)}),
-            }
-        ),
-        "ack": _obj(
-            {
-                "escalation_id": ID,
-                "reply_id": ID,
-                "reason": {"enum": list(ESCALATION_REASONS)},
-                "followup_id": _nullable(ID),
-                "acked_by": _nullable(_ref("User")),
-                "acked_via": _nullable({"type": "string", "enum": list(ACK_CHANNELS)}),
-                "acked_at": TIME,
-                "resolution": _nullable({"type": "string", "enum": list(RESOLUTIONS)}),
-            }
-        ),
-        "merge": _obj(
-            {
-                "id": ID,
-                "merged_customer_id": ID,
-                "merged_external_id": STR,
-                "merged_name": STR,
-                "merged_phone": STR,
-                "merged_by": _nullable(_ref("User")),
-                "moved": {
-                    "type": "object",
-                    "additionalProperties": INT,
-                    "description": "rows moved to this customer, per table",
-                },
-                "created_at": TIME,
-            }
-        ),
-    }
-    items = {
-        f"Timeline{kind.capitalize()}": _obj(
-            {
-                "kind": {"const": kind},
-                "at": {
-                    **TIME,
-                    "description": "occurred_at for events, due_at for check-ins, sent_at "
-                    "for pages, acked_at for acks, created_at otherwise",
-                },
-                kind: schema,
-            }
-        )
-        for kind, schema in kinds.items()
-    }
-    return {
-        **items,
-        "TimelineItem": {
-            "oneOf": [_ref(name) for name in items],
-            "discriminator": {
-                "propertyName": "kind",
-                "mapping": {
-                    kind: f"#/components/schemas/Timeline{kind.capitalize()}" for kind in kinds
-                },
-            },
-        },
-        "Timeline": _obj(
-            {
-                "customer": _ref("Customer"),
-                "items": {
-                    "type": "array",
-                    "items": _ref("TimelineItem"),
-                    "description": "oldest first; ties: event, checkin, message, call, reply, "
-                    "followup, page, ack, merge",
-                },
-            }
-        ),
-    }
-
-
-def _event_properties() -> dict[str, Any]:
-    return {
-        "id": ID,
-        "external_id": STR,
-        "type": STR,
-        "occurred_at": TIME,
-        "summary": _nullable(STR),
-        "source": {"enum": ["api", "csv", "demo"]},
-        "customer": _ref("Customer"),
-        "rep": _nullable(_ref("User")),
-        "created_at": TIME,
-    }
-
-
-def _policy() -> dict[str, Any]:
-    fields = json_schemas(PolicyIn)["PolicyIn"]["properties"]
-    fields = {k: v for k, v in fields.items() if not v.get("readOnly")}
-    return _obj({"id": ID, **fields, "created_at": TIME, "updated_at": TIME})
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {JSON: {"schema": _ref("Error")}}}
+    return {"description": description, "content": {JSON: {"schema": response(out.Error)}}}
 
 
 def _responses() -> dict[str, Any]:
@@ -388,8 +125,8 @@ def _responses() -> dict[str, Any]:
     }
 
 
-def _ok(description: str, schema: str, status: str = "200") -> dict[str, Any]:
-    return {status: {"description": description, "content": {JSON: {"schema": _ref(schema)}}}}
+def _ok(description: str, model: type[out.Shape], status: str = "200") -> dict[str, Any]:
+    return {status: {"description": description, "content": {JSON: {"schema": response(model)}}}}
 
 
 def _errors(*names: str) -> dict[str, Any]:
@@ -409,8 +146,8 @@ def _errors(*names: str) -> dict[str, Any]:
 BODY_ERRORS = ("BadRequest", "TooLarge", "UnsupportedMediaType", "Invalid")
 
 
-def _body(schema: str, required: bool = True) -> dict[str, Any]:
-    return {"required": required, "content": {JSON: {"schema": _ref(schema)}}}
+def _body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {JSON: {"schema": request(model)}}}
 
 
 def _path_id(name: str, what: str) -> dict[str, Any]:
@@ -466,10 +203,10 @@ def _paths() -> dict[str, Any]:
                 "type. Posting an external_id that is already stored answers 200 with the "
                 "stored event and its check-ins and changes nothing, even when the two posts "
                 "race (enforced by a unique constraint).",
-                "requestBody": _body("EventIn"),
+                "requestBody": _body(EventIn),
                 "responses": {
-                    **_ok("Created, with the planned check-ins", "IngestResult", "201"),
-                    **_ok("Already stored: the original event and its check-ins", "IngestResult"),
+                    **_ok("Created, with the planned check-ins", out.IngestResult, "201"),
+                    **_ok("Already stored: the original event and its check-ins", out.IngestResult),
                     **_errors(*BODY_ERRORS),
                 },
             }
@@ -481,7 +218,10 @@ def _paths() -> dict[str, Any]:
                 "description": "Ordered by (due_at, id). Filters combine with AND. Bad values "
                 "are a 422 naming the parameter; a damaged cursor is a 400.",
                 "parameters": _parameters(CheckinFilters),
-                "responses": {**_ok("One page", "CheckInPage"), **_errors("BadRequest", "Invalid")},
+                "responses": {
+                    **_ok("One page", out.CheckInPage),
+                    **_errors("BadRequest", "Invalid"),
+                },
             }
         },
         "/checkins/{checkin_id}": {
@@ -489,7 +229,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getCheckin",
                 "summary": "One check-in with its transition log",
                 "parameters": [checkin_id],
-                "responses": {**_ok("The check-in", "CheckInDetail"), **_errors("NotFound")},
+                "responses": {**_ok("The check-in", out.CheckInDetail), **_errors("NotFound")},
             }
         },
         "/checkins/{checkin_id}/cancel": {
@@ -499,9 +239,9 @@ def _paths() -> dict[str, Any]:
                 "description": "The body is optional. 409 when the check-in is already final "
                 "or being sent.",
                 "parameters": [checkin_id],
-                "requestBody": _body("CancelIn", required=False),
+                "requestBody": _body(CancelIn, required=False),
                 "responses": {
-                    **_ok("Canceled", "CheckInDetail"),
+                    **_ok("Canceled", out.CheckInDetail),
                     **_errors("NotFound", "Conflict", *BODY_ERRORS),
                 },
             }
@@ -512,9 +252,9 @@ def _paths() -> dict[str, Any]:
                 "summary": "Move a pending check-in to another time",
                 "description": "A time in the past is a 422; a final check-in is a 409.",
                 "parameters": [checkin_id],
-                "requestBody": _body("RescheduleIn"),
+                "requestBody": _body(RescheduleIn),
                 "responses": {
-                    **_ok("Rescheduled", "CheckInDetail"),
+                    **_ok("Rescheduled", out.CheckInDetail),
                     **_errors("NotFound", "Conflict", *BODY_ERRORS),
                 },
             }
@@ -524,7 +264,7 @@ def _paths() -> dict[str, Any]:
                 "operationId": "customerTimeline",
                 "summary": "Everything that happened with a customer, in time order",
                 "parameters": [_path_id("customer_id", "customer")],
-                "responses": {**_ok("The timeline", "Timeline"), **_errors("NotFound")},
+                "responses": {**_ok("The timeline", out.Timeline), **_errors("NotFound")},
             }
         },
         **_policy_paths(),
@@ -539,17 +279,17 @@ def _policy_paths() -> dict[str, Any]:
                 "operationId": "listPolicies",
                 "summary": "Every policy (schedule), by id",
                 "parameters": _parameters(PolicyFilters),
-                "responses": {**_ok("The policies", "PolicyList"), **_errors("Invalid")},
+                "responses": {**_ok("The policies", out.PolicyList), **_errors("Invalid")},
             },
             "post": {
                 "operationId": "createPolicy",
                 "summary": "Create a policy",
-                "requestBody": _body("PolicyIn"),
+                "requestBody": _body(PolicyIn),
                 "responses": {
                     "201": {
                         "description": "Created",
-                        "headers": {"Location": {"schema": STR}},
-                        "content": {JSON: {"schema": _ref("Policy")}},
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "content": {JSON: {"schema": response(out.Policy)}},
                     },
                     **_errors(*BODY_ERRORS),
                 },
@@ -560,15 +300,15 @@ def _policy_paths() -> dict[str, Any]:
                 "operationId": "getPolicy",
                 "summary": "One policy",
                 "parameters": [policy_id],
-                "responses": {**_ok("The policy", "Policy"), **_errors("NotFound")},
+                "responses": {**_ok("The policy", out.Policy), **_errors("NotFound")},
             },
             "put": {
                 "operationId": "updatePolicy",
                 "summary": "Replace a policy",
                 "parameters": [policy_id],
-                "requestBody": _body("PolicyIn"),
+                "requestBody": _body(PolicyIn),
                 "responses": {
-                    **_ok("The updated policy", "Policy"),
+                    **_ok("The updated policy", out.Policy),
                     **_errors("NotFound", *BODY_ERRORS),
                 },
             },
@@ -590,12 +330,15 @@ def _policy_paths() -> dict[str, Any]:
 @cache
 def spec() -> dict:
     """The OpenAPI document."""
+    used: set[Schema] = set()
+    paths = _resolve(_paths(), used)
+    responses = _resolve(_responses(), used)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Outreach API", "version": "1", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": paths,
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -604,7 +347,7 @@ def spec() -> dict:
                     "description": "a token from `outreach create-token NAME`",
                 }
             },
-            "schemas": _schemas(),
-            "responses": _responses(),
+            "schemas": _components(used),
+            "responses": responses,
         },
     }

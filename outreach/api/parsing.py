@@ -1,12 +1,9 @@
-"""Request parsing for the API: JSON bodies, the query and body models, opaque cursors."""
+"""Request parsing for the API: JSON bodies, the query and body models."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, ClassVar
 
 from flask import request
@@ -15,23 +12,17 @@ from pydantic.json_schema import WithJsonSchema
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
-from outreach.errors import OutreachError, ValidationError
+from outreach.errors import BadRequest, ValidationError
 from outreach.models.base import INT_MAX
 from outreach.models.checkins import STATUSES
 from outreach.models.policies import CHANNELS
+from outreach.reporting.checkin_list import DEFAULT_LIMIT, CheckinQuery, decode_cursor
+from outreach.reporting.checkin_list import encode_cursor as encode_cursor
 from outreach.schemas.validation import TIMESTAMP_RULE, StrictModel, Timestamp, validate
 
-DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_REASON = 500
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
-
-
-class BadRequest(OutreachError):
-    """A request the server cannot read (malformed JSON, a damaged cursor)."""
-
-    status = 400
-    code = "bad_request"
 
 
 def json_body(optional: bool = False) -> Any:
@@ -149,41 +140,6 @@ def json_object(optional: bool = False) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError("the body must be a JSON object")
     return body
-
-
-@dataclass(frozen=True)
-class CheckinQuery:
-    """Filters and the page position for the check-in list."""
-
-    statuses: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    customer_id: int | None = None
-    event_id: int | None = None
-    rep_id: int | None = None
-    rep_email: str | None = None
-    due_after: datetime | None = None  #: inclusive
-    due_before: datetime | None = None  #: exclusive
-    after: tuple[datetime, int] | None = None  #: (due_at, id) of the last row already seen
-    limit: int = DEFAULT_LIMIT
-
-
-def encode_cursor(due_at: datetime, checkin_id: int) -> str:
-    """An opaque cursor for the position after (due_at, id)."""
-    raw = json.dumps([due_at.astimezone(UTC).isoformat(), checkin_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    """The (due_at, id) inside a cursor from encode_cursor; 400 when it is damaged."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due_raw, checkin_id = json.loads(raw)
-        due_at = datetime.fromisoformat(due_raw)
-        if due_at.tzinfo is None or type(checkin_id) is not int or not 1 <= checkin_id <= INT_MAX:
-            raise ValueError
-    except (ValueError, TypeError, binascii.Error, RecursionError):
-        raise BadRequest("not a cursor from this API", field="cursor", code="bad_cursor") from None
-    return due_at.astimezone(UTC), checkin_id
 
 
 def checkin_query(args: MultiDict[str, str]) -> CheckinQuery:

@@ -10,18 +10,24 @@ from outreach.api.openapi import spec
 from outreach.api.parsing import (
     cancel_reason,
     checkin_query,
-    encode_cursor,
     json_object,
     policy_list_filter,
     reschedule_due_at,
 )
-from outreach.api.queries import get_checkin, list_checkins
-from outreach.api.serializers import checkin_json, ingest_json, policy_json, timeline_json
+from outreach.api.serializers import (
+    checkin_json,
+    checkin_page_json,
+    ingest_json,
+    policy_json,
+    policy_list_json,
+    timeline_json,
+)
 from outreach.errors import Unauthorized, error_body
 from outreach.events.ingest import ingest_event
 from outreach.models import utcnow
+from outreach.reporting.checkin_list import list_checkins, next_cursor
 from outreach.reporting.timeline import customer_timeline
-from outreach.scheduling.checkins import cancel_checkin, reschedule_checkin
+from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
 from outreach.scheduling.policies import (
     create_policy,
     delete_policy,
@@ -60,8 +66,7 @@ def create_event():
 def checkins():
     """The check-in queue, filtered, ordered by (due_at, id), a cursor page at a time."""
     rows, more = list_checkins(checkin_query(request.args))
-    next_cursor = encode_cursor(rows[-1].due_at, rows[-1].id) if more else None
-    return jsonify(checkins=[checkin_json(c) for c in rows], next_cursor=next_cursor)
+    return jsonify(checkin_page_json(rows, next_cursor(rows, more)))
 
 
 @bp.get(f"/checkins/<{ID}:checkin_id>")
@@ -94,7 +99,7 @@ def timeline(customer_id: int):
 def policies():
     """Every live policy by id (?event_type= narrows to one type)."""
     rows = list_policies(event_type=policy_list_filter(request.args))
-    return jsonify(policies=[policy_json(p) for p in rows])
+    return jsonify(policy_list_json(rows))
 
 
 @bp.post("/policies")

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -185,31 +186,18 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     checkin = open_checkin([c.id for c in customers], now, settings.reply_window_hours)
     customer = checkin.customer if checkin is not None else (customers[0] if customers else None)
     body = params.get("Body") or ""
-    message = Message(
-        direction="inbound",
+    message = _inbound_message(
+        params,
+        sid,
+        from_number,
+        now,
         kind="reply",
         checkin_id=checkin.id if checkin else None,
         customer_id=customer.id if customer else None,
-        to_number=(params.get("To") or "").strip()[:20],
-        from_number=from_number[:NUMBER_MAX],
-        body=body,
-        twilio_sid=sid,
-        status="received",
-        num_segments=column_int(params.get("NumSegments")),
         media_urls=_media_urls(params) or None,
         is_flagged=customer is None,
-        created_at=now,
-        updated_at=now,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:  # the same MessageSid, recorded by a concurrent request
-        db.session.rollback()
-        existing = _stored(sid)
-        if existing is None:
-            raise
+    if (existing := _add_once(message)) is not None:
         return _retry(existing)
     if not _check_to(message.to_number, message.id):
         message.is_flagged = True
@@ -286,6 +274,39 @@ def _alarm_for_revoked_consent(
     log.info("reply %s: urgent and consent revoked: opted out, alarm pulled", reply.id)
 
 
+def _inbound_message(
+    params: Mapping[str, str], sid: str, from_number: str, now: datetime, **fields: Any
+) -> Message:
+    """The Message row of an inbound SMS from Twilio's parameters, with fields; not yet added."""
+    return Message(
+        direction="inbound",
+        to_number=(params.get("To") or "").strip()[:20],
+        from_number=from_number[:NUMBER_MAX],
+        body=params.get("Body") or "",
+        twilio_sid=sid,
+        status="received",
+        num_segments=column_int(params.get("NumSegments")),
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+
+
+def _add_once(message: Message) -> Message | None:
+    """Store message, or return the one a concurrent request stored first with its MessageSid."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        existing = _stored(message.twilio_sid)
+        if existing is None:
+            raise
+        return existing
+    return None
+
+
 def _record_staff_sms(
     params: Mapping[str, str],
     sid: str,
@@ -297,28 +318,10 @@ def _record_staff_sms(
     """A text from a staff member's phone: "1" (take, ok, mine) takes their newest open page;
     anything else is recorded, with a hint when a page waits for them. Never a customer reply."""
     body = params.get("Body") or ""
-    message = Message(
-        direction="inbound",
-        kind="staff_reply",
-        user_id=staff[0].id,
-        to_number=(params.get("To") or "").strip()[:20],
-        from_number=from_number[:NUMBER_MAX],
-        body=body,
-        twilio_sid=sid,
-        status="received",
-        num_segments=column_int(params.get("NumSegments")),
-        created_at=now,
-        updated_at=now,
+    message = _inbound_message(
+        params, sid, from_number, now, kind="staff_reply", user_id=staff[0].id
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        existing = _stored(sid)
-        if existing is None:
-            raise
+    if (existing := _add_once(message)) is not None:
         return _retry(existing)
     zone = settings.default_timezone
     told: tuple[int, ...] = ()

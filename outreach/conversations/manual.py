@@ -12,17 +12,16 @@ import logging
 from datetime import datetime
 
 from outreach.company.settings import get_company_settings
-from outreach.errors import Conflict, NotFound, ValidationError
+from outreach.customers.service import get_customer
+from outreach.errors import Conflict
 from outreach.extensions import db
-from outreach.messaging.texts import enqueue_texts, queue_text
+from outreach.messaging.texts import enqueue_texts, message_body, queue_text
 from outreach.models import Customer, Message, User, utcnow
 from outreach.scheduling.consents import opted_out_reason
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.timing import blocked_reason, first_allowed, format_local
 
 log = logging.getLogger(__name__)
-
-BODY_MAX = 1600  #: Twilio refuses longer messages (error 21617)
 
 
 def manual_sms_blocked(customer: Customer, now: datetime) -> str | None:
@@ -50,14 +49,8 @@ def send_manual_sms(
     text, Conflict when the customer opted out or it is quiet hours where they are.
     """
     now = now or utcnow()
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError("write the message first", field="body")
-    if len(body) > BODY_MAX:
-        raise ValidationError(f"keep the message under {BODY_MAX} characters", field="body")
+    customer = get_customer(customer_id)
+    body = message_body(body)
     blocked = manual_sms_blocked(customer, now)
     if blocked:
         raise Conflict(f"Not sent: {blocked}.", code="blocked")

@@ -17,10 +17,10 @@ from outreach.conversations.promise import business_hours
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, User
-from outreach.models.checkins import PENDING
 from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
 from outreach.reporting.timeline import latest_replies
 from outreach.scheduling import transitions
+from outreach.scheduling.checkins import pending_rep_calls
 from outreach.scheduling.planning import zone_for_customer
 from outreach.scheduling.timing import zone_or_utc
 
@@ -78,15 +78,9 @@ def build_worklist(user: User, now: datetime) -> Worklist:
     owners = owner_ids_for(user)
 
     checkins = db.session.scalars(
-        sa.select(CheckIn)
-        .where(
-            CheckIn.channel == "rep_call",
-            CheckIn.status.in_(PENDING),
-            CheckIn.rep_id.in_(owners),
-            CheckIn.due_at < horizon,
-        )
-        .options(joinedload(CheckIn.customer), joinedload(CheckIn.event), joinedload(CheckIn.rep))
-        .order_by(CheckIn.due_at, CheckIn.id)
+        pending_rep_calls(owners)
+        .where(CheckIn.due_at < horizon)
+        .options(joinedload(CheckIn.rep))
         .limit(MAX_ITEMS)
     ).all()
     followups = db.session.scalars(

@@ -218,7 +218,7 @@ def get_customer(customer_id: int) -> Customer:
     """A customer; NotFound when there is none."""
     customer = db.session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound("no such customer (merged or removed?)")
+        raise NotFound(f"no customer {customer_id} (merged or removed?)")
     return customer
 
 

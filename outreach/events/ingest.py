@@ -23,6 +23,7 @@ from outreach.company.phones import normalize_phone
 from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
+from outreach.models.customers import EVENT_SOURCES
 from outreach.scheduling.planning import plan_event
 from outreach.scheduling.timing import is_zone
 from outreach.schemas.validation import (
@@ -37,7 +38,6 @@ from outreach.schemas.validation import (
 log = logging.getLogger(__name__)
 
 MAX_FUTURE = timedelta(days=1)  #: an event may not claim to happen later than this ahead
-SOURCES = ("api", "csv", "demo", "webhook")
 MAX_SUMMARY = 4000
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _EMAIL = re.compile(EMAIL_PATTERN)
@@ -224,7 +224,7 @@ def ingest_event(payload: Any, source: str, now: datetime) -> IngestResult:
     Idempotent on external_id: a second call (even a concurrent one) returns the stored event
     and its check-ins with created=False and changes nothing.
     """
-    if source not in SOURCES:
+    if source not in EVENT_SOURCES:
         raise ValueError(f"unknown source {source!r}")
     data = validate_event(payload, now)
     existing = _event_by_external_id(data.external_id)

@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from redis.exceptions import RedisError
 from rq import Queue
 
+from outreach.company.templating import MAX_MESSAGE_CHARS
+from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.messaging import callbacks
 from outreach.messaging.engine import lease_for, opt_out_after_error, unclaimed
@@ -55,6 +57,19 @@ SENT, RETRYING, UNKNOWN, FAILED, CANCELED, SKIPPED = (
     "canceled",
     "skipped",
 )
+
+
+def message_body(body: str | None) -> str:
+    """A text someone typed, stripped; ValidationError (field body) when it is empty or longer
+    than Twilio takes."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("write the message first", field="body")
+    if len(body) > MAX_MESSAGE_CHARS:
+        raise ValidationError(
+            f"keep the message under {MAX_MESSAGE_CHARS} characters", field="body"
+        )
+    return body
 
 
 def queue_text(

@@ -13,6 +13,7 @@ from outreach.models.users import User
 
 CONSENT_CHANNELS = ("sms", "voice", "all")
 CONSENT_STATES = ("opted_out", "opted_in")
+EVENT_SOURCES = ("api", "csv", "demo", "webhook")  #: where a service event came from
 
 
 class Customer(db.Model):
@@ -63,7 +64,7 @@ class ServiceEvent(db.Model):
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
     rep_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     summary: Mapped[str | None] = mapped_column(sa.Text)
-    source: Mapped[str] = mapped_column(sa.String(16), default="api")  #: api, csv, demo or webhook
+    source: Mapped[str] = mapped_column(sa.String(16), default="api")  #: EVENT_SOURCES
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     customer: Mapped[Customer] = relationship(back_populates="events")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -54,13 +56,12 @@ def index():
     return _page()
 
 
-@bp.post("/checkins/<int:checkin_id>/outcome")
-def log_outcome(checkin_id: int):
-    """Log what happened on a rep call; the check-in is done, an issue opens a follow-up."""
-    form = OutcomeForm(prefix=f"c{checkin_id}")
+def _act(form, key: str, act: Callable[[], object], done: Callable[[], str]):
+    """Run act on a valid form: back to the list with done's message, a flash for a conflict,
+    404 for a missing row, else the list with the form and its errors (422)."""
     if form.validate():
         try:
-            log_call_outcome(checkin_id, current_user, form.to_input(), utcnow())
+            act()
         except NotFound:
             abort(404)
         except Conflict as exc:
@@ -69,29 +70,35 @@ def log_outcome(checkin_id: int):
         except ValidationError as exc:
             show_error(form, exc)
         else:
-            flash(f"Logged: {OUTCOMES[form.outcome.data]}.", "success")
+            flash(done(), "success")
             return redirect(url_for("rep.index"))
-    return _page(failed={f"c{checkin_id}": form}, status=422)
+    return _page(failed={key: form}, status=422)
+
+
+@bp.post("/checkins/<int:checkin_id>/outcome")
+def log_outcome(checkin_id: int):
+    """Log what happened on a rep call; the check-in is done, an issue opens a follow-up."""
+    key = f"c{checkin_id}"
+    form = OutcomeForm(prefix=key)
+    return _act(
+        form,
+        key,
+        lambda: log_call_outcome(checkin_id, current_user, form.to_input(), utcnow()),
+        lambda: f"Logged: {OUTCOMES[form.outcome.data]}.",
+    )
 
 
 @bp.post("/followups/<int:followup_id>/done")
 def followup_done(followup_id: int):
     """Mark a follow-up kept."""
-    form = FollowUpDoneForm(prefix=f"f{followup_id}")
-    if form.validate():
-        try:
-            complete_followup(followup_id, form.note.data, current_user, utcnow())
-        except NotFound:
-            abort(404)
-        except Conflict as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("rep.index"))
-        except ValidationError as exc:
-            show_error(form, exc)
-        else:
-            flash("Follow-up marked done.", "success")
-            return redirect(url_for("rep.index"))
-    return _page(failed={f"f{followup_id}": form}, status=422)
+    key = f"f{followup_id}"
+    form = FollowUpDoneForm(prefix=key)
+    return _act(
+        form,
+        key,
+        lambda: complete_followup(followup_id, form.note.data, current_user, utcnow()),
+        lambda: "Follow-up marked done.",
+    )
 
 
 @bp.post("/pages/<int(max=2147483647):escalation_id>/take")

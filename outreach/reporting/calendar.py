@@ -15,8 +15,8 @@ from outreach.auth.accounts import hash_token
 from outreach.auth.roles import owner_ids_for
 from outreach.extensions import db
 from outreach.models import CheckIn, FollowUp, User
-from outreach.models.checkins import PENDING
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
+from outreach.scheduling.checkins import pending_rep_calls
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +75,7 @@ def feed_events(user: User, now: datetime, host: str) -> list[CalendarEvent]:
     owners = owner_ids_for(user)
     since, until = now - FEED_PAST, now + FEED_AHEAD
     checkins = db.session.scalars(
-        sa.select(CheckIn)
-        .where(
-            CheckIn.channel == "rep_call",
-            CheckIn.status.in_(PENDING),
-            CheckIn.rep_id.in_(owners),
-            CheckIn.due_at.between(since, until),
-        )
-        .options(joinedload(CheckIn.customer), joinedload(CheckIn.event))
-        .order_by(CheckIn.due_at)
-        .limit(FEED_MAX)
+        pending_rep_calls(owners).where(CheckIn.due_at.between(since, until)).limit(FEED_MAX)
     ).all()
     followups = db.session.scalars(
         sa.select(FollowUp)

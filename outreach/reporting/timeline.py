@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from outreach.errors import NotFound
+from outreach.customers.service import get_customer
 from outreach.extensions import db
 from outreach.models import (
     Call,
@@ -64,9 +64,7 @@ def _rows(stmt: sa.Select) -> list[Any]:
 
 def customer_timeline(customer_id: int) -> Timeline:
     """Everything that happened with a customer, ordered by time; NotFound when unknown."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
+    customer = get_customer(customer_id)
     by_customer = {
         "event": _rows(
             sa.select(ServiceEvent)

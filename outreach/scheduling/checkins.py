@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from outreach.company.settings import get_company_settings
 from outreach.errors import Conflict, NotFound, ValidationError
@@ -32,6 +33,20 @@ from outreach.scheduling.timing import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def pending_rep_calls(owner_ids: Collection[int]) -> sa.Select:
+    """The rep calls these users still have to make, with customer and event, by due time."""
+    return (
+        sa.select(CheckIn)
+        .where(
+            CheckIn.channel == "rep_call",
+            CheckIn.status.in_(PENDING),
+            CheckIn.rep_id.in_(owner_ids),
+        )
+        .options(joinedload(CheckIn.customer), joinedload(CheckIn.event))
+        .order_by(CheckIn.due_at, CheckIn.id)
+    )
 
 
 def get_checkin(checkin_id: int) -> CheckIn:

@@ -42,30 +42,34 @@ def zone_for_customer(customer: Customer, default_zone: str) -> tuple[str, str]:
     return customer_zone(customer.timezone, customer.phone, default_zone)
 
 
-def _fallback_targets(event_type: str) -> sa.Select:
-    return sa.select(Policy.fallback_policy_id).where(
+def _active(event_type: str) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
         Policy.event_type == event_type,
-        Policy.channel == "rep_call",
         Policy.is_active.is_(True),
         Policy.is_deleted.is_(False),
+    )
+
+
+def _fallback_targets(event_type: str) -> sa.Select:
+    return sa.select(Policy.fallback_policy_id).where(
+        *_active(event_type),
+        Policy.channel == "rep_call",
         Policy.fallback_policy_id.is_not(None),
     )
 
 
+def _policies(*conditions: sa.ColumnElement[bool]) -> list[Policy]:
+    return list(db.session.scalars(sa.select(Policy).where(*conditions).order_by(Policy.id)))
+
+
+def active_policies(event_type: str) -> list[Policy]:
+    """Active, live policies of an event type by id, a rep call's fallback included."""
+    return _policies(*_active(event_type))
+
+
 def policies_for(event_type: str) -> list[Policy]:
     """Active, live policies of an event type, minus those that are only a rep call's fallback."""
-    return list(
-        db.session.scalars(
-            sa.select(Policy)
-            .where(
-                Policy.event_type == event_type,
-                Policy.is_active.is_(True),
-                Policy.is_deleted.is_(False),
-                Policy.id.not_in(_fallback_targets(event_type)),
-            )
-            .order_by(Policy.id)
-        )
-    )
+    return _policies(*_active(event_type), Policy.id.not_in(_fallback_targets(event_type)))
 
 
 def _status(customer: Customer, policy: Policy, timing: Timing, zone: str) -> tuple[str, str]:

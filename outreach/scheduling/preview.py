@@ -16,7 +16,7 @@ from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import Policy
 from outreach.scheduling.durations import add_duration, parse_duration
-from outreach.scheduling.planning import company_floor
+from outreach.scheduling.planning import active_policies, company_floor
 from outreach.scheduling.policies import policy_window, validate_policy
 from outreach.scheduling.timing import Timing, compute_due, load_zone
 
@@ -48,17 +48,7 @@ def preview_sequence(event_type: str, event_at: datetime, zone: str) -> list[Pre
     as if the event had just arrived (now = event_at); nothing is stored."""
     floor = company_floor(get_company_settings())
     tz = load_zone(zone)
-    policies = list(
-        db.session.scalars(
-            sa.select(Policy)
-            .where(
-                Policy.event_type == event_type,
-                Policy.is_active.is_(True),
-                Policy.is_deleted.is_(False),
-            )
-            .order_by(Policy.id)
-        )
-    )
+    policies = active_policies(event_type)
     by_id = {p.id: p for p in policies}
     fallback_ids = {
         p.fallback_policy_id for p in policies if p.channel == "rep_call" and p.fallback_policy_id

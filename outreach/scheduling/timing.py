@@ -400,29 +400,58 @@ def compute_due(
             f"{format_local(expires_at, tz)} {zone_name}"
         )
         return Timing(None, earliest, expires_at, "expired", reason, candidate)
+    why = basis if target >= now else f"now; event + {describe_duration(delay_d)} was past"
+    return _placed(
+        earliest,
+        candidate,
+        expires_at,
+        window,
+        tz,
+        floor,
+        search=f"within {SEARCH_DAYS} days of",
+        due_why=basis,
+        moved_why=why,
+    )
+
+
+def _placed(
+    start: datetime,
+    candidate: datetime | None,
+    expires_at: datetime | None,
+    window: Window | None,
+    tz: ZoneInfo,
+    floor: Floor,
+    *,
+    search: str,
+    due_why: str,
+    moved_why: str,
+) -> Timing:
+    """Timing for candidate, the first allowed time from start: suppressed when there is none or
+    it is after expires_at, else due then, with why (due_why, or moved_why and what blocked
+    start)."""
+    zone_name = str(tz.key)
     if candidate is None:
         rules = f"the window ({window.describe()}) and " if window else ""
         reason = (
             f"suppressed: no allowed time — {rules}quiet hours ({floor.describe()}) leave "
-            f"no time to send within {SEARCH_DAYS} days of {format_local(earliest, tz)} {zone_name}"
+            f"no time to send {search} {format_local(start, tz)} {zone_name}"
         )
-        return Timing(None, earliest, expires_at, "no_allowed_time", reason, None)
+        return Timing(None, start, expires_at, "no_allowed_time", reason, None)
     if expires_at is not None and candidate > expires_at:
         reason = (
             f"suppressed: expired — the first allowed time {format_local(candidate, tz)} is after "
             f"the latest useful time {format_local(expires_at, tz)} {zone_name}"
         )
-        return Timing(None, earliest, expires_at, "expired", reason, candidate)
-    if candidate == earliest:
-        reason = f"due {format_local(candidate, tz)} {zone_name}: {basis}"
+        return Timing(None, start, expires_at, "expired", reason, candidate)
+    if candidate == start:
+        reason = f"due {format_local(candidate, tz)} {zone_name}: {due_why}"
     else:
-        blocked = blocked_reason(earliest, window, tz, floor)
-        why = basis if target >= now else f"now; event + {describe_duration(delay_d)} was past"
+        blocked = blocked_reason(start, window, tz, floor)
         reason = (
-            f"moved from {format_local(earliest, tz)} ({why}) to "
+            f"moved from {format_local(start, tz)} ({moved_why}) to "
             f"{format_local(candidate, tz)} {zone_name}: {blocked}"
         )
-    return Timing(candidate, earliest, expires_at, None, reason, candidate)
+    return Timing(candidate, start, expires_at, None, reason, candidate)
 
 
 def reschedule_due(
@@ -443,25 +472,14 @@ def reschedule_due(
         )
     expires_at = _aware(expire_after_at, "expire_after_at") if expire_after_at else None
     candidate = first_allowed(requested_at, window, tz, floor)
-    if candidate is None:
-        rules = f"the window ({window.describe()}) and " if window else ""
-        reason = (
-            f"suppressed: no allowed time — {rules}quiet hours ({floor.describe()}) leave no "
-            f"time to send after {format_local(requested_at, tz)} {zone_name}"
-        )
-        return Timing(None, requested_at, expires_at, "no_allowed_time", reason, None)
-    if expires_at is not None and candidate > expires_at:
-        reason = (
-            f"suppressed: expired — the first allowed time {format_local(candidate, tz)} is after "
-            f"the latest useful time {format_local(expires_at, tz)} {zone_name}"
-        )
-        return Timing(None, requested_at, expires_at, "expired", reason, candidate)
-    if candidate == requested_at:
-        reason = f"due {format_local(candidate, tz)} {zone_name}: rescheduled on request"
-    else:
-        blocked = blocked_reason(requested_at, window, tz, floor)
-        reason = (
-            f"moved from {format_local(requested_at, tz)} (requested) to "
-            f"{format_local(candidate, tz)} {zone_name}: {blocked}"
-        )
-    return Timing(candidate, requested_at, expires_at, None, reason, candidate)
+    return _placed(
+        requested_at,
+        candidate,
+        expires_at,
+        window,
+        tz,
+        floor,
+        search="after",
+        due_why="rescheduled on request",
+        moved_why="requested",
+    )

@@ -95,7 +95,14 @@ Id = Annotated[int, pydantic.Field(ge=1, le=INT_MAX)]
 
 
 class _Schema(GenerateJsonSchema):
-    """JSON Schema without the titles pydantic derives from names (they add nothing)."""
+    """JSON Schema without the titles pydantic derives from names (they add nothing), and for
+    responses without defaults (every field a response has is sent)."""
+
+    def default_schema(self, schema):
+        out = super().default_schema(schema)
+        if self.mode == "serialization":
+            out.pop("default", None)
+        return out
 
     def field_title_should_be_set(self, schema) -> bool:
         return False

@@ -22,17 +22,19 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from werkzeug.test import Client
 
+from outreach.company.templating import MAX_MESSAGE_CHARS
+from outreach.customers.service import get_customer
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.messaging.outbox import OUTBOX_SENDER, outbox_sid
 from outreach.messaging.signatures import SIGNATURE_HEADER, sign
+from outreach.messaging.texts import message_body
 from outreach.models import Call, Customer, Message, Reply
 
 log = logging.getLogger(__name__)
 
 INBOUND_PATH = "/twilio/sms/inbound"
 STATUS_PATH = "/twilio/voice/status"
-BODY_MAX = 1600  #: Twilio's longest message
 PHONES_MAX = 100
 THREAD_MAX = 200
 RINGING = ("queued", "initiated", "ringing")
@@ -166,9 +168,7 @@ def _latest_texts(customer_ids: list[int]) -> dict[int, str]:
 
 def thread(customer_id: int, limit: int = THREAD_MAX) -> Thread:
     """The customer's latest messages and check-in calls, oldest first; NotFound if none."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
+    customer = get_customer(customer_id)
     messages = db.session.scalars(
         sa.select(Message)
         .where(Message.customer_id == customer_id, on_the_phone())
@@ -241,14 +241,8 @@ def _twilio_params(customer: Customer) -> dict[str, str]:
 def reply_as_customer(customer_id: int, body: str) -> Posted:
     """Send `body` as the customer's SMS to the app's inbound webhook. The app answers with an
     empty TwiML response: its reply, if any, is a text the worker sends, shown in the thread."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"no customer {customer_id}")
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError("write a message", field="body")
-    if len(body) > BODY_MAX:
-        raise ValidationError(f"keep it under {BODY_MAX} characters", field="body")
+    customer = get_customer(customer_id)
+    body = message_body(body)
     sid = outbox_sid("SM")
     params = {
         **_twilio_params(customer),
@@ -272,7 +266,7 @@ def answer_call(call_id: int, action: str, speech: str = "") -> Posted:
         raise NotFound(f"no check-in call {call_id}")
     if action not in CALL_ACTIONS:
         raise ValidationError("choose what the customer does", field="action")
-    speech = " ".join((speech or "").split())[:BODY_MAX]
+    speech = " ".join((speech or "").split())[:MAX_MESSAGE_CHARS]
     if action == "say" and not speech:
         raise ValidationError("write what the customer says", field="speech")
     customer = db.session.get(Customer, call.customer_id)

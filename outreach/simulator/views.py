@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from outreach.company.templating import MAX_MESSAGE_CHARS
 from outreach.errors import NotFound, ValidationError
 from outreach.simulator import bp
 from outreach.simulator import phone as simulator
@@ -18,7 +19,7 @@ class ReplyForm(FlaskForm):
 
     body = TextAreaField(
         "Reply as the customer",
-        validators=[DataRequired("write a message"), Length(max=simulator.BODY_MAX)],
+        validators=[DataRequired("write a message"), Length(max=MAX_MESSAGE_CHARS)],
     )
 
 
