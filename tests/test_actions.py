@@ -321,14 +321,14 @@ def test_override_validation_names_the_bad_field(data, field):
 
 def test_admin_phrases_replace_the_defaults_once_the_table_has_rows(app):
     checkin = make_conversation(sent_at=TUE_10AM)
-    before = reply("There is mold behind the dishwasher")
-    db.session.add(TriagePhrase(triage_class="urgent", phrase="mold"))
+    before = reply("The tile behind the sink is loose")
+    db.session.add(TriagePhrase(triage_class="urgent", phrase="tile"))
     db.session.commit()
 
-    after = reply("There is mold behind the dishwasher")
+    after = reply("The tile behind the sink is loose")
 
     assert before.reply.triage_class != "urgent"
-    assert after.reply.triage_class == "urgent" and "mold" in after.reply.evidence
+    assert after.reply.triage_class == "urgent" and "tile" in after.reply.evidence
     assert len(followups_of(checkin.customer_id)) >= 1
 
 
