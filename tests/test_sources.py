@@ -430,3 +430,27 @@ def test_hostile_values_are_refused_with_the_field_never_a_500(app, db, policies
     assert (long.status_code, long.get_json()["error"]["field"]) == (422, "summary")
     assert huge.status_code == 413 and huge.is_json
     assert count(ServiceEvent) == 0
+
+
+def test_a_hex_signature_in_upper_case_is_accepted(app, db, policies):
+    source = make_source("hubspot")
+    body = json.dumps(fresh("hubspot")).encode()
+    headers = sign(source, body)
+    headers[source.signature_header] = headers[source.signature_header].upper()
+
+    assert post(app.test_client(), source, body, headers=headers).status_code == 201
+
+
+def test_the_signature_is_checked_over_the_bytes_as_sent(app, db, policies):
+    source = make_source("jobber")
+    payload = fresh("jobber")
+    payload["data"]["job"]["client"]["firstName"] = "Zoë"
+    body = json.dumps(payload, ensure_ascii=False, indent=3).encode()
+    reserialised = json.dumps(json.loads(body)).encode()
+    client = app.test_client()
+
+    refused = post(client, source, body, headers=sign(source, reserialised))
+    accepted = post(client, source, body, headers=sign(source, body))
+
+    assert (refused.status_code, accepted.status_code) == (403, 201)
+    assert db.session.scalar(sa.select(Customer.name)) == "Zoë Johnson"

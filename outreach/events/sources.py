@@ -203,6 +203,8 @@ def verify_signature(
     given = (headers.get(source.signature_header) or "").strip()
     for prefix in SIGNATURE_PREFIXES:
         given = given.removeprefix(prefix)
+    if source.signature_encoding == "hex":
+        given = given.lower()
     if not given:
         raise SignatureRefused(f"unsigned: the {source.signature_header} header is missing")
     stamp = ""
