@@ -329,7 +329,7 @@ def test_a_mapped_value_the_event_refuses_is_a_422_naming_the_field(app, db, pol
 
 
 @pytest.mark.parametrize("body", [b"", b"{not json", b"\xff\xfe", b"[1, 2", b"[" * 60000])
-def test_a_body_that_is_not_json_is_a_400_naming_the_body(app, db, body):
+def test_a_body_that_is_not_json_is_a_422_naming_the_body(app, db, body):
     source = make_source("hubspot")
 
     response = post(app.test_client(), source, body)
@@ -454,3 +454,31 @@ def test_the_signature_is_checked_over_the_bytes_as_sent(app, db, policies):
 
     assert (refused.status_code, accepted.status_code) == (403, 201)
     assert db.session.scalar(sa.select(Customer.name)) == "Zoë Johnson"
+
+
+def test_the_zendesk_trigger_body_in_the_docs_maps_to_an_event(app, db, policies):
+    docs = (Path(__file__).parents[1] / "docs" / "sources.md").read_text()
+    template = docs.split('```json\n{"ticket": {')[1].split("```")[0]
+    values = {
+        "ticket.id": "35437",
+        "ticket.title": 'Leak "under" the sink',
+        "ticket.status": "Solved",
+        "ticket.updated_at_with_timestamp": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ticket.requester.id": "4918720551",
+        "ticket.requester.name": "Grace Hopper",
+        "ticket.requester.email": "grace.hopper@example.com",
+        "ticket.requester.phone": "+1 (202) 555-0143",
+        "ticket.assignee.name": "",
+        "ticket.assignee.email": "",
+    }
+    body = '{"ticket": {' + template
+    for name, value in values.items():
+        body = body.replace("{{" + name + "}}", json.dumps(value)[1:-1])
+    assert "{{" not in body
+
+    response = post(app.test_client(), make_source("zendesk"), body.encode())
+
+    assert response.status_code == 201, response.get_json()
+    event = db.session.get(ServiceEvent, response.get_json()["event_id"])
+    assert (event.external_id, event.summary) == ("zendesk:35437", 'Leak "under" the sink')
+    assert event.customer.phone == "+12025550143"
