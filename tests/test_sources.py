@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -325,6 +326,7 @@ def test_a_mapped_value_the_event_refuses_is_a_422_naming_the_field(app, db, pol
 
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "customer.phone"
+    assert list(response.get_json()["errors"]) == ["customer.phone"]
     assert (count(ServiceEvent), count(Customer), count(User)) == (0, 0, 0)
 
 
@@ -336,6 +338,7 @@ def test_a_body_that_is_not_json_is_a_422_naming_the_body(app, db, body):
 
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "body"
+    assert list(response.get_json()["errors"]) == ["body"]
 
 
 @pytest.mark.parametrize(
@@ -482,3 +485,26 @@ def test_the_zendesk_trigger_body_in_the_docs_maps_to_an_event(app, db, policies
     event = db.session.get(ServiceEvent, response.get_json()["event_id"])
     assert (event.external_id, event.summary) == ("zendesk:35437", 'Leak "under" the sink')
     assert event.customer.phone == "+12025550143"
+
+
+def test_refused_requests_are_logged_with_the_source_and_fields_never_the_values(
+    app, db, policies, caplog
+):
+    source = make_source("zendesk")
+    client = app.test_client()
+    payload = fresh("zendesk")
+    payload["ticket"]["requester"]["phone"] = "not a phone 555"
+    body = json.dumps(payload).encode()
+    stamp = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    with caplog.at_level(logging.INFO, logger="outreach.events.sources"):
+        forged = post(client, source, body, headers=sign(source, body, stamp, secret="x" * 20))
+        wrong = post(client, source, body, stamp=stamp)
+
+    assert (forged.status_code, wrong.status_code) == (403, 422)
+    lines = [r.getMessage() for r in caplog.records]
+    assert f"event source {source.id}: refused: wrong signature in {source.signature_header}" in (
+        lines
+    )
+    assert f"event source {source.id}: payload refused (customer.phone)" in lines
+    assert not any("555" in line or "Grace" in line for line in lines)
