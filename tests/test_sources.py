@@ -354,6 +354,7 @@ def test_a_body_that_is_not_json_is_a_422_naming_the_body(app, db, body):
         ('{"fields": {"external_id": {"first": []}}}', "fields.external_id"),
         ('{"fields": {}, "only_when": [{"path": "a", "matches": ".*"}]}', "only_when.0"),
         ("{'fields': 1}", "mapping"),
+        ('{"fields": {"external_id": {"path": "a", "default": true}}}', "fields.external_id"),
     ],
 )
 def test_a_bad_mapping_is_refused_naming_the_place(mapping, field):

@@ -154,7 +154,8 @@ def _check_rule(rule: Any, where: str, budget: list[int]) -> None:
         raise ValidationError(f"as must be one of {', '.join(FORMATS)}", where)
     if "sep" in rule and (kind != "join" or not isinstance(rule["sep"], str)):
         raise ValidationError("sep is text, and only for join", where)
-    if "default" in rule and not isinstance(rule["default"], str | int | float):
+    default = rule.get("default", "")
+    if not isinstance(default, str | int | float) or isinstance(default, bool):
         raise ValidationError("default must be text or a number", where)
 
 
