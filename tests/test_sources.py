@@ -288,6 +288,9 @@ def test_a_turned_off_source_refuses_and_an_unknown_one_is_404(app, db, policies
     client = app.test_client()
 
     assert post(client, source, fresh("jobber")).status_code == 403
+    unsigned = client.post(f"/hooks/{source.slug}", data=b"{}")
+    assert unsigned.status_code == 403
+    assert source.name not in unsigned.get_json()["error"]["message"]
     unknown = client.post("/hooks/nope", data=b"{}", headers={"X-Signature": "00"})
     assert unknown.status_code == 404
     assert unknown.get_json()["error"]["code"] == "not_found"
