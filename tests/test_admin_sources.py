@@ -170,7 +170,11 @@ def test_editing_keeps_the_secret_unless_a_new_one_is_given(admin):
     [
         ({"slug": "Has Spaces"}, "lower-case letters, digits and dashes"),
         ({"mapping": "{}"}, "fields must be an object"),
-        ({"mapping": '{"fields": {"type": "x"}}'}, "every event needs this field"),
+        (
+            {"mapping": '{"fields": {"type": "x"}}'},
+            "every event needs a rule for each of: external_id, occurred_at, "
+            "customer.external_id, customer.name, customer.phone",
+        ),
         ({"signature_header": "X Bad"}, "an HTTP header name"),
         ({"tolerance_seconds": "99999"}, "between 10 and 3600 seconds"),
         ({"secret": "short"}, "16 to 200 characters"),

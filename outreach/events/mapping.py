@@ -192,9 +192,11 @@ def check_mapping(mapping: Any) -> dict[str, Any]:
             )
         if "in" in condition and not isinstance(condition["in"], list):
             raise ValidationError("in must be a list of values", where)
-    for name in EVENT_FIELDS:
-        if name in REQUIRED_FIELDS and name not in fields:
-            raise ValidationError("every event needs this field: add a rule", f"fields.{name}")
+    missing = [name for name in EVENT_FIELDS if name in REQUIRED_FIELDS and name not in fields]
+    if missing:
+        raise ValidationError(
+            f"every event needs a rule for each of: {', '.join(missing)}", f"fields.{missing[0]}"
+        )
     return {"fields": dict(fields), "only_when": list(conditions)}
 
 
