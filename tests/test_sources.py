@@ -512,3 +512,17 @@ def test_refused_requests_are_logged_with_the_source_and_fields_never_the_values
     )
     assert f"event source {source.id}: payload refused (customer.phone)" in lines
     assert not any("555" in line or "Grace" in line for line in lines)
+
+
+def test_the_hubspot_body_in_the_docs_maps_to_an_event(app):
+    from outreach.events.sources import preview
+
+    docs = (Path(__file__).parents[1] / "docs" / "sources.md").read_text()
+    body = '{"objectId"' + docs.split('```json\n{"objectId"')[1].split("```")[0]
+
+    shown = preview(json.dumps(PRESETS["hubspot"].mapping), body, "hubspot", utcnow())
+
+    assert shown.errors == {}
+    assert shown.event["external_id"] == "hubspot:18094311234"
+    assert shown.event["customer"]["phone"] == "+12025550170"
+    assert shown.event["occurred_at"].startswith("2024-05-02T14:03:11")
