@@ -170,7 +170,11 @@ def test_editing_keeps_the_secret_unless_a_new_one_is_given(admin):
     [
         ({"slug": "Has Spaces"}, "lower-case letters, digits and dashes"),
         ({"mapping": "{}"}, "fields must be an object"),
-        ({"mapping": '{"fields": {"type": "x"}}'}, "every event needs this field"),
+        (
+            {"mapping": '{"fields": {"type": "x"}}'},
+            "every event needs a rule for each of: external_id, occurred_at, "
+            "customer.external_id, customer.name, customer.phone",
+        ),
         ({"signature_header": "X Bad"}, "an HTTP header name"),
         ({"tolerance_seconds": "99999"}, "between 10 and 3600 seconds"),
         ({"secret": "short"}, "16 to 200 characters"),
@@ -209,3 +213,28 @@ def test_forms_need_the_csrf_token(make_app):
         saved = client.post("/admin/settings/sources/new", data={**form(), "csrf_token": token})
         assert saved.status_code == 200
         assert len(sources()) == 1
+
+
+def field_errors(response, name: str) -> list[str]:
+    """The inline errors under one form field."""
+    html = text(response)
+    block = html[html.index(f'name="{name}"') :]
+    block = block[: block.index("</div>")]
+    return re.findall(r'<p class="error" role="alert">(.*?)</p>', block, re.S)
+
+
+@pytest.mark.parametrize(
+    ("mapping", "place"),
+    [
+        ('{"fields": {"type": {"const": "x"}}}', "fields.external_id"),
+        ('{"fields": {"colour": "x"}}', "fields.colour"),
+        ('{"fields": {}, "only_when": [{"path": "a", "matches": ".*"}]}', "only_when.0"),
+    ],
+)
+def test_a_wrong_mapping_is_shown_under_the_mapping_naming_the_place(admin, mapping, place):
+    response = admin.post("/admin/settings/sources/new", data=form(mapping=mapping))
+
+    assert response.status_code == 422
+    errors = field_errors(response, "mapping")
+    assert len(errors) == 1 and errors[0].startswith(f"{place}: "), errors
+    assert sources() == []

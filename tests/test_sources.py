@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -287,6 +288,9 @@ def test_a_turned_off_source_refuses_and_an_unknown_one_is_404(app, db, policies
     client = app.test_client()
 
     assert post(client, source, fresh("jobber")).status_code == 403
+    unsigned = client.post(f"/hooks/{source.slug}", data=b"{}")
+    assert unsigned.status_code == 403
+    assert source.name not in unsigned.get_json()["error"]["message"]
     unknown = client.post("/hooks/nope", data=b"{}", headers={"X-Signature": "00"})
     assert unknown.status_code == 404
     assert unknown.get_json()["error"]["code"] == "not_found"
@@ -325,17 +329,19 @@ def test_a_mapped_value_the_event_refuses_is_a_422_naming_the_field(app, db, pol
 
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "customer.phone"
+    assert list(response.get_json()["errors"]) == ["customer.phone"]
     assert (count(ServiceEvent), count(Customer), count(User)) == (0, 0, 0)
 
 
 @pytest.mark.parametrize("body", [b"", b"{not json", b"\xff\xfe", b"[1, 2", b"[" * 60000])
-def test_a_body_that_is_not_json_is_a_400_naming_the_body(app, db, body):
+def test_a_body_that_is_not_json_is_a_422_naming_the_body(app, db, body):
     source = make_source("hubspot")
 
     response = post(app.test_client(), source, body)
 
     assert response.status_code == 422
     assert response.get_json()["error"]["field"] == "body"
+    assert list(response.get_json()["errors"]) == ["body"]
 
 
 @pytest.mark.parametrize(
@@ -351,6 +357,7 @@ def test_a_body_that_is_not_json_is_a_400_naming_the_body(app, db, body):
         ('{"fields": {"external_id": {"first": []}}}', "fields.external_id"),
         ('{"fields": {}, "only_when": [{"path": "a", "matches": ".*"}]}', "only_when.0"),
         ("{'fields': 1}", "mapping"),
+        ('{"fields": {"external_id": {"path": "a", "default": true}}}', "fields.external_id"),
     ],
 )
 def test_a_bad_mapping_is_refused_naming_the_place(mapping, field):
@@ -430,3 +437,92 @@ def test_hostile_values_are_refused_with_the_field_never_a_500(app, db, policies
     assert (long.status_code, long.get_json()["error"]["field"]) == (422, "summary")
     assert huge.status_code == 413 and huge.is_json
     assert count(ServiceEvent) == 0
+
+
+def test_a_hex_signature_in_upper_case_is_accepted(app, db, policies):
+    source = make_source("hubspot")
+    body = json.dumps(fresh("hubspot")).encode()
+    headers = sign(source, body)
+    headers[source.signature_header] = headers[source.signature_header].upper()
+
+    assert post(app.test_client(), source, body, headers=headers).status_code == 201
+
+
+def test_the_signature_is_checked_over_the_bytes_as_sent(app, db, policies):
+    source = make_source("jobber")
+    payload = fresh("jobber")
+    payload["data"]["job"]["client"]["firstName"] = "Zoë"
+    body = json.dumps(payload, ensure_ascii=False, indent=3).encode()
+    reserialised = json.dumps(json.loads(body)).encode()
+    client = app.test_client()
+
+    refused = post(client, source, body, headers=sign(source, reserialised))
+    accepted = post(client, source, body, headers=sign(source, body))
+
+    assert (refused.status_code, accepted.status_code) == (403, 201)
+    assert db.session.scalar(sa.select(Customer.name)) == "Zoë Johnson"
+
+
+def test_the_zendesk_trigger_body_in_the_docs_maps_to_an_event(app, db, policies):
+    docs = (Path(__file__).parents[1] / "docs" / "sources.md").read_text()
+    template = docs.split('```json\n{"ticket": {')[1].split("```")[0]
+    values = {
+        "ticket.id": "35437",
+        "ticket.title": 'Leak "under" the sink',
+        "ticket.status": "Solved",
+        "ticket.updated_at_with_timestamp": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ticket.requester.id": "4918720551",
+        "ticket.requester.name": "Grace Hopper",
+        "ticket.requester.email": "grace.hopper@example.com",
+        "ticket.requester.phone": "+1 (202) 555-0143",
+        "ticket.assignee.name": "",
+        "ticket.assignee.email": "",
+    }
+    body = '{"ticket": {' + template
+    for name, value in values.items():
+        body = body.replace("{{" + name + "}}", json.dumps(value)[1:-1])
+    assert "{{" not in body
+
+    response = post(app.test_client(), make_source("zendesk"), body.encode())
+
+    assert response.status_code == 201, response.get_json()
+    event = db.session.get(ServiceEvent, response.get_json()["event_id"])
+    assert (event.external_id, event.summary) == ("zendesk:35437", 'Leak "under" the sink')
+    assert event.customer.phone == "+12025550143"
+
+
+def test_refused_requests_are_logged_with_the_source_and_fields_never_the_values(
+    app, db, policies, caplog
+):
+    source = make_source("zendesk")
+    client = app.test_client()
+    payload = fresh("zendesk")
+    payload["ticket"]["requester"]["phone"] = "not a phone 555"
+    body = json.dumps(payload).encode()
+    stamp = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    with caplog.at_level(logging.INFO, logger="outreach.events.sources"):
+        forged = post(client, source, body, headers=sign(source, body, stamp, secret="x" * 20))
+        wrong = post(client, source, body, stamp=stamp)
+
+    assert (forged.status_code, wrong.status_code) == (403, 422)
+    lines = [r.getMessage() for r in caplog.records]
+    assert f"event source {source.id}: refused: wrong signature in {source.signature_header}" in (
+        lines
+    )
+    assert f"event source {source.id}: payload refused (customer.phone)" in lines
+    assert not any("555" in line or "Grace" in line for line in lines)
+
+
+def test_the_hubspot_body_in_the_docs_maps_to_an_event(app):
+    from outreach.events.sources import preview
+
+    docs = (Path(__file__).parents[1] / "docs" / "sources.md").read_text()
+    body = '{"objectId"' + docs.split('```json\n{"objectId"')[1].split("```")[0]
+
+    shown = preview(json.dumps(PRESETS["hubspot"].mapping), body, "hubspot", utcnow())
+
+    assert shown.errors == {}
+    assert shown.event["external_id"] == "hubspot:18094311234"
+    assert shown.event["customer"]["phone"] == "+12025550170"
+    assert shown.event["occurred_at"].startswith("2024-05-02T14:03:11")

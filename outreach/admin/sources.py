@@ -51,6 +51,16 @@ class SourceForm(FlaskForm):
         )
 
 
+def _show_error(form: SourceForm, exc: OutreachError) -> None:
+    place = exc.field or ""
+    if place.split(".")[0] not in ("mapping", "fields", "only_when"):
+        show_error(form, exc)
+    elif place in ("mapping", "mapping.fields", "mapping.only_when"):
+        form.mapping.errors = [*form.mapping.errors, exc.message]
+    else:
+        form.mapping.errors = [*form.mapping.errors, f"{place}: {exc.message}"]
+
+
 def _filled(source: EventSource | None, preset_key: str | None) -> SourceForm:
     form = SourceForm(formdata=None, obj=source)
     if source is not None:
@@ -120,7 +130,7 @@ def sources_edit(source_id: int | None = None):
             source, secret = service.update_source(source.id, form.to_input()), None
     except OutreachError as exc:
         db.session.rollback()
-        show_error(form, exc)
+        _show_error(form, exc)
         return _page(form, source, status=422)
     flash(f"Source {source.name} saved.", "success")
     if secret:

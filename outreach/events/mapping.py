@@ -154,7 +154,8 @@ def _check_rule(rule: Any, where: str, budget: list[int]) -> None:
         raise ValidationError(f"as must be one of {', '.join(FORMATS)}", where)
     if "sep" in rule and (kind != "join" or not isinstance(rule["sep"], str)):
         raise ValidationError("sep is text, and only for join", where)
-    if "default" in rule and not isinstance(rule["default"], str | int | float):
+    default = rule.get("default", "")
+    if not isinstance(default, str | int | float) or isinstance(default, bool):
         raise ValidationError("default must be text or a number", where)
 
 
@@ -191,9 +192,11 @@ def check_mapping(mapping: Any) -> dict[str, Any]:
             )
         if "in" in condition and not isinstance(condition["in"], list):
             raise ValidationError("in must be a list of values", where)
-    for name in EVENT_FIELDS:
-        if name in REQUIRED_FIELDS and name not in fields:
-            raise ValidationError("every event needs this field: add a rule", f"fields.{name}")
+    missing = [name for name in EVENT_FIELDS if name in REQUIRED_FIELDS and name not in fields]
+    if missing:
+        raise ValidationError(
+            f"every event needs a rule for each of: {', '.join(missing)}", f"fields.{missing[0]}"
+        )
     return {"fields": dict(fields), "only_when": list(conditions)}
 
 

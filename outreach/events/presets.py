@@ -3,7 +3,9 @@ helpdesk ticket solved, a CRM deal closed and a field-service job completed.
 
 Zendesk signs base64(HMAC-SHA256(timestamp + body)) in X-Zendesk-Webhook-Signature with the
 time in X-Zendesk-Webhook-Signature-Timestamp
-(https://developer.zendesk.com/documentation/webhooks/verifying/).
+(https://developer.zendesk.com/documentation/webhooks/verifying/). The HubSpot and field-service
+mappings read the shape of their sample payloads (tests/data/sources), which the tool or an
+integration platform must send: neither tool's own webhook carries the whole record.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ HUBSPOT = Preset(
 
 JOBBER = Preset(
     key="jobber",
-    label="Field service: job completed (Jobber / ServiceTitan style)",
+    label="Field service: job completed (the job, its client and technician in one webhook)",
     signature_header="X-Jobber-Hmac-SHA256",
     signature_encoding="base64",
     timestamp_header="",

@@ -203,6 +203,8 @@ def verify_signature(
     given = (headers.get(source.signature_header) or "").strip()
     for prefix in SIGNATURE_PREFIXES:
         given = given.removeprefix(prefix)
+    if source.signature_encoding == "hex":
+        given = given.lower()
     if not given:
         raise SignatureRefused(f"unsigned: the {source.signature_header} header is missing")
     stamp = ""
@@ -252,6 +254,11 @@ def _scoped(event: dict[str, Any], slug: str) -> dict[str, Any]:
     return {**event, "external_id": f"{slug}:{event['external_id']}"}
 
 
+def _refused(source: EventSource, errors: dict[str, str]) -> None:
+    if errors:
+        log.info("event source %s: payload refused (%s)", source.id, ", ".join(sorted(errors)))
+
+
 def receive(slug: str, body: bytes, headers: Mapping[str, str], now: datetime) -> HookResult:
     """Check the signature, map the payload and ingest it as an event (idempotent on the
     source's id: a retried webhook finds the stored event)."""
@@ -259,14 +266,24 @@ def receive(slug: str, body: bytes, headers: Mapping[str, str], now: datetime) -
     if source is None:
         raise NotFound(f"no source at /hooks/{slug}")
     if not source.is_active:
-        raise SignatureRefused(f"the source {source.name} is turned off")
-    verify_signature(source, body, headers, now)
-    mapped = apply_mapping(check_mapping(source.mapping), parse_payload(body))
-    if mapped.event is None:
-        if mapped.ignored:
-            log.info("event source %s: payload ignored (%s)", source.id, mapped.ignored)
-        return HookResult(ignored=mapped.ignored, errors=mapped.errors)
-    result = ingest_event(_scoped(mapped.event, source.slug), "webhook", now)
+        raise SignatureRefused("this source is turned off")
+    try:
+        verify_signature(source, body, headers, now)
+    except SignatureRefused as exc:
+        log.warning("event source %s: refused: %s", source.id, exc.message)
+        raise
+    try:
+        mapped = apply_mapping(check_mapping(source.mapping), parse_payload(body))
+        if mapped.event is None:
+            if mapped.ignored:
+                log.info("event source %s: payload ignored (%s)", source.id, mapped.ignored)
+            _refused(source, mapped.errors)
+            return HookResult(ignored=mapped.ignored, errors=mapped.errors)
+        result = ingest_event(_scoped(mapped.event, source.slug), "webhook", now)
+    except ValidationError as exc:
+        errors = {exc.field or "body": exc.message}
+        _refused(source, errors)
+        return HookResult(errors=errors)
     if result.created:
         db.session.execute(
             sa.update(EventSource)
