@@ -374,12 +374,12 @@ def test_a_voicemail_that_presses_nothing_calls_nobody_else(web, fake_twilio, pe
     fake_twilio.answer_call(rep_sid, web)  # the rep's voicemail: greeting, beep, no key
     _work(app_env, fake_twilio, web)
 
+    assert fake_twilio.recorded("Participants") == []
+    assert fake_twilio.called() == {REP_PHONE: 1}
+    assert fake_twilio.conferences == {}
     prompt = "Three-way call with Ada Lovelace and Max Manager. Press 1 to start."
     assert fake_twilio.heard[rep_sid] == [prompt, prompt]  # said once more, then hung up
     assert fake_twilio.calls[rep_sid]["status"] == "completed"
-    assert fake_twilio.conferences == {}
-    assert fake_twilio.recorded("Participants") == []
-    assert fake_twilio.called() == {REP_PHONE: 1}
     conference = _conference()
     assert (conference.status, conference.outcome, conference.busy_key) == (
         "not_answered",
