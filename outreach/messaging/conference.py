@@ -324,10 +324,11 @@ def confirm_twiml(
     db.session.commit()
     db.session.refresh(conference)
     if not pressed:
-        if moved:
-            _end(conference, "not_answered", "rep_not_confirmed", now)
-            db.session.commit()
-            log.info("three-way call %s: the rep did not press 1; nobody called", conference_id)
+        if not moved:
+            return hangup_twiml()
+        _end(conference, "not_answered", "rep_not_confirmed", now)
+        db.session.commit()
+        log.info("three-way call %s: the rep did not press 1; nobody called", conference_id)
         response = VoiceResponse()
         response.say(NOT_CONFIRMED)
         response.hangup()
