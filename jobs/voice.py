@@ -1,4 +1,4 @@
-"""Voice jobs: place queued voice check-in calls. Each check-in is still its own compare-and-set."""
+"""Voice jobs: place queued voice check-in calls; dial the others into a three-way call."""
 
 from __future__ import annotations
 
@@ -18,3 +18,12 @@ def place_calls(checkin_ids: list[int]) -> int:
         if ids:
             send_voice_checkins(ids, heartbeat=JobHeartbeat(job.id if job else None))
     return len(ids)
+
+
+def join_three_way(conference_id: int) -> int:
+    """Dial the customer and the colleague into a confirmed three-way call (once); returns how
+    many legs were dialed."""
+    with app_context():
+        from outreach.messaging.conference import join_others
+
+        return join_others(int(conference_id))

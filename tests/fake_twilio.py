@@ -18,9 +18,13 @@ Opt-in behaviours of the real service (all off by default):
   shuffle=True, seed=...)` or `fake.early_callbacks(...)`.
 - Random failures: `fake.chaos(fail_rate=..., hang_rate=..., seed=...)`, `fake.calm()`.
 - What customers received: `fake.sent_to()`, `fake.called()`.
-- Conferences: `fake.answer_call(sid, deliver_to)` answers a call as its callee would: a call
-  created with `Url` fetches its TwiML (signed) and follows `<Say>`, `<Dial><Conference>` and
-  `<Hangup>`; a call created by the Participants API joins its conference. A conference is
+- Conferences: `fake.answer_call(sid, deliver_to, digits=...)` answers a call as its callee
+  would: a call created with `Url` fetches its TwiML (signed) and follows `<Say>`, `<Gather>`,
+  `<Dial><Conference>` and `<Hangup>`; a call created by the Participants API joins its
+  conference. A `<Gather>` takes its numDigits of `digits` (the keys the callee presses, in
+  order) and posts them as `Digits` to its action, whose TwiML then replaces the rest; with no
+  keys left (a voicemail or a phone menu presses nothing) it times out and the next verb
+  plays (or its action gets an empty `Digits` with actionOnEmptyResult). A conference is
   created when its first participant joins (status `init`, `in-progress` once a participant
   with startConferenceOnEnter is in, `completed` at the end). `fake.hang_up(sid, deliver_to)`
   makes a party leave (endConferenceOnExit ends the conference for everyone). The
@@ -1009,10 +1013,11 @@ class FakeTwilio:
 
     # -- conferences ---------------------------------------------------------------------------
 
-    def answer_call(self, sid: str, deliver_to: Any) -> dict[str, Any]:
+    def answer_call(self, sid: str, deliver_to: Any, digits: str = "") -> dict[str, Any]:
         """The callee of call `sid` answers: it is in-progress (status callback posted); a call
-        created with Url fetches its TwiML and follows it, a Participants API call joins its
-        conference. Then every queued webhook is delivered. Returns the call as the API shows it."""
+        created with Url fetches its TwiML and follows it, pressing `digits` at its Gathers
+        (none: a voicemail), a Participants API call joins its conference. Then every queued
+        webhook is delivered. Returns the call as the API shows it."""
         self.advance()
         with self._lock:
             if sid not in self.calls:
@@ -1038,10 +1043,15 @@ class FakeTwilio:
                 "To": call["to"],
             }
         self.deliver(deliver_to)
-        if url:
+        keys = digits
+        while url:
             response = self.post_signed(url, params, deliver_to)
-            self._follow_twiml(sid, _text_of(response))
+            gathered = self._follow_twiml(sid, _text_of(response), url, keys)
             self.deliver(deliver_to)
+            if gathered is None:
+                break
+            url, pressed, keys = gathered
+            params = {**params, "Digits": pressed}
         with self._lock:
             return self._public(self.calls[sid])
 
@@ -1084,23 +1094,33 @@ class FakeTwilio:
                     self.announced.setdefault(first, []).extend(_says(_text_of(response)))
                     self.conference_posts.append((second, "announce", _status_of(response)))
 
-    def _follow_twiml(self, sid: str, xml: str) -> None:
-        """Play a call's TwiML: Say is heard, Dial/Conference joins, Hangup or the end hangs up."""
+    def _follow_twiml(self, sid: str, xml: str, url: str, keys: str) -> tuple[str, str, str] | None:
+        """Play a call's TwiML: Say is heard, Gather takes keys (returning where it posts them,
+        the keys pressed and those left), Dial/Conference joins, Hangup or the end hangs up."""
         verbs = list(ET.fromstring(xml)) if xml.strip() else []
         with self._lock:
             heard = self.heard.setdefault(sid, [])
             for verb in verbs:
                 if verb.tag == "Say":
                     heard.append((verb.text or "").strip())
+                elif verb.tag == "Gather":
+                    heard.extend((say.text or "").strip() for say in verb.iter("Say"))
+                    action = verb.get("action") or url
+                    wanted = int(verb.get("numDigits") or len(keys) or 1)
+                    if keys:
+                        return action, keys[:wanted], keys[wanted:]
+                    if _flag(verb.get("actionOnEmptyResult"), False):
+                        return action, "", keys
                 elif verb.tag == "Dial" and verb.find("Conference") is not None:
                     self._join_named(sid, verb.find("Conference"))
-                    return
+                    return None
                 elif verb.tag == "Hangup":
                     break
                 else:
                     self.errors.append(f"fake Twilio does not play <{verb.tag}>")
-                    return
+                    return None
             self._end_call(sid, "completed")
+            return None
 
     def _join_named(self, sid: str, noun: ET.Element) -> None:
         """<Dial><Conference>: join the room of that name, creating it (lock held)."""

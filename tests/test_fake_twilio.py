@@ -796,6 +796,49 @@ def test_conferences_start_with_the_first_participant_and_post_the_events_asked_
     assert gone.value.status == 404
 
 
+def _menu_app(fake: FakeTwilio, keys: list):
+    """A Flask test client whose call asks for one key (twice), then hangs up; the key's
+    action answers with what was pressed."""
+    app = Flask(__name__)
+    base = "https://outreach.test"
+    ask = (
+        f'<Gather input="dtmf" numDigits="1" action="{base}/key" timeout="10">'
+        "<Say>Press 1.</Say></Gather>"
+    )
+
+    @app.post("/menu")
+    def menu():
+        return f"<Response>{ask}{ask}<Say>No key.</Say><Hangup/></Response>"
+
+    @app.post("/key")
+    def key():
+        valid = RequestValidator(fake.auth_token).validate(
+            base + request.path, request.form, request.headers.get("X-Twilio-Signature", "")
+        )
+        keys.append((request.form["Digits"], request.form["CallSid"], valid))
+        return f"<Response><Say>You pressed {request.form['Digits']}.</Say></Response>"
+
+    return app.test_client()
+
+
+def test_a_gather_posts_the_keys_pressed_or_times_out_into_the_next_verb(fake_twilio):
+    keys: list = []
+    web = _menu_app(fake_twilio, keys)
+    twilio = _client(fake_twilio)
+    url = "https://outreach.test/menu"
+    person = twilio.calls.create(to=TO, from_=fake_twilio.from_number, url=url)
+    voicemail = twilio.calls.create(to=OTHER, from_=fake_twilio.from_number, url=url)
+
+    fake_twilio.answer_call(person.sid, web, digits="1")
+    fake_twilio.answer_call(voicemail.sid, web)  # presses nothing
+
+    assert fake_twilio.heard[person.sid] == ["Press 1.", "You pressed 1."]
+    assert fake_twilio.heard[voicemail.sid] == ["Press 1.", "Press 1.", "No key."]
+    assert keys == [("1", person.sid, True)]
+    assert {fake_twilio.calls[s]["status"] for s in (person.sid, voicemail.sid)} == {"completed"}
+    assert fake_twilio.errors == []
+
+
 def test_a_participant_who_does_not_answer_never_joins(fake_twilio):
     seen: list = []
     web = _room_app(fake_twilio, seen)

@@ -105,6 +105,7 @@ def test_the_walk_sees_the_pages_of_every_audience(app):
         "admin.conversations_conference",
         "admin.conversations_conference_form",
         "webhooks.conference_rep",
+        "webhooks.conference_confirm",
         "webhooks.conference_events",
         "webhooks.conference_announce",
     } <= endpoints

@@ -1,6 +1,7 @@
-"""The three-way call against the fake Twilio: the rep is rung first; once the rep is in the
-conference the customer and a colleague are called into it, each announced; the outcome and
-every leg are stored and shown on the customer's timeline."""
+"""The three-way call against the fake Twilio: the rep is rung first and must press 1 (a
+voicemail or a phone menu never brings the others in); once the rep is in the conference a job
+run by a real `outreach worker --burst` calls the customer and a colleague into it, each
+announced; the outcome and every leg are stored and shown on the customer's timeline."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from testenv import PUBLIC_BASE_URL
+from rq import Queue
+from testenv import PUBLIC_BASE_URL, run_worker
 from web_helpers import (
     isolated_client,
     make_customer,
@@ -21,8 +23,9 @@ from web_helpers import (
 
 from outreach.errors import Conflict, ValidationError
 from outreach.extensions import db
-from outreach.messaging.conference import start_three_way
+from outreach.messaging.conference import JOIN_QUEUE, join_others, start_three_way
 from outreach.models import Call, CallStatusEvent, Conference, Consent, FollowUpNote
+from outreach.runtime.queues import get_redis
 
 REP_PHONE = "+16125550142"
 MANAGER_PHONE = "+16125550143"
@@ -63,8 +66,23 @@ def _legs() -> dict[str, Call]:
     return {c.party: c for c in db.session.scalars(sa.select(Call).order_by(Call.id))}
 
 
-def test_rep_answers_then_the_customer_and_the_manager_are_joined_each_announced(
-    web, fake_twilio, people
+def _work(app_env, fake_twilio, deliver_to) -> None:
+    """Run the enqueued jobs in a real burst worker, then deliver what Twilio posts next."""
+    done = run_worker({**app_env, **fake_twilio.env(), "OUTREACH_SEND_RATE": "1000"})
+    assert done.returncode == 0, done.stderr
+    fake_twilio.deliver(deliver_to)
+
+
+def _rep_in(web, fake_twilio, app_env) -> str:
+    """The rep answers and presses 1; the worker dials the others. Returns the rep's SID."""
+    rep_sid = _legs()["rep"].twilio_sid
+    fake_twilio.answer_call(rep_sid, web, digits="1")
+    _work(app_env, fake_twilio, web)
+    return rep_sid
+
+
+def test_rep_presses_1_then_the_customer_and_the_manager_are_joined_each_announced(
+    web, fake_twilio, people, app_env
 ):
     rep, manager, customer, followup = people
     response = _start(web, followup, manager)
@@ -74,16 +92,23 @@ def test_rep_answers_then_the_customer_and_the_manager_are_joined_each_announced
     assert fake_twilio.called() == {REP_PHONE: 1}  # nobody else before the rep is in
     rep_sid = _legs()["rep"].twilio_sid
 
-    fake_twilio.answer_call(rep_sid, web)
+    fake_twilio.answer_call(rep_sid, web, digits="1")
 
     assert fake_twilio.heard[rep_sid] == [
-        "Three-way call with Ada Lovelace and Max Manager. Stay on the line while we join them."
+        "Three-way call with Ada Lovelace and Max Manager. Press 1 to start.",
+        "Calling them now.",
     ]
     (room,) = fake_twilio.conferences.values()
     conference = _conference()
     assert room["friendly_name"] == conference.friendly_name
     assert room["status"] == "in-progress"
-    assert conference.twilio_sid == room["sid"] and conference.status == "joining"
+    assert conference.twilio_sid == room["sid"] and conference.status == "confirmed"
+    assert fake_twilio.recorded("Participants") == []  # not inside the conference-start request
+    assert Queue(JOIN_QUEUE, connection=get_redis()).count >= 1
+
+    _work(app_env, fake_twilio, web)
+
+    assert _conference().status == "joining"
     adds = fake_twilio.recorded("Participants", "create")
     assert sorted(r.value("To") for r in adds) == [MANAGER_PHONE, CUSTOMER_PHONE]
     assert {r.path for r in adds} == {
@@ -216,6 +241,7 @@ def test_conference_webhooks_are_signed_or_refused(web, fake_twilio, people):
     conference = _conference()
     for path in (
         f"/twilio/voice/conference/{conference.id}/rep",
+        f"/twilio/voice/conference/{conference.id}/confirm",
         f"/twilio/voice/conference/{conference.id}/events",
         f"/twilio/voice/conference/announce/{_legs()['rep'].id}",
     ):
@@ -245,10 +271,12 @@ def test_an_event_for_another_conference_name_changes_nothing(web, fake_twilio, 
     assert _conference().status == "calling_rep"
 
 
-def test_the_customer_not_answering_is_logged_and_the_others_still_talk(web, fake_twilio, people):
+def test_the_customer_not_answering_is_logged_and_the_others_still_talk(
+    web, fake_twilio, people, app_env
+):
     _rep, manager, _customer, followup = people
     _start(web, followup, manager)
-    fake_twilio.answer_call(_legs()["rep"].twilio_sid, web)
+    _rep_in(web, fake_twilio, app_env)
     legs = _legs()
     fake_twilio.complete_call(legs["customer"].twilio_sid, "no-answer", deliver_to=web)
     fake_twilio.answer_call(legs["guest"].twilio_sid, web)
@@ -262,14 +290,16 @@ def test_the_customer_not_answering_is_logged_and_the_others_still_talk(web, fak
     assert _legs()["customer"].status == "no-answer"
 
 
-def test_a_customer_who_opts_out_while_the_rep_is_ringing_is_not_dialed(web, fake_twilio, people):
+def test_a_customer_who_opts_out_while_the_rep_is_ringing_is_not_dialed(
+    web, fake_twilio, people, app_env
+):
     _rep, manager, customer, followup = people
     _start(web, followup, manager)
     db.session.add(
         Consent(customer_id=customer.id, channel="all", state="opted_out", source="keyword")
     )
     db.session.commit()
-    fake_twilio.answer_call(_legs()["rep"].twilio_sid, web)
+    _rep_in(web, fake_twilio, app_env)
     assert [r.value("To") for r in fake_twilio.recorded("Participants", "create")] == [
         MANAGER_PHONE
     ]
@@ -279,13 +309,16 @@ def test_a_customer_who_opts_out_while_the_rep_is_ringing_is_not_dialed(web, fak
 
 
 def test_quiet_hours_reached_while_the_rep_is_ringing_keep_the_customer_off(
-    web, fake_twilio, people
+    web, fake_twilio, people, app_env
 ):
     _rep, manager, customer, followup = people
     _start(web, followup, manager)
     customer.timezone = zone_where(range(0, 6))
     db.session.commit()
-    fake_twilio.answer_call(_legs()["rep"].twilio_sid, web)
+    _rep_in(web, fake_twilio, app_env)
+    assert [r.value("To") for r in fake_twilio.recorded("Participants", "create")] == [
+        MANAGER_PHONE
+    ]
     assert "customer" not in _legs()
     assert CUSTOMER_PHONE not in fake_twilio.called()
 
@@ -331,3 +364,80 @@ def test_a_rep_cannot_call_about_someone_elses_follow_up(twilio_app, fake_twilio
     response = web.post(f"/rep/followups/{theirs.id}/conference", data={"guest_id": manager.id})
     assert response.status_code == 404
     assert fake_twilio.requests == []
+
+
+def test_a_voicemail_that_presses_nothing_calls_nobody_else(web, fake_twilio, people, app_env):
+    _rep, manager, customer, followup = people
+    _start(web, followup, manager)
+    rep_sid = _legs()["rep"].twilio_sid
+
+    fake_twilio.answer_call(rep_sid, web)  # the rep's voicemail: greeting, beep, no key
+    _work(app_env, fake_twilio, web)
+
+    assert fake_twilio.recorded("Participants") == []
+    assert fake_twilio.called() == {REP_PHONE: 1}
+    assert fake_twilio.conferences == {}
+    prompt = "Three-way call with Ada Lovelace and Max Manager. Press 1 to start."
+    assert fake_twilio.heard[rep_sid] == [prompt, prompt]  # said once more, then hung up
+    assert fake_twilio.calls[rep_sid]["status"] == "completed"
+    conference = _conference()
+    assert (conference.status, conference.outcome, conference.busy_key) == (
+        "not_answered",
+        "rep_not_confirmed",
+        None,
+    )
+    staff = isolated_client(web.application)
+    sign_in(staff, manager)
+    page = staff.get(f"/admin/conversations/{customer.id}").get_data(as_text=True)
+    assert "the rep did not confirm: nobody else was called" in page
+    assert _start(web, followup, manager).status_code == 302  # free to try again
+
+
+def test_another_key_calls_nobody_else(web, fake_twilio, people, app_env):
+    _rep, manager, _customer, followup = people
+    _start(web, followup, manager)
+    rep_sid = _legs()["rep"].twilio_sid
+
+    fake_twilio.answer_call(rep_sid, web, digits="9")  # a phone menu, or the wrong key
+    _work(app_env, fake_twilio, web)
+
+    assert fake_twilio.heard[rep_sid] == [
+        "Three-way call with Ada Lovelace and Max Manager. Press 1 to start.",
+        "Nobody was called. Goodbye.",
+    ]
+    assert fake_twilio.conferences == {}
+    assert fake_twilio.called() == {REP_PHONE: 1}
+    conference = _conference()
+    assert (conference.status, conference.outcome) == ("not_answered", "rep_not_confirmed")
+    late_one = {"CallSid": rep_sid, "Digits": "1", "AccountSid": fake_twilio.account_sid}
+    url = f"{PUBLIC_BASE_URL}/twilio/voice/conference/{conference.id}/confirm"
+    again = fake_twilio.post_signed(url, late_one, web).get_data(as_text=True)
+    assert "<Hangup" in again and "<Conference" not in again  # a late 1 changes nothing
+    assert _conference().status == "not_answered"
+
+
+def test_a_repeated_conference_start_adds_nobody_twice(web, fake_twilio, people, app_env):
+    _rep, manager, _customer, followup = people
+    _start(web, followup, manager)
+    rep_sid = _legs()["rep"].twilio_sid
+    fake_twilio.answer_call(rep_sid, web, digits="1")
+    conference = _conference()
+    (room,) = fake_twilio.conferences.values()
+    start_again = {
+        "AccountSid": fake_twilio.account_sid,
+        "ConferenceSid": room["sid"],
+        "FriendlyName": room["friendly_name"],
+        "StatusCallbackEvent": "conference-start",
+    }
+    url = f"{PUBLIC_BASE_URL}/twilio/voice/conference/{conference.id}/events"
+    for _ in range(2):
+        assert fake_twilio.post_signed(url, start_again, web).status_code == 200
+    assert Queue(JOIN_QUEUE, connection=get_redis()).count == 4  # rep's join, start, twice more
+
+    _work(app_env, fake_twilio, web)
+
+    adds = fake_twilio.recorded("Participants", "create")
+    assert sorted(r.value("To") for r in adds) == [MANAGER_PHONE, CUSTOMER_PHONE]
+    assert sorted(c.party for c in _legs().values()) == ["customer", "guest", "rep"]
+    assert join_others(conference.id) == 0
+    assert len(fake_twilio.recorded("Participants", "create")) == 2

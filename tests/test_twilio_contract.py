@@ -23,7 +23,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from fake_twilio import SEND_AT
-from testenv import TWILIO_OPENAPI
+from testenv import TWILIO_OPENAPI, run_worker
 from web_helpers import (
     isolated_client,
     make_customer,
@@ -134,7 +134,7 @@ def test_every_request_the_app_makes_conforms_to_twilios_api_description(
 
 
 def test_the_three_way_calls_requests_conform_to_twilios_api_description(
-    twilio_app, fake_twilio, spec
+    twilio_app, fake_twilio, spec, app_env
 ):
     rep = make_user("rep", phone="+16125550142", name="Sam Rep")
     manager = make_user("manager", phone="+16125550143", name="Max Manager")
@@ -145,7 +145,9 @@ def test_the_three_way_calls_requests_conform_to_twilios_api_description(
     sign_in(web, rep)
     web.post(f"/rep/followups/{followup.id}/conference", data={"guest_id": str(manager.id)})
     legs = {c.party: c.twilio_sid for c in db.session.scalars(sa.select(Call))}
-    fake_twilio.answer_call(legs["rep"], web)
+    fake_twilio.answer_call(legs["rep"], web, digits="1")
+    done = run_worker({**app_env, **fake_twilio.env(), "OUTREACH_SEND_RATE": "1000"})
+    assert done.returncode == 0, done.stderr
     db.session.expire_all()
     for party, sid in ((c.party, c.twilio_sid) for c in db.session.scalars(sa.select(Call))):
         if party != "rep":

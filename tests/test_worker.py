@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import sqlalchemy as sa
 from rq import Queue
 from rq.job import Job
 from test_sweeper import make_seeder
+from testenv import run_worker
 
 from outreach.dispatch import sweeper
 from outreach.models import CheckIn, Customer, Message
@@ -24,18 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 def seed(db):
     """Bulk check-ins due now (see test_sweeper.make_seeder)."""
     return make_seeder(db)
-
-
-def run_worker(env: dict, timeout: float = 90) -> subprocess.CompletedProcess:
-    """One `outreach worker --burst` process with this environment, to completion."""
-    return subprocess.run(
-        [sys.executable, "-m", "outreach", "worker", "--burst"],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def worker_env(app_env: dict, fake_twilio) -> dict:

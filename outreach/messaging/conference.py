@@ -1,6 +1,10 @@
 """Three-way calls: Twilio rings the rep; when the rep answers they hear who is being joined
-and enter a named conference, and the conference's start adds the customer and a colleague
-through the Participants API, each announced to the room as they join.
+and "press 1 to start" (voice.press_one_twiml, as click-to-call), so a voicemail or a phone
+menu never brings the others in. On 1 the rep enters a named conference, and its start hands
+a job (`jobs.voice.join_three_way`, after the commit, never inside the webhook) the adding of
+the customer and a colleague through the Participants API, each announced to the room as they
+join. The job claims the call by compare-and-set (confirmed -> joining), so a repeated start
+adds nobody twice.
 
 One three-way call per customer may ring at a time: `Conference.busy_key` holds the customer's
 id while it may still ring and is unique, so a second click is refused by the database. The
@@ -19,6 +23,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from redis.exceptions import RedisError
+from rq import Queue
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
@@ -35,6 +41,7 @@ from outreach.messaging.voice import (
     call_options,
     caller_id_of,
     hangup_twiml,
+    press_one_twiml,
     replay_call_events,
     store_sid,
 )
@@ -50,6 +57,11 @@ CONFERENCE_EVENTS = ("start", "end", "join", "leave")  #: statusCallbackEvent of
 LEG_FINAL = ("completed", "busy", "failed", "no-answer", "canceled")
 STUCK_AFTER = timedelta(hours=4)  #: a joined call with no conference-end this old is over
 ANNOUNCE = "Outreach: joining {name}."
+CONFIRM = "Three-way call with {customer} and {guest}. Press 1 to start."
+CONFIRMED = "Calling them now."
+NOT_CONFIRMED = "Nobody was called. Goodbye."
+JOIN_JOB = "jobs.voice.join_three_way"
+JOIN_QUEUE = "outreach-high"
 THREE_WAY_STARTED = "Calling your phone now: answer it, and the customer and your colleague join."
 PARTY_WORDS = {"rep": "rep", "customer": "customer", "guest": "colleague"}
 #: how the call ended, in words for the pages
@@ -58,6 +70,7 @@ OUTCOME_WORDS = {
     "customer_not_reached": "the customer did not join",
     "customer_not_called": "the customer was not called",
     "rep_no_answer": "the rep did not answer: nobody else was called",
+    "rep_not_confirmed": "the rep did not confirm: nobody else was called",
     "failed": "the call could not be placed",
 }
 
@@ -65,6 +78,11 @@ OUTCOME_WORDS = {
 def rep_path(conference_id: int) -> str:
     """Where the rep's leg fetches its TwiML once answered."""
     return f"/twilio/voice/conference/{conference_id}/rep"
+
+
+def confirm_path(conference_id: int) -> str:
+    """Where the rep's key press (1 starts the call) is posted."""
+    return f"/twilio/voice/conference/{conference_id}/confirm"
 
 
 def events_path(conference_id: int) -> str:
@@ -256,26 +274,70 @@ def _leg(conference_id: int, party: str) -> Call | None:
     )
 
 
-def rep_twiml(conference_id: int, params: Mapping[str, str]) -> str:
-    """TwiML for the rep's answered leg: who is being joined, then the named conference."""
+def _rep_call(conference_id: int, params: Mapping[str, str]) -> Conference | None:
+    """The three-way call a signed TwiML request from the rep's leg is about (None: another
+    call asked, or it is over)."""
     conference = db.session.get(Conference, conference_id)
     rep_leg = _leg(conference_id, "rep") if conference is not None else None
     call_sid = (params.get("CallSid") or "").strip()
     if rep_leg is None or not call_sid:
-        return hangup_twiml()
+        return None
     if rep_leg.twilio_sid is None:
         store_sid(rep_leg, call_sid)
         db.session.commit()
     if rep_leg.twilio_sid != call_sid or conference.ended_at is not None:
         log.warning("three-way call %s: TwiML asked by another call: hung up", conference_id)
+        return None
+    return conference
+
+
+def rep_twiml(conference_id: int, params: Mapping[str, str]) -> str:
+    """TwiML for the rep's answered leg: who is being joined, and "press 1 to start"."""
+    conference = _rep_call(conference_id, params)
+    if conference is None:
         return hangup_twiml()
     customer = db.session.get(Customer, conference.customer_id)
     guest = db.session.get(User, conference.guest_id)
-    response = VoiceResponse()
-    response.say(
-        f"Three-way call with {customer.name} and {guest.display_name}. "
-        "Stay on the line while we join them."
+    prompt = CONFIRM.format(
+        customer=customer.name if customer else "the customer",
+        guest=guest.display_name if guest else "a colleague",
     )
+    return press_one_twiml(prompt, public_url(confirm_path(conference_id)))
+
+
+def confirm_twiml(
+    conference_id: int, params: Mapping[str, str], now: datetime | None = None
+) -> str:
+    """The rep's key: 1 puts the rep in the named conference (whose start dials the others);
+    any other key ends the call with nobody else called."""
+    now = now or utcnow()
+    conference = _rep_call(conference_id, params)
+    if conference is None:
+        return hangup_twiml()
+    pressed = (params.get("Digits") or "").strip() == "1"
+    moved = db.session.execute(
+        sa.update(Conference)
+        .where(Conference.id == conference_id, Conference.status == "calling_rep")
+        .values(status="confirmed" if pressed else "not_answered", updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(conference)
+    if not pressed:
+        if not moved:
+            return hangup_twiml()
+        _end(conference, "not_answered", "rep_not_confirmed", now)
+        db.session.commit()
+        log.info("three-way call %s: the rep did not press 1; nobody called", conference_id)
+        response = VoiceResponse()
+        response.say(NOT_CONFIRMED)
+        response.hangup()
+        return str(response)
+    if conference.status != "confirmed":
+        return hangup_twiml()
+    log.info("three-way call %s: the rep pressed 1", conference_id)
+    response = VoiceResponse()
+    response.say(CONFIRMED)
     dial = Dial()
     dial.conference(
         conference.friendly_name,
@@ -315,8 +377,8 @@ def record_event(
     now: datetime | None = None,
 ) -> None:
     """Store one conference statusCallback event on the rep's leg and act on it: the start
-    adds the customer and the guest (once), a join is announced, the end logs the outcome
-    (and hands it to on_end once)."""
+    hands the adding of the customer and the guest to a job, a join is announced, the end logs
+    the outcome (and hands it to on_end once)."""
     now = now or utcnow()
     conference = db.session.get(Conference, conference_id)
     rep_leg = _leg(conference_id, "rep") if conference is not None else None
@@ -349,25 +411,53 @@ def record_event(
     db.session.commit()
     rep_in = kind == "conference-start" or (kind == "participant-join" and leg is rep_leg)
     if rep_in:
-        _join_others(conference, sid, now)
+        _enqueue_join(conference)
     elif kind == "participant-join" and leg is not None and leg.party in ("customer", "guest"):
         _announce(sid, leg)
     elif kind == "conference-end":
         _log_outcome(conference, now, on_end)
 
 
-def _join_others(conference: Conference, conference_sid: str, now: datetime) -> None:
-    """The rep is in: dial the customer (unless refused now) and the guest into the room."""
+def _enqueue_join(conference: Conference) -> None:
+    """Hand the dialing of the others to a job (the rep confirmed and is in the room)."""
+    db.session.refresh(conference)
+    if conference.status != "confirmed":
+        return
+    from outreach.runtime.queues import get_redis
+
+    try:
+        Queue(JOIN_QUEUE, connection=get_redis()).enqueue_call(
+            JOIN_JOB,
+            args=(conference.id,),
+            timeout=60,
+            description=f"three-way call {conference.id}: dial the others",
+        )
+    except RedisError:
+        log.warning("three-way call %s: not enqueued (Redis unavailable)", conference.id)
+
+
+def join_others(conference_id: int, now: datetime | None = None) -> int:
+    """The rep confirmed and is in: dial the customer (unless refused now) and the guest into
+    the room, once however often this runs (compare-and-set confirmed -> joining); returns
+    how many legs were dialed."""
+    now = now or utcnow()
     taken = db.session.execute(
         sa.update(Conference)
-        .where(Conference.id == conference.id, Conference.status == "calling_rep")
+        .where(
+            Conference.id == conference_id,
+            Conference.status == "confirmed",
+            Conference.ended_at.is_(None),
+            Conference.twilio_sid.is_not(None),
+        )
         .values(status="joining", updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
         db.session.rollback()
-        return
+        return 0
+    conference = db.session.get(Conference, conference_id)
     db.session.refresh(conference)
+    conference_sid = conference.twilio_sid
     transport = get_transport()
     caller = caller_id_of(transport)
     customer = db.session.get(Customer, conference.customer_id)
@@ -378,10 +468,11 @@ def _join_others(conference: Conference, conference_sid: str, now: datetime) -> 
         legs.append(_new_leg(conference, "customer", customer.phone, None, caller, now))
     else:
         conference.outcome = "customer_not_called"
-        log.info("three-way call %s: customer not called (%s)", conference.id, "refused")
+        log.info("three-way call %s: customer not called (refused)", conference.id)
     if guest is not None and guest.phone:
         legs.append(_new_leg(conference, "guest", guest.phone, guest.id, caller, now))
     db.session.commit()
+    dialed = 0
     for leg in legs:
         sender_limiter().acquire(RATE_KEY_PREFIX + transport.sender)
         try:
@@ -402,7 +493,9 @@ def _join_others(conference: Conference, conference_sid: str, now: datetime) -> 
         store_sid(leg, sid)
         db.session.commit()
         replay_call_events(leg)
+        dialed += 1
         log.info("three-way call %s: %s leg %s dialed", conference.id, leg.party, leg.id)
+    return dialed
 
 
 def _announce(conference_sid: str, leg: Call) -> None:
@@ -454,13 +547,15 @@ def _log_outcome(conference: Conference, now: datetime, on_end: OnEnd | None) ->
 
 
 def follow_leg(call: Call, status: str, now: datetime) -> None:
-    """A leg's call status moved: the rep's leg ending before the rep joined ends it all
-    (nobody else is called). Does not commit."""
+    """A leg's call status moved: the rep's leg ending before the rep pressed 1 ends it all
+    (nobody else is called: not answered, or answered by a person, voicemail or menu that did
+    not confirm). Does not commit."""
     if call.party != "rep" or call.conference_id is None or status not in LEG_FINAL:
         return
     conference = db.session.get(Conference, call.conference_id)
     if conference is None or conference.status != "calling_rep":
         return
-    _end(conference, "not_answered", "rep_no_answer", now)
+    outcome = "rep_not_confirmed" if status == "completed" else "rep_no_answer"
+    _end(conference, "not_answered", outcome, now)
     call.outcome = status
     log.info("three-way call %s: the rep's leg ended %s; nobody else called", conference.id, status)

@@ -5,8 +5,8 @@ reconciliation): the attempt (check-in `queued -> sending` and a Call row withou
 committed before the Calls API is asked to dial. The call fetches its TwiML from this app:
 answering-machine detection leaves a short message on a machine; a person hears the policy's
 text and a <Gather> of one key or a few words, stored as a reply. Click-to-call rings the rep
-first and dials the customer only after the rep presses 1, so a customer never reaches the
-rep's voicemail.
+first and dials the customer only after the rep presses 1 (press_one_twiml, also used by the
+three-way call), so a customer never reaches the rep's voicemail.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 MACHINE_DETECTION = "Enable"  #: AnsweredBy as soon as Twilio knows (human, machine_start, fax)
 GATHER_SECONDS = 6  #: silence after the prompt before the Gather gives up
 BRIDGE_GATHER_SECONDS = 10
+PRESS_ONE_TRIES = 2  #: the rep's "press 1" prompt is said twice before the call hangs up
 RATE_KEY_PREFIX = "voice:"  #: calls have their own per-sender slot sequence
 FINAL_CALL_RANK = 4  #: callbacks.CALL_RANK of completed, busy, failed, no-answer, canceled
 BRIDGE_WINDOW = timedelta(minutes=2)  #: a click-to-call this recent and in flight blocks another
@@ -545,15 +546,24 @@ def bridge_twiml(call_id: int, params: Mapping[str, str]) -> str:
     summary = (checkin.event.summary or "").strip() if checkin.event else ""
     if summary and len(summary) <= SUMMARY_SPOKEN_MAX:
         about = f"{about}: {summary}"
+    prompt = f"Check-in call to {checkin.customer.name} about the {about}. Press 1 to connect."
+    return press_one_twiml(prompt, public_url(connect_path(call_id)))
+
+
+def press_one_twiml(prompt: str, action: str) -> str:
+    """TwiML asking the rep to confirm with a key: the prompt in a one-key Gather posting the
+    key to action, said once more if no key came, then a hang-up (a voicemail or a phone menu
+    never gets further)."""
     response = VoiceResponse()
-    gather = response.gather(
-        input="dtmf",
-        num_digits=1,
-        action=public_url(connect_path(call_id)),
-        method="POST",
-        timeout=BRIDGE_GATHER_SECONDS,
-    )
-    gather.say(f"Check-in call to {checkin.customer.name} about the {about}. Press 1 to connect.")
+    for _ in range(PRESS_ONE_TRIES):
+        gather = response.gather(
+            input="dtmf",
+            num_digits=1,
+            action=action,
+            method="POST",
+            timeout=BRIDGE_GATHER_SECONDS,
+        )
+        gather.say(prompt)
     response.hangup()
     return _xml(response)
 

@@ -15,8 +15,9 @@ from outreach.models.users import User
 DIRECTIONS = ("outbound", "inbound")
 CALL_PURPOSES = ("voice_checkin", "click_to_call", "conference")
 CONFERENCE_PARTIES = ("rep", "customer", "guest")
-#: calling_rep -> joining (the rep is in) -> ended; not_answered / failed when the rep never was
-CONFERENCE_STATUSES = ("calling_rep", "joining", "ended", "not_answered", "failed")
+#: calling_rep -> confirmed (the rep pressed 1) -> joining (the others are dialed) -> ended;
+#: not_answered (no answer, or no 1) / failed when the rep never was in
+CONFERENCE_STATUSES = ("calling_rep", "confirmed", "joining", "ended", "not_answered", "failed")
 MESSAGE_KINDS = (
     "checkin",
     "rep_reminder",

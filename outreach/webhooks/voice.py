@@ -1,5 +1,5 @@
 """TwiML for calls: the automated check-in (Gather), the rep's click-to-call bridge and the
-three-way call (the rep's conference, its events and announcements).
+three-way call (the rep's key press, the conference, its events and announcements).
 
 Signed requests only (403 otherwise). A request without CallSid is refused with a 422; an
 unknown check-in or call gets TwiML that hangs up, never a 500.
@@ -59,14 +59,22 @@ def voice_bridge_dialed(call_id: int) -> Response:
 @bp.post("/twilio/voice/conference/<int:conference_id>/rep")
 @twilio_signed
 def conference_rep(conference_id: int) -> Response:
-    """The rep answered a three-way call: who is being joined, then the named conference."""
+    """The rep answered a three-way call: who is being joined, press 1 to start."""
     return _twiml(conference.rep_twiml(conference_id, form_params()))
+
+
+@bp.post("/twilio/voice/conference/<int:conference_id>/confirm")
+@twilio_signed
+def conference_confirm(conference_id: int) -> Response:
+    """The rep's key: 1 enters the conference (the others are then dialed), else hang up."""
+    return _twiml(conference.confirm_twiml(conference_id, form_params()))
 
 
 @bp.post("/twilio/voice/conference/<int:conference_id>/events")
 @twilio_signed
 def conference_events(conference_id: int) -> Response:
-    """A conference statusCallback event: stored; the start joins the others, the end logs."""
+    """A conference statusCallback event: stored; the start enqueues the dialing of the others,
+    the end logs."""
     conference.record_event(conference_id, form_params(), note_three_way_call)
     return Response("", status=200, mimetype="text/plain")
 

@@ -1,7 +1,7 @@
 """The three-way call in a real browser: a rep starts it from a follow-up card on /rep; the
-fake Twilio rings the rep, who answers, then the customer and the manager join, each
-announced; when the rep hangs up the outcome is on the card's history and every leg is on the
-customer's timeline."""
+fake Twilio rings the rep, who answers and presses 1, then a burst worker calls the customer
+and the manager, each announced as they join; when the rep hangs up the outcome is on the
+card's history and every leg is on the customer's timeline."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from browser_helpers import screenshot, sign_in
 from playwright.sync_api import expect
+from testenv import run_worker
 from web_helpers import make_customer, make_followup, make_reply, make_user, now, zone_where
 
 from outreach.extensions import db
@@ -38,8 +39,12 @@ def _legs(app) -> dict[str, str]:
         return {c.party: c.twilio_sid for c in db.session.scalars(sa.select(Call))}
 
 
-def test_a_rep_starts_a_three_way_call_from_a_follow_up_card(live_server, new_page, fake_twilio):
-    live = live_server(env={**fake_twilio.env(), "OUTREACH_SEND_RATE": "1000"})
+def test_a_rep_starts_a_three_way_call_from_a_follow_up_card(
+    live_server, new_page, fake_twilio, app_env
+):
+    env = {**fake_twilio.env(), "OUTREACH_SEND_RATE": "1000"}
+    live = live_server(env=env)
+    env["PUBLIC_BASE_URL"] = live.url
     ids = seed(live.app)
     page = new_page(**PHONE)
     sign_in(page, live.url, ids["sam"])
@@ -54,7 +59,13 @@ def test_a_rep_starts_a_three_way_call_from_a_follow_up_card(live_server, new_pa
     (rep_call,) = fake_twilio.recorded("Calls", "create")
     assert rep_call.value("To") == "+16125550142"
 
-    fake_twilio.answer_call(_legs(live.app)["rep"], live.url)
+    fake_twilio.answer_call(_legs(live.app)["rep"], live.url, digits="1")
+    assert fake_twilio.heard[_legs(live.app)["rep"]][0] == (
+        "Three-way call with Dana O'Neil and Morgan Manager. Press 1 to start."
+    )
+    done = run_worker({**app_env, **env})
+    assert done.returncode == 0, done.stderr
+    fake_twilio.deliver(live.url)
     legs = _legs(live.app)
     assert set(legs) == {"rep", "customer", "guest"}
     fake_twilio.answer_call(legs["customer"], live.url)
