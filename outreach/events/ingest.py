@@ -20,11 +20,11 @@ from pydantic.json_schema import WithJsonSchema
 from sqlalchemy.exc import IntegrityError
 
 from outreach.company.phones import normalize_phone
-from outreach.errors import ValidationError
+from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
-from outreach.scheduling.planning import plan_event
+from outreach.scheduling.planning import ChunkPlanner
 from outreach.scheduling.timing import is_zone
 from outreach.schemas.validation import (
     TIMESTAMP_RULE,
@@ -161,43 +161,20 @@ def validate_event(payload: Any, now: datetime) -> EventData:
     )
 
 
-def _event_by_external_id(external_id: str) -> ServiceEvent | None:
-    return db.session.scalar(sa.select(ServiceEvent).where(ServiceEvent.external_id == external_id))
+CHUNK = 500  #: events stored per transaction by ingest_events
+RETRIES = 3  #: attempts of a single event that keeps meeting concurrent writers
+
+Outcome = IngestResult | OutreachError  #: what became of one payload
 
 
-def _insert_or_load(model: type, key: sa.ColumnElement[bool], values: dict[str, Any]):
-    row = db.session.scalar(sa.select(model).where(key))
-    if row is not None:
-        return row, False
-    try:
-        with db.session.begin_nested():
-            row = model(**values)
-            db.session.add(row)
-        return row, True
-    except IntegrityError:
-        row = db.session.scalar(sa.select(model).where(key))
-        if row is None:
-            raise
-        return row, False
+class IngestStopped(Exception):
+    """An unexpected error (its __cause__) stopped ingest_events at payload `index`; `outcomes`
+    are those of the payloads before it, which are stored."""
 
-
-def _upsert_rep(rep: dict[str, str] | None) -> User | None:
-    if rep is None:
-        return None
-    user, created = _insert_or_load(User, User.email == rep["email"], {**rep, "role": "rep"})
-    if created:
-        log.info("created rep user %s from an event", user.id)
-    return user
-
-
-def _upsert_customer(values: dict[str, Any]) -> Customer:
-    customer, created = _insert_or_load(
-        Customer, Customer.external_id == values["external_id"], values
-    )
-    if not created:
-        for key, value in values.items():
-            setattr(customer, key, value)
-    return customer
+    def __init__(self, index: int, outcomes: list[Outcome | None]) -> None:
+        super().__init__(f"ingest stopped at payload {index}")
+        self.index = index
+        self.outcomes = outcomes
 
 
 def _begin_write() -> None:
@@ -208,14 +185,169 @@ def _begin_write() -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _original(event: ServiceEvent) -> IngestResult:
-    checkins = list(
-        db.session.scalars(
-            sa.select(CheckIn).where(CheckIn.event_id == event.id).order_by(CheckIn.id)
-        )
+def _by(model: type, column: sa.ColumnElement, keys: set[str]) -> dict[str, Any]:
+    if not keys:
+        return {}
+    rows = db.session.scalars(sa.select(model).where(column.in_(sorted(keys))))
+    return {getattr(row, column.key): row for row in rows}
+
+
+def _checkins_of(events: list[ServiceEvent]) -> dict[ServiceEvent, list[CheckIn]]:
+    found: dict[int, list[CheckIn]] = {event.id: [] for event in events}
+    if found:
+        query = sa.select(CheckIn).where(CheckIn.event_id.in_(sorted(found))).order_by(CheckIn.id)
+        for checkin in db.session.scalars(query):
+            found[checkin.event_id].append(checkin)
+    return {event: found[event.id] for event in events}
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what was just written: the rows hold what the database has, so
+    answering from them needs no reload."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
+    """Store a chunk in one transaction: stored events, customers and reps looked up with one
+    query each, new rows flushed once, check-ins planned per chunk; commits. IntegrityError
+    (with the transaction rolled back) when another writer stored one of the rows meanwhile."""
+    _begin_write()
+    try:
+        stored = _by(ServiceEvent, ServiceEvent.external_id, {d.external_id for d in items})
+        customers = _by(Customer, Customer.external_id, {d.customer["external_id"] for d in items})
+        reps = _by(User, User.email, {d.rep["email"] for d in items if d.rep})
+        new_reps: list[User] = []
+        planner = ChunkPlanner(now, customers.values())
+        known = {
+            event.external_id: (event, checkins)
+            for event, checkins in _checkins_of(list(stored.values())).items()
+        }
+        results = []
+        with db.session.no_autoflush:
+            for data in items:
+                results.append(_store_one(data, source, known, customers, reps, new_reps, planner))
+        db.session.flush()
+    except BaseException:
+        db.session.rollback()
+        raise
+    _commit_keeping_loaded()
+    for user in new_reps:
+        log.info("created rep user %s from an event", user.id)
+    for result in results:
+        if result.created:
+            log.info(
+                "stored event %s (%s) with %d check-ins",
+                result.event.id,
+                source,
+                len(result.checkins),
+            )
+    return results
+
+
+def _store_one(
+    data: EventData,
+    source: str,
+    known: dict[str, tuple[ServiceEvent, list[CheckIn]]],
+    customers: dict[str, Customer],
+    reps: dict[str, User],
+    new_reps: list[User],
+    planner: ChunkPlanner,
+) -> IngestResult:
+    if data.external_id in known:
+        event, checkins = known[data.external_id]
+        return IngestResult(event=event, checkins=checkins, created=False)
+    event = ServiceEvent(
+        external_id=data.external_id,
+        type=data.type,
+        occurred_at=data.occurred_at,
+        summary=data.summary,
+        source=source,
+        customer=_customer(customers, data.customer),
+        rep=_rep(reps, data.rep, new_reps),
     )
-    db.session.commit()
-    return IngestResult(event=event, checkins=checkins, created=False)
+    db.session.add(event)
+    checkins = planner.plan(event)
+    known[data.external_id] = (event, checkins)
+    return IngestResult(event=event, checkins=checkins, created=True)
+
+
+def _customer(customers: dict[str, Customer], values: dict[str, Any]) -> Customer:
+    customer = customers.get(values["external_id"])
+    if customer is None:
+        customer = customers[values["external_id"]] = Customer(**values)
+        db.session.add(customer)
+    else:
+        for key, value in values.items():
+            setattr(customer, key, value)
+    return customer
+
+
+def _rep(reps: dict[str, User], rep: dict[str, str] | None, new: list[User]) -> User | None:
+    if rep is None:
+        return None
+    user = reps.get(rep["email"])
+    if user is None:
+        user = reps[rep["email"]] = User(**rep, role="rep")
+        db.session.add(user)
+        new.append(user)
+    return user
+
+
+def _store_alone(data: EventData, source: str, now: datetime) -> IngestResult:
+    """One event in its own transaction; a concurrent writer's row is found on the next try."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            [result] = _store_chunk([data], source, now)
+            return result
+        except IntegrityError:
+            if attempt == RETRIES:
+                raise
+            log.info("event row or its customer/rep stored concurrently; trying again")
+    raise AssertionError("unreachable")
+
+
+def ingest_events(payloads: list[Any], source: str, now: datetime) -> list[Outcome]:
+    """Validate and store events a chunk at a time (upsert customers and reps, plan check-ins;
+    one commit per chunk); per payload, in order, its IngestResult or the OutreachError that
+    refused it.
+
+    Idempotent on external_id like ingest_event; the same external_id twice in one call is
+    stored once. A chunk that fails, e.g. because it met a concurrent writer (another process
+    stored one of its events, customers or reps meanwhile), is rolled back and stored again
+    event by event, so nothing is lost or doubled; an event that still fails raises
+    IngestStopped (the events before it are stored).
+    """
+    if source not in EVENT_SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    outcomes: list[Outcome | None] = [None] * len(payloads)
+    valid: list[tuple[int, EventData]] = []
+    for index, payload in enumerate(payloads):
+        try:
+            valid.append((index, validate_event(payload, now)))
+        except OutreachError as exc:
+            outcomes[index] = exc
+    for start in range(0, len(valid), CHUNK):
+        chunk = valid[start : start + CHUNK]
+        try:
+            results = _store_chunk([data for _, data in chunk], source, now)
+        except Exception:
+            log.info("a chunk of %d events failed; storing them one by one", len(chunk))
+            results = []
+            for index, data in chunk:
+                try:
+                    results.append(_store_alone(data, source, now))
+                except Exception as exc:
+                    for (done, _), result in zip(chunk, results, strict=False):
+                        outcomes[done] = result
+                    raise IngestStopped(index, outcomes[:index]) from exc
+        for (index, _), result in zip(chunk, results, strict=True):
+            outcomes[index] = result
+    return outcomes  # type: ignore[return-value]
 
 
 def ingest_event(payload: Any, source: str, now: datetime) -> IngestResult:
@@ -227,34 +359,4 @@ def ingest_event(payload: Any, source: str, now: datetime) -> IngestResult:
     if source not in EVENT_SOURCES:
         raise ValueError(f"unknown source {source!r}")
     data = validate_event(payload, now)
-    existing = _event_by_external_id(data.external_id)
-    if existing is not None:
-        return _original(existing)
-    _begin_write()
-    try:
-        with db.session.begin_nested():
-            event = ServiceEvent(
-                external_id=data.external_id,
-                type=data.type,
-                occurred_at=data.occurred_at,
-                summary=data.summary,
-                source=source,
-                customer=_upsert_customer(data.customer),
-                rep=_upsert_rep(data.rep),
-            )
-            db.session.add(event)
-            db.session.flush()
-            checkins = plan_event(event, now)
-    except IntegrityError:
-        db.session.rollback()
-        existing = _event_by_external_id(data.external_id)
-        if existing is None:
-            raise
-        log.info("event %s posted again concurrently; returning the original", existing.id)
-        return _original(existing)
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    log.info("stored event %s (%s) with %d check-ins", event.id, source, len(checkins))
-    return IngestResult(event=event, checkins=checkins, created=True)
+    return _store_alone(data, source, now)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,7 +16,7 @@ from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
 from outreach.models.checkins import CheckInStatus
-from outreach.scheduling.consents import opted_out_reason
+from outreach.scheduling.consents import latest_consents, opted_out_reason
 from outreach.scheduling.durations import add_duration, describe_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.timing import (
@@ -72,13 +74,20 @@ def policies_for(event_type: str) -> list[Policy]:
     return _policies(*_active(event_type), Policy.id.not_in(_fallback_targets(event_type)))
 
 
-def _status(customer: Customer, policy: Policy, timing: Timing, zone: str) -> tuple[str, str]:
-    blocked = opted_out_reason(customer, policy.channel)
+def _status(
+    customer: Customer,
+    policy: Policy,
+    timing: Timing,
+    zone: str,
+    consents: Mapping[int, str] | None = None,
+) -> tuple[str, str]:
+    blocked = opted_out_reason(customer, policy.channel, consents)
     if blocked:
         return CheckInStatus.SUPPRESSED, f"suppressed: {blocked}"
     if timing.suppressed:
         return CheckInStatus.SUPPRESSED, timing.reason
     if policy.frequency_cap:
+        db.session.flush()
         other = cap_conflict(
             customer.id, policy.channel, timing.planned_at, policy.frequency_cap, zone, pending=True
         )
@@ -102,13 +111,16 @@ def _insert(values: dict) -> int | None:
     )
 
 
-def _plan_one(
+def _plan_values(
     event: ServiceEvent,
     policy: Policy,
     settings: CompanySettings,
     now: datetime,
     fallback_of: CheckIn | None = None,
-) -> CheckIn | None:
+    consents: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """The planning rules: the column values of the check-in `policy` gives `event` (timing,
+    quiet hours, consent, frequency cap, deadline), without the row's ids."""
     from outreach.scheduling.policies import policy_window
 
     customer = event.customer
@@ -127,28 +139,42 @@ def _plan_one(
         timing = replace(
             timing, reason=f"{timing.reason} (fallback for missed rep call {fallback_of.id})"
         )
-    status, reason = _status(customer, policy, timing, zone)
+    status, reason = _status(customer, policy, timing, zone, consents)
     deadline_at = None
     if policy.channel == "rep_call" and policy.deadline:
         deadline_at = add_duration(
             timing.planned_at, parse_duration(policy.deadline), load_zone(zone)
         )
+    return {
+        "channel": policy.channel,
+        "status": status,
+        "status_reason": reason,
+        "due_at": timing.planned_at,
+        "timing_reason": timing.reason,
+        "earliest_at": timing.earliest_at,
+        "expires_at": timing.expires_at,
+        "deadline_at": deadline_at,
+        "timezone": zone,
+    }
+
+
+def _plan_one(
+    event: ServiceEvent,
+    policy: Policy,
+    settings: CompanySettings,
+    now: datetime,
+    fallback_of: CheckIn | None = None,
+) -> CheckIn | None:
+    """Plan one check-in of a stored event, unless the event/policy pair is planned already."""
+    values = _plan_values(event, policy, settings, now, fallback_of)
     new_id = _insert(
         {
             "event_id": event.id,
-            "customer_id": customer.id,
+            "customer_id": event.customer.id,
             "policy_id": policy.id,
             "rep_id": event.rep_id,
             "fallback_of_id": fallback_of.id if fallback_of is not None else None,
-            "channel": policy.channel,
-            "status": status,
-            "status_reason": reason,
-            "due_at": timing.planned_at,
-            "timing_reason": timing.reason,
-            "earliest_at": timing.earliest_at,
-            "expires_at": timing.expires_at,
-            "deadline_at": deadline_at,
-            "timezone": zone,
+            **values,
         }
     )
     if new_id is None:
@@ -157,13 +183,18 @@ def _plan_one(
     record_initial(checkin)
     db.session.flush()
     log.info(
-        "check-in %s planned for event %s (policy %s): %s", new_id, event.id, policy.id, status
+        "check-in %s planned for event %s (policy %s): %s",
+        new_id,
+        event.id,
+        policy.id,
+        values["status"],
     )
     return checkin
 
 
 def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
-    """Plan one check-in per active policy of the event's type; adds and flushes, never commits.
+    """Plan one check-in per active policy of a stored event's type; adds and flushes, never
+    commits.
 
     Returns the check-ins created by this call: a policy already planned for the event (the
     unique event/policy pair) is skipped, so planning twice creates nothing.
@@ -175,6 +206,47 @@ def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
         if checkin is not None:
             planned.append(checkin)
     return planned
+
+
+class ChunkPlanner:
+    """Plans the check-ins of new events a chunk at a time, with the same rules as plan_event:
+    the company settings, each event type's policies and the consents of the chunk's stored
+    customers are loaded once per chunk, and the check-ins are added as objects that the
+    caller's flush writes together."""
+
+    def __init__(self, now: datetime, customers: Collection[Customer] = ()) -> None:
+        self.now = now
+        self.settings = get_company_settings()
+        self._policies: dict[str, list[Policy]] = {}
+        self._customer_ids = sorted({c.id for c in customers if c.id is not None})
+        self._consents: dict[str, dict[int, str]] = {}
+
+    def policies(self, event_type: str) -> list[Policy]:
+        """policies_for(event_type), loaded once per chunk."""
+        if event_type not in self._policies:
+            self._policies[event_type] = policies_for(event_type)
+        return self._policies[event_type]
+
+    def consents(self, channel: str) -> dict[int, str]:
+        """latest_consents of the chunk's stored customers on a channel, loaded once."""
+        if channel not in self._consents:
+            self._consents[channel] = latest_consents(self._customer_ids, channel)
+        return self._consents[channel]
+
+    def plan(self, event: ServiceEvent) -> list[CheckIn]:
+        """The check-ins of a new event (not yet flushed), each with its first transition."""
+        planned = []
+        for policy in self.policies(event.type):
+            values = _plan_values(
+                event, policy, self.settings, self.now, consents=self.consents(policy.channel)
+            )
+            checkin = CheckIn(
+                event=event, customer=event.customer, policy=policy, rep=event.rep, **values
+            )
+            db.session.add(checkin)
+            record_initial(checkin)
+            planned.append(checkin)
+        return planned
 
 
 def plan_fallback(checkin: CheckIn, now: datetime) -> CheckIn | None:
