@@ -24,7 +24,7 @@ from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
-from outreach.scheduling.planning import ChunkPlanner
+from outreach.scheduling.planning import ChunkPlanner, CustomerFacts
 from outreach.scheduling.timing import is_zone
 from outreach.schemas.validation import (
     TIMESTAMP_RULE,
@@ -162,6 +162,8 @@ def validate_event(payload: Any, now: datetime) -> EventData:
 
 
 CHUNK = 500  #: events stored per transaction by ingest_events
+#: every row of a bulk insert names the same columns (None included), so rows go in batches
+ALL_COLUMNS = {"render_nulls": True}
 RETRIES = 3  #: attempts of a single event that keeps meeting concurrent writers
 
 Outcome = IngestResult | OutreachError  #: what became of one payload
@@ -214,30 +216,16 @@ def _commit_keeping_loaded() -> None:
 
 def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
     """Store a chunk in one transaction: stored events, customers and reps looked up with one
-    query each, new rows flushed once, check-ins planned per chunk; commits. IntegrityError
-    (with the transaction rolled back) when another writer stored one of the rows meanwhile."""
+    query each, new rows inserted a table at a time, check-ins planned per chunk; commits.
+    IntegrityError (with the transaction rolled back) when another writer stored one of the
+    rows meanwhile."""
     _begin_write()
     try:
-        stored = _by(ServiceEvent, ServiceEvent.external_id, {d.external_id for d in items})
-        customers = _by(Customer, Customer.external_id, {d.customer["external_id"] for d in items})
-        reps = _by(User, User.email, {d.rep["email"] for d in items if d.rep})
-        new_reps: list[User] = []
-        planner = ChunkPlanner(now, customers.values())
-        known = {
-            event.external_id: (event, checkins)
-            for event, checkins in _checkins_of(list(stored.values())).items()
-        }
-        results = []
-        with db.session.no_autoflush:
-            for data in items:
-                results.append(_store_one(data, source, known, customers, reps, new_reps, planner))
-        db.session.flush()
+        results = _write_chunk(items, source, now)
     except BaseException:
         db.session.rollback()
         raise
     _commit_keeping_loaded()
-    for user in new_reps:
-        log.info("created rep user %s from an event", user.id)
     for result in results:
         if result.created:
             log.info(
@@ -249,53 +237,103 @@ def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[Ing
     return results
 
 
-def _store_one(
-    data: EventData,
-    source: str,
-    known: dict[str, tuple[ServiceEvent, list[CheckIn]]],
-    customers: dict[str, Customer],
-    reps: dict[str, User],
-    new_reps: list[User],
-    planner: ChunkPlanner,
-) -> IngestResult:
-    if data.external_id in known:
-        event, checkins = known[data.external_id]
-        return IngestResult(event=event, checkins=checkins, created=False)
-    event = ServiceEvent(
-        external_id=data.external_id,
-        type=data.type,
-        occurred_at=data.occurred_at,
-        summary=data.summary,
-        source=source,
-        customer=_customer(customers, data.customer),
-        rep=_rep(reps, data.rep, new_reps),
+def _inserted(model: type, rows: list[dict[str, Any]], key: str) -> dict[Any, Any]:
+    """Insert rows (a statement per batch of rows) and return them as objects by `key`, a
+    unique column of theirs."""
+    if not rows:
+        return {}
+    return {
+        getattr(row, key): row
+        for row in db.session.scalars(
+            sa.insert(model).returning(model), rows, execution_options=ALL_COLUMNS
+        )
+    }
+
+
+def _write_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
+    stored = _by(ServiceEvent, ServiceEvent.external_id, {d.external_id for d in items})
+    customers = _by(Customer, Customer.external_id, {d.customer["external_id"] for d in items})
+    reps = _by(User, User.email, {d.rep["email"] for d in items if d.rep})
+    planner = ChunkPlanner(now, [c.id for c in customers.values()])
+    known = {
+        event.external_id: IngestResult(event=event, checkins=checkins, created=False)
+        for event, checkins in _checkins_of(list(stored.values())).items()
+    }
+    new: dict[str, tuple[EventData, dict[str, Any]]] = {}  #: with the customer as of the event
+    current: dict[str, dict[str, Any]] = {}  #: each customer's values after the chunk
+    for data in items:
+        if data.external_id in known or data.external_id in new:
+            continue
+        key = data.customer["external_id"]
+        if key not in current:
+            current[key] = _facts(customers.get(key))
+        current[key].update(data.customer)
+        new[data.external_id] = (data, dict(current[key]))
+    fresh = [_new_customer(values) for key, values in current.items() if key not in customers]
+    customers.update(_inserted(Customer, fresh, "external_id"))
+    for key, values in current.items():
+        customer = customers[key]
+        for name in CustomerIn.model_fields:
+            if name in values and getattr(customer, name) != values[name]:
+                setattr(customer, name, values[name])
+    new_reps = {d.rep["email"]: d.rep for d, _ in new.values() if d.rep}
+    new_reps = {email: rep for email, rep in new_reps.items() if email not in reps}
+    users = _inserted(User, [{**rep, "role": "rep"} for rep in new_reps.values()], "email")
+    for email, user in users.items():
+        reps[email] = user
+        log.info("created rep user %s from an event", user.id)
+    inserted = _inserted(
+        ServiceEvent,
+        [
+            {
+                "external_id": data.external_id,
+                "type": data.type,
+                "occurred_at": data.occurred_at,
+                "summary": data.summary,
+                "source": source,
+                "customer_id": customers[data.customer["external_id"]].id,
+                "rep_id": reps[data.rep["email"]].id if data.rep else None,
+            }
+            for data, _ in new.values()
+        ],
+        "external_id",
     )
-    db.session.add(event)
-    checkins = planner.plan(event)
-    known[data.external_id] = (event, checkins)
-    return IngestResult(event=event, checkins=checkins, created=True)
+    events = [inserted[external_id] for external_id in new]
+    facts = [
+        CustomerFacts(id=customers[values["external_id"]].id, **_planning_facts(values))
+        for _, values in new.values()
+    ]
+    planned = planner.plan(list(zip(events, facts, strict=True)))
+    db.session.flush()
+    results = []
+    for event, checkins in zip(events, planned, strict=True):
+        known[event.external_id] = IngestResult(event=event, checkins=checkins, created=True)
+    for data in items:
+        result = known[data.external_id]
+        results.append(result)
+        if result.created:
+            known[data.external_id] = IngestResult(result.event, result.checkins, created=False)
+    return results
 
 
-def _customer(customers: dict[str, Customer], values: dict[str, Any]) -> Customer:
-    customer = customers.get(values["external_id"])
+def _facts(customer: Customer | None) -> dict[str, Any]:
+    """What planning reads of a customer, as stored (or as a new one starts)."""
     if customer is None:
-        customer = customers[values["external_id"]] = Customer(**values)
-        db.session.add(customer)
-    else:
-        for key, value in values.items():
-            setattr(customer, key, value)
-    return customer
+        return {"timezone": None, "is_opted_out": False, "is_wrong_number": False}
+    return {
+        "phone": customer.phone,
+        "timezone": customer.timezone,
+        "is_opted_out": customer.is_opted_out,
+        "is_wrong_number": customer.is_wrong_number,
+    }
 
 
-def _rep(reps: dict[str, User], rep: dict[str, str] | None, new: list[User]) -> User | None:
-    if rep is None:
-        return None
-    user = reps.get(rep["email"])
-    if user is None:
-        user = reps[rep["email"]] = User(**rep, role="rep")
-        db.session.add(user)
-        new.append(user)
-    return user
+def _new_customer(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values.get(name) for name in CustomerIn.model_fields}
+
+
+def _planning_facts(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in ("phone", "timezone", "is_opted_out", "is_wrong_number")}
 
 
 def _store_alone(data: EventData, source: str, now: datetime) -> IngestResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from outreach.company.settings import get_company_settings
 from outreach.extensions import db
-from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
+from outreach.models import (
+    CheckIn,
+    CheckInTransition,
+    CompanySettings,
+    Customer,
+    Policy,
+    ServiceEvent,
+)
 from outreach.models.checkins import CheckInStatus
 from outreach.scheduling.consents import latest_consents, opted_out_reason
 from outreach.scheduling.durations import add_duration, describe_duration, parse_duration
@@ -38,7 +45,7 @@ def company_floor(settings: CompanySettings) -> Floor:
     return floor_from_settings(settings.quiet_end, settings.quiet_start)
 
 
-def zone_for_customer(customer: Customer, default_zone: str) -> tuple[str, str]:
+def zone_for_customer(customer: Customer | CustomerFacts, default_zone: str) -> tuple[str, str]:
     """The customer's zone and its source: the record, else the phone, else the company's
     default (`default_zone`), as the record says now."""
     return customer_zone(customer.timezone, customer.phone, default_zone)
@@ -75,7 +82,7 @@ def policies_for(event_type: str) -> list[Policy]:
 
 
 def _status(
-    customer: Customer,
+    customer: Customer | CustomerFacts,
     policy: Policy,
     timing: Timing,
     zone: str,
@@ -118,12 +125,13 @@ def _plan_values(
     now: datetime,
     fallback_of: CheckIn | None = None,
     consents: Mapping[int, str] | None = None,
+    customer: Customer | CustomerFacts | None = None,
 ) -> dict[str, Any]:
     """The planning rules: the column values of the check-in `policy` gives `event` (timing,
     quiet hours, consent, frequency cap, deadline), without the row's ids."""
     from outreach.scheduling.policies import policy_window
 
-    customer = event.customer
+    customer = customer or event.customer
     zone, _source = zone_for_customer(customer, settings.default_timezone)
     timing = compute_due(
         event.occurred_at,
@@ -208,17 +216,28 @@ def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
     return planned
 
 
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What planning reads of a customer, as of one event (a chunk may change the customer)."""
+
+    id: int
+    phone: str
+    timezone: str | None
+    is_opted_out: bool
+    is_wrong_number: bool
+
+
 class ChunkPlanner:
     """Plans the check-ins of new events a chunk at a time, with the same rules as plan_event:
     the company settings, each event type's policies and the consents of the chunk's stored
-    customers are loaded once per chunk, and the check-ins are added as objects that the
-    caller's flush writes together."""
+    customers are loaded once, and the check-ins and their first transitions are inserted a
+    table at a time."""
 
-    def __init__(self, now: datetime, customers: Collection[Customer] = ()) -> None:
+    def __init__(self, now: datetime, customer_ids: Collection[int] = ()) -> None:
         self.now = now
         self.settings = get_company_settings()
         self._policies: dict[str, list[Policy]] = {}
-        self._customer_ids = sorted({c.id for c in customers if c.id is not None})
+        self._customer_ids = sorted(set(customer_ids))
         self._consents: dict[str, dict[int, str]] = {}
 
     def policies(self, event_type: str) -> list[Policy]:
@@ -233,20 +252,69 @@ class ChunkPlanner:
             self._consents[channel] = latest_consents(self._customer_ids, channel)
         return self._consents[channel]
 
-    def plan(self, event: ServiceEvent) -> list[CheckIn]:
-        """The check-ins of a new event (not yet flushed), each with its first transition."""
-        planned = []
-        for policy in self.policies(event.type):
-            values = _plan_values(
-                event, policy, self.settings, self.now, consents=self.consents(policy.channel)
-            )
-            checkin = CheckIn(
-                event=event, customer=event.customer, policy=policy, rep=event.rep, **values
-            )
-            db.session.add(checkin)
-            record_initial(checkin)
-            planned.append(checkin)
+    def plan(self, events: list[tuple[ServiceEvent, CustomerFacts]]) -> list[list[CheckIn]]:
+        """The check-ins of each new (stored, not yet planned) event, in order; never commits.
+        A frequency-capped policy first writes what is planned so far, so that the cap sees it
+        as it would one event at a time."""
+        planned: list[list[CheckIn]] = [[] for _ in events]
+        rows: list[tuple[int, dict[str, Any]]] = []
+        for index, (event, customer) in enumerate(events):
+            for policy in self.policies(event.type):
+                if policy.frequency_cap:
+                    _write_planned(rows, planned)
+                values = _plan_values(
+                    event,
+                    policy,
+                    self.settings,
+                    self.now,
+                    consents=self.consents(policy.channel),
+                    customer=customer,
+                )
+                row = {
+                    "event_id": event.id,
+                    "customer_id": customer.id,
+                    "policy_id": policy.id,
+                    "rep_id": event.rep_id,
+                    **values,
+                }
+                rows.append((index, row))
+        _write_planned(rows, planned)
         return planned
+
+
+def _write_planned(rows: list[tuple[int, dict[str, Any]]], planned: list[list[CheckIn]]) -> None:
+    """Insert planned check-ins with their first transitions; each joins its event's list."""
+    if not rows:
+        return
+    inserted = db.session.scalars(
+        sa.insert(CheckIn).returning(CheckIn),
+        [row for _, row in rows],
+        execution_options={"render_nulls": True},
+    )
+    by_pair = {(c.event_id, c.policy_id): c for c in inserted}
+    checkins = [by_pair[row["event_id"], row["policy_id"]] for _, row in rows]
+    db.session.execute(
+        sa.insert(CheckInTransition),
+        [
+            {
+                "checkin_id": c.id,
+                "from_status": None,
+                "to_status": c.status,
+                "reason": c.status_reason,
+            }
+            for c in checkins
+        ],
+    )
+    for (index, _), checkin in zip(rows, checkins, strict=True):
+        planned[index].append(checkin)
+        log.info(
+            "check-in %s planned for event %s (policy %s): %s",
+            checkin.id,
+            checkin.event_id,
+            checkin.policy_id,
+            checkin.status,
+        )
+    rows.clear()
 
 
 def plan_fallback(checkin: CheckIn, now: datetime) -> CheckIn | None:
