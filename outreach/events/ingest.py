@@ -26,6 +26,7 @@ from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
 from outreach.scheduling.planning import ChunkPlanner, CustomerFacts
 from outreach.scheduling.timing import is_zone
+from outreach.schemas.events import EventBatchIn
 from outreach.schemas.validation import (
     TIMESTAMP_RULE,
     StrictModel,
@@ -398,3 +399,13 @@ def ingest_event(payload: Any, source: str, now: datetime) -> IngestResult:
         raise ValueError(f"unknown source {source!r}")
     data = validate_event(payload, now)
     return _store_alone(data, source, now)
+
+
+def ingest_batch(payload: Any, source: str, now: datetime) -> list[Outcome]:
+    """A batch request ({"events": [...]}, EventBatchIn) through ingest_events; the per-event
+    outcomes in order. The batch itself must be well formed (ValidationError otherwise)."""
+    batch = validate(EventBatchIn, payload)
+    try:
+        return ingest_events(batch.events, source, now)
+    except IngestStopped as stop:
+        raise stop.__cause__ from None
