@@ -241,9 +241,9 @@ def phone_owner(phone: str, other_than: int | None = None) -> Customer | None:
     return db.session.scalar(query.order_by(Customer.id).limit(1))
 
 
-def customers_by_phone(customer_ids: Collection[int]) -> dict[int, Customer]:
-    """For each of these customers whose number another customer has, the first such other
-    customer (by id); one query."""
+def customers_by_phone(customer_ids: Collection[int]) -> dict[int, list[Customer]]:
+    """For each of these customers whose number other customers have, those others (by id);
+    one query."""
     if not customer_ids:
         return {}
     mine = sa.select(Customer.id, Customer.phone).where(Customer.id.in_(sorted(customer_ids)))
@@ -253,9 +253,9 @@ def customers_by_phone(customer_ids: Collection[int]) -> dict[int, Customer]:
         .join(Customer, sa.and_(Customer.phone == mine.c.phone, Customer.id != mine.c.id))
         .order_by(mine.c.id, Customer.id)
     )
-    found: dict[int, Customer] = {}
+    found: dict[int, list[Customer]] = {}
     for customer_id, other in rows:
-        found.setdefault(customer_id, other)
+        found.setdefault(customer_id, []).append(other)
     return found
 
 

@@ -301,24 +301,28 @@ def _abort(report: ImportReport, line: int, exc: Exception, later: int) -> None:
 def _warn_shared_phones(
     report: ImportReport, created: list[tuple[int, int]], warned: set[int]
 ) -> None:
-    """Warn (once per customer) when another customer has an imported row's customer's number:
-    a new external id with a known number is probably a duplicate, and a text from that number
-    cannot tell them apart. `created` is (row, customer id) of the rows imported (one query)."""
+    """Warn (once per customer) when another customer stored before the row has the row's
+    customer's number: a new external id with a known number is probably a duplicate, and a
+    text from that number cannot tell them apart. `created` is (row, customer id) of the rows
+    of a chunk that were imported (one query)."""
     from outreach.customers.service import customers_by_phone
 
-    ids = {customer_id for _, customer_id in created if customer_id not in warned}
-    owners = customers_by_phone(ids)
+    first_row: dict[int, int] = {}
     for line, customer_id in created:
-        if customer_id in warned or customer_id not in owners:
+        first_row.setdefault(customer_id, line)
+    others = customers_by_phone({c for _, c in created if c not in warned})
+    for line, customer_id in created:
+        earlier = [o for o in others.get(customer_id, []) if first_row.get(o.id, 0) < line]
+        if customer_id in warned or not earlier:
             continue
-        other = owners[customer_id]
         warned.add(customer_id)
         report.warnings.append(
             Notice(
                 line,
                 "customer_phone",
-                f"{other.name} (customer {other.external_id}) has the same number; if they are "
-                "the same person, merge them on the Customers page (Possible duplicates)",
+                f"{earlier[0].name} (customer {earlier[0].external_id}) has the same number; if "
+                "they are the same person, merge them on the Customers page (Possible "
+                "duplicates)",
             )
         )
 
