@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, Field
 from pydantic.json_schema import WithJsonSchema
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.company.phones import normalize_phone
 from outreach.errors import OutreachError, ValidationError
-from outreach.extensions import db
+from outreach.extensions import commit_keeping_loaded, db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
 from outreach.scheduling.planning import ChunkPlanner, CustomerFacts
@@ -204,17 +205,6 @@ def _checkins_of(events: list[ServiceEvent]) -> dict[ServiceEvent, list[CheckIn]
     return {event: found[event.id] for event in events}
 
 
-def _commit_keeping_loaded() -> None:
-    """Commit without expiring what was just written: the rows hold what the database has, so
-    answering from them needs no reload."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-
-
 def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
     """Store a chunk in one transaction: stored events, customers and reps looked up with one
     query each, new rows inserted a table at a time, check-ins planned per chunk; commits.
@@ -226,7 +216,7 @@ def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[Ing
     except BaseException:
         db.session.rollback()
         raise
-    _commit_keeping_loaded()
+    commit_keeping_loaded()
     for result in results:
         if result.created:
             log.info(
@@ -300,6 +290,9 @@ def _write_chunk(items: list[EventData], source: str, now: datetime) -> list[Ing
         "external_id",
     )
     events = [inserted[external_id] for external_id in new]
+    for event, (data, _) in zip(events, new.values(), strict=True):
+        set_committed_value(event, "customer", customers[data.customer["external_id"]])
+        set_committed_value(event, "rep", reps[data.rep["email"]] if data.rep else None)
     facts = [
         CustomerFacts(id=customers[values["external_id"]].id, **_planning_facts(values))
         for _, values in new.values()
