@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.company.phones import normalize_phone
 from outreach.errors import OutreachError, ValidationError
-from outreach.extensions import commit_keeping_loaded, db
+from outreach.extensions import BULK_INSERT, commit_keeping_loaded, db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
 from outreach.scheduling.planning import ChunkPlanner, CustomerFacts
@@ -164,8 +164,6 @@ def validate_event(payload: Any, now: datetime) -> EventData:
 
 
 CHUNK = 500  #: events stored per transaction by ingest_events
-#: every row of a bulk insert names the same columns (None included), so rows go in batches
-ALL_COLUMNS = {"render_nulls": True}
 RETRIES = 3  #: attempts of a single event that keeps meeting concurrent writers
 
 Outcome = IngestResult | OutreachError  #: what became of one payload
@@ -236,7 +234,7 @@ def _inserted(model: type, rows: list[dict[str, Any]], key: str) -> dict[Any, An
     return {
         getattr(row, key): row
         for row in db.session.scalars(
-            sa.insert(model).returning(model), rows, execution_options=ALL_COLUMNS
+            sa.insert(model).returning(model), rows, execution_options=BULK_INSERT
         )
     }
 

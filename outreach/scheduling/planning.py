@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from outreach.company.settings import get_company_settings
-from outreach.extensions import db
+from outreach.extensions import BULK_INSERT, db
 from outreach.models import (
     CheckIn,
     CheckInTransition,
@@ -289,13 +289,14 @@ def _write_planned(rows: list[tuple[int, dict[str, Any]]], planned: list[list[Ch
     inserted = db.session.scalars(
         sa.insert(CheckIn).returning(CheckIn),
         [row for _, row in rows],
-        execution_options={"render_nulls": True},
+        execution_options=BULK_INSERT,
     )
     by_pair = {(c.event_id, c.policy_id): c for c in inserted}
     checkins = [by_pair[row["event_id"], row["policy_id"]] for _, row in rows]
     db.session.execute(
         sa.insert(CheckInTransition),
-        [
+        execution_options=BULK_INSERT,
+        params=[
             {
                 "checkin_id": c.id,
                 "from_status": None,
