@@ -190,7 +190,8 @@ def _begin_write() -> None:
 def _by(model: type, column: sa.ColumnElement, keys: set[str]) -> dict[str, Any]:
     if not keys:
         return {}
-    rows = db.session.scalars(sa.select(model).where(column.in_(sorted(keys))))
+    query = sa.select(model).where(column.in_(sorted(keys)))
+    rows = db.session.scalars(query.execution_options(populate_existing=True))
     return {getattr(row, column.key): row for row in rows}
 
 
