@@ -1,15 +1,19 @@
-"""Benchmark `outreach import-events`: generate a CSV, import it into a fresh database, twice.
+"""Benchmark `outreach import-events` against a bare COPY of the same rows, interleaved.
 
-    .venv/bin/python bench/import_events.py                      # 100,000 rows, SQLite
-    .venv/bin/python bench/import_events.py --rows 20000 \\
-        --postgresql postgresql://postgres@127.0.0.1:5432/postgres  # a fresh db, dropped after
-    .venv/bin/python bench/import_events.py --rows 5000 --profile  # cProfile the first import
+    .venv/bin/python bench/import_events.py                  # 20,000 rows, 3 repetitions
+    .venv/bin/python bench/import_events.py --rows 100000 --repeat 3
+    .venv/bin/python bench/import_events.py --rows 5000 --repeat 1 --profile tottime
 
-The database gets one active policy (an SMS 20 hours after an install, in a 17:00-20:00
-window); 80% of the rows are installs (each plans a check-in), 20% repairs (no policy), and
-1% have an invalid phone number. The first import creates everything; the second finds every
-event already present. Times are wall-clock, in this process, through the same functions the
-command calls (open_csv, import_events).
+A CSV of --rows events is written once (over the last 30 days; ~rows/5 customers, 25 reps; 80%
+installs, 20% repairs, 1% with an invalid phone number). A template PostgreSQL database is
+migrated once with one active policy (an SMS 20 hours after an install, 17:00-20:00). Each
+repetition then copies the template twice (CREATE DATABASE ... TEMPLATE) and times, one after
+the other: the import (open_csv + import_events, what the command runs: validation, upserts,
+planning, a check-in per install) and the baseline, the same events and customers put in with
+two COPYs and nothing else (no validation, no planning, no check-ins). A second import of the
+file into the first copy (every event present) is timed too. Prints rows/s of both and their
+ratio per repetition and the medians, with the load average; writes
+bench/results/import_events.json.
 """
 
 from __future__ import annotations
@@ -17,15 +21,17 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
+import json
 import os
+import platform
 import pstats
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +40,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from dispatch import create_database, drop_database, git_state, load_average  # noqa: E402
+
 from outreach.events.importer import COLUMNS  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "import_events.json"
 
 AREA_CODES = ("212", "303", "312", "415", "602", "617", "713", "808", "206", "305")
 ZONES = ("", "", "America/Chicago", "America/New_York", "America/Denver")
@@ -88,7 +100,6 @@ def _import(app, path: Path, profile: str | None) -> tuple[float, object]:
     with app.app_context(), quiet_row_logs():
         started = time.perf_counter()
         source = open_csv(path)
-        checked = time.perf_counter() - started
         profiler = cProfile.Profile() if profile else None
         if profiler:
             profiler.enable()
@@ -98,26 +109,64 @@ def _import(app, path: Path, profile: str | None) -> tuple[float, object]:
             pstats.Stats(profiler).sort_stats(profile).print_stats(30)
         elapsed = time.perf_counter() - started
         db.session.remove()
-    print(f"    checking the file: {checked:.2f} s")
+        db.engine.dispose()
     return elapsed, report
 
 
-def run(rows: int, database_url: str, instance: Path, profile: str | None) -> None:
-    """Generate, migrate, add the policy, import twice, print the figures."""
-    from outreach import create_app
-    from outreach.models import CheckIn
+def _baseline(url: str, path: Path) -> tuple[float, int]:
+    """The same customers and events with two COPYs (customers, then events by their ids)."""
+    engine = sa.create_engine(url)
+    raw = engine.raw_connection()
+    started = time.perf_counter()
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [r for r in csv.DictReader(handle) if r["customer_phone"].startswith("+")]
+        now = datetime.now(UTC)
+        customers = {}
+        for r in rows:
+            customers[r["customer_external_id"]] = (
+                r["customer_external_id"],
+                r["customer_name"],
+                r["customer_phone"],
+                r["customer_timezone"] or None,
+                r["customer_email"] or None,
+            )
+        cur = raw.cursor()
+        columns = "external_id, name, phone, timezone, email, is_opted_out, is_wrong_number, "
+        columns += "is_happy, created_at, updated_at"
+        with cur.copy(f"COPY customers ({columns}) FROM STDIN") as copy:
+            for values in customers.values():
+                copy.write_row((*values, False, False, False, now, now))
+        cur.execute("SELECT external_id, id FROM customers")
+        ids = dict(cur.fetchall())
+        columns = "external_id, type, occurred_at, customer_id, summary, source, created_at"
+        with cur.copy(f"COPY service_events ({columns}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(
+                    (
+                        r["external_id"],
+                        r["type"],
+                        r["occurred_at"],
+                        ids[r["customer_external_id"]],
+                        r["summary"] or None,
+                        "csv",
+                        now,
+                    )
+                )
+        raw.commit()
+    finally:
+        raw.close()
+        engine.dispose()
+    return time.perf_counter() - started, len(rows)
 
-    env = {
-        "DATABASE_URL": database_url,
-        "OUTREACH_INSTANCE_PATH": str(instance),
-        "SECRET_KEY": "bench",
-        "OUTREACH_TRANSPORT": "outbox",
-        "REDIS_URL": "redis://127.0.0.1:1/0",  # never contacted: importing needs no Redis
-    }
-    _migrate(env)
-    csv_path = instance / "events.csv"
-    generate(csv_path, rows)
-    app = create_app({"ENV": env, "INSTANCE_PATH": str(instance)})
+
+def _template(base_url: str, rows: int, instance: Path) -> tuple[str, str]:
+    """A migrated database with the policy, to copy for each run; its URL and name."""
+    from outreach import create_app
+
+    url, name = create_database(base_url)
+    _migrate(_env(url, instance))
+    app = create_app({"ENV": _env(url, instance), "INSTANCE_PATH": str(instance)})
     with app.app_context():
         from outreach.extensions import db
         from outreach.scheduling.policies import create_policy
@@ -133,23 +182,74 @@ def run(rows: int, database_url: str, instance: Path, profile: str | None) -> No
             }
         )
         db.session.remove()
-    size = csv_path.stat().st_size / 1e6
-    print(f"{rows} rows ({size:.1f} MB) into {sa.engine.make_url(database_url).get_backend_name()}")
-    for label in ("first import", "second import (all present)"):
-        elapsed, report = _import(app, csv_path, profile if label == "first import" else None)
-        print(f"  {label}: {elapsed:.1f} s, {rows / elapsed:,.0f} rows/s — {report.summary()}")
-    with app.app_context():
-        count = db.session.scalar(sa.select(sa.func.count(CheckIn.id)))
-        db.session.remove()
         db.engine.dispose()
-    print(f"  check-ins planned: {count}")
+    return url, name
+
+
+def _env(url: str, instance: Path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": url,
+        "OUTREACH_INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "bench",
+        "OUTREACH_TRANSPORT": "outbox",
+        "REDIS_URL": "redis://127.0.0.1:1/0",  # never contacted: importing needs no Redis
+    }
+
+
+def _checkins(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(sa.text("SELECT count(*) FROM checkins")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def repetition(base_url: str, template: str, csv_path: Path, instance: Path, profile) -> dict:
+    """One import and one baseline, each into a fresh copy of the template."""
+    from outreach import create_app
+
+    rows = sum(1 for _ in csv_path.open()) - 1
+    out: dict = {"load_before": load_average()}
+    url, name = create_database(base_url, template)
+    try:
+        app = create_app({"ENV": _env(url, instance), "INSTANCE_PATH": str(instance)})
+        elapsed, report = _import(app, csv_path, profile)
+        out["import"] = {
+            "seconds": round(elapsed, 2),
+            "rows_per_s": round(rows / elapsed),
+            "summary": report.summary(),
+            "checkins": _checkins(url),
+        }
+        again, report = _import(app, csv_path, None)
+        out["second_import"] = {
+            "seconds": round(again, 2),
+            "rows_per_s": round(rows / again),
+            "summary": report.summary(),
+        }
+    finally:
+        drop_database(base_url, name)
+    out["load_between"] = load_average()
+    url, name = create_database(base_url, template)
+    try:
+        seconds, stored = _baseline(url, csv_path)
+        out["baseline"] = {
+            "seconds": round(seconds, 2),
+            "rows_per_s": round(rows / seconds),
+            "events": stored,
+        }
+    finally:
+        drop_database(base_url, name)
+    out["load_after"] = load_average()
+    out["ratio"] = round(out["import"]["rows_per_s"] / out["baseline"]["rows_per_s"], 3)
+    return out
 
 
 def main() -> None:
-    """Parse arguments and run on SQLite, or on a fresh PostgreSQL database dropped after."""
+    """Generate the file and the template, run the repetitions, print and record."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--postgresql", metavar="URL", help="server to create a fresh db on")
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument(
         "--profile",
         nargs="?",
@@ -159,24 +259,50 @@ def main() -> None:
     )
     args = parser.parse_args()
     instance = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
+    csv_path = instance / "events.csv"
+    generate(csv_path, args.rows)
+    print(f"{args.rows} rows ({csv_path.stat().st_size / 1e6:.1f} MB), load {load_average()}")
+    _, template = _template(args.postgresql, args.rows, instance)
+    runs = []
     try:
-        if not args.postgresql:
-            run(args.rows, f"sqlite:///{instance / 'bench.db'}", instance, args.profile)
-            return
-        admin_url = sa.engine.make_url(args.postgresql).set(drivername="postgresql+psycopg")
-        name = f"outreach_bench_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = admin_url.set(database=name).render_as_string(hide_password=False)
-            run(args.rows, url, instance, args.profile)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        for n in range(args.repeat):
+            run = repetition(args.postgresql, template, csv_path, instance, args.profile)
+            runs.append(run)
+            print(
+                f"  {n + 1}: import {run['import']['rows_per_s']:,} rows/s "
+                f"({run['import']['seconds']} s; {run['import']['summary']}; "
+                f"{run['import']['checkins']} check-ins), second import "
+                f"{run['second_import']['rows_per_s']:,} rows/s, COPY baseline "
+                f"{run['baseline']['rows_per_s']:,} rows/s, ratio {run['ratio']}, "
+                f"load {run['load_before']} -> {run['load_after']}",
+                flush=True,
+            )
     finally:
+        drop_database(args.postgresql, template)
         shutil.rmtree(instance, ignore_errors=True)
+    medians = {
+        "import_rows_per_s": statistics.median(r["import"]["rows_per_s"] for r in runs),
+        "second_import_rows_per_s": statistics.median(
+            r["second_import"]["rows_per_s"] for r in runs
+        ),
+        "baseline_rows_per_s": statistics.median(r["baseline"]["rows_per_s"] for r in runs),
+        "ratio": statistics.median(r["ratio"] for r in runs),
+    }
+    print(f"  median: {json.dumps(medians)}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+                "code": git_state(),
+                "runs": runs,
+                "median": medians,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

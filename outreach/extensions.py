@@ -26,3 +26,20 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the session's objects: what was just written is what the
+    database holds (Python-side defaults), so reading it afterwards needs no reload."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
+#: execution options of an insert of many rows: every row names the same columns (None
+#: included) so they go together, 100 rows a statement (psycopg's parsing of a statement
+#: grows faster than its length)
+BULK_INSERT = {"render_nulls": True, "insertmanyvalues_page_size": 100}

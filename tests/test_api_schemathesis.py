@@ -51,7 +51,7 @@ def test_every_operation_conforms_to_the_served_document(app, db, auth):
     _seed()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11
+    assert len(operations) == 12
 
     for operation in operations:
 

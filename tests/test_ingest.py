@@ -106,13 +106,15 @@ def test_a_duplicate_that_slips_past_the_first_check_is_caught_by_the_unique_con
     first = ingest_event(payload(), source="api", now=NOW)
     before = counts(db)
     lookups = []
-    real_lookup = ingest._event_by_external_id
+    real_lookup = ingest._by
 
-    def racing_lookup(external_id):
-        lookups.append(external_id)
-        return None if len(lookups) == 1 else real_lookup(external_id)
+    def racing_lookup(model, column, keys):
+        if model is not ServiceEvent:
+            return real_lookup(model, column, keys)
+        lookups.append(keys)
+        return {} if len(lookups) == 1 else real_lookup(model, column, keys)
 
-    monkeypatch.setattr(ingest, "_event_by_external_id", racing_lookup)
+    monkeypatch.setattr(ingest, "_by", racing_lookup)
     again = ingest_event(payload(summary="changed"), source="api", now=NOW)
 
     assert len(lookups) == 2  # the fast check missed it; the constraint caught it

@@ -135,3 +135,54 @@ def test_list_pages_run_the_same_number_of_statements_for_3_and_30_rows(app, db,
 
     assert large == small
     assert max(small.values()) <= 20, small
+
+
+def _api_statements(client, auth, url: str, body: dict) -> tuple[int, list[str]]:
+    from outreach.extensions import db
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post(url, json=body, headers=auth)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return response.status_code, statements
+
+
+def _api_event(n: int) -> dict:
+    return {
+        "external_id": f"ev-{n}",
+        "type": "install",
+        "occurred_at": (now() - timedelta(hours=1)).isoformat(),
+        "customer": {"external_id": f"cu-{n}", "name": "Ada", "phone": "+12025550123"},
+        "rep": {"email": "rep@example.com", "name": "Rep"},
+    }
+
+
+def test_one_api_event_is_a_handful_of_statements_and_one_commit(app, db, client, auth):
+    """POST /api/v1/events, a new event with a new customer and a known rep, planned by two
+    policies: the look-ups, the inserts and one commit (it was 20 statements, 2 commits,
+    savepoints and reloads after the commit)."""
+    make_policy("sms")
+    make_policy("rep_call")
+    db.session.commit()
+    assert client.post("/api/v1/events", json=_api_event(0), headers=auth).status_code == 201
+    status, statements = _api_statements(client, auth, "/api/v1/events", _api_event(1))
+    assert status == 201
+    assert len(statements) <= 11, statements
+    assert not [s for s in statements if s in ("SAVEPOINT", "RELEASE")], statements
+    assert statements.count("UPDATE") == 0, statements  # the token was used a moment ago
+
+
+def test_a_batch_of_events_costs_about_what_one_event_costs(app, db, client, auth):
+    make_policy("sms")
+    db.session.commit()
+    status, statements = _api_statements(
+        client, auth, "/api/v1/events/batch", {"events": [_api_event(n) for n in range(200)]}
+    )
+    assert status == 200
+    assert len(statements) <= 19, statements  # the token written; 100 rows an INSERT

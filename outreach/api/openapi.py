@@ -22,6 +22,7 @@ from outreach.events.ingest import EventIn
 from outreach.models.base import INT_MAX
 from outreach.scheduling.policies import PolicyIn
 from outreach.schemas import responses as out
+from outreach.schemas.events import MAX_BATCH, MAX_BATCH_BYTES, EventBatchIn
 from outreach.schemas.validation import json_schemas
 
 JSON = "application/json"
@@ -33,10 +34,10 @@ Other systems push service events in and read the check-in queue and customer ti
 (`outreach create-token NAME` prints one). A missing, wrong or revoked token is a `401`.
 
 **Requests**: bodies are JSON (`Content-Type: application/json`, else `415`), at most 64 KiB
-(else `413`); malformed JSON is a `400`. **Unknown fields are rejected** with a `422` whose
-`field` names the first unknown one (e.g. `customer.nickname`), so a misspelt optional field is
-never silently dropped; unknown query parameters are rejected the same way. Optional string
-fields sent as `null` or `""` count as not sent.
+(a batch of events: 4 MiB; else `413`); malformed JSON is a `400`. **Unknown fields are
+rejected** with a `422` whose `field` names the first unknown one (e.g. `customer.nickname`),
+so a misspelt optional field is never silently dropped; unknown query parameters are rejected
+the same way. Optional string fields sent as `null` or `""` count as not sent.
 
 **Times**: requests take ISO-8601 timestamps *with* a UTC offset (`2024-05-01T17:30:00-05:00`
 or `...Z`) between 2000-01-01 and 2099-12-31 (UTC); others are a `422` naming the field.
@@ -119,7 +120,7 @@ def _responses() -> dict[str, Any]:
         },
         "NotFound": _error("No such resource"),
         "Conflict": _error("The resource's state forbids this (e.g. the check-in is final)"),
-        "TooLarge": _error("The body is larger than 64 KiB"),
+        "TooLarge": _error("The body is larger than 64 KiB (a batch of events: 4 MiB)"),
         "UnsupportedMediaType": _error("The body is not sent as application/json"),
         "Invalid": _error("Well-formed but invalid input; `field` names what is wrong"),
     }
@@ -207,6 +208,25 @@ def _paths() -> dict[str, Any]:
                 "responses": {
                     **_ok("Created, with the planned check-ins", out.IngestResult, "201"),
                     **_ok("Already stored: the original event and its check-ins", out.IngestResult),
+                    **_errors(*BODY_ERRORS),
+                },
+            }
+        },
+        "/events/batch": {
+            "post": {
+                "operationId": "createEvents",
+                "summary": "Ingest up to 1,000 service events",
+                "description": "Each event is handled as POST /events would handle it (the same "
+                "validation, upserts, idempotency and planning), stored a few hundred at a "
+                "time: the answer lists, in the request's order, each event as created, "
+                "duplicate or error (with the error POST /events would give, `field` being the "
+                "path inside that event). A bad event does not stop the others. The body may "
+                f"be up to {MAX_BATCH_BYTES // (1024 * 1024)} MiB; more than {MAX_BATCH:,} "
+                'events, none, or a body that is not `{"events": [...]}` is a 422 and '
+                "stores nothing.",
+                "requestBody": _body(EventBatchIn),
+                "responses": {
+                    **_ok("Each event's result", out.BatchResult),
                     **_errors(*BODY_ERRORS),
                 },
             }

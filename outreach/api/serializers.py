@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from outreach.events.ingest import IngestResult
+from outreach.errors import error_body
+from outreach.events.ingest import IngestResult, Outcome
 from outreach.models import (
     Call,
     CallStatusEvent,
@@ -56,6 +57,25 @@ def ingest_json(result: IngestResult) -> dict[str, Any]:
         checkins=[shape(out.CheckIn, c) for c in result.checkins],
     )
     return answer.model_dump(mode="json")
+
+
+def batch_json(outcomes: list[Outcome]) -> dict[str, Any]:
+    """The answer to POST /events/batch: per event, in order, created, duplicate or error."""
+    items = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, IngestResult):
+            item = out.BatchItem(
+                index=index,
+                status="created" if outcome.created else "duplicate",
+                event=shape(out.Event, outcome.event),
+                checkins=[shape(out.CheckIn, c) for c in outcome.checkins],
+            )
+        else:
+            error = error_body(outcome.code, outcome.message, outcome.field)["error"]
+            item = out.BatchItem(index=index, status="error", error=out.ErrorDetail(**error))
+        items.append(item)
+    counts = {s: sum(1 for i in items if i.status == s) for s in out.BATCH_STATUSES}
+    return out.BatchResult(results=items, **counts).model_dump(mode="json", exclude_unset=True)
 
 
 def _message(message: Message) -> out.Message:

@@ -15,6 +15,7 @@ from outreach.api.parsing import (
     reschedule_due_at,
 )
 from outreach.api.serializers import (
+    batch_json,
     checkin_json,
     checkin_page_json,
     ingest_json,
@@ -23,7 +24,7 @@ from outreach.api.serializers import (
     timeline_json,
 )
 from outreach.errors import Unauthorized, error_body
-from outreach.events.ingest import ingest_event
+from outreach.events.ingest import ingest_batch, ingest_event
 from outreach.models import utcnow
 from outreach.reporting.checkin_list import list_checkins, next_cursor
 from outreach.reporting.timeline import customer_timeline
@@ -35,6 +36,7 @@ from outreach.scheduling.policies import (
     list_policies,
     update_policy,
 )
+from outreach.schemas.events import MAX_BATCH_BYTES
 
 ID = "int(max=2147483647)"  #: larger ids cannot exist; they are a 404, not a database error
 
@@ -60,6 +62,16 @@ def create_event():
     """Ingest one service event: 201 when new, 200 with the original when seen before."""
     result = ingest_event(json_object(), source="api", now=utcnow())
     return jsonify(ingest_json(result)), 201 if result.created else 200
+
+
+@bp.post("/events/batch")
+def create_events():
+    """Ingest up to 1,000 events: 200 with each one's result, in order."""
+    outcomes = ingest_batch(json_object(), source="api", now=utcnow())
+    return jsonify(batch_json(outcomes))
+
+
+create_events.max_body = MAX_BATCH_BYTES
 
 
 @bp.get("/checkins")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as pn_timezone
@@ -22,6 +24,12 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION, require_mobile: bool
     """Return the E.164 form of a number, or raise PhoneError saying what is wrong."""
     if not isinstance(raw, str) or not raw.strip():
         raise PhoneError("a phone number is required")
+    return _normalized(raw, region, require_mobile)
+
+
+@lru_cache(maxsize=4096)
+def _normalized(raw: str, region: str, require_mobile: bool) -> str:
+    """normalize_phone's work, remembered: an import sees its customers' numbers many times."""
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:

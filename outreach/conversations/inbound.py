@@ -208,23 +208,22 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         help_answer = help_text(settings) if reply.triage_class == "help" else None
         answer = _queue_answer(message, help_answer, "help", now)
         pages = _unknown_sender_alarm(reply, settings, now)
+        texts = [*pages, *([answer.id] if answer is not None else [])]
+        said = (message.id, reply.id, reply.triage_class)
+        result = _result(message, reply, answer, created=True)
         db.session.commit()
-        enqueue_texts([*pages, *([answer.id] if answer is not None else [])])
+        enqueue_texts(texts)
         log.warning(
             "inbound message %s from an unknown number: recorded and flagged (reply %s, %s)",
-            message.id,
-            reply.id,
-            reply.triage_class,
+            *said,
         )
-        return _result(message, reply, answer, created=True)
+        return result
 
     outcome = _act(reply, customer, checkin, settings, now, triage)
     _alarm_for_revoked_consent(triage, reply, customer, checkin, settings, outcome, now)
     answer = _queue_answer(message, outcome.answer, outcome.answer_kind, now)
-    db.session.commit()
-    enqueue_texts([*outcome.texts, *([answer.id] if answer is not None else [])])
-    log.info(
-        "inbound message %s: customer %s, check-in %s, reply %s (%s)%s",
+    texts = [*outcome.texts, *([answer.id] if answer is not None else [])]
+    said = (  # read before the commit expires the rows: logging then needs no reloads
         message.id,
         customer.id,
         checkin.id if checkin else "none (unsolicited)",
@@ -232,7 +231,11 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         reply.triage_class,
         f", answered by text {answer.id}" if answer is not None else "",
     )
-    return _result(message, reply, answer, created=True)
+    result = _result(message, reply, answer, created=True)
+    db.session.commit()
+    enqueue_texts(texts)
+    log.info("inbound message %s: customer %s, check-in %s, reply %s (%s)%s", *said)
+    return result
 
 
 def _unknown_sender_alarm(reply: Reply, settings, now: datetime) -> list[int]:

@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -239,6 +239,24 @@ def phone_owner(phone: str, other_than: int | None = None) -> Customer | None:
     if other_than is not None:
         query = query.where(Customer.id != other_than)
     return db.session.scalar(query.order_by(Customer.id).limit(1))
+
+
+def customers_by_phone(customer_ids: Collection[int]) -> dict[int, list[Customer]]:
+    """For each of these customers whose number other customers have, those others (by id);
+    one query."""
+    if not customer_ids:
+        return {}
+    mine = sa.select(Customer.id, Customer.phone).where(Customer.id.in_(sorted(customer_ids)))
+    mine = mine.subquery()
+    rows = db.session.execute(
+        sa.select(mine.c.id, Customer)
+        .join(Customer, sa.and_(Customer.phone == mine.c.phone, Customer.id != mine.c.id))
+        .order_by(mine.c.id, Customer.id)
+    )
+    found: dict[int, list[Customer]] = {}
+    for customer_id, other in rows:
+        found.setdefault(customer_id, []).append(other)
+    return found
 
 
 def validate_changes(data: Mapping[str, str | None], customer: Customer) -> dict[str, str | None]:

@@ -1,8 +1,10 @@
-"""CSV import of service events: every row goes through ingest_event(source="csv").
+"""CSV import of service events: the rows go through ingest_events(source="csv") a chunk at a
+time.
 
 The file is read twice: a first pass checks that it is usable (UTF-8, a header with the
 required columns, well-formed CSV) and counts the rows, so a bad file imports nothing; the
-second pass ingests row by row. Row numbers are line numbers in the file (header = row 1).
+second pass ingests a chunk of rows at a time. Row numbers are line numbers in the file
+(header = row 1).
 """
 
 from __future__ import annotations
@@ -264,23 +266,8 @@ def _shape_problem(record: list[str], width: int) -> str | None:
     return None
 
 
-def _stored(external_ids: list[str]) -> set[str]:
-    """Which of these event external_ids are stored already (one query)."""
-    import sqlalchemy as sa
-
-    from outreach.extensions import db
-    from outreach.models import ServiceEvent
-
-    if not external_ids:
-        return set()
-    found = db.session.scalars(
-        sa.select(ServiceEvent.external_id).where(ServiceEvent.external_id.in_(external_ids))
-    )
-    return set(found)
-
-
 def _end_transaction() -> None:
-    """Commit what is pending (nothing but the look-up's read): no snapshot is held between
+    """Commit what is pending (nothing but the look-ups' reads): no snapshot is held between
     chunks."""
     from outreach.extensions import db
 
@@ -311,25 +298,53 @@ def _abort(report: ImportReport, line: int, exc: Exception, later: int) -> None:
     )
 
 
-def _warn_shared_phone(report: ImportReport, line: int, customer_id: int, warned: set[int]) -> None:
-    """Warn (once per customer) when another customer has this row's customer's number: a
-    new external id with a known number is probably a duplicate, and a text from that number
-    cannot tell them apart."""
-    from outreach.customers.service import get_customer, phone_owner
+def _warn_shared_phones(
+    report: ImportReport, created: list[tuple[int, int]], warned: set[int]
+) -> None:
+    """Warn (once per customer) when another customer stored before the row has the row's
+    customer's number: a new external id with a known number is probably a duplicate, and a
+    text from that number cannot tell them apart. `created` is (row, customer id) of the rows
+    of a chunk that were imported (one query)."""
+    from outreach.customers.service import customers_by_phone
 
-    if customer_id in warned:
-        return
-    other = phone_owner(get_customer(customer_id).phone, other_than=customer_id)
-    if other is not None:
+    first_row: dict[int, int] = {}
+    for line, customer_id in created:
+        first_row.setdefault(customer_id, line)
+    others = customers_by_phone({c for _, c in created if c not in warned})
+    for line, customer_id in created:
+        earlier = [o for o in others.get(customer_id, []) if first_row.get(o.id, 0) < line]
+        if customer_id in warned or not earlier:
+            continue
         warned.add(customer_id)
         report.warnings.append(
             Notice(
                 line,
                 "customer_phone",
-                f"{other.name} (customer {other.external_id}) has the same number; if they are "
-                "the same person, merge them on the Customers page (Possible duplicates)",
+                f"{earlier[0].name} (customer {earlier[0].external_id}) has the same number; if "
+                "they are the same person, merge them on the Customers page (Possible "
+                "duplicates)",
             )
         )
+
+
+def _ingest_chunk(
+    report: ImportReport,
+    rows: list[tuple[int, dict[str, Any]]],
+    lines: list[int],
+    now: datetime | None,
+) -> list[tuple[int, Any]]:
+    """The outcome of each row up to the end of the chunk or the row where an unexpected
+    error (a bug, a database failure) stopped the import."""
+    from outreach.events.ingest import IngestStopped, ingest_events
+
+    payloads = [payload for _, payload in rows]
+    try:
+        outcomes = ingest_events(payloads, "csv", now or utcnow())
+    except IngestStopped as stop:
+        line = rows[stop.index][0]
+        _abort(report, line, stop.__cause__, later=sum(1 for n in lines if n > line))
+        outcomes = stop.outcomes
+    return [(line, outcome) for (line, _), outcome in zip(rows, outcomes, strict=False)]
 
 
 def import_events(
@@ -339,12 +354,11 @@ def import_events(
 ) -> ImportReport:
     """Ingest every row of a checked CSV file; rejected rows are reported, never fatal.
 
-    Rows are validated by ingest's own validation; valid rows whose event is stored already
-    are counted as present without a write (one look-up per chunk of rows); the others go
-    through ingest_event one by one, each its own transaction, so a rejected row loses
-    nothing and running the same file twice imports nothing twice.
+    Rows go through ingest_events a chunk at a time (the same validation as the API, one
+    transaction per chunk), so a rejected row loses nothing and running the same file twice
+    imports nothing twice; an unexpected error stops the import, keeping the rows before it.
     """
-    from outreach.events.ingest import ingest_event, validate_event
+    from outreach.events.ingest import IngestResult
 
     report = ImportReport()
     warned: set[int] = set()
@@ -352,41 +366,27 @@ def import_events(
     records = _records(source.path)
     next(records)  # the header
     for chunk in _chunks(records):
-        valid: list[tuple[int, dict[str, Any], str]] = []
+        rows: list[tuple[int, dict[str, Any]]] = []
         for line, record in chunk:
             report.rows += 1
             problem = _shape_problem(record, width)
             if problem:
                 report.rejections.append(Rejection(line, None, problem))
                 continue
-            payload = row_to_event(dict(zip(source.columns, record, strict=False)))
-            try:
-                valid.append((line, payload, validate_event(payload, now or utcnow()).external_id))
-            except OutreachError as exc:
-                report.rejections.append(Rejection(line, _column(exc.field), exc.message))
-        if progress is not None:
-            progress(len(chunk) - len(valid))
-        stored = _stored([external_id for _, _, external_id in valid])
-        for line, payload, external_id in valid:
-            if progress is not None:
-                progress(1)
-            if external_id in stored:
-                report.already_present += 1
-                continue
-            try:
-                result = ingest_event(payload, source="csv", now=now or utcnow())
-            except OutreachError as exc:
-                report.rejections.append(Rejection(line, _column(exc.field), exc.message))
-                continue
-            except Exception as exc:  # a bug or a database failure: stop, keep what is stored
-                _abort(report, line, exc, later=sum(1 for n, _ in chunk if n > line))
-                break
-            if result.created:
+            rows.append((line, row_to_event(dict(zip(source.columns, record, strict=False)))))
+        created = []
+        for line, outcome in _ingest_chunk(report, rows, [n for n, _ in chunk], now):
+            if not isinstance(outcome, IngestResult):
+                report.rejections.append(Rejection(line, _column(outcome.field), outcome.message))
+            elif outcome.created:
                 report.imported += 1
-                _warn_shared_phone(report, line, result.event.customer_id, warned)
+                created.append((line, outcome.event.customer_id))
             else:
                 report.already_present += 1
+        _warn_shared_phones(report, created, warned)
         _end_transaction()
+        if progress is not None:
+            progress(len(chunk))
         if report.aborted:
             break
     report.rejections.sort(key=lambda rejection: rejection.row)

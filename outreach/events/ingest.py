@@ -18,14 +18,16 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, Field
 from pydantic.json_schema import WithJsonSchema
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.company.phones import normalize_phone
-from outreach.errors import ValidationError
-from outreach.extensions import db
+from outreach.errors import OutreachError, ValidationError
+from outreach.extensions import BULK_INSERT, commit_keeping_loaded, db
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
-from outreach.scheduling.planning import plan_event
+from outreach.scheduling.planning import ChunkPlanner, CustomerFacts
 from outreach.scheduling.timing import is_zone
+from outreach.schemas.events import EventBatchIn
 from outreach.schemas.validation import (
     TIMESTAMP_RULE,
     StrictModel,
@@ -161,43 +163,20 @@ def validate_event(payload: Any, now: datetime) -> EventData:
     )
 
 
-def _event_by_external_id(external_id: str) -> ServiceEvent | None:
-    return db.session.scalar(sa.select(ServiceEvent).where(ServiceEvent.external_id == external_id))
+CHUNK = 500  #: events stored per transaction by ingest_events
+RETRIES = 3  #: attempts of a single event that keeps meeting concurrent writers
+
+Outcome = IngestResult | OutreachError  #: what became of one payload
 
 
-def _insert_or_load(model: type, key: sa.ColumnElement[bool], values: dict[str, Any]):
-    row = db.session.scalar(sa.select(model).where(key))
-    if row is not None:
-        return row, False
-    try:
-        with db.session.begin_nested():
-            row = model(**values)
-            db.session.add(row)
-        return row, True
-    except IntegrityError:
-        row = db.session.scalar(sa.select(model).where(key))
-        if row is None:
-            raise
-        return row, False
+class IngestStopped(Exception):
+    """An unexpected error (its __cause__) stopped ingest_events at payload `index`; `outcomes`
+    are those of the payloads before it, which are stored."""
 
-
-def _upsert_rep(rep: dict[str, str] | None) -> User | None:
-    if rep is None:
-        return None
-    user, created = _insert_or_load(User, User.email == rep["email"], {**rep, "role": "rep"})
-    if created:
-        log.info("created rep user %s from an event", user.id)
-    return user
-
-
-def _upsert_customer(values: dict[str, Any]) -> Customer:
-    customer, created = _insert_or_load(
-        Customer, Customer.external_id == values["external_id"], values
-    )
-    if not created:
-        for key, value in values.items():
-            setattr(customer, key, value)
-    return customer
+    def __init__(self, index: int, outcomes: list[Outcome | None]) -> None:
+        super().__init__(f"ingest stopped at payload {index}")
+        self.index = index
+        self.outcomes = outcomes
 
 
 def _begin_write() -> None:
@@ -208,14 +187,198 @@ def _begin_write() -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _original(event: ServiceEvent) -> IngestResult:
-    checkins = list(
-        db.session.scalars(
-            sa.select(CheckIn).where(CheckIn.event_id == event.id).order_by(CheckIn.id)
+def _by(model: type, column: sa.ColumnElement, keys: set[str]) -> dict[str, Any]:
+    if not keys:
+        return {}
+    query = sa.select(model).where(column.in_(sorted(keys)))
+    rows = db.session.scalars(query.execution_options(populate_existing=True))
+    return {getattr(row, column.key): row for row in rows}
+
+
+def _checkins_of(events: list[ServiceEvent]) -> dict[ServiceEvent, list[CheckIn]]:
+    found: dict[int, list[CheckIn]] = {event.id: [] for event in events}
+    if found:
+        query = sa.select(CheckIn).where(CheckIn.event_id.in_(sorted(found))).order_by(CheckIn.id)
+        for checkin in db.session.scalars(query):
+            found[checkin.event_id].append(checkin)
+    return {event: found[event.id] for event in events}
+
+
+def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
+    """Store a chunk in one transaction: stored events, customers and reps looked up with one
+    query each, new rows inserted a table at a time, check-ins planned per chunk; commits.
+    IntegrityError (with the transaction rolled back) when another writer stored one of the
+    rows meanwhile."""
+    _begin_write()
+    try:
+        results = _write_chunk(items, source, now)
+    except BaseException:
+        db.session.rollback()
+        raise
+    commit_keeping_loaded()
+    for result in results:
+        if result.created:
+            log.info(
+                "stored event %s (%s) with %d check-ins",
+                result.event.id,
+                source,
+                len(result.checkins),
+            )
+    return results
+
+
+def _inserted(model: type, rows: list[dict[str, Any]], key: str) -> dict[Any, Any]:
+    """Insert rows (a statement per batch of rows) and return them as objects by `key`, a
+    unique column of theirs."""
+    if not rows:
+        return {}
+    return {
+        getattr(row, key): row
+        for row in db.session.scalars(
+            sa.insert(model).returning(model), rows, execution_options=BULK_INSERT
         )
+    }
+
+
+def _write_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
+    stored = _by(ServiceEvent, ServiceEvent.external_id, {d.external_id for d in items})
+    customers = _by(Customer, Customer.external_id, {d.customer["external_id"] for d in items})
+    reps = _by(User, User.email, {d.rep["email"] for d in items if d.rep})
+    planner = ChunkPlanner(now, [c.id for c in customers.values()])
+    known = {
+        event.external_id: IngestResult(event=event, checkins=checkins, created=False)
+        for event, checkins in _checkins_of(list(stored.values())).items()
+    }
+    new: dict[str, tuple[EventData, dict[str, Any]]] = {}  #: with the customer as of the event
+    current: dict[str, dict[str, Any]] = {}  #: each customer's values after the chunk
+    for data in items:
+        if data.external_id in known or data.external_id in new:
+            continue
+        key = data.customer["external_id"]
+        if key not in current:
+            current[key] = _facts(customers.get(key))
+        current[key].update(data.customer)
+        new[data.external_id] = (data, dict(current[key]))
+    fresh = [_new_customer(values) for key, values in current.items() if key not in customers]
+    customers.update(_inserted(Customer, fresh, "external_id"))
+    for key, values in current.items():
+        customer = customers[key]
+        for name in CustomerIn.model_fields:
+            if name in values and getattr(customer, name) != values[name]:
+                setattr(customer, name, values[name])
+    new_reps = {d.rep["email"]: d.rep for d, _ in new.values() if d.rep}
+    new_reps = {email: rep for email, rep in new_reps.items() if email not in reps}
+    users = _inserted(User, [{**rep, "role": "rep"} for rep in new_reps.values()], "email")
+    for email, user in users.items():
+        reps[email] = user
+        log.info("created rep user %s from an event", user.id)
+    inserted = _inserted(
+        ServiceEvent,
+        [
+            {
+                "external_id": data.external_id,
+                "type": data.type,
+                "occurred_at": data.occurred_at,
+                "summary": data.summary,
+                "source": source,
+                "customer_id": customers[data.customer["external_id"]].id,
+                "rep_id": reps[data.rep["email"]].id if data.rep else None,
+            }
+            for data, _ in new.values()
+        ],
+        "external_id",
     )
-    db.session.commit()
-    return IngestResult(event=event, checkins=checkins, created=False)
+    events = [inserted[external_id] for external_id in new]
+    for event, (data, _) in zip(events, new.values(), strict=True):
+        set_committed_value(event, "customer", customers[data.customer["external_id"]])
+        set_committed_value(event, "rep", reps[data.rep["email"]] if data.rep else None)
+    facts = [
+        CustomerFacts(id=customers[values["external_id"]].id, **_planning_facts(values))
+        for _, values in new.values()
+    ]
+    planned = planner.plan(list(zip(events, facts, strict=True)))
+    db.session.flush()
+    results = []
+    for event, checkins in zip(events, planned, strict=True):
+        known[event.external_id] = IngestResult(event=event, checkins=checkins, created=True)
+    for data in items:
+        result = known[data.external_id]
+        results.append(result)
+        if result.created:
+            known[data.external_id] = IngestResult(result.event, result.checkins, created=False)
+    return results
+
+
+def _facts(customer: Customer | None) -> dict[str, Any]:
+    """What planning reads of a customer, as stored (or as a new one starts)."""
+    if customer is None:
+        return {"timezone": None, "is_opted_out": False, "is_wrong_number": False}
+    return {
+        "phone": customer.phone,
+        "timezone": customer.timezone,
+        "is_opted_out": customer.is_opted_out,
+        "is_wrong_number": customer.is_wrong_number,
+    }
+
+
+def _new_customer(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values.get(name) for name in CustomerIn.model_fields}
+
+
+def _planning_facts(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in ("phone", "timezone", "is_opted_out", "is_wrong_number")}
+
+
+def _store_alone(data: EventData, source: str, now: datetime) -> IngestResult:
+    """One event in its own transaction; a concurrent writer's row is found on the next try."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            [result] = _store_chunk([data], source, now)
+            return result
+        except IntegrityError:
+            if attempt == RETRIES:
+                raise
+            log.info("event row or its customer/rep stored concurrently; trying again")
+    raise AssertionError("unreachable")
+
+
+def ingest_events(payloads: list[Any], source: str, now: datetime) -> list[Outcome]:
+    """Validate and store events a chunk at a time (upsert customers and reps, plan check-ins;
+    one commit per chunk); per payload, in order, its IngestResult or the OutreachError that
+    refused it.
+
+    Idempotent on external_id like ingest_event; the same external_id twice in one call is
+    stored once. A chunk that fails, e.g. because it met a concurrent writer (another process
+    stored one of its events, customers or reps meanwhile), is rolled back and stored again
+    event by event, so nothing is lost or doubled; an event that still fails raises
+    IngestStopped (the events before it are stored).
+    """
+    if source not in EVENT_SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    outcomes: list[Outcome | None] = [None] * len(payloads)
+    valid: list[tuple[int, EventData]] = []
+    for index, payload in enumerate(payloads):
+        try:
+            valid.append((index, validate_event(payload, now)))
+        except OutreachError as exc:
+            outcomes[index] = exc
+    for start in range(0, len(valid), CHUNK):
+        chunk = valid[start : start + CHUNK]
+        try:
+            results = _store_chunk([data for _, data in chunk], source, now)
+        except Exception:
+            log.info("a chunk of %d events failed; storing them one by one", len(chunk))
+            results = []
+            for index, data in chunk:
+                try:
+                    results.append(_store_alone(data, source, now))
+                except Exception as exc:
+                    for (done, _), result in zip(chunk, results, strict=False):
+                        outcomes[done] = result
+                    raise IngestStopped(index, outcomes[:index]) from exc
+        for (index, _), result in zip(chunk, results, strict=True):
+            outcomes[index] = result
+    return outcomes  # type: ignore[return-value]
 
 
 def ingest_event(payload: Any, source: str, now: datetime) -> IngestResult:
@@ -227,34 +390,14 @@ def ingest_event(payload: Any, source: str, now: datetime) -> IngestResult:
     if source not in EVENT_SOURCES:
         raise ValueError(f"unknown source {source!r}")
     data = validate_event(payload, now)
-    existing = _event_by_external_id(data.external_id)
-    if existing is not None:
-        return _original(existing)
-    _begin_write()
+    return _store_alone(data, source, now)
+
+
+def ingest_batch(payload: Any, source: str, now: datetime) -> list[Outcome]:
+    """A batch request ({"events": [...]}, EventBatchIn) through ingest_events; the per-event
+    outcomes in order. The batch itself must be well formed (ValidationError otherwise)."""
+    batch = validate(EventBatchIn, payload)
     try:
-        with db.session.begin_nested():
-            event = ServiceEvent(
-                external_id=data.external_id,
-                type=data.type,
-                occurred_at=data.occurred_at,
-                summary=data.summary,
-                source=source,
-                customer=_upsert_customer(data.customer),
-                rep=_upsert_rep(data.rep),
-            )
-            db.session.add(event)
-            db.session.flush()
-            checkins = plan_event(event, now)
-    except IntegrityError:
-        db.session.rollback()
-        existing = _event_by_external_id(data.external_id)
-        if existing is None:
-            raise
-        log.info("event %s posted again concurrently; returning the original", existing.id)
-        return _original(existing)
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    log.info("stored event %s (%s) with %d check-ins", event.id, source, len(checkins))
-    return IngestResult(event=event, checkins=checkins, created=True)
+        return ingest_events(batch.events, source, now)
+    except IngestStopped as stop:
+        raise stop.__cause__ from None

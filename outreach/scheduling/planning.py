@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from outreach.company.settings import get_company_settings
-from outreach.extensions import db
-from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent
+from outreach.extensions import BULK_INSERT, db
+from outreach.models import (
+    CheckIn,
+    CheckInTransition,
+    CompanySettings,
+    Customer,
+    Policy,
+    ServiceEvent,
+)
 from outreach.models.checkins import CheckInStatus
-from outreach.scheduling.consents import opted_out_reason
+from outreach.scheduling.consents import latest_consents, opted_out_reason
 from outreach.scheduling.durations import add_duration, describe_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.timing import (
@@ -36,7 +45,7 @@ def company_floor(settings: CompanySettings) -> Floor:
     return floor_from_settings(settings.quiet_end, settings.quiet_start)
 
 
-def zone_for_customer(customer: Customer, default_zone: str) -> tuple[str, str]:
+def zone_for_customer(customer: Customer | CustomerFacts, default_zone: str) -> tuple[str, str]:
     """The customer's zone and its source: the record, else the phone, else the company's
     default (`default_zone`), as the record says now."""
     return customer_zone(customer.timezone, customer.phone, default_zone)
@@ -72,13 +81,20 @@ def policies_for(event_type: str) -> list[Policy]:
     return _policies(*_active(event_type), Policy.id.not_in(_fallback_targets(event_type)))
 
 
-def _status(customer: Customer, policy: Policy, timing: Timing, zone: str) -> tuple[str, str]:
-    blocked = opted_out_reason(customer, policy.channel)
+def _status(
+    customer: Customer | CustomerFacts,
+    policy: Policy,
+    timing: Timing,
+    zone: str,
+    consents: Mapping[int, str] | None = None,
+) -> tuple[str, str]:
+    blocked = opted_out_reason(customer, policy.channel, consents)
     if blocked:
         return CheckInStatus.SUPPRESSED, f"suppressed: {blocked}"
     if timing.suppressed:
         return CheckInStatus.SUPPRESSED, timing.reason
     if policy.frequency_cap:
+        db.session.flush()
         other = cap_conflict(
             customer.id, policy.channel, timing.planned_at, policy.frequency_cap, zone, pending=True
         )
@@ -102,16 +118,20 @@ def _insert(values: dict) -> int | None:
     )
 
 
-def _plan_one(
+def _plan_values(
     event: ServiceEvent,
     policy: Policy,
     settings: CompanySettings,
     now: datetime,
     fallback_of: CheckIn | None = None,
-) -> CheckIn | None:
+    consents: Mapping[int, str] | None = None,
+    customer: Customer | CustomerFacts | None = None,
+) -> dict[str, Any]:
+    """The planning rules: the column values of the check-in `policy` gives `event` (timing,
+    quiet hours, consent, frequency cap, deadline), without the row's ids."""
     from outreach.scheduling.policies import policy_window
 
-    customer = event.customer
+    customer = customer or event.customer
     zone, _source = zone_for_customer(customer, settings.default_timezone)
     timing = compute_due(
         event.occurred_at,
@@ -127,28 +147,42 @@ def _plan_one(
         timing = replace(
             timing, reason=f"{timing.reason} (fallback for missed rep call {fallback_of.id})"
         )
-    status, reason = _status(customer, policy, timing, zone)
+    status, reason = _status(customer, policy, timing, zone, consents)
     deadline_at = None
     if policy.channel == "rep_call" and policy.deadline:
         deadline_at = add_duration(
             timing.planned_at, parse_duration(policy.deadline), load_zone(zone)
         )
+    return {
+        "channel": policy.channel,
+        "status": status,
+        "status_reason": reason,
+        "due_at": timing.planned_at,
+        "timing_reason": timing.reason,
+        "earliest_at": timing.earliest_at,
+        "expires_at": timing.expires_at,
+        "deadline_at": deadline_at,
+        "timezone": zone,
+    }
+
+
+def _plan_one(
+    event: ServiceEvent,
+    policy: Policy,
+    settings: CompanySettings,
+    now: datetime,
+    fallback_of: CheckIn | None = None,
+) -> CheckIn | None:
+    """Plan one check-in of a stored event, unless the event/policy pair is planned already."""
+    values = _plan_values(event, policy, settings, now, fallback_of)
     new_id = _insert(
         {
             "event_id": event.id,
-            "customer_id": customer.id,
+            "customer_id": event.customer.id,
             "policy_id": policy.id,
             "rep_id": event.rep_id,
             "fallback_of_id": fallback_of.id if fallback_of is not None else None,
-            "channel": policy.channel,
-            "status": status,
-            "status_reason": reason,
-            "due_at": timing.planned_at,
-            "timing_reason": timing.reason,
-            "earliest_at": timing.earliest_at,
-            "expires_at": timing.expires_at,
-            "deadline_at": deadline_at,
-            "timezone": zone,
+            **values,
         }
     )
     if new_id is None:
@@ -157,13 +191,18 @@ def _plan_one(
     record_initial(checkin)
     db.session.flush()
     log.info(
-        "check-in %s planned for event %s (policy %s): %s", new_id, event.id, policy.id, status
+        "check-in %s planned for event %s (policy %s): %s",
+        new_id,
+        event.id,
+        policy.id,
+        values["status"],
     )
     return checkin
 
 
 def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
-    """Plan one check-in per active policy of the event's type; adds and flushes, never commits.
+    """Plan one check-in per active policy of a stored event's type; adds and flushes, never
+    commits.
 
     Returns the check-ins created by this call: a policy already planned for the event (the
     unique event/policy pair) is skipped, so planning twice creates nothing.
@@ -175,6 +214,108 @@ def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
         if checkin is not None:
             planned.append(checkin)
     return planned
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What planning reads of a customer, as of one event (a chunk may change the customer)."""
+
+    id: int
+    phone: str
+    timezone: str | None
+    is_opted_out: bool
+    is_wrong_number: bool
+
+
+class ChunkPlanner:
+    """Plans the check-ins of new events a chunk at a time, with the same rules as plan_event:
+    the company settings, each event type's policies and the consents of the chunk's stored
+    customers are loaded once, and the check-ins and their first transitions are inserted a
+    table at a time."""
+
+    def __init__(self, now: datetime, customer_ids: Collection[int] = ()) -> None:
+        self.now = now
+        self.settings = get_company_settings()
+        self._policies: dict[str, list[Policy]] = {}
+        self._customer_ids = sorted(set(customer_ids))
+        self._consents: dict[str, dict[int, str]] = {}
+
+    def policies(self, event_type: str) -> list[Policy]:
+        """policies_for(event_type), loaded once per chunk."""
+        if event_type not in self._policies:
+            self._policies[event_type] = policies_for(event_type)
+        return self._policies[event_type]
+
+    def consents(self, channel: str) -> dict[int, str]:
+        """latest_consents of the chunk's stored customers on a channel, loaded once."""
+        if channel not in self._consents:
+            self._consents[channel] = latest_consents(self._customer_ids, channel)
+        return self._consents[channel]
+
+    def plan(self, events: list[tuple[ServiceEvent, CustomerFacts]]) -> list[list[CheckIn]]:
+        """The check-ins of each new (stored, not yet planned) event, in order; never commits.
+        A frequency-capped policy first writes what is planned so far, so that the cap sees it
+        as it would one event at a time."""
+        planned: list[list[CheckIn]] = [[] for _ in events]
+        rows: list[tuple[int, dict[str, Any]]] = []
+        for index, (event, customer) in enumerate(events):
+            for policy in self.policies(event.type):
+                if policy.frequency_cap:
+                    _write_planned(rows, planned)
+                values = _plan_values(
+                    event,
+                    policy,
+                    self.settings,
+                    self.now,
+                    consents=self.consents(policy.channel),
+                    customer=customer,
+                )
+                row = {
+                    "event_id": event.id,
+                    "customer_id": customer.id,
+                    "policy_id": policy.id,
+                    "rep_id": event.rep_id,
+                    **values,
+                }
+                rows.append((index, row))
+        _write_planned(rows, planned)
+        return planned
+
+
+def _write_planned(rows: list[tuple[int, dict[str, Any]]], planned: list[list[CheckIn]]) -> None:
+    """Insert planned check-ins with their first transitions; each joins its event's list."""
+    if not rows:
+        return
+    inserted = db.session.scalars(
+        sa.insert(CheckIn).returning(CheckIn),
+        [row for _, row in rows],
+        execution_options=BULK_INSERT,
+    )
+    by_pair = {(c.event_id, c.policy_id): c for c in inserted}
+    checkins = [by_pair[row["event_id"], row["policy_id"]] for _, row in rows]
+    db.session.execute(
+        sa.insert(CheckInTransition),
+        execution_options=BULK_INSERT,
+        params=[
+            {
+                "checkin_id": c.id,
+                "from_status": None,
+                "to_status": c.status,
+                "reason": c.status_reason,
+            }
+            for c in checkins
+        ],
+    )
+    for (index, _), checkin in zip(rows, checkins, strict=True):
+        planned[index].append(checkin)
+        log.info(
+            "check-in %s planned for event %s (policy %s): %s",
+            checkin.id,
+            checkin.event_id,
+            checkin.policy_id,
+            checkin.status,
+        )
+    rows.clear()
 
 
 def plan_fallback(checkin: CheckIn, now: datetime) -> CheckIn | None:

@@ -157,6 +157,30 @@ class IngestResult(Shape):
     checkins: list[CheckIn]
 
 
+BATCH_STATUSES = ("created", "duplicate", "error")
+
+
+class BatchItem(Shape):
+    """One event of a batch, at its place in the request: created or duplicate with the event
+    and its check-ins (a duplicate's are the original's), or error with what POST /events
+    would have answered (`field` is the path inside that event)."""
+
+    index: int = Field(ge=0, description="the event's place in the request, from 0")
+    status: Literal[BATCH_STATUSES]
+    event: Event | None = None
+    checkins: list[CheckIn] | None = None
+    error: ErrorDetail | None = None
+
+
+class BatchResult(Shape):
+    """The answer to POST /events/batch: one result per event, in order, and the counts."""
+
+    results: list[BatchItem]
+    created: int = Field(ge=0)
+    duplicate: int = Field(ge=0)
+    error: int = Field(ge=0)
+
+
 class CheckInPage(Shape):
     """One page of the check-in queue."""
 

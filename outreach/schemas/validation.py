@@ -171,6 +171,8 @@ def _message(model: type[BaseModel], error: Any) -> str:
         return f"must be at most {ctx['le']}"
     if kind == "greater_than_equal":
         return f"must be at least {ctx['ge']}"
+    if kind == "too_long":
+        return f"must have at most {ctx['max_length']:,} items, not {ctx['actual_length']:,}"
     if kind == "string_too_long":
         return f"must be at most {ctx['max_length']} characters"
     if kind == "string_pattern_mismatch":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -74,6 +74,15 @@ def _body_has_nul() -> bool:
         return False
 
 
+def body_limit() -> None:
+    """A view with a `max_body` attribute takes bodies up to that many bytes instead of
+    MAX_CONTENT_LENGTH (set before anything reads the body)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_body", None)
+    if limit:
+        request.max_content_length = limit
+
+
 def refuse_nul_bytes() -> None:
     """400 for a NUL byte anywhere in the query or the body (PostgreSQL cannot store one, and
     no person types one); Twilio's webhooks strip them instead. A path with one matches no
@@ -104,5 +113,6 @@ def security_headers(response: Response) -> Response:
 def register_edge(app: Flask) -> None:
     """Bounded `<int:…>` ids (before any route is added), the NUL check, the headers."""
     app.url_map.converters["int"] = IdConverter
+    app.before_request(body_limit)
     app.before_request(refuse_nul_bytes)
     app.after_request(security_headers)
