@@ -53,7 +53,9 @@ def email_policy(**fields) -> int:
     return create_policy(data).id
 
 
-def email_checkin(at: datetime, *, name: str = "Pat <b>Example</b>", tag: str = "1") -> int:
+def email_checkin(
+    at: datetime, *, name: str = "Pat <b>Example</b>", tag: str = "1", customer: str = "1"
+) -> int:
     """An install event at `at` for a customer with an e-mail address; its check-in id."""
     result = ingest_event(
         {
@@ -61,7 +63,7 @@ def email_checkin(at: datetime, *, name: str = "Pat <b>Example</b>", tag: str = 
             "type": "install",
             "occurred_at": at.isoformat(),
             "customer": {
-                "external_id": f"cust-{tag}",
+                "external_id": f"cust-{customer}",
                 "name": name,
                 "phone": "+16125550100",
                 "email": ADDRESS,

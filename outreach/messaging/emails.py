@@ -466,3 +466,87 @@ def flush_emails(now: datetime | None = None) -> int:
     )
     db.session.commit()
     return enqueue_emails(ids)
+
+
+# -- consent: one-click unsubscribe, bounces and complaints ---------------------------------
+
+
+def unsubscribe(token: str, now: datetime | None = None) -> Customer | None:
+    """The one-click unsubscribe (RFC 8058) of a signed link: e-mail stops, SMS does not;
+    the customer, or None for a forged or damaged token. Commits; a second click is harmless."""
+    from outreach.customers.consent import stop_email
+
+    customer_id = customer_of_token(token)
+    customer = db.session.get(Customer, customer_id) if customer_id is not None else None
+    if customer is None:
+        return None
+    stop_email(customer, "unsubscribe", "one-click link", now or utcnow())
+    db.session.commit()
+    return customer
+
+
+def mailgun_key() -> bytes:
+    """The key Mailgun signs webhooks with (MAILGUN_WEBHOOK_SIGNING_KEY); without one, a key
+    derived from SECRET_KEY, which only this app (and its demo) can sign with."""
+    key = settings().inbound_email_key
+    if key:
+        return key.encode()
+    return hmac.new(settings().secret_key.encode(), b"mailgun-outbox", hashlib.sha256).digest()
+
+
+def mailgun_signature(timestamp: str, token: str) -> str:
+    """Mailgun's signature: HMAC-SHA256 of timestamp + token with the signing key, in hex."""
+    return hmac.new(mailgun_key(), (timestamp + token).encode(), hashlib.sha256).hexdigest()
+
+
+def mailgun_signed(timestamp: object, token: object, signature: object) -> bool:
+    """Whether a webhook's (timestamp, token, signature) is Mailgun's for our key."""
+    if not all(isinstance(v, str) and v for v in (timestamp, token, signature)):
+        return False
+    return hmac.compare_digest(mailgun_signature(timestamp, token), signature.lower())
+
+
+def bare_id(value: str | None) -> str:
+    """A Message-ID as we store it: with its angle brackets."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    return value if value.startswith("<") else f"<{value}>"
+
+
+def record_email_event(event: dict, now: datetime | None = None) -> str:
+    """A Mailgun delivery event: a permanent failure (bounce) or a complaint stops e-mail to
+    that customer, recorded once; anything else is only logged. What was done, in a word."""
+    from outreach.customers.consent import stop_email
+
+    now = now or utcnow()
+    kind = event.get("event") if isinstance(event, dict) else None
+    severity = event.get("severity")
+    if kind == "failed" and severity == "permanent":
+        source = "bounce"
+    elif kind == "complained":
+        source = "complaint"
+    else:
+        log.info("e-mail event %s (%s): nothing to do", str(kind)[:20], str(severity)[:20])
+        return "ignored"
+    message = event.get("message") if isinstance(event.get("message"), dict) else {}
+    headers = message.get("headers") if isinstance(message.get("headers"), dict) else {}
+    ours = db.session.scalar(
+        sa.select(Email).where(Email.message_id == bare_id(str(headers.get("message-id") or "")))
+    )
+    customer = db.session.get(Customer, ours.customer_id) if ours and ours.customer_id else None
+    recipient = str(event.get("recipient") or "").strip()
+    if customer is None and recipient:
+        customer = db.session.scalar(
+            sa.select(Customer).where(Customer.email == recipient).order_by(Customer.id.desc())
+        )
+    if customer is None:
+        log.warning("e-mail %s for no known customer: nothing to stop", source)
+        return "unknown"
+    if ours is not None:
+        ours.status, ours.error_message = ("bounced" if source == "bounce" else SENT), source
+    status = event.get("delivery-status")
+    code = status.get("code") if isinstance(status, dict) else None
+    stop_email(customer, source, f"Mailgun {kind} {code or ''}".strip(), now)
+    db.session.commit()
+    return source

@@ -17,7 +17,7 @@ CONSENT_CHANNELS = {
     "rep_call": ("all",),
 }
 
-CHANNEL_WORDS = {"sms": "SMS", "email": "e-mail"}
+CHANNEL_WORDS = {"email": "e-mail"}
 
 
 def latest_consents(customer_ids: Collection[int], channel: str) -> dict[int, str]:
