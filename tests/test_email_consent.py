@@ -28,12 +28,12 @@ def signed(**extra) -> dict:
     return {"timestamp": timestamp, "token": token, "signature": digest, **extra}
 
 
-def sent_checkin(db, mail, tag: str = "1") -> tuple[int, object]:
+def sent_checkin(db, handler, tag: str = "1") -> tuple[int, object]:
     """An e-mail check-in sent through the SMTP server: its id and the message received."""
     checkin_id = email_checkin(db_now() - timedelta(minutes=1), tag=tag)
     queue_now(db, checkin_id)
     assert send_email_checkins([checkin_id])[0].result == "sent"
-    return checkin_id, mail.to(ADDRESS)[-1]
+    return checkin_id, handler.to(ADDRESS)[-1]
 
 
 def email_consents(db) -> list[tuple[str, str, str]]:

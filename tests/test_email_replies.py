@@ -17,12 +17,12 @@ from outreach.models import CheckIn, Email, Escalation, FollowUp, Reply, db_now
 INBOUND = "/hooks/email/mailgun/inbound"
 
 
-def sent_message(db, mail):
+def sent_message(db, handler):
     """An e-mail check-in sent through the SMTP server: its id and the message received."""
     checkin_id = email_checkin(db_now() - timedelta(minutes=1))
     queue_now(db, checkin_id)
     assert send_email_checkins([checkin_id])[0].result == "sent"
-    return checkin_id, mail.to(ADDRESS)[-1]
+    return checkin_id, handler.to(ADDRESS)[-1]
 
 
 def reply_form(answering, text: str, message_id: str = "<r1@mail.example.net>", **extra) -> dict:
