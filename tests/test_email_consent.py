@@ -119,7 +119,8 @@ def test_a_complaint_stops_email_for_the_customer_it_names(app, mail, db):  # no
     client = app.test_client()
 
     answer = client.post(
-        EVENTS, data=json.dumps({"signature": signed(), "event-data": event}),
+        EVENTS,
+        data=json.dumps({"signature": signed(), "event-data": event}),
         content_type="application/json",
     )
 
