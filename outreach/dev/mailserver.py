@@ -16,6 +16,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 #: the header that carries the envelope's recipients into the stored copy
 ENVELOPE_TO = "X-Envelope-To"
+DEMO_FROM = "checkins@outreach.test"  #: the demo's sender when OUTREACH_EMAIL_FROM is not set
+
+
+def demo_maildir(instance_path: Path | str) -> Path:
+    """Where the demo's SMTP server keeps what it received (the simulator's inboxes)."""
+    return Path(instance_path) / "mailbox"
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,8 @@ class MailHandler:
     """aiosmtpd handler: accept every message, store it (Maildir and memory)."""
 
     def __init__(self, maildir: Path | None = None) -> None:
+        if maildir is not None:
+            Path(maildir).parent.mkdir(parents=True, exist_ok=True)
         self.maildir = mailbox.Maildir(maildir, create=True) if maildir else None
         self.received: list[Received] = []
         self.lock = threading.Lock()
