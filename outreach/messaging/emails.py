@@ -368,13 +368,12 @@ def send_emails(email_ids: Sequence[int], now: datetime | None = None) -> list[s
 
 
 def _blocked(email: Email) -> str | None:
+    """Why an e-mail to a customer may not go now (opted out of e-mail, or of everything)."""
     customer = db.session.get(Customer, email.customer_id) if email.customer_id else None
     if customer is None:
         return None
-    if email.kind == "acknowledgement" or email.user_id is None:
-        consents = latest_consents([customer.id], "email")
-        return opted_out_reason(customer, "email", consents)
-    return None
+    reason = opted_out_reason(customer, "email", latest_consents([customer.id], "email"))
+    return None if reason == "no e-mail address" else reason
 
 
 def send_email(email_id: int, now: datetime | None = None) -> str:
