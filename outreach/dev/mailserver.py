@@ -3,6 +3,7 @@ accepts is kept in a Maildir (the phone simulator's inbox reads it) and in memor
 
 from __future__ import annotations
 
+import logging
 import mailbox
 import socket
 import threading
@@ -74,6 +75,7 @@ def start_mail_server(
 ) -> tuple[Controller, MailHandler]:
     """Start an SMTP server on host:port (a free port when None) in a thread; stop() it."""
     handler = handler or MailHandler()
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's line per connection
     controller = Controller(handler, hostname=host, port=port or free_port(host))
     controller.start()
     return controller, handler
