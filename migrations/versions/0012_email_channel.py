@@ -1,8 +1,8 @@
 """email channel: e-mail attempts and inbound e-mails, the email channel on policies and
 check-ins, a subject template, e-mail consent, replies by e-mail
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-29 00:27:14.869558
 
 """
@@ -27,8 +27,8 @@ def _channels(table, values):
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
