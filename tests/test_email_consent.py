@@ -126,3 +126,31 @@ def test_a_complaint_stops_email_for_the_customer_it_names(app, mail, db):  # no
 
     assert answer.status_code == 200
     assert email_consents(db) == [("email", "opted_out", "complaint")]
+
+
+def test_the_reassurance_goes_by_email_in_the_owners_name_even_at_night(app, mail, db):  # noqa: F811
+    from conversation_helpers import TUE_10AM, make_staff
+    from test_followups import make_followup
+
+    from outreach.company.settings import get_company_settings
+    from outreach.conversations import sweep_followups
+    from outreach.messaging.emails import send_emails
+    from outreach.models import Email
+
+    settings = get_company_settings()
+    settings.reassurance_every_hours, settings.reassure_by_email = 24, True
+    db.session.commit()
+    rep = make_staff(name="Sam Rivera", phone="+16125550302")
+    followup = make_followup(rep, due_at=TUE_10AM + timedelta(days=2))
+    followup.customer.email = ADDRESS
+    db.session.commit()
+
+    at_night = sweep_followups(TUE_10AM + timedelta(hours=37))  # Wed 23:00 in Chicago
+
+    assert at_night.reassured == 1
+    email = db.session.scalar(sa.select(Email).where(Email.kind == "reassurance"))
+    assert send_emails([email.id]) == ["sent"]
+    [message] = mail.to(ADDRESS)
+    text = message.get_body(("plain",)).get_content()
+    assert "still on my radar" in text and "by Thu 10 am" in text and "Sam Rivera" in text
+    assert sweep_followups(TUE_10AM + timedelta(hours=40)).reassured == 0

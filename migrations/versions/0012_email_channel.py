@@ -1,5 +1,5 @@
 """email channel: e-mail attempts and inbound e-mails, the email channel on policies and
-check-ins, a subject template, e-mail consent, replies by e-mail
+check-ins, a subject template, e-mail consent, replies by e-mail, the reassurance by e-mail
 
 Revision ID: 0012
 Revises: 0011
@@ -73,6 +73,11 @@ def upgrade():
     with op.batch_alter_table('policies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('subject', sa.String(length=400), nullable=True))
 
+    with op.batch_alter_table('company_settings', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('reassure_by_email', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+
     with op.batch_alter_table('replies', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email_id', sa.Integer(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f('uq_replies_email_id'), ['email_id'])
@@ -97,6 +102,9 @@ def downgrade():
 
     with op.batch_alter_table('policies', schema=None) as batch_op:
         batch_op.drop_column('subject')
+
+    with op.batch_alter_table('company_settings', schema=None) as batch_op:
+        batch_op.drop_column('reassure_by_email')
 
     with op.batch_alter_table('emails', schema=None) as batch_op:
         batch_op.drop_index('ix_emails_customer_created')
