@@ -232,3 +232,16 @@ def test_quiet_hours_do_not_hold_an_email_but_its_send_window_does(mail, db):
         sa.select(CheckInTransition.reason).where(CheckInTransition.checkin_id == other.id)
     ).all()
     assert reasons and mail.count_to(ADDRESS) == 1
+
+
+def test_an_email_to_an_address_the_library_refuses_fails_with_why(mail, db):
+    from outreach.messaging.emails import queue_email, send_emails
+
+    email = queue_email("pat@exa mple.net", "Hello", "Hi", "manual")
+    db.session.commit()
+
+    assert send_emails([email.id]) == ["failed"]
+    db.session.expire_all()
+    stored = db.session.get(Email, email.id)
+    assert stored.status == "failed" and stored.error_message.startswith("not sent: ")
+    assert mail.rcpts == 0

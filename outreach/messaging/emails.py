@@ -394,17 +394,24 @@ def send_email(email_id: int, now: datetime | None = None) -> str:
         return CANCELED if blocked else "skipped"
     customer = db.session.get(Customer, email.customer_id) if email.customer_id else None
     answered = db.session.get(Email, email.in_reply_to_id) if email.in_reply_to_id else None
-    message = build_message(
-        to=email.to_address,
-        to_name=customer.name if customer else None,
-        subject=email.subject,
-        body=email.body,
-        message_id=message_id_for(email.id),
-        from_name=get_company_settings().name,
-        unsubscribe=unsubscribe_url(customer.id) if customer and email.user_id is None else None,
-        in_reply_to=answered.message_id if answered else None,
-        now=now,
-    )
+    try:
+        message = build_message(
+            to=email.to_address,
+            to_name=customer.name if customer else None,
+            subject=email.subject,
+            body=email.body,
+            message_id=message_id_for(email.id),
+            from_name=get_company_settings().name,
+            unsubscribe=unsubscribe_url(customer.id)
+            if customer and email.user_id is None
+            else None,
+            in_reply_to=answered.message_id if answered else None,
+            now=now,
+        )
+    except (ValueError, IndexError) as exc:  # an address the e-mail library refuses
+        _set(email_id, SENDING, status=FAILED, error_message=f"not sent: {exc}"[:500])
+        db.session.commit()
+        return FAILED
     try:
         _deliver(email.id, None, message)
     except SmtpError as exc:
