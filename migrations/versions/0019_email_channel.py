@@ -1,8 +1,8 @@
 """email channel: e-mail attempts and inbound e-mails, the email channel on policies and
 check-ins, a subject template, e-mail consent, replies by e-mail, the reassurance by e-mail
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-29 00:27:14.869558
 
 """
@@ -27,8 +27,8 @@ def _channels(table, values):
 
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
