@@ -38,6 +38,10 @@ class Settings:
     send_rate_per_second: float
     scheduler_interval: float
     trust_proxy: bool
+    smtp_url: str | None = None  #: smtp://user:pass@host:587 (STARTTLS) or smtps:// (TLS)
+    email_from: str | None = None  #: the sender address of every e-mail
+    smtp_timeout: float = 10.0
+    inbound_email_key: str | None = None  #: Mailgun's HTTP webhook signing key
 
 
 def _url(variable: str, value: str, schemes: tuple[str, ...]) -> str:
@@ -137,6 +141,15 @@ def load_settings(instance_path: Path, env: dict[str, str] | None = None) -> Set
     if trust_raw not in ("0", "1", "true", "false", "yes", "no"):
         raise ConfigError("OUTREACH_TRUST_PROXY", "expected 1 or 0")
 
+    smtp_url = get("SMTP_URL")
+    if smtp_url:
+        smtp_url = _smtp_url(smtp_url)
+    email_from = get("OUTREACH_EMAIL_FROM")
+    if email_from and not _is_address(email_from):
+        raise ConfigError("OUTREACH_EMAIL_FROM", "expected an address such as care@example.com")
+    if smtp_url and not email_from:
+        raise ConfigError("OUTREACH_EMAIL_FROM", "required when SMTP_URL is set")
+
     return Settings(
         database_url=database_url,
         redis_url=redis_url,
@@ -152,4 +165,26 @@ def load_settings(instance_path: Path, env: dict[str, str] | None = None) -> Set
         send_rate_per_second=_positive(env, "OUTREACH_SEND_RATE", 10.0),
         scheduler_interval=_positive(env, "OUTREACH_SCHEDULER_INTERVAL", 1.0),
         trust_proxy=trust_raw in ("1", "true", "yes"),
+        smtp_url=smtp_url,
+        email_from=email_from,
+        smtp_timeout=_positive(env, "OUTREACH_SMTP_TIMEOUT", 10.0),
+        inbound_email_key=get("MAILGUN_WEBHOOK_SIGNING_KEY"),
     )
+
+
+def _is_address(value: str) -> bool:
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain) and not any(c in value for c in " <>,\r\n")
+
+
+def _smtp_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(
+            "SMTP_URL", "expected smtp://user:pass@host:587 (STARTTLS) or smtps://host:465"
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise ConfigError("SMTP_URL", "the port is not a number") from None
+    return value

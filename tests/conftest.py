@@ -14,6 +14,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from fake_twilio import fake_twilio, make_sms_checkin, twilio_app  # noqa: F401  (fixtures)
+from mail_server import smtp_server  # noqa: F401  (fixture)
 from testenv import PUBLIC_BASE_URL
 
 from outreach import create_app

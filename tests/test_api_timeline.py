@@ -170,7 +170,7 @@ def test_the_timeline_takes_a_fixed_number_of_queries_whatever_its_length(app, d
 
     assert (small_items, large_items) == (6, 42)
     assert large == small
-    assert small <= 15, statements  # 14 (with the follow-ups' notes), one more for the pages
+    assert small <= 16, statements  # 14 (with the follow-ups' notes), the pages, the e-mails
 
 
 def test_an_unknown_customer_has_no_timeline(client, auth):

@@ -4,7 +4,7 @@ Routes added later by anyone are picked up automatically. The rules are by endpo
   - PUBLIC: anyone;
   - api.* (but api.openapi): a bearer token, never a session -> 401 without one;
   - /twilio/*: a Twilio signature -> 403 without one;
-  - /hooks/*: the event source's own signature -> 403 without one;
+  - /hooks/*: the event source's (Mailgun's) own signature -> 403 without one;
   - rep.*: reps (and admins);
   - admin.users*, admin.tokens*, admin.settings*, admin.sources*: admins only;
   - admin.* and any other endpoint: staff (admins and managers).
@@ -23,6 +23,8 @@ ROLES = ("admin", "manager", "rep")
 PUBLIC = {"static", "main.home", "main.healthz", "auth.login", "api.openapi", "calendar.feed"}
 #: a page's one-tap link: its random single-use token is the credential (tests/test_escalation.py)
 PUBLIC |= {"main.page_link", "main.page_link_take"}
+#: an e-mail's unsubscribe link: its signed token names the customer (tests/test_email_consent.py)
+PUBLIC |= {"main.email_unsubscribe", "main.email_unsubscribe_post"}
 SIGNED_IN = {"auth.logout": set(ROLES)}  #: any signed-in user
 ADMIN_ONLY_PREFIXES = ("admin.users", "admin.tokens", "admin.settings", "admin.sources")
 STAFF = {"admin", "manager"}

@@ -1,4 +1,5 @@
-"""/admin/conversations: customers by latest activity, a customer's timeline, a manual SMS."""
+"""/admin/conversations: customers by latest activity, a customer's timeline, a manual SMS or
+e-mail."""
 
 from __future__ import annotations
 
@@ -8,14 +9,21 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
 from outreach.admin import bp
 from outreach.company.settings import get_company_settings
 from outreach.company.templating import MAX_MESSAGE_CHARS
 from outreach.conversations.escalation import LEVEL_NAMES, VIA_NAMES
-from outreach.conversations.manual import manual_sms_blocked, send_manual_sms
+from outreach.conversations.manual import (
+    EMAIL_MAX,
+    SUBJECT_MAX,
+    manual_email_blocked,
+    manual_sms_blocked,
+    send_manual_email,
+    send_manual_sms,
+)
 from outreach.customers.service import same_phone
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
@@ -40,6 +48,13 @@ class SmsForm(FlaskForm):
     """A text to the customer."""
 
     body = TextAreaField("Text the customer", validators=[Length(max=MAX_MESSAGE_CHARS)])
+
+
+class EmailForm(FlaskForm):
+    """An e-mail to the customer."""
+
+    subject = StringField("Subject", validators=[Length(max=SUBJECT_MAX)])
+    body = TextAreaField("E-mail the customer", validators=[Length(max=EMAIL_MAX)])
 
 
 def _search(q: str) -> sa.ColumnElement | None:
@@ -107,7 +122,9 @@ def conversations():
     )
 
 
-def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
+def _conversation_page(
+    customer_id: int, form: SmsForm, status: int = 200, email_form: EmailForm | None = None
+):
     try:
         timeline = customer_timeline(customer_id)
     except NotFound:
@@ -121,6 +138,8 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         zone_source=source,
         form=form,
         blocked=manual_sms_blocked(timeline.customer, utcnow()),
+        email_form=email_form or EmailForm(formdata=None, prefix="email"),
+        email_blocked=manual_email_blocked(timeline.customer),
         describe=describe_twilio_error,
         levels=LEVEL_NAMES,
         via=VIA_NAMES,
@@ -178,3 +197,21 @@ def conversations_conference(customer_id: int):
     else:
         flash(THREE_WAY_STARTED, "success")
     return redirect(url_for("admin.conversations_show", customer_id=customer_id))
+
+
+@bp.post("/conversations/<int(max=2147483647):customer_id>/email")
+def conversations_email(customer_id: int):
+    """E-mail the customer, unless they have no address or opted out of e-mail."""
+    if db.session.get(Customer, customer_id) is None:
+        abort(404)
+    form = EmailForm(prefix="email")
+    if form.validate():
+        try:
+            email = send_manual_email(customer_id, form.subject.data, form.body.data, current_user)
+        except OutreachError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+            return _conversation_page(customer_id, SmsForm(formdata=None), exc.status, form)
+        flash(f"E-mail queued (e-mail #{email.id}).", "success")
+        return redirect(url_for("admin.conversations_show", customer_id=customer_id))
+    return _conversation_page(customer_id, SmsForm(formdata=None), 422, form)

@@ -60,6 +60,7 @@ class PolicyForm(FlaskForm):
     window_days = CheckboxesField(
         "On days", choices=[SelectChoice(d, d.capitalize()) for d in DAYS]
     )
+    subject = StringField("E-mail: subject template", validators=[Length(max=400)])
     template = TextAreaField("Message template", validators=[Length(max=4000)])
     expire_after = StringField("Latest useful time after the event (e.g. 3 days)")
     frequency_cap = StringField("At most one per customer within (e.g. 7 days)")
@@ -86,6 +87,7 @@ class PolicyForm(FlaskForm):
             "delay": text(self.delay),
             "window": window,
             "template": self.template.data or "",
+            "subject": text(self.subject),
             "expire_after": text(self.expire_after),
             "frequency_cap": text(self.frequency_cap),
             "deadline": text(self.deadline),

@@ -35,6 +35,9 @@ class SettingsForm(FlaskForm):
         "Reassure customers with an open issue every (hours; empty: off)", validators=[Optional()]
     )
     send_thank_you = BooleanField("Thank customers who reply positively")
+    reassure_by_email = BooleanField(
+        "Reassure by e-mail (customers with an address), in the owner's name, saying by when"
+    )
     chat_webhook_url = StringField(
         "Chat webhook URL (Slack-compatible; empty: off)", validators=[Length(max=500)]
     )
@@ -64,6 +67,7 @@ class SettingsForm(FlaskForm):
             followup_grace_hours=self.followup_grace_hours.data,
             reassurance_every_hours=self.reassurance_every_hours.data,
             send_thank_you=bool(self.send_thank_you.data),
+            reassure_by_email=bool(self.reassure_by_email.data),
             chat_webhook_url=self.chat_webhook_url.data or "",
             business_week={
                 key: (self[f"{key}_open"].data or "", self[f"{key}_close"].data or "")

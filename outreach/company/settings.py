@@ -70,6 +70,7 @@ class SettingsInput:
     followup_grace_hours: int | None
     reassurance_every_hours: int | None
     send_thank_you: bool
+    reassure_by_email: bool = False
     #: per weekday ("mon"…"sun") the opening and closing times as typed; both empty: closed
     business_week: dict[str, tuple[str, str]] = field(
         default_factory=lambda: {k: tuple(v) for k, v in default_week().items()}
@@ -177,6 +178,7 @@ def validate_settings(data: SettingsInput) -> dict[str, Any]:
         "followup_grace_hours": _hours(data.followup_grace_hours, "followup_grace_hours", 0, 168),
         "reassurance_every_hours": reassurance,
         "send_thank_you": bool(data.send_thank_you),
+        "reassure_by_email": bool(data.reassure_by_email),
     }
 
 

@@ -8,6 +8,8 @@ schedulers running:
    managers are reminded (escalated_at);
 3. while open, every reassurance_every_hours (off when unset): "Still on it — Sam" to the
    customer, never in quiet hours, never to an opted-out or wrong number (last_reassured_at);
+   with reassure_by_email, to a customer who may get e-mail a short e-mail instead, in the
+   owner's name and saying by when (quiet hours do not apply to e-mail);
 4. pending texts whose job was lost are handed to the queue again (messaging.texts.flush_texts).
 """
 
@@ -25,6 +27,7 @@ from outreach.conversations.promise import business_hours, first_name, format_wh
 from outreach.conversations.staff import covering, managers
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
+from outreach.messaging.emails import enqueue_emails, queue_email
 from outreach.messaging.texts import enqueue_texts, flush_texts, queue_text
 from outreach.models import (
     CompanySettings,
@@ -38,6 +41,7 @@ from outreach.models import (
     utcnow,
 )
 from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
+from outreach.scheduling.consents import opted_out_reason
 from outreach.scheduling.planning import company_floor, zone_for_customer
 from outreach.scheduling.timing import blocked_reason, local_time, zone_or_utc
 
@@ -442,11 +446,12 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
             .limit(SWEEP_LIMIT)
         ).unique()
     )
-    done, texts, seen = 0, [], set()
+    done, texts, emails, seen = 0, [], [], set()
     for f in rows:
         customer = f.customer
         zone, _ = zone_for_customer(customer, settings.default_timezone)
-        if blocked_reason(now, None, zone, floor):
+        by_email = settings.reassure_by_email and opted_out_reason(customer, "email") is None
+        if not by_email and blocked_reason(now, None, zone, floor):
             continue
         moved = db.session.execute(
             sa.update(FollowUp)
@@ -467,6 +472,11 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
             seen.add(customer.id)
             keeper = covering(f.owner)
             who = first_name(keeper.name if keeper else "") or "our team"
+            if by_email:
+                emails.append(_reassurance_email(f, customer, keeper, settings, zone, now).id)
+                done += 1
+                db.session.commit()
+                continue
             message = queue_text(
                 customer.phone,
                 f"Still on it — {who}, {settings.name}",
@@ -478,7 +488,30 @@ def reassure_customers(now: datetime, every_hours: int | None) -> tuple[int, lis
             texts.append(message.id)
             done += 1
         db.session.commit()
+    enqueue_emails(emails)
     return done, texts
+
+
+def _reassurance_email(
+    f: FollowUp, customer: Customer, keeper: User | None, settings, zone: str, now: datetime
+):
+    """A short e-mail in the owner's name: the issue is still on their radar, and by when."""
+    owner = (keeper.name if keeper else "") or f"the {settings.name} team"
+    by_when = format_when(max(f.due_at, now), zone)
+    body = (
+        f"Hi {first_name(customer.name) or 'there'},\n\n"
+        f"thank you for your patience. Your issue is still on my radar and I will get back to "
+        f"you by {by_when}.\n\n{owner}\n{settings.name}"
+    )
+    return queue_email(
+        customer.email,
+        f"Still on it — {settings.name}",
+        body,
+        "reassurance",
+        customer_id=customer.id,
+        checkin_id=f.checkin_id,
+        now=now,
+    )
 
 
 def _queue(user: User, f: FollowUp, body: str, kind: str, now: datetime) -> int:

@@ -391,12 +391,14 @@ def _reply(
     *,
     message_id: int | None = None,
     call_id: int | None = None,
+    email_id: int | None = None,
 ) -> Reply:
     reply = Reply(
         customer_id=customer.id if customer else None,
         checkin_id=checkin.id if checkin else None,
         message_id=message_id,
         call_id=call_id,
+        email_id=email_id,
         source=source,
         text=text,
         rating=triage.rating,
@@ -420,7 +422,7 @@ def _act(
     triage: Triage,
 ) -> ActionOutcome:
     if checkin is not None and checkin.status != CheckInStatus.ANSWERED:
-        how = "by SMS" if reply.source == "sms" else "on the call"
+        how = {"sms": "by SMS", "email": "by e-mail"}.get(reply.source, "on the call")
         transitions.answer(checkin.id, f"the customer answered {how} (reply {reply.id})")
     probable = triage.probable_opt_out and not triage.consent_revoked
     return act_on_reply(reply, customer, checkin, settings, now, probable_opt_out=probable)

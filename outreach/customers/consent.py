@@ -22,6 +22,7 @@ from outreach.extensions import db
 from outreach.models import CheckIn, CompanySettings, Consent, Customer, Escalation
 from outreach.models.checkins import PENDING
 from outreach.scheduling import transitions
+from outreach.scheduling.consents import latest_consents
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,14 @@ def _set_flag(customer_id: int, column: str, was: bool, to: bool) -> bool:
     )
 
 
-def _consent(customer_id: int, state: str, source: str, evidence: str | None, now: datetime):
+def _consent(
+    customer_id: int,
+    state: str,
+    source: str,
+    evidence: str | None,
+    now: datetime,
+    channel: str = "all",
+):
     """Log a change made under the customer's row lock (after the compare-and-set).
 
     The log is read latest-first by (created_at, id), so the row is stamped no earlier than the
@@ -73,7 +81,7 @@ def _consent(customer_id: int, state: str, source: str, evidence: str | None, no
     db.session.add(
         Consent(
             customer_id=customer_id,
-            channel="all",
+            channel=channel,
             state=state,
             source=source[:32],
             evidence=(evidence or "")[:200] or None,
@@ -256,3 +264,44 @@ def consent_source(evidence: str, channel: str) -> str:
     if evidence.startswith("keyword"):
         return "keyword"
     return "words"
+
+
+#: where an e-mail opt-out comes from: the one-click link, a hard bounce, a spam complaint
+EMAIL_STOPS = ("unsubscribe", "bounce", "complaint")
+
+
+def stop_email(customer: Customer, source: str, evidence: str | None, now: datetime) -> list[int]:
+    """Stop e-mail to the customer (not SMS, not calls): an e-mail opt-out in the consent log,
+    once, and their pending e-mail check-ins canceled; the canceled ids. Under the customer's
+    row lock, so two clicks or a click and a bounce log one opt-out."""
+    if source not in EMAIL_STOPS:
+        raise ValueError(f"unknown e-mail opt-out source {source!r}")
+    db.session.flush()
+    db.session.execute(  # the row lock every consent change takes (see _set_flag)
+        sa.update(Customer)
+        .where(Customer.id == customer.id)
+        .values(updated_at=Customer.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    already = latest_consents([customer.id], "email").get(customer.id) == "opted_out"
+    if not already:
+        _consent(customer.id, "opted_out", source, evidence, now, channel="email")
+    pending = db.session.scalars(
+        sa.select(CheckIn.id)
+        .where(
+            CheckIn.customer_id == customer.id,
+            CheckIn.channel == "email",
+            CheckIn.status.in_(PENDING),
+        )
+        .order_by(CheckIn.id)
+    ).all()
+    why = f"e-mail stopped ({source})"
+    canceled = [i for i in pending if transitions.cancel(i, why)]
+    log.info(
+        "customer %s: e-mail %s (%s); %d pending e-mail check-ins canceled",
+        customer.id,
+        "already stopped" if already else "stopped",
+        source,
+        len(canceled),
+    )
+    return canceled

@@ -89,6 +89,19 @@ POLICIES: tuple[dict[str, Any], ...] = (
         "skip_if_answered": True,
     },
     {
+        "name": "Ticket closed: e-mail",
+        "event_type": "ticket_closed",
+        "channel": "email",
+        "delay": "PT1H",
+        "subject": "Did we solve it, {{ customer.first_name }}?",
+        "template": (
+            "Hi {{ customer.first_name }},\n\nwe closed your support ticket"
+            "{% if event.summary %} ({{ event.summary }}){% endif %}. Did we solve it? Just "
+            "reply to this e-mail and tell us, in a word or a few lines.\n\n{{ company.name }}"
+        ),
+        "expire_after": "P3D",
+    },
+    {
         "name": "Visit: text five minutes after",
         "event_type": "visit",
         "channel": "sms",

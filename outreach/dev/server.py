@@ -55,6 +55,7 @@ class DevServer:
         self.redis_proc: subprocess.Popen | None = None
         self._embedded_url: str | None = None
         self._stop_signal: int | None = None
+        self.mail_server = None  #: the local SMTP server, when SMTP_URL is not set
 
     @property
     def base_url(self) -> str:
@@ -92,6 +93,8 @@ class DevServer:
         }
         if not env.get("PUBLIC_BASE_URL"):
             env["PUBLIC_BASE_URL"] = self.base_url
+        if not env.get("SMTP_URL"):
+            env.update(self._start_mail(env))
         for name in CHILDREN:
             if self._stop_signal is not None:
                 break
@@ -124,6 +127,16 @@ class DevServer:
         if self.redis_proc is None:
             self.echo(f"outreach dev: adopting the embedded Redis already running in {directory}")
         return url
+
+    def _start_mail(self, env: Mapping[str, str]) -> dict[str, str]:
+        """The local SMTP server (aiosmtpd, in a thread) that keeps every e-mail in the
+        instance's Maildir for the simulator's inboxes; the children's SMTP settings."""
+        from outreach.dev.mailserver import DEMO_FROM, MailHandler, demo_maildir, start_mail_server
+
+        self.mail_server, _ = start_mail_server(MailHandler(demo_maildir(self.instance_path)))
+        url = f"smtp://{self.mail_server.hostname}:{self.mail_server.port}"
+        self.echo(f"outreach dev: e-mail goes to the local SMTP server at {url}")
+        return {"SMTP_URL": url, "OUTREACH_EMAIL_FROM": env.get("OUTREACH_EMAIL_FROM") or DEMO_FROM}
 
     def _wait_until_ready(self) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -168,6 +181,9 @@ class DevServer:
             _signal_group(proc.pid, signal.SIGKILL)  # it, or anything it left in its group
             proc.wait()
         self._stop_redis()
+        if self.mail_server is not None:
+            self.mail_server.stop()
+            self.mail_server = None
         if self.procs or self._embedded_url:
             self.echo("outreach dev: stopped")
 

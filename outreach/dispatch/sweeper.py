@@ -49,7 +49,11 @@ from outreach.scheduling import transitions
 log = logging.getLogger(__name__)
 
 #: channel -> the RQ job that delivers a batch of its check-ins
-DELIVERY_JOBS = {"sms": "jobs.delivery.send_checkins", "voice": "jobs.voice.place_calls"}
+DELIVERY_JOBS = {
+    "sms": "jobs.delivery.send_checkins",
+    "voice": "jobs.voice.place_calls",
+    "email": "jobs.emails.send_email_checkins",
+}
 DELIVERY_QUEUE = "outreach"
 BATCH_SIZE = 100  #: check-ins per delivery job (one RQ job per message caps near 200/s)
 MIN_BATCH = 10  #: a pass shares what is due between the workers, down to this many per job
@@ -586,14 +590,17 @@ def miss_overdue_rep_calls(now: datetime) -> int:
 
 
 def reconcile_unknown_sends(now: datetime) -> int:
-    """Sends left `sending` past their lease are settled against Twilio's record (within the
+    """Sends left `sending` past their lease are settled against Twilio's record (e-mail: by
+    whether DATA began; lost e-mails that are not check-ins are handed on again) (within the
     engine's time budget per pass)."""
+    from outreach.messaging.emails import EMAIL, flush_emails
     from outreach.messaging.engine import reconcile_stale, replay_orphan_callbacks
     from outreach.messaging.sending import SMS
     from outreach.messaging.voice import VOICE
 
-    outcomes = reconcile_stale([SMS, VOICE], now)
+    outcomes = reconcile_stale([SMS, VOICE, EMAIL], now)
     db.session.commit()
+    flush_emails(now)
     return len(outcomes) + replay_orphan_callbacks([SMS, VOICE])
 
 

@@ -1,4 +1,5 @@
-"""Home page, /healthz, and the one-tap link of a page (/a/<token>)."""
+"""Home page, /healthz, the one-tap link of a page (/a/<token>) and an e-mail's unsubscribe
+link (/u/<token>)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from flask import current_app, jsonify, render_template
 
 from outreach.company.settings import get_company_settings
 from outreach.conversations import escalation as escalation_service
-from outreach.extensions import db
+from outreach.extensions import csrf, db
 from outreach.main import bp
+from outreach.messaging.emails import customer_of_token, unsubscribe
 from outreach.models import utcnow
 from outreach.runtime.queues import get_redis
 
@@ -70,3 +72,25 @@ def page_link_take(token: str):
     """Take the page with its link, once."""
     check = escalation_service.take_by_link(token, utcnow())
     return _link_page(check, just_taken=check.state == "ok")
+
+
+@bp.get("/u/<token>")
+def email_unsubscribe(token: str):
+    """The unsubscribe link of an e-mail, opened in a browser: one button to confirm."""
+    valid = customer_of_token(token) is not None
+    return render_template(
+        "main/unsubscribe.html", valid=valid, done=False, company=get_company_settings().name
+    ), (200 if valid else 404)
+
+
+@bp.post("/u/<token>")
+@csrf.exempt
+def email_unsubscribe_post(token: str):
+    """RFC 8058 one-click unsubscribe (a mail client's POST, or the button): e-mail stops."""
+    customer = unsubscribe(token, utcnow())
+    return render_template(
+        "main/unsubscribe.html",
+        valid=customer is not None,
+        done=customer is not None,
+        company=get_company_settings().name,
+    ), (200 if customer is not None else 404)

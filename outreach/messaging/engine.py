@@ -1,4 +1,5 @@
-"""The exactly-once engine: every SMS and voice check-in goes out through it, at most once.
+"""The exactly-once engine: every SMS, voice and e-mail check-in goes out through it, at most
+once.
 
 Life of a send (the channel-specific part is a `Channel`: what attempt row to write, what to
 create at Twilio, how to find it there again):
@@ -126,6 +127,17 @@ class Channel(ABC):
     pending_row_status = ""  #: the attempt row's status before it has a SID
     events: Any = None  #: the model of its status callbacks (MessageStatusEvent, CallStatusEvent)
     events_row = ""  #: the callback's column linking it to its row (NULL until the SID is known)
+    sid_column = "twilio_sid"  #: the attempt row's column holding what the provider accepted
+    recipient_column = "to_number"  #: the attempt row's column holding where it goes
+    provider = "Twilio"  #: who holds the record reconciliation looks at, in reasons
+
+    def sid(self) -> Any:
+        """The attempt model's SID column."""
+        return getattr(self.model, self.sid_column)
+
+    def recipient(self, customer: Any) -> str | None:
+        """Where this channel reaches the customer (their phone number)."""
+        return customer.phone
 
     @abstractmethod
     def attempt_filter(self) -> list[Any]:
@@ -135,6 +147,10 @@ class Channel(ABC):
     def went_out(self) -> Any:
         """The condition on an attempt row with a SID that it reached Twilio and did not fail
         (a carrier failure after Twilio accepted it may be retried)."""
+
+    def carrier(self, transport: Transport | None) -> str:
+        """Who took the send, in the check-in's reason ("twilio", "outbox", "smtp")."""
+        return transport.name if transport else "twilio"
 
     def cannot_send(self, transport: Transport) -> str | None:
         """Why no check-in of this channel can go out through `transport`, or None."""
@@ -158,7 +174,7 @@ class Channel(ABC):
 
     def stored_values(self, row_id: int, created: Created) -> dict[str, Any]:
         """Columns set on the attempt row with its SID."""
-        return {"twilio_sid": created.sid, "error_code": None, "updated_at": utcnow()}
+        return {self.sid_column: created.sid, "error_code": None, "updated_at": utcnow()}
 
     @abstractmethod
     def replay_early(self, sids: list[str]) -> None:
@@ -172,7 +188,7 @@ class Channel(ABC):
         return list(
             db.session.scalars(
                 sa.select(events.twilio_sid)
-                .join(self.model, self.model.twilio_sid == events.twilio_sid)
+                .join(self.model, self.sid() == events.twilio_sid)
                 .where(getattr(events, self.events_row).is_(None))
                 .distinct()
                 .limit(limit)
@@ -188,7 +204,7 @@ class Channel(ABC):
         """Mark an attempt row that did not go out."""
         db.session.execute(
             sa.update(self.model)
-            .where(self.model.id == row_id, self.model.twilio_sid.is_(None))
+            .where(self.model.id == row_id, self.sid().is_(None))
             .values(status="failed", error_code=code, **self.error_text(reason))
             .execution_options(synchronize_session=False)
         )
@@ -378,7 +394,7 @@ def _hold(checkin: CheckIn, reason: str, now: datetime, company: CompanySettings
     if reason.startswith(PAUSED):
         return _hold_paused(checkin, reason)
     window = policy_window(checkin.policy)
-    floor = company_floor(company)
+    floor = company_floor(company, checkin.channel)
     zone = zone_for_customer(checkin.customer, company.default_timezone)[0]
     if reason == blocked_reason(now, window, zone, floor):
         timing = reschedule_due(now, window, checkin.expires_at, zone, now, floor)
@@ -477,7 +493,7 @@ def claim(
             checkin_id=checkin_id,
             row_id=ids[checkin_id],
             customer_id=customer_id,
-            to_number=row["to_number"],
+            to_number=row[channel.recipient_column],
             body=body,
             expires_at=expires_at,
             window=window,
@@ -501,6 +517,7 @@ class CustomerFacts:
     is_opted_out: bool
     is_wrong_number: bool
     paused_at: datetime | None
+    email: str | None = None
 
 
 @dataclass
@@ -519,7 +536,7 @@ def _read_facts(channel: Channel, attempts: list[Attempt]) -> _Facts:
         sa.select(channel.model.id)
         .where(
             channel.model.checkin_id == CheckIn.id,
-            channel.model.twilio_sid.is_not(None),
+            channel.sid().is_not(None),
             channel.went_out(),
             *channel.attempt_filter(),
         )
@@ -540,6 +557,7 @@ def _read_facts(channel: Channel, attempts: list[Attempt]) -> _Facts:
                 Customer.is_opted_out,
                 Customer.is_wrong_number,
                 Customer.paused_at,
+                Customer.email,
             ).where(Customer.id.in_({a.customer_id for a in attempts}))
         )
     }
@@ -563,7 +581,7 @@ def _deliver(
     beat: Callable[[], None],
 ) -> dict[int, SendOutcome]:
     """Each claimed attempt in turn: slot, lease, fresh facts, the clock, the call, the record."""
-    floor, default_zone = company_floor(company), company.default_timezone
+    floor, default_zone = company_floor(company, channel.name), company.default_timezone
     session = db.session()
     expiring, session.expire_on_commit = session.expire_on_commit, False
     try:  # plain values from here: a commit per send need not expire every loaded row
@@ -728,12 +746,12 @@ def _still_sendable(
     if reason is not None:
         channel.fail_row(attempt.row_id, None, f"not sent: {reason}")
         return _suppress(checkin_id, f"not sent: {reason}")
-    if customer.phone != attempt.to_number:  # the number was corrected since the claim
-        attempt.to_number = customer.phone
+    if (to := channel.recipient(customer)) != attempt.to_number:  # corrected since the claim
+        attempt.to_number = to
         db.session.execute(
             sa.update(channel.model)
             .where(channel.model.id == attempt.row_id)
-            .values(to_number=customer.phone)
+            .values({channel.recipient_column: to})
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
@@ -761,15 +779,15 @@ def record_created(
             with db.session.begin_nested():
                 db.session.connection().execute(
                     table.update()
-                    .where(table.c.id == row_id, table.c.twilio_sid.is_(None))
+                    .where(table.c.id == row_id, table.c[channel.sid_column].is_(None))
                     .values(**channel.stored_values(row_id, created))
                 )
         except IntegrityError:
-            why = f"Twilio's {created.sid} is already recorded for another send; not adopted"
+            why = f"{channel.provider}'s {created.sid} is already recorded for another send"
             channel.fail_row(row_id, None, why)
             log.warning("check-in %s: %s", checkin_id, why)
             return _retry_or_give_up(channel, checkin_id, row_id, why, utcnow(), delay=timedelta(0))
-        reason = f"reconciled: Twilio has it as {created.sid}"
+        reason = f"reconciled: {channel.provider} has it as {created.sid}"
         _mark_sent({checkin_id: reason}, {checkin_id: row_id}, channel)
         db.session.commit()
         if replay:  # early callbacks first: they carry what the list lacks (error codes)
@@ -786,7 +804,7 @@ def record_accepted(
 ) -> dict[int, SendOutcome]:
     """Store the SIDs Twilio just made ((check-in id, attempt row id, created) each) on their
     attempt rows and move their check-ins to `sent`: a few statements and one commit for all."""
-    name = transport.name if transport else "twilio"
+    name = channel.carrier(transport)
     table = channel.model.__table__
     reasons = {checkin_id: f"accepted by {name} as {c.sid}" for checkin_id, _, c in items}
     by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -799,7 +817,7 @@ def record_accepted(
     for columns, rows in by_columns.items():
         connection.execute(
             table.update()
-            .where(table.c.id == sa.bindparam("row_id"), table.c.twilio_sid.is_(None))
+            .where(table.c.id == sa.bindparam("row_id"), table.c[channel.sid_column].is_(None))
             .values({k: sa.bindparam(f"v_{k}") for k in columns}),
             rows,
         )
@@ -852,7 +870,10 @@ def _failed(channel: Channel, attempt: Attempt, exc: TransportError, now: dateti
         db.session.commit()
         log.warning("check-in %s: outcome unknown (%s)", checkin_id, exc.reason)
         return SendOutcome(
-            checkin_id, UNKNOWN, f"{exc.reason}; Twilio's record will decide", attempt.row_id
+            checkin_id,
+            UNKNOWN,
+            f"{exc.reason}; {channel.provider}'s record will decide",
+            attempt.row_id,
         )
     channel.fail_row(attempt.row_id, exc.code, exc.reason)
     if exc.is_transient:
@@ -975,15 +996,17 @@ def claim_stale(checkin_id: int, now: datetime) -> bool:
 
 
 def known_sids(model: Any, sids: Iterable[str]) -> set[str]:
-    """Which of these SIDs a row of `model` already holds (one query)."""
+    """Which of these SIDs a row of `model` (or this SID column) already holds (one query)."""
     sids = sorted(set(sids))
     if not sids:
         return set()
-    return set(db.session.scalars(sa.select(model.twilio_sid).where(model.twilio_sid.in_(sids))))
+    column = getattr(model, "twilio_sid", model)
+    return set(db.session.scalars(sa.select(column).where(column.in_(sids))))
 
 
 def unclaimed(model: Any, candidates: list[Created]) -> Created | None:
-    """The earliest of Twilio's candidates that no row of ours holds yet."""
+    """The earliest of the provider's candidates that no row of ours (`model`, or its SID
+    column) holds yet."""
     held = known_sids(model, [c.sid for c in candidates])
     free = [c for c in candidates if c.sid not in held]
     if len(free) > 1:
@@ -1003,9 +1026,9 @@ def reconcile_one(channel: Channel, checkin_id: int, now: datetime | None = None
         .order_by(channel.model.id.desc())
         .execution_options(populate_existing=True)
     ).all()
-    with_sid = next((r for r in rows if r.twilio_sid), None)
+    with_sid = next((r for r in rows if getattr(r, channel.sid_column)), None)
     if with_sid is not None:
-        created = Created(with_sid.twilio_sid, with_sid.status)
+        created = Created(getattr(with_sid, channel.sid_column), with_sid.status)
         return record_created(channel, checkin_id, with_sid.id, created, None, "reconciled")
     row = rows[0] if rows else None
     if row is None or row.status != channel.pending_row_status or row.attempt_started_at is None:
@@ -1013,7 +1036,7 @@ def reconcile_one(channel: Channel, checkin_id: int, now: datetime | None = None
             channel, checkin_id, None, "no attempt was recorded", now, delay=timedelta(0)
         )
     try:
-        found = unclaimed(channel.model, channel.find(get_transport(), row))
+        found = unclaimed(channel.sid(), channel.find(get_transport(), row))
     except TransportError as exc:
         attempts = db.session.scalar(sa.select(CheckIn.attempts).where(CheckIn.id == checkin_id))
         db.session.execute(
@@ -1024,16 +1047,18 @@ def reconcile_one(channel: Channel, checkin_id: int, now: datetime | None = None
         )
         db.session.commit()
         log.warning("check-in %s: cannot reconcile yet (%s)", checkin_id, exc.reason)
-        return SendOutcome(checkin_id, UNKNOWN, f"cannot check Twilio's record yet: {exc.reason}")
+        why = f"cannot check {channel.provider}'s record yet: {exc.reason}"
+        return SendOutcome(checkin_id, UNKNOWN, why)
     if found is not None:
-        log.info("check-in %s: reconciled, Twilio has %s %s", checkin_id, channel.name, row.id)
+        log.info("check-in %s: reconciled, found %s %s", checkin_id, channel.name, row.id)
         return record_created(channel, checkin_id, row.id, found, None, "reconciled")
-    channel.fail_row(row.id, None, "Twilio has no record of this attempt: it was not sent")
+    missing = f"{channel.provider} has no record of this attempt"
+    channel.fail_row(row.id, None, f"{missing}: it was not sent")
     return _retry_or_give_up(
         channel,
         checkin_id,
         row.id,
-        "its outcome was unknown and Twilio has no record of it",
+        f"its outcome was unknown and {channel.provider} has no record of it",
         now,
         delay=timedelta(0),
     )

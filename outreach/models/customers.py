@@ -11,7 +11,7 @@ from outreach.extensions import db
 from outreach.models.base import UTCDateTime, enum_check, utcnow
 from outreach.models.users import User
 
-CONSENT_CHANNELS = ("sms", "voice", "all")
+CONSENT_CHANNELS = ("sms", "voice", "email", "all")
 CONSENT_STATES = ("opted_out", "opted_in")
 EVENT_SOURCES = ("api", "csv", "demo", "webhook")  #: where a service event came from
 
@@ -87,7 +87,7 @@ class Consent(db.Model):
     state: Mapped[str] = mapped_column(sa.String(16))
     source: Mapped[str] = mapped_column(
         sa.String(32)
-    )  #: keyword, twilio_opt_out_type, error_21610, admin
+    )  #: keyword, twilio_opt_out_type, error_21610, admin, unsubscribe, bounce, complaint
     evidence: Mapped[str | None] = mapped_column(sa.String(200))  #: the keyword or error code
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -196,6 +196,53 @@ class CallStatusEvent(db.Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+EMAIL_KINDS = ("checkin", "manual", "acknowledgement", "reassurance", "reply")
+
+
+class Email(db.Model):
+    """One e-mail, outbound (an attempt through SMTP) or inbound (a reply from the inbound hook).
+
+    `message_id` is the Message-ID header (ours, derived from the attempt, set before DATA; or
+    the sender's for an inbound one: it makes an inbound post idempotent). `accepted_id` holds
+    the same Message-ID once the SMTP server accepted the message (or its outcome after DATA is
+    unknown): the engine's mark that this attempt went out."""
+
+    __tablename__ = "emails"
+    __table_args__ = (
+        enum_check("direction", DIRECTIONS, "direction"),
+        enum_check("kind", EMAIL_KINDS, "kind"),
+        sa.Index("ix_emails_customer_created", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(8))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    checkin_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checkins.id", ondelete="SET NULL"), index=True
+    )
+    customer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    from_address: Mapped[str | None] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(400), default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    message_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    accepted_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(sa.String(255))  #: the header, as written
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("emails.id", ondelete="SET NULL")
+    )  #: the inbound e-mail this outbound one answers
+    status: Mapped[str] = mapped_column(sa.String(20), default="sending")
+    error_code: Mapped[int | None] = mapped_column()  #: the SMTP reply code of a refusal
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    attempt_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    data_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  #: DATA began: maybe sent
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
 class Reply(db.Model):
     """What a customer said (SMS text or a voice Gather result), with its triage."""
 
@@ -221,7 +268,10 @@ class Reply(db.Model):
         sa.ForeignKey("messages.id", ondelete="SET NULL"), unique=True
     )
     call_id: Mapped[int | None] = mapped_column(sa.ForeignKey("calls.id", ondelete="SET NULL"))
-    source: Mapped[str] = mapped_column(sa.String(8))  #: sms or voice
+    email_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("emails.id", ondelete="SET NULL"), unique=True
+    )
+    source: Mapped[str] = mapped_column(sa.String(8))  #: sms, voice or email
     text: Mapped[str] = mapped_column(sa.Text, default="")
     rating: Mapped[int | None] = mapped_column()
     triage_class: Mapped[str | None] = mapped_column(sa.String(20))

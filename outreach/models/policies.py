@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from outreach.extensions import db
 from outreach.models.base import UTCDateTime, enum_check, utcnow
 
-CHANNELS = ("sms", "voice", "rep_call")
+CHANNELS = ("sms", "voice", "rep_call", "email")
 
 
 class Policy(db.Model):
@@ -31,6 +31,7 @@ class Policy(db.Model):
     window_end: Mapped[str | None] = mapped_column(sa.String(5))  #: HH:MM local
     window_days: Mapped[str | None] = mapped_column(sa.String(40))  #: "mon,tue,…"
     template: Mapped[str] = mapped_column(sa.Text)
+    subject: Mapped[str | None] = mapped_column(sa.String(400))  #: email: the subject template
     expire_after: Mapped[str | None] = mapped_column(sa.String(32))  #: latest useful time
     frequency_cap: Mapped[str | None] = mapped_column(sa.String(32))  #: per customer
     deadline: Mapped[str | None] = mapped_column(sa.String(32))  #: rep_call: then the fallback

@@ -58,6 +58,8 @@ class CompanySettings(db.Model):
     followup_grace_hours: Mapped[int] = mapped_column(default=4)
     reassurance_every_hours: Mapped[int | None] = mapped_column()  #: None: off
     send_thank_you: Mapped[bool] = mapped_column(default=False)
+    #: the reassurance goes by e-mail to a customer with an address (no quiet hours), else text
+    reassure_by_email: Mapped[bool] = mapped_column(default=False)
     #: per-class overrides of outreach.conversations.actions.DEFAULT_ACTIONS (None: defaults)
     triage_actions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     #: a Slack-compatible incoming webhook that urgent replies and escalations also go to

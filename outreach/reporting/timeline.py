@@ -23,6 +23,7 @@ from outreach.models import (
     CheckIn,
     Customer,
     CustomerMerge,
+    Email,
     Escalation,
     FollowUp,
     FollowUpNote,
@@ -35,7 +36,18 @@ from outreach.models import (
 #: also the tie-break order; "page": one SMS page to a staff member (its text is shown with
 #: it, not as a message of its own), "ack": someone took an escalation, "merge": a duplicate
 #: customer folded into this one
-KINDS = ("event", "checkin", "message", "call", "reply", "followup", "page", "ack", "merge")
+KINDS = (
+    "event",
+    "checkin",
+    "message",
+    "email",
+    "call",
+    "reply",
+    "followup",
+    "page",
+    "ack",
+    "merge",
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,7 @@ def customer_timeline(customer_id: int) -> Timeline:
             .where(Call.customer_id == customer_id)
             .options(selectinload(Call.user), selectinload(Call.conference))
         ),
+        "email": _rows(sa.select(Email).where(Email.customer_id == customer_id)),
         "reply": _rows(sa.select(Reply).where(Reply.customer_id == customer_id)),
         "followup": _rows(
             sa.select(FollowUp)

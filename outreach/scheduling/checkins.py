@@ -99,7 +99,7 @@ def reschedule_checkin(checkin_id: int, when: datetime, now: datetime) -> CheckI
             "check-in can be rescheduled"
         )
     policy = checkin.policy
-    floor = company_floor(get_company_settings())
+    floor = company_floor(get_company_settings(), checkin.channel)
     try:
         timing = reschedule_due(
             when, policy_window(policy), checkin.expires_at, checkin.timezone, now, floor
@@ -192,4 +192,4 @@ def sendable_now(
             f"expired: the latest useful time {format_local(checkin.expires_at, zone)}"
             f" {zone} has passed"
         )
-    return blocked_reason(now, policy_window(policy), zone, company_floor(company))
+    return blocked_reason(now, policy_window(policy), zone, company_floor(company, checkin.channel))

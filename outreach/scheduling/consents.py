@@ -10,7 +10,14 @@ from outreach.extensions import db
 from outreach.models import Consent, Customer
 
 #: consent rows that decide each channel (the latest wins); rep calls follow "all" only
-CONSENT_CHANNELS = {"sms": ("sms", "all"), "voice": ("voice", "all"), "rep_call": ("all",)}
+CONSENT_CHANNELS = {
+    "sms": ("sms", "all"),
+    "voice": ("voice", "all"),
+    "email": ("email", "all"),
+    "rep_call": ("all",),
+}
+
+CHANNEL_WORDS = {"email": "e-mail"}
 
 
 def latest_consents(customer_ids: Collection[int], channel: str) -> dict[int, str]:
@@ -43,13 +50,17 @@ def latest_consents(customer_ids: Collection[int], channel: str) -> dict[int, st
 def opted_out_reason(
     customer: Customer, channel: str, consents: Mapping[int, str] | None = None
 ) -> str | None:
-    """Why the customer must not be contacted on channel ("opted out", "wrong number"), or None.
-    `consents` is latest_consents(...) pre-loaded for a batch; None queries this customer's."""
+    """Why the customer must not be contacted on channel ("opted out", "wrong number", "no
+    e-mail address"), or None. `consents` is latest_consents(...) pre-loaded for a batch; None
+    queries this customer's. A wrong number does not stop e-mail."""
     if customer.is_opted_out:
         return "opted out"
-    if customer.is_wrong_number:
+    if channel == "email":
+        if not customer.email:
+            return "no e-mail address"
+    elif customer.is_wrong_number:
         return "wrong number"
     if consents is None:
         consents = latest_consents([customer.id], channel)
     latest = consents.get(customer.id)
-    return f"opted out of {channel}" if latest == "opted_out" else None
+    return f"opted out of {CHANNEL_WORDS.get(channel, channel)}" if latest == "opted_out" else None

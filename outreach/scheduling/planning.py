@@ -27,6 +27,7 @@ from outreach.scheduling.consents import latest_consents, opted_out_reason
 from outreach.scheduling.durations import add_duration, describe_duration, parse_duration
 from outreach.scheduling.frequency import cap_conflict
 from outreach.scheduling.timing import (
+    NO_FLOOR,
     Floor,
     Timing,
     compute_due,
@@ -40,8 +41,15 @@ from outreach.scheduling.transitions import record_initial
 log = logging.getLogger(__name__)
 
 
-def company_floor(settings: CompanySettings) -> Floor:
-    """The quiet-hours floor from the company settings (never looser than 08:00-21:00)."""
+#: channels quiet hours do not apply to (an e-mail waits in the inbox; send windows still do)
+NO_QUIET_HOURS = ("email",)
+
+
+def company_floor(settings: CompanySettings, channel: str | None = None) -> Floor:
+    """The quiet-hours floor from the company settings (never looser than 08:00-21:00); none
+    for a channel quiet hours do not apply to (e-mail)."""
+    if channel in NO_QUIET_HOURS:
+        return NO_FLOOR
     return floor_from_settings(settings.quiet_end, settings.quiet_start)
 
 
@@ -140,7 +148,7 @@ def _plan_values(
         policy.expire_after,
         zone,
         now,
-        company_floor(settings),
+        company_floor(settings, policy.channel),
         expires_at=fallback_of.expires_at if fallback_of is not None else None,
     )
     if fallback_of is not None:

@@ -74,6 +74,25 @@ def _template(value: str) -> str:
     return value
 
 
+def _subject(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be one line")
+    if len(value) > 400:
+        raise ValueError("must be at most 400 characters")
+    validate_template(value)
+    return value
+
+
+Subject = Annotated[
+    str,
+    AfterValidator(_subject),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": 400, "pattern": r"^[^\r\n]*\S[^\r\n]*$"}
+    ),
+]
+
 HHMM = Annotated[
     str,
     BeforeValidator(_hhmm),
@@ -135,6 +154,9 @@ class PolicyIn(StrictModel):
     template: Template = Field(
         description="sandboxed Jinja with customer, rep, event and company in scope"
     )
+    subject: Subject | None = Field(
+        None, description="email only (and required there): the subject, a one-line template"
+    )
     expire_after: _duration(positive=True) | None = Field(
         None, description="latest useful time after the event"
     )
@@ -144,7 +166,9 @@ class PolicyIn(StrictModel):
     deadline: _duration(positive=True) | None = Field(
         None, description="rep_call only: then the fallback policy fires"
     )
-    fallback_policy_id: Id | None = Field(None, description="rep_call only: an sms or voice policy")
+    fallback_policy_id: Id | None = Field(
+        None, description="rep_call only: an sms, voice or email policy"
+    )
     skip_if_answered: bool = False
     active: bool = True
     id: ReadOnly = None
@@ -162,7 +186,7 @@ def _fallback(value: int | None, policy_id: int | None) -> int | None:
         raise ValidationError(f"no policy with id {value}", field="fallback_policy_id")
     if target.channel == "rep_call":
         raise ValidationError(
-            "the fallback must be an sms or voice policy, not a rep_call",
+            "the fallback must be an sms, voice or email policy, not a rep_call",
             field="fallback_policy_id",
         )
     return value
@@ -186,6 +210,7 @@ def validate_policy(data: Any, *, policy_id: int | None = None) -> dict[str, Any
         "window_end": window.to_json()["end"] if window else None,
         "window_days": window.days_csv() if window else None,
         "template": policy.template,
+        "subject": policy.subject,
         "expire_after": policy.expire_after,
         "frequency_cap": policy.frequency_cap,
         "deadline": policy.deadline,
@@ -244,6 +269,10 @@ def _cross_checks(out: dict[str, Any], durations: dict[str, Duration | None]) ->
             field="expire_after",
         )
     channel = out.get("channel")
+    if channel == "email" and not out.get("subject"):
+        raise ValidationError("an email policy needs a subject", field="subject")
+    if channel is not None and channel != "email" and out.get("subject"):
+        raise ValidationError("only email policies have a subject", field="subject")
     if channel is not None and channel != "rep_call":
         if out.get("deadline"):
             raise ValidationError("only rep_call policies have a deadline", field="deadline")
@@ -347,6 +376,7 @@ def policy_to_json(policy: Policy) -> dict[str, Any]:
         "delay": _canonical(policy.delay) or "PT0S",
         "window": window.to_json() if window else None,
         "template": policy.template,
+        "subject": policy.subject,
         "expire_after": _canonical(policy.expire_after),
         "frequency_cap": _canonical(policy.frequency_cap),
         "deadline": _canonical(policy.deadline),

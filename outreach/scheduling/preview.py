@@ -46,7 +46,7 @@ def event_types() -> list[str]:
 def preview_sequence(event_type: str, event_at: datetime, zone: str) -> list[PreviewStep]:
     """The steps an event of this type at event_at would get for a customer in zone, planned
     as if the event had just arrived (now = event_at); nothing is stored."""
-    floor = company_floor(get_company_settings())
+    company = get_company_settings()
     tz = load_zone(zone)
     policies = active_policies(event_type)
     by_id = {p.id: p for p in policies}
@@ -56,7 +56,7 @@ def preview_sequence(event_type: str, event_at: datetime, zone: str) -> list[Pre
     steps: list[PreviewStep] = []
     for policy in policies:
         if policy.id not in fallback_ids:
-            steps += _plan(policy, _fallback(policy, by_id), event_at, tz, floor)
+            steps += _plan(policy, _fallback(policy, by_id), event_at, tz, company)
     return steps
 
 
@@ -74,17 +74,18 @@ def preview_draft(
     """A schedule not yet saved (Policy JSON, ISO 8601; ValidationError if invalid) planned
     for each sample customer as if its event happened at event_at; nothing is stored:
     (name, zone, steps) per customer."""
-    floor = company_floor(get_company_settings())
+    company = get_company_settings()
     draft = Policy(**validate_policy(data))
     fallback = _fallback(draft, {})
     return [
-        (name, zone, _plan(draft, fallback, event_at, load_zone(zone), floor))
+        (name, zone, _plan(draft, fallback, event_at, load_zone(zone), company))
         for name, zone in samples
     ]
 
 
-def _plan(policy: Policy, fallback: Policy | None, event_at: datetime, tz, floor) -> list:
+def _plan(policy: Policy, fallback: Policy | None, event_at: datetime, tz, company) -> list:
     """Planning's own steps for one policy (and its fallback) for an event arriving now."""
+    floor = company_floor(company, policy.channel)
     timing = compute_due(
         event_at, policy.delay, policy_window(policy), policy.expire_after, tz, event_at, floor
     )
@@ -100,7 +101,7 @@ def _plan(policy: Policy, fallback: Policy | None, event_at: datetime, tz, floor
             fallback.expire_after,
             tz,
             deadline_at,
-            floor,
+            company_floor(company, fallback.channel),
             expires_at=timing.expires_at,
         )
         steps.append(PreviewStep(fallback, fallback_timing, fallback_of=policy))

@@ -181,6 +181,8 @@ class Floor:
 
 
 DEFAULT_FLOOR = Floor()
+#: no quiet hours at all (e-mail: it waits in the inbox); a policy's window still applies
+NO_FLOOR = Floor(time(0, 0), time.max)
 
 
 def make_floor(sending_starts: str, sending_ends: str) -> Floor:

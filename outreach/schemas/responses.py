@@ -19,7 +19,13 @@ from outreach.models.checkins import STATUSES
 from outreach.models.customers import EVENT_SOURCES
 from outreach.models.escalations import ACK_CHANNELS, ESCALATION_REASONS, PAGE_LEVELS, RESOLUTIONS
 from outreach.models.followups import FOLLOWUP_KINDS, FOLLOWUP_STATES, PRIORITIES
-from outreach.models.messages import CALL_PURPOSES, DIRECTIONS, MESSAGE_KINDS, TRIAGE_CLASSES
+from outreach.models.messages import (
+    CALL_PURPOSES,
+    DIRECTIONS,
+    EMAIL_KINDS,
+    MESSAGE_KINDS,
+    TRIAGE_CLASSES,
+)
 from outreach.models.policies import CHANNELS
 from outreach.models.settings import DAY_KEYS
 
@@ -217,6 +223,23 @@ class Message(Shape):
     status_events: list[MessageStatus]
 
 
+class Email(Shape):
+    """An e-mail in or out: a check-in attempt, a staff e-mail, a reply by e-mail."""
+
+    id: Id
+    direction: Literal[DIRECTIONS]
+    kind: Literal[EMAIL_KINDS]
+    checkin_id: Id | None
+    to_address: str
+    from_address: str | None
+    subject: str
+    body: str
+    message_id: str | None = Field(description="the Message-ID header")
+    status: str
+    error_message: str | None
+    created_at: Time
+
+
 class CallStatus(Shape):
     """A status callback received for a call."""
 
@@ -246,10 +269,11 @@ class Reply(Shape):
     """What the customer said, with its triage."""
 
     id: Id
-    source: Literal["sms", "voice"]
+    source: Literal["sms", "voice", "email"]
     checkin_id: Id | None
     message_id: Id | None
     call_id: Id | None
+    email_id: Id | None
     text: str
     rating: Annotated[int, Field(ge=1, le=5)] | None
     triage_class: Literal[TRIAGE_CLASSES] | None
@@ -324,6 +348,7 @@ TIMELINE_KINDS: dict[str, type[Shape]] = {
     "event": EventFields,
     "checkin": CheckInDetail,
     "message": Message,
+    "email": Email,
     "call": Call,
     "reply": Reply,
     "followup": FollowUp,
@@ -357,8 +382,8 @@ class Timeline(Shape):
 
     customer: Customer
     items: list[TimelineItem] = Field(
-        description="oldest first; ties: event, checkin, message, call, reply, followup, page, "
-        "ack, merge"
+        description="oldest first; ties: event, checkin, message, email, call, reply, followup, "
+        "page, ack, merge"
     )
 
 
@@ -380,6 +405,7 @@ class Policy(Shape):
     delay: Duration
     window: PolicyWindow | None
     template: str
+    subject: str | None = Field(description="email only: the subject template")
     expire_after: Duration | None
     frequency_cap: Duration | None
     deadline: Duration | None

@@ -12,10 +12,13 @@ staff about the customer (alerts, reminders), are not on the customer's phone.
 
 from __future__ import annotations
 
+import json
 import logging
+import secrets
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -24,16 +27,19 @@ from werkzeug.test import Client
 
 from outreach.company.templating import MAX_MESSAGE_CHARS
 from outreach.customers.service import get_customer
+from outreach.dev.mailserver import demo_maildir, read_inbox
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
+from outreach.messaging.emails import mailgun_signature
 from outreach.messaging.outbox import OUTBOX_SENDER, outbox_sid
 from outreach.messaging.signatures import SIGNATURE_HEADER, sign
 from outreach.messaging.texts import message_body
-from outreach.models import Call, Customer, Message, Reply
+from outreach.models import Call, Customer, Email, Message, Reply
 
 log = logging.getLogger(__name__)
 
 INBOUND_PATH = "/twilio/sms/inbound"
+EMAIL_INBOUND_PATH = "/hooks/email/mailgun/inbound"
 STATUS_PATH = "/twilio/voice/status"
 PHONES_MAX = 100
 THREAD_MAX = 200
@@ -212,16 +218,15 @@ def _said(xml: str) -> list[str]:
     return [" ".join((el.text or "").split()) for el in root.iter() if el.tag in ("Say", "Message")]
 
 
-def _post(path_and_query: str, params: dict[str, str]) -> tuple[int, str]:
-    """POST to the app's own webhook through its WSGI stack, signed as Twilio signs."""
+def _post(path_and_query: str, params: dict[str, str], signed: bool = True) -> tuple[int, str]:
+    """POST to the app's own webhook through its WSGI stack, signed as Twilio signs (or, with
+    `signed` False, carrying a signature of its own in `params`)."""
     app = current_app._get_current_object()
     base = app.extensions["settings"].public_base_url
-    signature = sign(path_and_query, params)
+    headers = {SIGNATURE_HEADER: sign(path_and_query, params)} if signed else {}
     db.session.rollback()  # our transaction must not hold locks the webhook's own needs
     with app.app_context():  # the webhook gets its own g and database session, as in production
-        response = Client(app).post(
-            path_and_query, data=params, headers={SIGNATURE_HEADER: signature}, base_url=base
-        )
+        response = Client(app).post(path_and_query, data=params, headers=headers, base_url=base)
         body = response.get_data(as_text=True)
         response.close()
     db.session.expire_all()
@@ -320,3 +325,85 @@ def _gather_action(xml: str) -> str | None:
         return None
     gather = root.find("Gather")
     return gather.get("action") if gather is not None else None
+
+
+# -- the customer's e-mail ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """An e-mail in the customer's mailbox: one the demo's SMTP server received for them, or
+    one they wrote (their reply, as the app recorded it)."""
+
+    at: datetime | None
+    kind: str  #: "in" (received by the customer) or "out" (written by the customer)
+    subject: str
+    text: str
+    message_id: str
+
+
+def inbox(customer: Customer) -> list[InboxItem]:
+    """The customer's e-mail, oldest first: what the local SMTP server received for their
+    address, and their replies."""
+    if not customer.email:
+        return []
+    items = []
+    for message in read_inbox(demo_maildir(current_app.instance_path), customer.email):
+        body = message.get_body(("plain",))
+        date = message.get("Date")
+        items.append(
+            InboxItem(
+                getattr(date, "datetime", None),
+                "in",
+                str(message.get("Subject", "")),
+                body.get_content() if body is not None else "",
+                str(message.get("Message-ID", "")),
+            )
+        )
+    written = db.session.scalars(
+        sa.select(Email)
+        .where(Email.customer_id == customer.id, Email.direction == "inbound")
+        .order_by(Email.id.desc())
+        .limit(THREAD_MAX)
+    )
+    items += [
+        InboxItem(e.created_at, "out", e.subject, e.body, e.message_id or "") for e in written
+    ]
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(items, key=lambda i: i.at or epoch)[-THREAD_MAX:]
+
+
+def reply_by_email(customer_id: int, body: str) -> Posted:
+    """Send `body` as the customer's e-mail reply to the latest e-mail they received, through
+    the app's inbound e-mail hook, signed as Mailgun signs."""
+    customer = get_customer(customer_id)
+    body = message_body(body)
+    received = [i for i in inbox(customer) if i.kind == "in"]
+    if not customer.email or not received:
+        raise ValidationError("no e-mail to reply to yet", field="body")
+    latest = received[-1]
+    subject = (
+        latest.subject if latest.subject.lower().startswith("re:") else f"Re: {latest.subject}"
+    )
+    timestamp, token = str(int(time.time())), secrets.token_hex(25)
+    headers = [
+        ["Message-Id", f"<sim.{secrets.token_hex(8)}@{customer.email.rpartition('@')[2]}>"],
+        ["In-Reply-To", latest.message_id],
+        ["References", latest.message_id],
+        ["Subject", subject],
+    ]
+    fields = {
+        "timestamp": timestamp,
+        "token": token,
+        "signature": mailgun_signature(timestamp, token),
+        "recipient": current_app.extensions["settings"].email_from or "",
+        "sender": customer.email,
+        "from": f"{customer.name} <{customer.email}>",
+        "subject": subject,
+        "body-plain": body,
+        "stripped-text": body,
+        "message-headers": json.dumps(headers),
+    }
+    status, _ = _post(EMAIL_INBOUND_PATH, fields, signed=False)
+    log.info("simulator: customer %s replied by e-mail (HTTP %s)", customer_id, status)
+    return Posted(status, [])

@@ -23,6 +23,9 @@ class ReplyForm(FlaskForm):
     )
 
 
+EMAIL_PREFIX = "email"  #: the e-mail reply form's fields, apart from the text reply's
+
+
 class CallForm(FlaskForm):
     """What the customer does with a ringing check-in call."""
 
@@ -30,7 +33,12 @@ class CallForm(FlaskForm):
     speech = StringField("Words", validators=[Optional(), Length(max=200)])
 
 
-def _thread_page(customer_id: int, form: ReplyForm | None = None, status: int = 200):
+def _thread_page(
+    customer_id: int,
+    form: ReplyForm | None = None,
+    status: int = 200,
+    email_form: ReplyForm | None = None,
+):
     try:
         thread = simulator.thread(customer_id)
     except NotFound:
@@ -38,6 +46,8 @@ def _thread_page(customer_id: int, form: ReplyForm | None = None, status: int = 
     page = render_template(
         "simulator/thread.html",
         thread=thread,
+        inbox=simulator.inbox(thread.customer),
+        email_form=email_form or ReplyForm(formdata=None, prefix=EMAIL_PREFIX),
         form=form or ReplyForm(formdata=None),
         call_form=CallForm(formdata=None),
         actions=simulator.CALL_ACTIONS,
@@ -73,6 +83,24 @@ def reply(customer_id: int):
                 flash(f"The inbound webhook answered HTTP {posted.status}.", "error")
             return redirect(url_for("simulator.phone", customer_id=customer_id, _anchor="end"))
     return _thread_page(customer_id, form, 422)
+
+
+@bp.post("/customers/<int:customer_id>/email-reply")
+def email_reply(customer_id: int):
+    """Reply by e-mail as the customer, through the signed inbound e-mail hook."""
+    form = ReplyForm(prefix=EMAIL_PREFIX)
+    if form.validate():
+        try:
+            posted = simulator.reply_by_email(customer_id, form.body.data)
+        except NotFound:
+            abort(404)
+        except ValidationError as exc:
+            show_error(form, exc)
+        else:
+            if posted.status != 200:
+                flash(f"The inbound e-mail hook answered HTTP {posted.status}.", "error")
+            return redirect(url_for("simulator.phone", customer_id=customer_id, _anchor="inbox"))
+    return _thread_page(customer_id, status=422, email_form=form)
 
 
 @bp.post("/calls/<int:call_id>")

@@ -1,8 +1,9 @@
-"""Webhooks from Twilio and from event sources: signed requests only (403), CSRF-exempt."""
+"""Webhooks from Twilio, from event sources and from Mailgun (e-mail): signed requests only
+(403), CSRF-exempt."""
 
 from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__)
 
 # the modules register their routes on bp
-from outreach.webhooks import hooks, inbound, views, voice  # noqa: E402, F401
+from outreach.webhooks import emails, hooks, inbound, views, voice  # noqa: E402, F401
