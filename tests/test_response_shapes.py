@@ -55,6 +55,7 @@ def test_the_answers_of_the_operations_are_the_shapes_the_serializers_build():
     assert names == {
         "Error",
         "IngestResult",
+        "BatchResult",
         "CheckInPage",
         "CheckInDetail",
         "Timeline",

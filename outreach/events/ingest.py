@@ -318,6 +318,8 @@ def _facts(customer: Customer | None) -> dict[str, Any]:
         "timezone": customer.timezone,
         "is_opted_out": customer.is_opted_out,
         "is_wrong_number": customer.is_wrong_number,
+        "paused_at": customer.paused_at,
+        "email": customer.email,
     }
 
 
@@ -326,7 +328,8 @@ def _new_customer(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _planning_facts(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: values[name] for name in ("phone", "timezone", "is_opted_out", "is_wrong_number")}
+    names = ("phone", "timezone", "is_opted_out", "is_wrong_number", "paused_at", "email")
+    return {name: values.get(name) for name in names}
 
 
 def _store_alone(data: EventData, source: str, now: datetime) -> IngestResult:

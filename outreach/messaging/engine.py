@@ -46,7 +46,7 @@ from outreach.models import CheckIn, CompanySettings, Customer, db_now, utcnow
 from outreach.scheduling import transitions
 from outreach.scheduling.checkins import PAUSED, paused_reason, sendable_now
 from outreach.scheduling.consents import latest_consents, opted_out_reason
-from outreach.scheduling.planning import company_floor, zone_for_customer
+from outreach.scheduling.planning import CustomerFacts, company_floor, zone_for_customer
 from outreach.scheduling.policies import policy_window
 from outreach.scheduling.timing import blocked_reason, reschedule_due
 
@@ -504,20 +504,6 @@ def claim(
         if checkin_id in ids
     ]
     return attempts, lease
-
-
-@dataclass(frozen=True)
-class CustomerFacts:
-    """What the send needs of a customer, as plain values (duck-types Customer for
-    opted_out_reason, paused_reason and zone_for_customer)."""
-
-    id: int
-    phone: str
-    timezone: str | None
-    is_opted_out: bool
-    is_wrong_number: bool
-    paused_at: datetime | None
-    email: str | None = None
 
 
 @dataclass

@@ -226,13 +226,17 @@ def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
 
 @dataclass(frozen=True)
 class CustomerFacts:
-    """What planning reads of a customer, as of one event (a chunk may change the customer)."""
+    """What planning and sending read of a customer, as plain values at one moment (a chunk
+    may change the customer); duck-types Customer for opted_out_reason, paused_reason and
+    zone_for_customer."""
 
     id: int
     phone: str
     timezone: str | None
     is_opted_out: bool
     is_wrong_number: bool
+    paused_at: datetime | None = None
+    email: str | None = None
 
 
 class ChunkPlanner:
