@@ -105,7 +105,7 @@ def test_a_backup_sees_the_work_of_an_away_colleague(db, rep):
     assert worklist.today[0].covering_for.id == away.id
 
 
-def test_the_page_shows_the_customers_context_in_their_zone(client, db, rep):
+def test_the_page_shows_the_customers_context_and_their_local_time(client, db, rep):
     at = now()
     customer = make_customer("Ada Lovelace", zone="America/Los_Angeles")
     due = at - timedelta(minutes=30)
@@ -125,7 +125,7 @@ def test_the_page_shows_the_customers_context_in_their_zone(client, db, rep):
     assert ">negative<" in html and "2/5" in html
     assert "Technician visit on Friday" in html
     local = due.astimezone(ZoneInfo("America/Los_Angeles"))
-    assert f"{local:%a %d %b %H:%M} {local.tzname()}" in html
+    assert f"({local:%a %H:%M} {local.tzname()} for the customer)" in html
     assert f'href="tel:{customer.phone}"' in html
     assert f'action="/rep/checkins/{checkin.id}/outcome"' in html
 

@@ -31,7 +31,7 @@ from outreach.models.base import column_int
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.reporting.timeline import customer_timeline, latest_replies
 from outreach.scheduling.planning import zone_for_customer
-from outreach.web.helpers import show_error
+from outreach.web.helpers import show_error, viewer_zone
 
 PAGE = 50
 
@@ -119,6 +119,7 @@ def _conversation_page(customer_id: int, form: SmsForm, status: int = 200):
         timeline=timeline,
         zone=zone,
         zone_source=source,
+        viewer_zone=viewer_zone(),
         form=form,
         blocked=manual_sms_blocked(timeline.customer, utcnow()),
         describe=describe_twilio_error,

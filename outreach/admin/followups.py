@@ -31,6 +31,7 @@ from outreach.messaging.conference import THREE_WAY_STARTED, guests_for, start_t
 from outreach.models import FollowUp, User, utcnow
 from outreach.models.base import column_int
 from outreach.models.followups import PRIORITIES
+from outreach.web.helpers import viewer_zone
 
 COLUMN_MAX = 200  #: cards per column, so a backlog cannot make the page unbounded
 DONE_SINCE = timedelta(days=14)
@@ -78,10 +79,6 @@ def build_board(now: datetime, owner_id: int | None = None) -> Board:
     return board
 
 
-def _viewer_zone() -> str:
-    return current_user.timezone or get_company_settings().default_timezone
-
-
 def _board_page(status: int = 200):
     """The board, everyone's, one owner's (?owner=<id>) or the viewer's own (?owner=mine)."""
     raw = request.values.get("owner", "")
@@ -105,7 +102,7 @@ def _board_page(status: int = 200):
         priorities=PRIORITIES,
         form=DoneForm(formdata=None),
         company_zone=get_company_settings().default_timezone,
-        viewer_zone=_viewer_zone(),
+        viewer_zone=viewer_zone(),
         guests=guests_for(current_user),
     ), status
 
@@ -158,7 +155,7 @@ def followups_redate(followup_id: int):
     raw = request.form.get("due_at", "")
     return _act(
         followup_id,
-        lambda: redate_followup(followup_id, raw, _viewer_zone(), current_user),
+        lambda: redate_followup(followup_id, raw, viewer_zone(), current_user),
         "new due time saved.",
     )
 

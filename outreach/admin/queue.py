@@ -12,7 +12,6 @@ from werkzeug.datastructures import MultiDict
 
 from outreach.admin import bp
 from outreach.auth.services import safe_next
-from outreach.company.settings import get_company_settings
 from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, User, utcnow
@@ -22,6 +21,7 @@ from outreach.models.policies import CHANNELS
 from outreach.reporting.checkin_list import CheckinQuery, decode_cursor, list_checkins, next_cursor
 from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
 from outreach.scheduling.timing import zone_or_utc
+from outreach.web.helpers import viewer_zone
 
 PAGE = 50
 BULK_MAX = 200
@@ -29,7 +29,7 @@ VIEWS = {"upcoming": "Upcoming and late", "recent": "Recent (last 48 hours)", "a
 RECENT = timedelta(hours=48)
 
 
-def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[CheckinQuery, dict]:
+def _filters(args: MultiDict, zone: str, now: datetime) -> tuple[CheckinQuery, dict]:
     """The queue's filters from the query string; bad values are dropped with a message."""
     errors: dict[str, str] = {}
     view = args.get("view") if args.get("view") in VIEWS else "upcoming"
@@ -52,7 +52,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
         except ValueError:
             errors["date"] = "give a date as YYYY-MM-DD"
         else:
-            start = start.replace(tzinfo=zone_or_utc(company_zone))
+            start = start.replace(tzinfo=zone_or_utc(zone))
             due_after, due_before = start, start + timedelta(days=1)
     after = None
     if args.get("cursor"):
@@ -106,8 +106,8 @@ def _back() -> str:
 def queue():
     """Upcoming and recent check-ins with filters, a page at a time."""
     now = utcnow()
-    company_zone = get_company_settings().default_timezone
-    query, filters = _filters(request.args, company_zone, now)
+    zone = viewer_zone()
+    query, filters = _filters(request.args, zone, now)
     rows, more = list_checkins(query)
     _with_relations(rows)
     next_url = None
@@ -127,7 +127,7 @@ def queue():
         next_url=next_url,
         now=now,
         here=request.full_path.rstrip("?"),
-        company_zone=company_zone,
+        viewer_zone=zone,
     )
 
 
