@@ -23,6 +23,8 @@ from web_helpers import (
 from outreach.company.settings import get_company_settings
 from outreach.conversations.worklist import build_worklist
 from outreach.models import CheckIn, CheckInTransition, FollowUp
+from outreach.rep.views import PAGE_SIZE
+from outreach.scheduling.timing import local_time
 
 EVIL = "<script>alert(1)</script>"
 
@@ -184,9 +186,12 @@ def test_the_page_needs_the_same_few_queries_whatever_the_number_of_rows(client,
     _seed(rep, rows)
     db.session.commit()
     queries, html = _count_queries(db, client)
-    assert html.count('class="card') == 2 * rows
-    assert queries <= 11  # user, settings, calls, follow-ups, their events, replies, promises,
-    # pages waiting; the follow-ups' opening replies, notes and texts sent since
+    listed = build_worklist(rep, now())
+    shown = min(len(listed.today), PAGE_SIZE) + min(len(listed.upcoming), 50)
+    assert html.count('id="call-') + html.count('id="followup-') == shown  # a card or a row
+    assert html.count('class="card') <= PAGE_SIZE
+    assert queries <= 13  # user, settings, calls, follow-ups, their events, replies, promises,
+    # pages waiting; the follow-ups' opening replies, notes and texts sent since; done today
 
 
 def test_three_and_thirty_rows_cost_the_same_number_of_queries(client, db, rep):
@@ -196,7 +201,7 @@ def test_three_and_thirty_rows_cost_the_same_number_of_queries(client, db, rep):
     _seed(rep, 27)
     db.session.commit()
     many, html = _count_queries(db, client)
-    assert html.count('class="card') == 60
+    assert html.count('class="card') == PAGE_SIZE and "Page 1 of 2" in html
     assert few == many
 
 
@@ -372,3 +377,56 @@ def test_the_page_is_usable_on_a_phone(client, db, rep):
     html = client.get("/rep").get_data(as_text=True)
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
     assert "Nothing planned for the next two weeks." in html
+
+
+def test_a_call_card_says_what_goes_out_if_the_rep_does_not_call(client, db, rep):
+    at = now()
+    sms = make_policy("sms")
+    policy = make_policy()
+    policy.deadline, policy.fallback_policy_id = "PT4H", sms.id
+    with_fallback = make_checkin(rep, at - timedelta(minutes=30), policy=policy)
+    with_fallback.deadline_at = at + timedelta(hours=2)
+    alone = make_checkin(rep, at - timedelta(minutes=20))
+    alone.deadline_at = at + timedelta(hours=3)
+    db.session.commit()
+
+    page = client.get("/rep").get_data(as_text=True)
+
+    card = page[page.index(f'id="call-{with_fallback.id}"') :]
+    deadline = local_time(with_fallback.deadline_at, "America/Chicago", "%H:%M")
+    assert f"A text goes out at {deadline} if you don't call." in card[:3000]
+    card = page[page.index(f'id="call-{alone.id}"') :]
+    deadline = local_time(alone.deadline_at, "America/Chicago", "%H:%M")
+    assert f"Call by {deadline}: after that the call counts as missed." in card[:3000]
+
+
+def test_filters_pages_and_collapsed_lists_keep_the_page_short(client, db, rep):
+    _seed(rep, 30)  # 30 calls (3 due today) and 30 follow-ups (15 callbacks)
+    done = make_checkin(rep, now() - timedelta(hours=2), customer=make_customer("Done Dana"))
+    db.session.commit()
+    _outcome(client, done.id, outcome="reached")
+
+    page = client.get("/rep").get_data(as_text=True)
+    calls = client.get("/rep?show=calls").get_data(as_text=True)
+    followups = client.get("/rep?show=followups").get_data(as_text=True)
+    second = client.get("/rep?page=2").get_data(as_text=True)
+
+    assert page.count('class="card') == PAGE_SIZE and 'rel="next"' in page
+    assert "Page 1 of" in page and "Page 2 of" in second and 'rel="prev"' in second
+    assert len(page.encode()) < 150_000
+    calls_today = calls[: calls.index('id="coming-up"')]
+    assert 'id="followup-' not in calls_today and 'id="call-' in calls_today
+    followups_today = followups[: followups.index('id="coming-up"')]
+    assert 'id="call-' not in followups_today and 'id="followup-' in followups_today
+    assert '<details class="list"><summary><h2 id="done-today">Done today' in page
+    done_list = page[page.index('id="done-today"') :]
+    assert "Done Dana" in done_list and "Reached the customer, all good" in done_list
+    assert client.get("/rep?show=nonsense&page=-4").status_code == 200
+
+
+def test_a_new_calendar_address_comes_with_copy_and_subscribe(client, app, db, rep):
+    page = client.post("/rep/calendar").get_data(as_text=True)
+
+    url = re.search(r'value="(https://[^"]+\.ics)"', page).group(1)
+    assert f'href="webcal://{url.removeprefix("https://")}"' in page
+    assert 'data-copy="feed-url"' in page and "/static/rep.js" in page
