@@ -74,7 +74,7 @@ class WorkItem:
         if show == "followups":
             return self.kind == "followup"
         if show == "urgent":
-            return self.is_urgent or (self.is_first and self.kind == "followup")
+            return self.is_urgent
         return True
 
 
