@@ -429,4 +429,4 @@ def test_a_new_calendar_address_comes_with_copy_and_subscribe(client, app, db, r
 
     url = re.search(r'value="(https://[^"]+\.ics)"', page).group(1)
     assert f'href="webcal://{url.removeprefix("https://")}"' in page
-    assert 'data-copy="feed-url"' in page and "/static/rep.js" in page
+    assert 'data-copy="feed-url"' in page and "/static/copy.js" in page

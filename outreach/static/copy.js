@@ -1,4 +1,4 @@
-// The rep's list: the calendar address's Copy button.
+// A Copy button (data-copy="<input id>") copies that field, e.g. the calendar address.
 document.addEventListener("click", function (event) {
   var button = event.target.closest("[data-copy]");
   if (!button) return;
