@@ -232,7 +232,7 @@ def test_logging_reached_marks_the_call_done_through_a_recorded_transition(clien
         sa.select(CheckInTransition).where(CheckInTransition.checkin_id == checkin.id)
     ).one()
     assert (transition.from_status, transition.to_status) == ("scheduled", "done")
-    assert f"user {rep.id}" in transition.reason
+    assert transition.reason == f"call logged by {rep.name}: reached the customer, all good"
     assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))) == 0
     page = client.get("/rep").get_data(as_text=True)
     assert f"call-{checkin.id}" not in page

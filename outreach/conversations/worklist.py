@@ -307,7 +307,7 @@ def log_call_outcome(checkin_id: int, user: User, data: OutcomeInput, now: datet
         closes = business_hours(get_company_settings()).closing_wall(data.followup_due)
         due_at = _followup_due_at(data.followup_due, checkin.timezone, closes, now)
 
-    reason = f"rep call logged by user {user.id}: {data.outcome}"
+    reason = f"call logged by {user.display_name}: {OUTCOMES[data.outcome].lower()}"
     if not transitions.mark_done(
         checkin.id, reason=reason, outcome=data.outcome, note=note or None
     ):
