@@ -139,17 +139,19 @@ def conversations_show(customer_id: int):
 @bp.post("/conversations/<int(max=2147483647):customer_id>/sms")
 def conversations_sms(customer_id: int):
     """Text the customer, unless they opted out or it is quiet hours where they are."""
-    if db.session.get(Customer, customer_id) is None:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
         abort(404)
+    name = customer.name
     form = SmsForm()
     if form.validate():
         try:
-            message = send_manual_sms(customer_id, form.body.data, current_user)
+            send_manual_sms(customer_id, form.body.data, current_user)
         except OutreachError as exc:
             db.session.rollback()
             show_error(form, exc)
             return _conversation_page(customer_id, form, exc.status)
-        flash(f"Text queued (message #{message.id}).", "success")
+        flash(f"Text to {name} queued: it goes out in a moment.", "success")
         return redirect(url_for("admin.conversations_show", customer_id=customer_id))
     return _conversation_page(customer_id, form, 422)
 
