@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
@@ -19,7 +19,12 @@ from outreach.models.base import YEARS, column_int
 from outreach.models.checkins import STATUSES, UNSETTLED
 from outreach.models.policies import CHANNELS
 from outreach.reporting.checkin_list import CheckinQuery, decode_cursor, list_checkins, next_cursor
-from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
+from outreach.scheduling.checkins import (
+    cancel_checkin,
+    get_checkin,
+    reschedule_checkin,
+    undo_cancel_checkin,
+)
 from outreach.scheduling.timing import zone_or_utc
 from outreach.web.helpers import viewer_zone
 
@@ -102,6 +107,24 @@ def _back() -> str:
     return safe_next(request.form.get("next"), under="/admin/queue") or url_for("admin.queue")
 
 
+#: a check-in's channel as a sentence says it: "the text to Ada Lovelace"
+CHANNEL_WORDS = {"sms": "text", "voice": "automated call", "email": "e-mail", "rep_call": "call"}
+
+
+def _words(checkin: CheckIn) -> str:
+    return f"check-in {CHANNEL_WORDS.get(checkin.channel, '')}".strip()
+
+
+def _undoable() -> CheckIn | None:
+    """The check-in this person just canceled, while its cancel can still be undone."""
+    checkin_id = session.get("undo_cancel")
+    checkin = db.session.get(CheckIn, checkin_id) if isinstance(checkin_id, int) else None
+    if checkin is None or checkin.status != "canceled":
+        session.pop("undo_cancel", None)
+        return None
+    return checkin
+
+
 @bp.get("/queue")
 def queue():
     """Upcoming and recent check-ins with filters, a page at a time."""
@@ -128,6 +151,8 @@ def queue():
         now=now,
         here=request.full_path.rstrip("?"),
         viewer_zone=zone,
+        undo=_undoable(),
+        channel_words=CHANNEL_WORDS,
     )
 
 
@@ -136,12 +161,27 @@ def queue_cancel(checkin_id: int):
     """Cancel one scheduled or queued check-in."""
     reason = (request.form.get("reason") or "").strip()[:300]
     try:
-        cancel_checkin(checkin_id, reason or "canceled from the admin queue")
+        checkin = cancel_checkin(checkin_id, reason or "canceled from the admin queue")
     except OutreachError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash(f"Check-in {checkin_id} canceled.", "success")
+        session["undo_cancel"] = checkin_id
+        flash(f"The {_words(checkin)} to {checkin.customer.name} is canceled.", "success")
+    return redirect(_back())
+
+
+@bp.post("/queue/<int(max=2147483647):checkin_id>/undo")
+def queue_undo_cancel(checkin_id: int):
+    """Undo a cancel made moments ago: the check-in is back at its time (or the next allowed)."""
+    session.pop("undo_cancel", None)
+    try:
+        checkin = undo_cancel_checkin(checkin_id, utcnow())
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(f"Back on the queue: the {_words(checkin)} to {checkin.customer.name}.", "success")
     return redirect(_back())
 
 
