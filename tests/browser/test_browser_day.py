@@ -204,3 +204,74 @@ def test_the_rep_list_is_short_filtered_and_says_each_deadline(live_server, new_
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     screenshot(page, f"day-{size}-rep-calendar")
+
+
+@SIZES
+def test_error_pages_speak_plainly_and_the_tab_has_an_icon(live_server, new_page, size):
+    live = live_server()
+    with live.app.app_context():
+        email = make_user("rep", name="Sam Rivera").email
+    page = _open(new_page, size)
+    sign_in(page, live.url, email)
+
+    forbidden = page.goto(f"{live.url}/admin/queue")
+    assert forbidden.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page is not for your role")
+    expect(page.get_by_role("link", name="Go to My calls")).to_be_visible()
+    screenshot(page, f"day-{size}-error-403")
+    missing = page.goto(f"{live.url}/no/such/page")
+    assert missing.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("There is nothing here")
+    assert "Not Found" not in page.content()
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    fetched = page.request.get(f"{live.url}{icon}")
+    assert fetched.status == 200 and fetched.headers["content-type"].startswith("image/svg")
+    screenshot(page, f"day-{size}-error-404")
+
+
+@SIZES
+def test_a_queue_cancel_is_confirmed_and_can_be_undone(live_server, new_page, size):
+    live = live_server()
+    with live.app.app_context():
+        manager = make_user("manager", name="Morgan Diaz")
+        rep = make_user("rep", name="Sam Rivera")
+        checkin = make_checkin(rep, now() + timedelta(hours=3), customer=make_customer("Ada Byron"))
+        db.session.commit()
+        email, checkin_id = manager.email, checkin.id
+    page = _open(new_page, size)
+    sign_in(page, live.url, email)
+    page.goto(f"{live.url}/admin/queue")
+
+    row = page.locator(f"#checkin-{checkin_id}")
+    row.get_by_text("Cancel…").click()
+    expect(row).to_contain_text("Cancel the check-in call to Ada Byron?")
+    row.get_by_role("button", name="Yes, cancel it").click()
+
+    expect(page.locator(".flash.success")).to_contain_text("call to Ada Byron is canceled")
+    screenshot(page, f"day-{size}-queue-canceled")
+    page.get_by_role("button", name="Undo the cancel").click()
+    expect(page.locator(".flash.success")).to_contain_text("Back on the queue")
+    expect(page.locator(f"#checkin-{checkin_id}")).to_contain_text("scheduled")
+
+
+@SIZES
+def test_an_opted_out_customer_cannot_be_texted_and_the_page_says_why_once(
+    live_server, new_page, size
+):
+    live = live_server()
+    with live.app.app_context():
+        manager = make_user("manager", name="Morgan Diaz")
+        customer = make_customer("Ada Byron")
+        customer.is_opted_out = True
+        db.session.commit()
+        email, customer_id = manager.email, customer.id
+    page = _open(new_page, size)
+    sign_in(page, live.url, email)
+
+    page.goto(f"{live.url}/admin/conversations/{customer_id}")
+
+    section = page.locator("section[aria-labelledby=sms]")
+    expect(section.get_by_role("button", name="Send")).to_be_disabled()
+    expect(section.locator("textarea")).to_be_disabled()
+    assert section.inner_text().count("opted out") == 1
+    screenshot(page, f"day-{size}-opted-out-send")
