@@ -11,6 +11,7 @@ from browser_helpers import screenshot, sign_in
 from playwright.sync_api import Page, expect
 from web_helpers import make_checkin, make_customer, make_followup, make_policy, make_user, now
 
+from outreach.dev.demo import seed_demo
 from outreach.extensions import db
 from outreach.messaging.outbox import outbox_sid
 from outreach.models import Message
@@ -275,3 +276,20 @@ def test_an_opted_out_customer_cannot_be_texted_and_the_page_says_why_once(
     expect(section.locator("textarea")).to_be_disabled()
     assert section.inner_text().count("opted out") == 1
     screenshot(page, f"day-{size}-opted-out-send")
+
+
+@SIZES
+def test_the_dashboard_tells_a_story_right_after_the_demo_seed(live_server, new_page, size):
+    live = live_server()
+    with live.app.app_context():
+        seed_demo()
+    page = _open(new_page, size)
+    sign_in(page, live.url, "manager@example.com", "demo")
+
+    page.goto(f"{live.url}/admin/dashboard")
+
+    charts = page.locator("svg.chart")
+    expect(charts.first).to_be_visible()
+    assert page.locator("svg.chart rect[height]").count() > 40  # bars on most days
+    expect(page.locator("main")).to_contain_text("Sam Rivera")
+    screenshot(page, f"day-{size}-dashboard-history")
