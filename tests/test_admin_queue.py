@@ -152,7 +152,7 @@ def test_a_cancel_asks_first_and_can_be_undone_right_after(client, db, rep):
     assert "Back on the queue: the check-in call to Ada Lovelace." in undone.get_data(as_text=True)
     assert 'id="undo"' not in undone.get_data(as_text=True)
     row = _status(db, checkin.id)
-    assert (row.status, row.due_at) == ("scheduled", due)
+    assert row.status == "scheduled" and row.due_at >= due  # its time, or the next allowed
     moves = db.session.scalars(
         sa.select(CheckInTransition)
         .where(CheckInTransition.checkin_id == checkin.id)
