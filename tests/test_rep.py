@@ -431,3 +431,17 @@ def test_a_new_calendar_address_comes_with_copy_and_subscribe(client, app, db, r
     url = re.search(r'value="(https://[^"]+\.ics)"', page).group(1)
     assert f'href="webcal://{url.removeprefix("https://")}"' in page
     assert 'data-copy="feed-url"' in page and "/static/copy.js" in page
+
+
+def test_a_coming_up_row_opens_as_a_full_card(client, db, rep):
+    customer = make_customer("Ada Lovelace")
+    later = make_followup(rep, customer, now() + timedelta(days=3), title="Bring the part")
+    db.session.commit()
+
+    listed = client.get("/rep").get_data(as_text=True)
+    opened = client.get(f"/rep?open=followup-{later.id}").get_data(as_text=True)
+
+    assert f'<li id="followup-{later.id}">' in listed and f'article class="card' not in listed
+    assert f'href="/rep?open=followup-{later.id}#followup-{later.id}"' in listed
+    assert f'id="followup-{later.id}"' in opened and "Mark done" in opened
+    assert f'<li id="followup-{later.id}">' not in opened  # a card now, not also a row

@@ -50,6 +50,10 @@ def _page(failed: dict | None = None, feed_url: str | None = None, status: int =
     pages = max(1, -(-len(today) // PAGE_SIZE))
     page = min(max(column_int(request.args.get("page")) or 1, 1), pages)
     cards = today[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    upcoming = [i for i in worklist.upcoming if i.shown_by(show)]
+    opened = [i for i in upcoming if f"{i.kind}-{i.id}" == request.args.get("open")]
+    cards = opened + cards
+    upcoming = [i for i in upcoming if i not in opened]
     forms = dict(failed or {})
     if failed:
         keys = {f"{'c' if i.kind == 'call' else 'f'}{i.id}": i for i in worklist.today}
@@ -74,7 +78,7 @@ def _page(failed: dict | None = None, feed_url: str | None = None, status: int =
             page=page,
             page_count=pages,
             a_day_ahead=worklist.now + timedelta(hours=18),
-            upcoming=[i for i in worklist.upcoming if i.shown_by(show)],
+            upcoming=upcoming,
             done=done_since(current_user, worklist.start_of_today),
             context=card_context([i.followup for i in cards if i.followup]),
             forms=forms,
