@@ -441,7 +441,7 @@ def test_a_coming_up_row_opens_as_a_full_card(client, db, rep):
     listed = client.get("/rep").get_data(as_text=True)
     opened = client.get(f"/rep?open=followup-{later.id}").get_data(as_text=True)
 
-    assert f'<li id="followup-{later.id}">' in listed and f'article class="card' not in listed
+    assert f'<li id="followup-{later.id}">' in listed and 'article class="card' not in listed
     assert f'href="/rep?open=followup-{later.id}#followup-{later.id}"' in listed
     assert f'id="followup-{later.id}"' in opened and "Mark done" in opened
     assert f'<li id="followup-{later.id}">' not in opened  # a card now, not also a row
