@@ -136,13 +136,15 @@ def test_personal_calls_per_rep_on_time_late_and_missed(app, db):
     _rep_call(sam, "missed", None, timedelta(hours=4))
     _rep_call(kim, "done", timedelta(hours=30), None)  # no deadline: on time
     _rep_call(kim, "scheduled", None, timedelta(hours=4))  # still pending: not counted
+    early = _rep_call(kim, "done", timedelta(hours=-3), timedelta(hours=4))
+    early.due_at = NOW + timedelta(hours=2)  # called before it came due: counted, on time
     db.session.commit()
 
     reps = {r.name: r for r in build_dashboard(NOW).reps}
 
     assert (reps["Sam"].on_time, reps["Sam"].late, reps["Sam"].missed) == (1, 1, 1)
     assert reps["Sam"].on_time_rate == pytest.approx(33.3)
-    assert (reps["Kim"].on_time, reps["Kim"].late, reps["Kim"].missed) == (1, 0, 0)
+    assert (reps["Kim"].on_time, reps["Kim"].late, reps["Kim"].missed) == (2, 0, 0)
     assert [r.name for r in build_dashboard(NOW).reps] == ["Sam", "Kim"]  # misses first
 
 
