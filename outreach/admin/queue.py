@@ -208,9 +208,10 @@ def queue_reschedule(checkin_id: int):
         checkin = reschedule_checkin(checkin_id, when, utcnow())
     except OutreachError as exc:
         db.session.rollback()
-        flash(f"Check-in {checkin_id} not rescheduled: {exc.message}", "error")
+        flash(f"Not moved: {exc.message}", "error")
     else:
-        flash(f"Check-in {checkin_id} rescheduled: {checkin.timing_reason}", "success")
+        who = checkin.customer.name
+        flash(f"The {_words(checkin)} to {who} moved: {checkin.timing_reason}", "success")
     return redirect(_back())
 
 
