@@ -86,7 +86,8 @@ def register(app: Flask) -> None:
             if exc.code == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response, exc.code
-        return render_template("error.html", error=exc), exc.code
+        own = exc.description if exc.description != type(exc).description else None
+        return render_template("error.html", error=exc, detail=own), exc.code
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

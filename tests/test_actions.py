@@ -345,3 +345,21 @@ def test_the_acknowledgement_is_queued_as_a_text_in_reply_and_sent_by_the_worker
     assert run_text_jobs() == [ack.id]
     db.session.refresh(ack)
     assert ack.twilio_sid.startswith("SMoutbox") and ack.status == "delivered"
+
+
+def test_a_managers_alert_quotes_the_customer_and_names_the_owner(app):
+    settings = get_company_settings()
+    settings.triage_actions = {"negative": {"alert_managers": True}}
+    db.session.commit()
+    rep = make_staff()
+    manager = make_staff(role="manager", name="Morgan Diaz", phone="+16125550777")
+    checkin = make_conversation(rep=rep, sent_at=TUE_10AM)
+
+    reply("Awful service, the tech was rude")
+
+    [alert] = texts("manager_alert")
+    customer = db.session.get(Customer, checkin.customer_id)
+    assert alert.to_number == manager.phone
+    assert alert.body.startswith(f"Alert: {customer.name} wrote “Awful service, the tech was rude”")
+    assert f"{rep.display_name}'s follow-up is due" in alert.body
+    assert "#" not in alert.body and "customer " not in alert.body

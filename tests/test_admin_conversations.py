@@ -115,7 +115,7 @@ def test_a_manual_text_is_queued_and_handed_to_the_worker(client, db, staff):
     job = Queue(TEXT_QUEUE, connection=get_redis()).jobs[0]
     assert job.args == ([text.id],)
     page = client.get(f"/admin/conversations/{customer.id}").get_data(as_text=True)
-    assert f"Text queued (message #{text.id})." in page
+    assert "queued: it goes out in a moment." in page and "#" not in page.split("queued")[0][-80:]
 
 
 def test_no_text_to_a_customer_who_opted_out(client, db):
@@ -125,7 +125,8 @@ def test_no_text_to_a_customer_who_opted_out(client, db):
     response = client.post(f"/admin/conversations/{customer.id}/sms", data={"body": "Hello?"})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Not sent: the customer is marked opted out" in html
+    assert html.count("the customer is marked opted out") == 1  # one clear explanation
+    assert 'disabled aria-describedby="sms-blocked"' in html  # and no form to try again
     assert "\nHello?</textarea>" in html  # what was typed is kept
     assert _texts(db) == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
@@ -18,6 +19,7 @@ from web_helpers import (
 )
 
 from outreach.models import CheckInTransition
+from outreach.reporting.charts import Series, column_chart
 from outreach.reporting.figures import build_dashboard, day_bounds
 
 #: Friday 20 March 2026, 18:00 UTC = 13:00 in Chicago (CDT, UTC-5; DST began on 8 March)
@@ -134,13 +136,15 @@ def test_personal_calls_per_rep_on_time_late_and_missed(app, db):
     _rep_call(sam, "missed", None, timedelta(hours=4))
     _rep_call(kim, "done", timedelta(hours=30), None)  # no deadline: on time
     _rep_call(kim, "scheduled", None, timedelta(hours=4))  # still pending: not counted
+    early = _rep_call(kim, "done", timedelta(hours=-3), timedelta(hours=4))
+    early.due_at = NOW + timedelta(hours=2)  # called before it came due: counted, on time
     db.session.commit()
 
     reps = {r.name: r for r in build_dashboard(NOW).reps}
 
     assert (reps["Sam"].on_time, reps["Sam"].late, reps["Sam"].missed) == (1, 1, 1)
     assert reps["Sam"].on_time_rate == pytest.approx(33.3)
-    assert (reps["Kim"].on_time, reps["Kim"].late, reps["Kim"].missed) == (1, 0, 0)
+    assert (reps["Kim"].on_time, reps["Kim"].late, reps["Kim"].missed) == (2, 0, 0)
     assert [r.name for r in build_dashboard(NOW).reps] == ["Sam", "Kim"]  # misses first
 
 
@@ -179,3 +183,16 @@ def test_managers_see_the_dashboard_and_reps_do_not(app, db):
     sign_in(rep, make_user("rep"))
     assert manager.get("/admin/dashboard").status_code == 200
     assert rep.get("/admin/dashboard").status_code == 403
+
+
+def test_a_count_chart_has_no_half_ticks_and_keeps_its_last_date_inside():
+    days = [f"{d:02d} Nov" for d in range(1, 31)]
+    svg = str(column_chart(days, [Series("check-ins", [0] * 29 + [1])], title="Check-ins"))
+
+    ticks = re.findall(r'class="axis" text-anchor="end">([^<]*)</text>', svg)
+    assert "0.5" not in ticks and "0" in ticks and "1" in ticks
+    last = re.search(r'<text x="([\d.]+)" y="180" class="axis" text-anchor="end">30 Nov<', svg)
+    assert last and float(last.group(1)) <= 640 - 8  # ends inside the plot, not cut off
+    assert svg.count(">26 Nov<") == 1 and ">28 Nov<" not in svg  # no label crowds the last
+    rates = str(column_chart(days, [Series("rate", [50.0] * 30)], title="Rate", unit="%"))
+    assert ">50%</text>" in rates  # a rate keeps its middle line

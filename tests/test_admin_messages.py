@@ -105,3 +105,15 @@ def test_reps_cannot_read_the_message_log(app, db):
     client = isolated_client(app)
     sign_in(client, make_user("rep"))
     assert client.get("/admin/messages").status_code == 403
+
+
+def test_a_text_to_staff_names_the_person_not_staff(client, db):
+    manager = make_user("manager", name="Morgan Diaz", phone="+13125550777")
+    make_message(kind="page_answer", user_id=manager.id, body="It's yours")
+    db.session.commit()
+
+    html = client.get("/admin/messages").get_data(as_text=True)
+
+    row = html[html.index("It&#39;s yours") - 1500 : html.index("It&#39;s yours")]
+    assert "Morgan Diaz" in row and "to Morgan Diaz's phone" in row
+    assert ">staff<" not in row

@@ -47,7 +47,7 @@ def test_opting_out_by_phone_records_it_and_cancels_pending_check_ins(client, db
     )
     assert "opted out; 1 pending check-ins canceled." in response.get_data(as_text=True)
     assert _consents(db) == [
-        (customer.id, "opted_out", "admin", f"user {admin.id}: asked on the phone")
+        (customer.id, "opted_out", "admin", f"{admin.name}: asked on the phone")
     ]
     assert db.session.get(Customer, customer.id).is_opted_out is True
     assert db.session.get(CheckIn, checkin.id).status == "canceled"

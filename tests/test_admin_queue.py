@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from web_helpers import isolated_client, make_checkin, make_policy, make_user, now, sign_in
+from web_helpers import (
+    isolated_client,
+    make_checkin,
+    make_customer,
+    make_policy,
+    make_user,
+    now,
+    sign_in,
+)
 
 from outreach.models import CheckIn, CheckInTransition
 
@@ -126,6 +134,53 @@ def test_cancel_goes_through_the_service_with_a_reason(client, db, rep):
         sa.select(CheckInTransition).where(CheckInTransition.checkin_id == checkin.id)
     ).all()[-1]
     assert (last.from_status, last.to_status) == ("scheduled", "canceled")
+
+
+def test_a_cancel_asks_first_and_can_be_undone_right_after(client, db, rep):
+    due = now() + timedelta(hours=2)
+    checkin = make_checkin(rep, due, customer=make_customer("Ada Lovelace"))
+    db.session.commit()
+    page = client.get("/admin/queue").get_data(as_text=True)
+    assert "Cancel the check-in call to Ada Lovelace?" in page and "Yes, cancel it" in page
+
+    canceled = client.post(f"/admin/queue/{checkin.id}/cancel", follow_redirects=True)
+    html = canceled.get_data(as_text=True)
+    assert "The check-in call to Ada Lovelace is canceled." in html
+    assert f'action="/admin/queue/{checkin.id}/undo"' in html
+    undone = client.post(f"/admin/queue/{checkin.id}/undo", follow_redirects=True)
+
+    assert "Back on the queue: the check-in call to Ada Lovelace." in undone.get_data(as_text=True)
+    assert 'id="undo"' not in undone.get_data(as_text=True)
+    row = _status(db, checkin.id)
+    assert row.status == "scheduled" and row.due_at >= due  # its time, or the next allowed
+    moves = db.session.scalars(
+        sa.select(CheckInTransition)
+        .where(CheckInTransition.checkin_id == checkin.id)
+        .order_by(CheckInTransition.id)
+    ).all()
+    assert [(m.from_status, m.to_status) for m in moves][-2:] == [
+        ("scheduled", "canceled"),
+        ("canceled", "scheduled"),
+    ]
+    again = client.post(f"/admin/queue/{checkin.id}/undo", follow_redirects=True)
+    assert "this cancel can no longer be undone" in again.get_data(as_text=True)
+
+
+def test_an_old_cancel_cannot_be_undone(client, db, rep):
+    checkin = make_checkin(rep, now() + timedelta(hours=2))
+    db.session.commit()
+    client.post(f"/admin/queue/{checkin.id}/cancel")
+    db.session.execute(
+        sa.update(CheckInTransition)
+        .where(CheckInTransition.checkin_id == checkin.id)
+        .values(created_at=now() - timedelta(minutes=11))
+    )
+    db.session.commit()
+
+    response = client.post(f"/admin/queue/{checkin.id}/undo", follow_redirects=True)
+
+    assert "this cancel can no longer be undone" in response.get_data(as_text=True)
+    assert _status(db, checkin.id).status == "canceled"
 
 
 def test_cancel_of_a_finished_check_in_is_refused_and_nothing_changes(client, db, rep):

@@ -188,7 +188,7 @@ def test_preview_zone_comes_from_the_phone_when_not_given(client, db):
         },
     ).get_data(as_text=True)
     assert "America/Los_Angeles" in html and "the phone number" in html
-    assert "Fri 13 Mar 12:00 PDT" in html
+    assert "Fri 13 Mar 14:00 CDT" in html and "(Fri 12:00 PDT for the customer)" in html
 
 
 @pytest.mark.parametrize(

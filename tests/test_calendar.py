@@ -191,3 +191,32 @@ def test_times_are_written_in_utc(app, db, rep):
     assert event.decoded("DTSTART") == chicago
     assert event.decoded("DTSTART").utcoffset() == timedelta(0)
     assert event.decoded("DTSTAMP") == datetime(2026, 11, 23, tzinfo=UTC)
+
+
+def test_a_manager_has_a_feed_of_their_own_follow_ups_from_my_follow_ups(app, db):
+    manager = make_user("manager", name="Morgan Diaz")
+    other = make_user("rep", name="Sam Rep")
+    customer = make_customer("Ada Lovelace")
+    mine = make_followup(manager, customer, now() + timedelta(days=1), title="Call about the bill")
+    theirs = make_followup(other, customer, now() + timedelta(days=2), title="Check the valve")
+    db.session.commit()
+    client = isolated_client(app)
+    sign_in(client, manager)
+
+    board = client.get("/admin/followups?owner=mine").get_data(as_text=True)
+    assert 'action="/admin/followups/calendar"' in board
+    assert 'href="/admin/followups?owner=mine">My follow-ups</a>' in board  # in the header too
+    response = client.post("/admin/followups/calendar", data={"owner": "mine"})
+
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    url = re.search(r'value="(https://outreach\.test/calendar/[^"]+\.ics)"', html).group(1)
+    assert f'href="webcal://{url.removeprefix("https://")}"' in html and "My follow-ups" in html
+    feed = isolated_client(app).get(url.removeprefix("https://outreach.test"))
+    assert feed.status_code == 200
+    uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(feed.data).walk("VEVENT")}
+    assert any(f"followup-{mine.id}@" in uid for uid in uids), uids
+    assert not any(f"followup-{theirs.id}@" in uid for uid in uids), uids
+
+    client.post("/admin/followups/calendar/revoke", data={"owner": "mine"})
+    assert isolated_client(app).get(url.removeprefix("https://outreach.test")).status_code == 404

@@ -133,7 +133,7 @@ def test_the_whole_flow_rings_the_rep_then_dials_the_customer_and_stores_reached
     assert call.outcome == "reached"
     checkin = db.session.get(CheckIn, rep_call.id)
     assert (checkin.status, checkin.outcome) == ("done", "reached")
-    assert f"click-to-call {call.id}" in checkin.status_reason
+    assert checkin.status_reason == "called through Outreach by Sam Rep: reached the customer"
     stored = db.session.scalars(
         sa.select(CallStatusEvent.status).where(CallStatusEvent.call_id == call.id)
     ).all()

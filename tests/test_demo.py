@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
 from outreach.cli import cli
-from outreach.dev.demo import COMPANY_NAME, COMPANY_ZONE, PASSWORD, USERS, seed_demo
-from outreach.models import CheckIn, CompanySettings, Customer, Policy, ServiceEvent, User
+from outreach.dev.demo import COMPANY_NAME, COMPANY_ZONE, CUSTOMERS, PASSWORD, USERS, seed_demo
+from outreach.dev.history import REPLIES, history_customers
+from outreach.models import (
+    CheckIn,
+    CheckInTransition,
+    CompanySettings,
+    Customer,
+    FollowUp,
+    Policy,
+    Reply,
+    ServiceEvent,
+    User,
+    utcnow,
+)
+from outreach.reporting.figures import build_dashboard
 from outreach.scheduling.planning import zone_for_customer
 
+#: the dashboard after seeding at a fixed time: (sent, replied, replies, negative, urgent,
+#: follow-ups due, on time, late, open) over 30 days, then each rep's (on time, late, missed)
+STORY = (
+    (47, 36, 36, 6, 3, 15, 11, 2, 2),
+    (("Riley Chen", 8, 2, 3), ("Sam Rivera", 9, 3, 2)),
+)
 FICTIONAL = re.compile(r"^\+1\d{3}55501\d\d$")  #: 555-0100…0199, reserved for fiction
 
 
@@ -56,7 +76,7 @@ def test_seed_demo_creates_company_people_schedules_customers_and_planned_events
     assert any(p.channel == "voice" for p in policies)
 
     customers = list(db.session.scalars(sa.select(Customer)))
-    assert len(customers) == 8
+    assert len(customers) == len(CUSTOMERS) + len(history_customers())
     zones = {zone_for_customer(c, settings.default_timezone)[0] for c in customers}
     assert len(zones) >= 5
     events = list(db.session.scalars(sa.select(ServiceEvent)))
@@ -103,3 +123,43 @@ def test_home_page_explains_the_demo_logins_and_links(client):
     assert 'href="/healthz"' in page
     assert "outreach create-token demo" in page
     assert "https://outreach.test/api/v1/events" in page  # PUBLIC_BASE_URL of the tests
+
+
+def _story(db, now) -> tuple:
+    """What the dashboard says after a seed at `now`: per-day totals and each rep's calls."""
+    board = build_dashboard(now)
+    t = board.totals
+    totals = (t.sent, t.replied, t.replies, t.negative, t.urgent, t.followups_due)
+    totals += (t.followups_on_time, t.followups_late, t.followups_open)
+    return totals, tuple((r.name, r.on_time, r.late, r.missed) for r in board.reps)
+
+
+def test_the_demo_has_thirty_days_of_history_for_the_dashboard(db):
+    seed_demo()
+
+    board = build_dashboard(utcnow())
+    busy = [d for d in board.days if d.sent]
+    assert len(busy) >= 20  # most days of the month had check-ins go out
+    assert board.totals.replies > 20 and board.totals.negative and board.totals.urgent
+    classes = set(db.session.scalars(sa.select(Reply.triage_class)))
+    assert classes >= {c for _, c, _, _ in REPLIES}  # replies of every class
+    states = set(db.session.scalars(sa.select(FollowUp.state)))
+    assert {"done", "overdue"} <= states
+    late = [d for d in board.days if d.followups_late]
+    assert late and any(d.followups_on_time for d in board.days)
+    reps = {r.name: r for r in board.reps}
+    assert {"Sam Rivera", "Riley Chen"} <= set(reps)
+    assert sum(r.on_time for r in reps.values()) and sum(r.missed for r in reps.values())
+    assert sum(r.late for r in reps.values())
+    oldest = db.session.scalar(sa.select(sa.func.min(CheckInTransition.created_at)))
+    assert (utcnow() - oldest).days >= 27  # stamped in the past, not at seeding time
+    opted_out = db.session.scalars(sa.select(Customer).where(Customer.is_opted_out)).all()
+    assert opted_out and all(c.external_id.startswith("demo-h-") for c in opted_out)
+
+
+def test_the_history_is_the_same_story_whenever_it_is_seeded(db):
+    now = datetime(2026, 3, 11, 18, 0, tzinfo=UTC)  # a Wednesday, noon in Chicago
+
+    seed_demo(now)
+
+    assert _story(db, now) == STORY

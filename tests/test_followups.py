@@ -68,7 +68,8 @@ def test_the_owner_is_reminded_once_at_due_and_the_followup_is_overdue(team):
     assert (row.state, row.reminded_at, row.escalated_at) == ("overdue", DUE, None)
     [reminder] = texts("followup_reminder")
     assert reminder.to_number == team["rep"].phone and reminder.user_id == team["rep"].id
-    assert f"follow-up #{followup.id}" in reminder.body and "Tue 12 pm" in reminder.body
+    assert "your follow-up with " + followup.customer.name in reminder.body
+    assert "Tue 12 pm" in reminder.body and "#" not in reminder.body
     assert reminder.customer_id == followup.customer_id
 
 

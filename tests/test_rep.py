@@ -23,6 +23,8 @@ from web_helpers import (
 from outreach.company.settings import get_company_settings
 from outreach.conversations.worklist import build_worklist
 from outreach.models import CheckIn, CheckInTransition, FollowUp
+from outreach.rep.views import PAGE_SIZE
+from outreach.scheduling.timing import local_time
 
 EVIL = "<script>alert(1)</script>"
 
@@ -105,7 +107,7 @@ def test_a_backup_sees_the_work_of_an_away_colleague(db, rep):
     assert worklist.today[0].covering_for.id == away.id
 
 
-def test_the_page_shows_the_customers_context_in_their_zone(client, db, rep):
+def test_the_page_shows_the_customers_context_and_their_local_time(client, db, rep):
     at = now()
     customer = make_customer("Ada Lovelace", zone="America/Los_Angeles")
     due = at - timedelta(minutes=30)
@@ -125,7 +127,7 @@ def test_the_page_shows_the_customers_context_in_their_zone(client, db, rep):
     assert ">negative<" in html and "2/5" in html
     assert "Technician visit on Friday" in html
     local = due.astimezone(ZoneInfo("America/Los_Angeles"))
-    assert f"{local:%a %d %b %H:%M} {local.tzname()}" in html
+    assert f"({local:%a %H:%M} {local.tzname()} for the customer)" in html
     assert f'href="tel:{customer.phone}"' in html
     assert f'action="/rep/checkins/{checkin.id}/outcome"' in html
 
@@ -184,9 +186,13 @@ def test_the_page_needs_the_same_few_queries_whatever_the_number_of_rows(client,
     _seed(rep, rows)
     db.session.commit()
     queries, html = _count_queries(db, client)
-    assert html.count('class="card') == 2 * rows
-    assert queries <= 11  # user, settings, calls, follow-ups, their events, replies, promises,
-    # pages waiting; the follow-ups' opening replies, notes and texts sent since
+    listed = build_worklist(rep, now())
+    shown = min(len(listed.today), PAGE_SIZE) + min(len(listed.upcoming), 50)
+    assert html.count('id="call-') + html.count('id="followup-') == shown  # a card or a row
+    assert html.count('class="card') <= PAGE_SIZE
+    assert queries <= 14  # user, settings, calls, follow-ups, their events, replies, promises,
+    # pages waiting; the follow-ups' opening replies, notes and texts sent since; done today
+    # (calls, follow-ups); the three-way guests
 
 
 def test_three_and_thirty_rows_cost_the_same_number_of_queries(client, db, rep):
@@ -196,7 +202,7 @@ def test_three_and_thirty_rows_cost_the_same_number_of_queries(client, db, rep):
     _seed(rep, 27)
     db.session.commit()
     many, html = _count_queries(db, client)
-    assert html.count('class="card') == 60
+    assert html.count('class="card') == PAGE_SIZE and "Page 1 of 2" in html
     assert few == many
 
 
@@ -227,7 +233,7 @@ def test_logging_reached_marks_the_call_done_through_a_recorded_transition(clien
         sa.select(CheckInTransition).where(CheckInTransition.checkin_id == checkin.id)
     ).one()
     assert (transition.from_status, transition.to_status) == ("scheduled", "done")
-    assert f"user {rep.id}" in transition.reason
+    assert transition.reason == f"call logged by {rep.name}: reached the customer, all good"
     assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))) == 0
     page = client.get("/rep").get_data(as_text=True)
     assert f"call-{checkin.id}" not in page
@@ -372,3 +378,70 @@ def test_the_page_is_usable_on_a_phone(client, db, rep):
     html = client.get("/rep").get_data(as_text=True)
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
     assert "Nothing planned for the next two weeks." in html
+
+
+def test_a_call_card_says_what_goes_out_if_the_rep_does_not_call(client, db, rep):
+    at = now()
+    sms = make_policy("sms")
+    policy = make_policy()
+    policy.deadline, policy.fallback_policy_id = "PT4H", sms.id
+    with_fallback = make_checkin(rep, at - timedelta(minutes=30), policy=policy)
+    with_fallback.deadline_at = at + timedelta(hours=2)
+    alone = make_checkin(rep, at - timedelta(minutes=20))
+    alone.deadline_at = at + timedelta(hours=3)
+    db.session.commit()
+
+    page = client.get("/rep").get_data(as_text=True)
+
+    card = page[page.index(f'id="call-{with_fallback.id}"') :]
+    deadline = local_time(with_fallback.deadline_at, "America/Chicago", "%H:%M")
+    assert f"A text goes out at {deadline} if you don't call." in card[:3000]
+    card = page[page.index(f'id="call-{alone.id}"') :]
+    deadline = local_time(alone.deadline_at, "America/Chicago", "%H:%M")
+    assert f"Call by {deadline}: after that the call counts as missed." in card[:3000]
+
+
+def test_filters_pages_and_collapsed_lists_keep_the_page_short(client, db, rep):
+    _seed(rep, 30)  # 30 calls (3 due today) and 30 follow-ups (15 callbacks)
+    done = make_checkin(rep, now() - timedelta(hours=2), customer=make_customer("Done Dana"))
+    db.session.commit()
+    _outcome(client, done.id, outcome="reached")
+
+    page = client.get("/rep").get_data(as_text=True)
+    calls = client.get("/rep?show=calls").get_data(as_text=True)
+    followups = client.get("/rep?show=followups").get_data(as_text=True)
+    second = client.get("/rep?page=2").get_data(as_text=True)
+
+    assert page.count('class="card') == PAGE_SIZE and 'rel="next"' in page
+    assert "Page 1 of" in page and "Page 2 of" in second and 'rel="prev"' in second
+    assert len(page.encode()) < 150_000
+    calls_today = calls[: calls.index('id="coming-up"')]
+    assert 'id="followup-' not in calls_today and 'id="call-' in calls_today
+    followups_today = followups[: followups.index('id="coming-up"')]
+    assert 'id="call-' not in followups_today and 'id="followup-' in followups_today
+    assert '<details class="list"><summary><h2 id="done-today">Done today' in page
+    done_list = page[page.index('id="done-today"') :]
+    assert "Done Dana" in done_list and "Reached the customer, all good" in done_list
+    assert client.get("/rep?show=nonsense&page=-4").status_code == 200
+
+
+def test_a_new_calendar_address_comes_with_copy_and_subscribe(client, app, db, rep):
+    page = client.post("/rep/calendar").get_data(as_text=True)
+
+    url = re.search(r'value="(https://[^"]+\.ics)"', page).group(1)
+    assert f'href="webcal://{url.removeprefix("https://")}"' in page
+    assert 'data-copy="feed-url"' in page and "/static/copy.js" in page
+
+
+def test_a_coming_up_row_opens_as_a_full_card(client, db, rep):
+    customer = make_customer("Ada Lovelace")
+    later = make_followup(rep, customer, now() + timedelta(days=3), title="Bring the part")
+    db.session.commit()
+
+    listed = client.get("/rep").get_data(as_text=True)
+    opened = client.get(f"/rep?open=followup-{later.id}").get_data(as_text=True)
+
+    assert f'<li id="followup-{later.id}">' in listed and 'article class="card' not in listed
+    assert f'href="/rep?open=followup-{later.id}#followup-{later.id}"' in listed
+    assert f'id="followup-{later.id}"' in opened and "Mark done" in opened
+    assert f'<li id="followup-{later.id}">' not in opened  # a card now, not also a row

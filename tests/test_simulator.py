@@ -3,16 +3,19 @@ inbound webhook, simulated check-in calls through the voice webhooks; staff and 
 
 from __future__ import annotations
 
+import html
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 from conversation_helpers import run_text_jobs
 from fake_twilio import SEND_AT
-from web_helpers import isolated_client, make_user, sign_in
+from web_helpers import isolated_client, make_checkin, make_user, sign_in
 
 from outreach.extensions import db
 from outreach.messaging import send_checkin
 from outreach.messaging.outbox import outbox_sid
-from outreach.messaging.voice import send_voice_checkin
+from outreach.messaging.voice import send_voice_checkin, start_click_to_call
 from outreach.models import Call, CheckIn, Customer, Message, Reply, utcnow
 from outreach.simulator import phone as simulator
 
@@ -108,7 +111,8 @@ def test_a_reply_goes_through_the_signed_inbound_webhook_and_answers_the_check_i
     assert (reply.rating, reply.triage_class) == (5, "positive")
     assert db.session.get(CheckIn, checkin_id).status == "answered"
     thread = staff.get(f"/simulator/customers/{customer_id}").get_data(as_text=True)
-    assert "from the customer" in thread
+    mine = thread.index('class="bubble mine"')
+    assert "from Pat Example" in thread[mine:] and ">5</p>" in thread[mine:]
 
 
 def test_the_acknowledgement_appears_on_the_phone_once_the_worker_sent_it(app, staff, sent_sms):
@@ -142,7 +146,12 @@ def test_the_acknowledgement_appears_on_the_phone_once_the_worker_sent_it(app, s
     assert ">acknowledgement</span>" in after and ">delivered</span>" in after
     assert "URGENT reply from customer" not in after  # the manager's text is on their phone
     listing = staff.get("/simulator").get_data(as_text=True)
-    assert "URGENT reply" not in listing
+    assert f'href="/simulator/staff/{manager.id}"' in listing
+    on_their_phone = html.unescape(
+        staff.get(f"/simulator/staff/{manager.id}").get_data(as_text=True)
+    )
+    assert "Morgan Diaz's phone" in on_their_phone and alert.body[:40] in on_their_phone
+    assert "gas smell" in on_their_phone and ack.body not in on_their_phone
 
 
 def test_help_sent_from_the_simulator_is_answered_on_the_phone(app, staff, sent_sms):
@@ -263,3 +272,48 @@ def test_words_said_on_a_simulated_call_are_stored_as_speech(app, staff, ringing
     assert (reply.call_id, reply.text, reply.triage_class) == (call_id, "It went great", "positive")
     page = staff.get(f"/simulator/customers/{customer_id}").get_data(as_text=True)
     assert "Customer said: “It went great”" in page
+
+
+def test_a_call_through_outreach_rings_the_reps_phone_then_the_customers(app, staff):
+    rep = make_user("rep", name="Riley Rep", phone="+16125550199")
+    checkin = make_checkin(rep, utcnow() - timedelta(minutes=5))
+    customer_id = checkin.customer_id
+    db.session.commit()
+    call = start_click_to_call(checkin.id, rep)
+    customer_page = f"/simulator/customers/{customer_id}"
+    rep_page = f"/simulator/staff/{rep.id}"
+
+    ringing = staff.get(rep_page).get_data(as_text=True)
+    assert f'action="/simulator/bridges/{call.id}"' in ringing
+    assert "Call through Outreach" in ringing
+    assert f"call-{call.id}" not in staff.get(customer_page).get_data(as_text=True)
+
+    response = staff.post(f"/simulator/bridges/{call.id}", data={"action": "reached"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{rep_page}#end"
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).outcome == "reached"
+    assert db.session.get(CheckIn, checkin.id).status == "done"
+    after = staff.get(rep_page).get_data(as_text=True)
+    assert f'action="/simulator/bridges/{call.id}"' not in after
+    assert "you talked to the customer" in after
+    on_customer = staff.get(customer_page).get_data(as_text=True)
+    assert f'id="call-{call.id}"' in on_customer and "call from Riley Rep" in on_customer
+
+
+def test_a_call_through_outreach_the_rep_does_not_answer_never_reaches_the_customer(app, staff):
+    rep = make_user("rep", name="Riley Rep", phone="+16125550199")
+    checkin = make_checkin(rep, utcnow() - timedelta(minutes=5))
+    db.session.commit()
+    call = start_click_to_call(checkin.id, rep)
+
+    staff.post(f"/simulator/bridges/{call.id}", data={"action": "decline"})
+
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).outcome is None
+    assert db.session.get(CheckIn, checkin.id).status == "scheduled"
+    page = staff.get(f"/simulator/customers/{checkin.customer_id}").get_data(as_text=True)
+    assert f'id="call-{call.id}"' not in page
+    assert staff.post("/simulator/bridges/999999", data={"action": "reached"}).status_code == 404
+    assert staff.get("/simulator/staff/999999").status_code == 404

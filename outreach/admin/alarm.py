@@ -22,8 +22,7 @@ from outreach.errors import OutreachError
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.models.base import column_int
-from outreach.reporting.attention import viewer_zone
-from outreach.web.helpers import show_error
+from outreach.web.helpers import show_error, viewer_zone
 
 ROTATION_SLOTS = 8
 TRY_MAX = 1000
@@ -117,7 +116,7 @@ def _page(form: AlarmForm, example_form: ExampleForm, status: int = 200):
         examples=company.list_examples(),
         tried=tried,
         triage=triage_text(tried) if tried else None,
-        zone=viewer_zone(current_user),
+        zone=viewer_zone(),
         levels=LEVEL_NAMES,
     ), status
 

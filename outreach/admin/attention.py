@@ -18,7 +18,8 @@ from outreach.conversations.paused import (
 )
 from outreach.extensions import db
 from outreach.models import utcnow
-from outreach.reporting.attention import build_attention, viewer_zone
+from outreach.reporting.attention import build_attention
+from outreach.web.helpers import viewer_zone
 
 
 @bp.get("")
@@ -27,7 +28,7 @@ def attention():
     return render_template(
         "admin/attention.html",
         data=build_attention(utcnow()),
-        zone=viewer_zone(current_user),
+        zone=viewer_zone(),
         levels=LEVEL_NAMES,
         via=VIA_NAMES,
         reasons=REASON_NAMES,

@@ -39,7 +39,7 @@ from outreach.models.base import column_int
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.reporting.timeline import customer_timeline, latest_replies
 from outreach.scheduling.planning import zone_for_customer
-from outreach.web.helpers import show_error
+from outreach.web.helpers import show_error, viewer_zone
 
 PAGE = 50
 
@@ -136,6 +136,7 @@ def _conversation_page(
         timeline=timeline,
         zone=zone,
         zone_source=source,
+        viewer_zone=viewer_zone(),
         form=form,
         blocked=manual_sms_blocked(timeline.customer, utcnow()),
         email_form=email_form or EmailForm(formdata=None, prefix="email"),
@@ -157,17 +158,19 @@ def conversations_show(customer_id: int):
 @bp.post("/conversations/<int(max=2147483647):customer_id>/sms")
 def conversations_sms(customer_id: int):
     """Text the customer, unless they opted out or it is quiet hours where they are."""
-    if db.session.get(Customer, customer_id) is None:
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
         abort(404)
+    name = customer.name
     form = SmsForm()
     if form.validate():
         try:
-            message = send_manual_sms(customer_id, form.body.data, current_user)
+            send_manual_sms(customer_id, form.body.data, current_user)
         except OutreachError as exc:
             db.session.rollback()
             show_error(form, exc)
             return _conversation_page(customer_id, form, exc.status)
-        flash(f"Text queued (message #{message.id}).", "success")
+        flash(f"Text to {name} queued: it goes out in a moment.", "success")
         return redirect(url_for("admin.conversations_show", customer_id=customer_id))
     return _conversation_page(customer_id, form, 422)
 

@@ -14,12 +14,12 @@ from wtforms import HiddenField, RadioField, StringField
 
 from outreach.admin import bp
 from outreach.company.phones import format_phone
-from outreach.company.settings import get_company_settings
 from outreach.customers import service
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.models.base import column_int
+from outreach.web.helpers import viewer_zone
 
 ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
@@ -68,7 +68,7 @@ def customers():
         page=page,
         q=q,
         first_page=not request.args.get("after"),
-        viewer_zone=current_user.timezone or get_company_settings().default_timezone,
+        viewer_zone=viewer_zone(),
     )
 
 

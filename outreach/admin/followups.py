@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
@@ -31,6 +31,8 @@ from outreach.messaging.conference import THREE_WAY_STARTED, guests_for, start_t
 from outreach.models import FollowUp, User, utcnow
 from outreach.models.base import column_int
 from outreach.models.followups import PRIORITIES
+from outreach.reporting.calendar import create_feed_token, revoke_feed_token
+from outreach.web.helpers import viewer_zone
 
 COLUMN_MAX = 200  #: cards per column, so a backlog cannot make the page unbounded
 DONE_SINCE = timedelta(days=14)
@@ -78,11 +80,11 @@ def build_board(now: datetime, owner_id: int | None = None) -> Board:
     return board
 
 
-def _viewer_zone() -> str:
-    return current_user.timezone or get_company_settings().default_timezone
+class FeedForm(FlaskForm):
+    """Create, replace or revoke the viewer's calendar feed (a POST with the CSRF token)."""
 
 
-def _board_page(status: int = 200):
+def _board_page(status: int = 200, feed_url: str | None = None):
     """The board, everyone's, one owner's (?owner=<id>) or the viewer's own (?owner=mine)."""
     raw = request.values.get("owner", "")
     mine = raw == "mine"
@@ -94,7 +96,7 @@ def _board_page(status: int = 200):
     cards = [
         f for column in ("open", "overdue", "escalated", "done") for f in getattr(board, column)
     ]
-    return render_template(
+    page = render_template(
         "admin/followups.html",
         board=board,
         cards=card_context(cards),
@@ -105,9 +107,35 @@ def _board_page(status: int = 200):
         priorities=PRIORITIES,
         form=DoneForm(formdata=None),
         company_zone=get_company_settings().default_timezone,
-        viewer_zone=_viewer_zone(),
+        viewer_zone=viewer_zone(),
         guests=guests_for(current_user),
-    ), status
+        feed_url=feed_url,
+        feed_form=FeedForm(),
+    )
+    response = make_response(page, status)
+    if feed_url:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/followups/calendar")
+def followups_calendar_create():
+    """Create (or replace) the viewer's private calendar feed; its URL is shown only this once."""
+    form = FeedForm()
+    if not form.validate():
+        return redirect(url_for("admin.followups", owner="mine"))
+    token = create_feed_token(current_user)
+    base = current_app.extensions["settings"].public_base_url
+    return _board_page(feed_url=base + url_for("calendar.feed", token=token))
+
+
+@bp.post("/followups/calendar/revoke")
+def followups_calendar_revoke():
+    """Stop the viewer's calendar feed."""
+    if FeedForm().validate():
+        revoke_feed_token(current_user)
+        flash("Calendar feed stopped: its address no longer works.", "success")
+    return redirect(url_for("admin.followups", owner="mine", _anchor="calendar"))
 
 
 @bp.get("/followups")
@@ -158,7 +186,7 @@ def followups_redate(followup_id: int):
     raw = request.form.get("due_at", "")
     return _act(
         followup_id,
-        lambda: redate_followup(followup_id, raw, _viewer_zone(), current_user),
+        lambda: redate_followup(followup_id, raw, viewer_zone(), current_user),
         "new due time saved.",
     )
 

@@ -10,7 +10,7 @@ from outreach.admin import bp
 from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.messaging.errors import describe_twilio_error
-from outreach.models import Customer, Message
+from outreach.models import Customer, Message, User
 from outreach.models.base import column_int
 from outreach.models.messages import DIRECTIONS, MESSAGE_KINDS
 
@@ -52,6 +52,14 @@ def list_messages(filters: dict, before: int | None, limit: int = PAGE) -> tuple
     return rows[:limit], len(rows) > limit
 
 
+def users_by_id(ids) -> dict[int, User]:
+    """The users with these ids, in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
 def customers_by_id(ids) -> dict[int, Customer]:
     """The customers with these ids, in one query."""
     ids = {i for i in ids if i is not None}
@@ -80,6 +88,7 @@ def messages():
         "admin/messages.html",
         rows=rows,
         customers=customers_by_id(m.customer_id for m in rows),
+        people=users_by_id(m.user_id for m in rows),
         filters=filters,
         directions=DIRECTIONS,
         kinds=MESSAGE_KINDS,

@@ -17,7 +17,7 @@ from outreach.company.settings import get_company_settings
 from outreach.customers.consent import opt_in, opt_out
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
-from outreach.models import Consent, Customer, utcnow
+from outreach.models import Consent, Customer, User, utcnow
 from outreach.models.base import column_int
 from outreach.web.helpers import show_error
 
@@ -69,7 +69,9 @@ def change_consent(ref: str, action: str, note: str, user_id: int) -> tuple[Cust
 
     Returns the customer and what happened in words; ValidationError when nothing changes."""
     customer = find_customer(ref)
-    evidence = f"user {user_id}" + (f": {note.strip()}" if note and note.strip() else "")
+    user = db.session.get(User, user_id)
+    who = user.display_name if user else "a former user"
+    evidence = who + (f": {note.strip()}" if note and note.strip() else "")
     now = utcnow()
     if action == "opt_out":
         if customer.is_opted_out:

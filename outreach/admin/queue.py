@@ -6,13 +6,12 @@ from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from outreach.admin import bp
 from outreach.auth.services import safe_next
-from outreach.company.settings import get_company_settings
 from outreach.errors import OutreachError, ValidationError
 from outreach.extensions import db
 from outreach.models import CheckIn, User, utcnow
@@ -20,8 +19,14 @@ from outreach.models.base import YEARS, column_int
 from outreach.models.checkins import STATUSES, UNSETTLED
 from outreach.models.policies import CHANNELS
 from outreach.reporting.checkin_list import CheckinQuery, decode_cursor, list_checkins, next_cursor
-from outreach.scheduling.checkins import cancel_checkin, get_checkin, reschedule_checkin
+from outreach.scheduling.checkins import (
+    cancel_checkin,
+    get_checkin,
+    reschedule_checkin,
+    undo_cancel_checkin,
+)
 from outreach.scheduling.timing import zone_or_utc
+from outreach.web.helpers import viewer_zone
 
 PAGE = 50
 BULK_MAX = 200
@@ -29,7 +34,7 @@ VIEWS = {"upcoming": "Upcoming and late", "recent": "Recent (last 48 hours)", "a
 RECENT = timedelta(hours=48)
 
 
-def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[CheckinQuery, dict]:
+def _filters(args: MultiDict, zone: str, now: datetime) -> tuple[CheckinQuery, dict]:
     """The queue's filters from the query string; bad values are dropped with a message."""
     errors: dict[str, str] = {}
     view = args.get("view") if args.get("view") in VIEWS else "upcoming"
@@ -52,7 +57,7 @@ def _filters(args: MultiDict, company_zone: str, now: datetime) -> tuple[Checkin
         except ValueError:
             errors["date"] = "give a date as YYYY-MM-DD"
         else:
-            start = start.replace(tzinfo=zone_or_utc(company_zone))
+            start = start.replace(tzinfo=zone_or_utc(zone))
             due_after, due_before = start, start + timedelta(days=1)
     after = None
     if args.get("cursor"):
@@ -102,12 +107,30 @@ def _back() -> str:
     return safe_next(request.form.get("next"), under="/admin/queue") or url_for("admin.queue")
 
 
+#: a check-in's channel as a sentence says it: "the text to Ada Lovelace"
+CHANNEL_WORDS = {"sms": "text", "voice": "automated call", "email": "e-mail", "rep_call": "call"}
+
+
+def _words(checkin: CheckIn) -> str:
+    return f"check-in {CHANNEL_WORDS.get(checkin.channel, '')}".strip()
+
+
+def _undoable() -> CheckIn | None:
+    """The check-in this person just canceled, while its cancel can still be undone."""
+    checkin_id = session.get("undo_cancel")
+    checkin = db.session.get(CheckIn, checkin_id) if isinstance(checkin_id, int) else None
+    if checkin is None or checkin.status != "canceled":
+        session.pop("undo_cancel", None)
+        return None
+    return checkin
+
+
 @bp.get("/queue")
 def queue():
     """Upcoming and recent check-ins with filters, a page at a time."""
     now = utcnow()
-    company_zone = get_company_settings().default_timezone
-    query, filters = _filters(request.args, company_zone, now)
+    zone = viewer_zone()
+    query, filters = _filters(request.args, zone, now)
     rows, more = list_checkins(query)
     _with_relations(rows)
     next_url = None
@@ -127,7 +150,9 @@ def queue():
         next_url=next_url,
         now=now,
         here=request.full_path.rstrip("?"),
-        company_zone=company_zone,
+        viewer_zone=zone,
+        undo=_undoable(),
+        channel_words=CHANNEL_WORDS,
     )
 
 
@@ -136,12 +161,27 @@ def queue_cancel(checkin_id: int):
     """Cancel one scheduled or queued check-in."""
     reason = (request.form.get("reason") or "").strip()[:300]
     try:
-        cancel_checkin(checkin_id, reason or "canceled from the admin queue")
+        checkin = cancel_checkin(checkin_id, reason or "canceled from the admin queue")
     except OutreachError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash(f"Check-in {checkin_id} canceled.", "success")
+        session["undo_cancel"] = checkin_id
+        flash(f"The {_words(checkin)} to {checkin.customer.name} is canceled.", "success")
+    return redirect(_back())
+
+
+@bp.post("/queue/<int(max=2147483647):checkin_id>/undo")
+def queue_undo_cancel(checkin_id: int):
+    """Undo a cancel made moments ago: the check-in is back at its time (or the next allowed)."""
+    session.pop("undo_cancel", None)
+    try:
+        checkin = undo_cancel_checkin(checkin_id, utcnow())
+    except OutreachError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(f"Back on the queue: the {_words(checkin)} to {checkin.customer.name}.", "success")
     return redirect(_back())
 
 
@@ -168,9 +208,10 @@ def queue_reschedule(checkin_id: int):
         checkin = reschedule_checkin(checkin_id, when, utcnow())
     except OutreachError as exc:
         db.session.rollback()
-        flash(f"Check-in {checkin_id} not rescheduled: {exc.message}", "error")
+        flash(f"Not moved: {exc.message}", "error")
     else:
-        flash(f"Check-in {checkin_id} rescheduled: {checkin.timing_reason}", "success")
+        who = checkin.customer.name
+        flash(f"The {_words(checkin)} to {who} moved: {checkin.timing_reason}", "success")
     return redirect(_back())
 
 

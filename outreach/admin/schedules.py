@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -26,12 +25,11 @@ from outreach.extensions import db
 from outreach.models import utcnow
 from outreach.models.base import YEARS, column_int
 from outreach.models.policies import CHANNELS
-from outreach.reporting.attention import viewer_zone
 from outreach.scheduling import policies as service
 from outreach.scheduling.durations import describe_duration
 from outreach.scheduling.preview import event_types, preview_draft, preview_sequence
 from outreach.scheduling.timing import DAYS, customer_zone, format_local, is_zone, load_zone
-from outreach.web.helpers import show_error
+from outreach.web.helpers import show_error, viewer_zone
 
 _TIME = {"type": "time", "step": 60}
 #: a field named by validate_policy -> the form field that shows its error
@@ -235,7 +233,7 @@ def schedules_draft_preview():
         return jsonify(
             errors=[{"field": _FIELDS.get(k, k), "message": v} for k, v in errors.items()]
         ), 422
-    now, viewer = utcnow(), viewer_zone(current_user)
+    now, viewer = utcnow(), viewer_zone()
     rows = []
     for name, zone, steps in preview_draft(data, now):
         for step in steps:

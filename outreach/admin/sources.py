@@ -12,7 +12,6 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from outreach.admin import bp
 from outreach.auth.roles import ADMIN, role_required
-from outreach.company.settings import get_company_settings
 from outreach.errors import OutreachError
 from outreach.events import sources as service
 from outreach.events.presets import PRESETS
@@ -96,12 +95,10 @@ def _page(form: SourceForm, source: EventSource | None, preview=None, status=200
 @role_required(ADMIN)
 def sources():
     """Every event source, with its address and what it received."""
-    zone = get_company_settings().default_timezone
     return render_template(
         "admin/sources.html",
         sources=service.list_sources(),
         presets=PRESETS,
-        zone=zone,
         hook_url=lambda slug: public_url(f"/hooks/{slug}"),
     )
 

@@ -92,6 +92,7 @@ DEFAULT_ACTIONS: dict[str, ClassAction] = {
         label="Question",
     ),
 }
+ALERT_WORDS_MAX = 160  #: the customer's words quoted in a manager's alert text
 EDITABLE = ("followup", "priority", "due", "alert_managers", "acknowledge")
 _BOOLEANS = ("followup", "alert_managers", "acknowledge")
 
@@ -168,10 +169,15 @@ def _title(action: ClassAction, reply: Reply) -> str:
 
 
 def _alert_text(customer: Customer, reply: Reply, followup: FollowUp, when: str) -> str:
-    return (
-        f"Alert: reply from customer #{customer.id} {customer.name}: {reply.evidence}. "
-        f"Follow-up #{followup.id} due {when}."
-    )
+    """The managers' alert in words: who wrote what, and whose follow-up is due when."""
+    words = " ".join((reply.text or "").split())
+    if any(ch.isalpha() for ch in words):
+        said = f"wrote “{words[:ALERT_WORDS_MAX]}{'…' if len(words) > ALERT_WORDS_MAX else ''}”"
+    else:
+        said = f"answered {words or reply.evidence or 'without words'}"
+    owner = db.session.get(User, followup.owner_id) if followup.owner_id else None
+    whose = f"{owner.display_name}'s follow-up" if owner else "A follow-up nobody owns yet"
+    return f"Alert: {customer.name} {said}. {whose} is due {when}."
 
 
 def act_on_reply(

@@ -354,10 +354,6 @@ def _due_rows(*criteria) -> list[FollowUp]:
     )
 
 
-def _customer_label(customer: Customer) -> str:
-    return f"customer #{customer.id} {customer.name}"
-
-
 def remind_due(now: datetime) -> tuple[int, list[int]]:
     """Open follow-ups at or past due become overdue and their owner is reminded, once."""
     hours = business_hours(get_company_settings())
@@ -369,7 +365,7 @@ def remind_due(now: datetime) -> tuple[int, list[int]]:
         who = covering(f.owner)
         if who is not None and who.phone:
             body = (
-                f"Reminder: follow-up #{f.id} for {_customer_label(f.customer)} was due "
+                f"Reminder: your follow-up with {f.customer.name} was due "
                 f"{format_when(f.due_at, hours.zone)}: {f.title}"
             )
             texts.append(_queue(who, f, body, "followup_reminder", now))
@@ -406,9 +402,9 @@ def escalate_overdue(now: datetime, grace_hours: int) -> tuple[int, list[int]]:
             recipients[owner.backup.id] = owner.backup
         for manager in managers():
             recipients.setdefault(manager.id, manager)
-        owner_name = owner.display_name if owner else "nobody"
+        whose = f"{owner.display_name}'s follow-up" if owner else "a follow-up nobody owns"
         body = (
-            f"Overdue: follow-up #{f.id} ({owner_name}) for {_customer_label(f.customer)}, "
+            f"Overdue: {whose} with {f.customer.name}, "
             f"due {format_when(f.due_at, hours.zone)}: {f.title}"
         )
         for user in recipients.values():

@@ -98,7 +98,7 @@ def confirm_opt_out(escalation_id: int, user: User, now: datetime) -> Settled | 
     settled = _settle(escalation, "opted_out", user, now)
     if settled:
         customer = db.session.get(Customer, escalation.customer_id)
-        evidence = f"user {user.id}: probable opt-out in reply {escalation.reply_id} confirmed"
+        evidence = f"{user.display_name} confirmed the probable opt-out in the customer's reply"
         consent.opt_out(customer, "admin", evidence, now)
         log.info(
             "escalation %s: user %s opted customer %s out", escalation.id, user.id, customer.id

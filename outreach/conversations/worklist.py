@@ -16,7 +16,7 @@ from outreach.conversations.followups import NOTE_MAX
 from outreach.conversations.promise import business_hours
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
-from outreach.models import CheckIn, Customer, FollowUp, Reply, ServiceEvent, User
+from outreach.models import CheckIn, Customer, FollowUp, Policy, Reply, ServiceEvent, User
 from outreach.models.followups import OPEN_FOLLOWUP_STATES, PRIORITIES
 from outreach.reporting.timeline import latest_replies
 from outreach.scheduling import transitions
@@ -35,6 +35,10 @@ OUTCOMES = {
 HORIZON = timedelta(days=14)  #: how far ahead "upcoming" looks
 MAX_ITEMS = 200  #: per kind, so a backlog cannot make the page unbounded
 REPLIES_PER_CUSTOMER = 5
+#: the list's filters: which items each shows
+FILTERS = {"all": "All", "calls": "Calls", "followups": "Follow-ups", "urgent": "Urgent"}
+#: what goes out instead when a rep call is not made by its deadline, by fallback channel
+FALLBACK_WORDS = {"sms": "a text", "voice": "an automated call", "email": "an e-mail"}
 
 
 @dataclass
@@ -54,6 +58,35 @@ class WorkItem:
     covering_for: User | None = None  #: the away colleague whose item this is
     replies: list[Reply] = field(default_factory=list)
     promises: list[FollowUp] = field(default_factory=list)  #: open promises to this customer
+    deadline_at: datetime | None = None  #: a call: after this, the fallback goes out
+    fallback: str | None = None  #: a call: what goes out then ("a text"), None for nothing
+
+    @property
+    def is_urgent(self) -> bool:
+        """An urgent follow-up, or one of urgent priority."""
+        f = self.followup
+        return f is not None and (f.kind == "urgent" or f.priority == "urgent")
+
+    def shown_by(self, show: str) -> bool:
+        """Whether the list's filter `show` (a FILTERS key) includes this item."""
+        if show == "calls":
+            return self.kind == "call"
+        if show == "followups":
+            return self.kind == "followup"
+        if show == "urgent":
+            return self.is_urgent
+        return True
+
+
+@dataclass(frozen=True)
+class DoneItem:
+    """Something the user finished today: a call logged or a follow-up kept."""
+
+    kind: str  #: "call" or "followup"
+    id: int
+    at: datetime
+    customer: Customer
+    words: str  #: the outcome as a person says it
 
 
 @dataclass
@@ -64,13 +97,16 @@ class Worklist:
     zone: str  #: the zone "today" is counted in (the company default)
     today: list[WorkItem]
     upcoming: list[WorkItem]
+    start_of_today: datetime | None = None
 
 
-def build_worklist(user: User, now: datetime) -> Worklist:
-    """The user's worklist, in a fixed number of queries whatever the number of rows."""
+def build_worklist(user: User, now: datetime, *, with_context: bool = True) -> Worklist:
+    """The user's worklist, in a fixed number of queries whatever the number of rows; without
+    context, attach_context() adds replies and promises to the items a page shows."""
     company = get_company_settings()
     today_zone = company.default_timezone
     local_now = now.astimezone(zone_or_utc(today_zone))
+    start_of_today = datetime.combine(local_now.date(), time(0), tzinfo=zone_or_utc(today_zone))
     end_of_today = datetime.combine(
         local_now.date() + timedelta(days=1), time(0), tzinfo=zone_or_utc(today_zone)
     )
@@ -80,7 +116,10 @@ def build_worklist(user: User, now: datetime) -> Worklist:
     checkins = db.session.scalars(
         pending_rep_calls(owners)
         .where(CheckIn.due_at < horizon)
-        .options(joinedload(CheckIn.rep))
+        .options(
+            joinedload(CheckIn.rep),
+            joinedload(CheckIn.policy).joinedload(Policy.fallback_policy),
+        )
         .limit(MAX_ITEMS)
     ).all()
     followups = db.session.scalars(
@@ -104,6 +143,8 @@ def build_worklist(user: User, now: datetime) -> Worklist:
                 checkin=c,
                 is_overdue=c.due_at < now,
                 covering_for=c.rep if c.rep_id != user.id else None,
+                deadline_at=c.deadline_at,
+                fallback=_fallback_words(c.policy),
             )
         )
     events = _events_of(followups)
@@ -122,13 +163,56 @@ def build_worklist(user: User, now: datetime) -> Worklist:
                 covering_for=f.owner if f.owner_id != user.id else None,
             )
         )
-    _attach_context(items)
+    if with_context:
+        attach_context(items)
 
     today = [i for i in items if i.is_first or i.is_overdue or i.due_at < end_of_today]
     upcoming = [i for i in items if i not in today]
     today.sort(key=lambda i: (not i.is_first, not i.is_overdue, i.due_at, i.kind, i.id))
     upcoming.sort(key=lambda i: (i.due_at, i.kind, i.id))
-    return Worklist(now=now, zone=today_zone, today=today, upcoming=upcoming)
+    return Worklist(
+        now=now, zone=today_zone, today=today, upcoming=upcoming, start_of_today=start_of_today
+    )
+
+
+def _fallback_words(policy: Policy | None) -> str | None:
+    fallback = policy.fallback_policy if policy is not None else None
+    if fallback is None or fallback.is_deleted or not fallback.is_active:
+        return None
+    return FALLBACK_WORDS.get(fallback.channel, "a check-in")
+
+
+def done_since(user: User, since: datetime, limit: int = MAX_ITEMS) -> list[DoneItem]:
+    """Calls logged and follow-ups kept on the user's list since `since`, newest first."""
+    owners = owner_ids_for(user)
+    calls = db.session.scalars(
+        sa.select(CheckIn)
+        .where(
+            CheckIn.channel == "rep_call",
+            CheckIn.status == "done",
+            CheckIn.rep_id.in_(owners),
+            CheckIn.updated_at >= since,
+        )
+        .options(joinedload(CheckIn.customer))
+        .order_by(CheckIn.updated_at.desc(), CheckIn.id.desc())
+        .limit(limit)
+    ).all()
+    kept = db.session.scalars(
+        sa.select(FollowUp)
+        .where(FollowUp.state == "done", FollowUp.owner_id.in_(owners), FollowUp.done_at >= since)
+        .options(joinedload(FollowUp.customer))
+        .order_by(FollowUp.done_at.desc(), FollowUp.id.desc())
+        .limit(limit)
+    ).all()
+    done = [
+        DoneItem("call", c.id, c.updated_at, c.customer, OUTCOMES.get(c.outcome or "", "Done"))
+        for c in calls
+    ]
+    done += [
+        DoneItem("followup", f.id, f.done_at, f.customer, f.outcome_note or "Kept") for f in kept
+    ]
+    done.sort(key=lambda d: (d.at, d.id), reverse=True)
+    return done[:limit]
 
 
 def _events_of(followups: list[FollowUp]) -> dict[int, ServiceEvent]:
@@ -144,7 +228,7 @@ def _events_of(followups: list[FollowUp]) -> dict[int, ServiceEvent]:
     return {row.checkin_id: row.ServiceEvent for row in rows}
 
 
-def _attach_context(items: list[WorkItem]) -> None:
+def attach_context(items: list[WorkItem]) -> None:
     """Each customer's latest replies and open promises, in two queries for all items."""
     customer_ids = {i.customer.id for i in items}
     if not customer_ids:
@@ -223,7 +307,7 @@ def log_call_outcome(checkin_id: int, user: User, data: OutcomeInput, now: datet
         closes = business_hours(get_company_settings()).closing_wall(data.followup_due)
         due_at = _followup_due_at(data.followup_due, checkin.timezone, closes, now)
 
-    reason = f"rep call logged by user {user.id}: {data.outcome}"
+    reason = f"call logged by {user.display_name}: {OUTCOMES[data.outcome].lower()}"
     if not transitions.mark_done(
         checkin.id, reason=reason, outcome=data.outcome, note=note or None
     ):

@@ -263,6 +263,27 @@ def _event_payloads(now: datetime) -> list[dict[str, Any]]:
     return payloads
 
 
+def _seed_history(seed: DemoSeed, now: datetime) -> None:
+    """The past 30 days (outreach.dev.history), once: a second run finds every event stored."""
+    from outreach.dev.history import history_payloads, play
+    from outreach.events.ingest import ingest_event
+
+    staff = {u.email: u for u in db.session.scalars(sa.select(User))}
+    names = {email: name for email, _, name, _, _ in USERS}
+    n = 0
+    for payload in history_payloads(now, COMPANY_ZONE, names):
+        planned_at = datetime.fromisoformat(payload["occurred_at"]) + timedelta(minutes=2)
+        result = ingest_event(payload, source="demo", now=planned_at)
+        if not result.created:
+            continue
+        seed.events += 1
+        seed.checkins += len(result.checkins)
+        for checkin in result.checkins:
+            play(checkin, planned_at, n, now, staff)
+            n += 1
+        db.session.commit()
+
+
 def seed_demo(now: datetime | None = None) -> DemoSeed:
     """Create the demo company, users, policies, customers and events that are missing."""
     from outreach.events.ingest import ingest_event
@@ -272,6 +293,7 @@ def seed_demo(now: datetime | None = None) -> DemoSeed:
     _seed_company()
     _seed_users(seed)
     _seed_policies(seed)
+    _seed_history(seed, now)
     for payload in _event_payloads(now):
         result = ingest_event(payload, source="demo", now=now)
         if result.created:

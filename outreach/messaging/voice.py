@@ -75,6 +75,14 @@ DIAL_OUTCOMES = {
     "failed": "failed",
     "canceled": "canceled",
 }
+#: a dialed call's outcome as a check-in's history says it
+_OUTCOME_REASONS = {
+    "reached": "reached the customer",
+    "no_answer": "the customer did not answer",
+    "busy": "the customer's line was busy",
+    "failed": "the call could not be connected",
+    "canceled": "canceled",
+}
 _OUTCOME_WORDS = {
     "reached": "The call is logged as reached.",
     "no_answer": "The customer did not answer.",
@@ -610,7 +618,9 @@ def record_dial_outcome(call: Call, params: Mapping[str, str], now: datetime) ->
     )
     checkin_id = call.checkin_id
     release_bridge(checkin_id)
-    reason = f"click-to-call {call.id} by user {call.user_id}: {outcome}"
+    caller = db.session.get(User, call.user_id) if call.user_id else None
+    who = caller.display_name if caller else "a former user"
+    reason = f"called through Outreach by {who}: {_OUTCOME_REASONS.get(outcome, outcome)}"
     if outcome == "reached":
         transitions.mark_done(checkin_id, reason, outcome="reached")
     else:

@@ -3,27 +3,66 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from outreach.conversations.escalation import call_number, take_on_web, waiting_pages
 from outreach.conversations.followups import card_context, complete_followup
-from outreach.conversations.worklist import OUTCOMES, build_worklist, log_call_outcome
+from outreach.conversations.worklist import (
+    FILTERS,
+    OUTCOMES,
+    attach_context,
+    build_worklist,
+    done_since,
+    log_call_outcome,
+)
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.messaging.conference import guests_for
 from outreach.models import utcnow
+from outreach.models.base import column_int
 from outreach.rep import bp
 from outreach.rep.forms import CalendarForm, FollowUpDoneForm, OutcomeForm
 from outreach.reporting.calendar import create_feed_token, revoke_feed_token
 from outreach.web.helpers import show_error
 
+PAGE_SIZE = 12  #: full cards per page of today's list; the rest is a page away
+
 
 def _page(failed: dict | None = None, feed_url: str | None = None, status: int = 200):
-    """Render the worklist; `failed` maps a form's prefix to a form shown with its errors."""
-    worklist = build_worklist(current_user, utcnow())
+    """Render the worklist: today's items as cards a page at a time (a failed form's card
+    first), what is coming up and what was done today as short rows."""
+    worklist = build_worklist(current_user, utcnow(), with_context=False)
+    show = request.args.get("show", "all")
+    show = show if show in FILTERS else "all"
+    counts = {key: sum(i.shown_by(key) for i in worklist.today) for key in FILTERS}
+    today = [i for i in worklist.today if i.shown_by(show)]
+    pages = max(1, -(-len(today) // PAGE_SIZE))
+    page = min(max(column_int(request.args.get("page")) or 1, 1), pages)
+    cards = today[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    upcoming = [i for i in worklist.upcoming if i.shown_by(show)]
+    opened = [i for i in upcoming if f"{i.kind}-{i.id}" == request.args.get("open")]
+    cards = opened + cards
+    upcoming = [i for i in upcoming if i not in opened]
     forms = dict(failed or {})
-    for item in worklist.today + worklist.upcoming:
+    if failed:
+        keys = {f"{'c' if i.kind == 'call' else 'f'}{i.id}": i for i in worklist.today}
+        keys |= {f"{'c' if i.kind == 'call' else 'f'}{i.id}": i for i in worklist.upcoming}
+        cards = [keys[k] for k in failed if k in keys] + [
+            i for i in cards if f"{'c' if i.kind == 'call' else 'f'}{i.id}" not in failed
+        ]
+    attach_context(cards)
+    for item in cards:
         cls, prefix = (OutcomeForm, "c") if item.kind == "call" else (FollowUpDoneForm, "f")
         key = f"{prefix}{item.id}"
         if key not in forms:
@@ -32,9 +71,16 @@ def _page(failed: dict | None = None, feed_url: str | None = None, status: int =
         render_template(
             "rep/index.html",
             worklist=worklist,
-            cards=card_context(
-                [i.followup for i in worklist.today + worklist.upcoming if i.followup]
-            ),
+            cards=cards,
+            show=show,
+            filters=FILTERS,
+            counts=counts,
+            page=page,
+            page_count=pages,
+            a_day_ahead=worklist.now + timedelta(hours=18),
+            upcoming=upcoming,
+            done=done_since(current_user, worklist.start_of_today),
+            context=card_context([i.followup for i in cards if i.followup]),
             forms=forms,
             calendar_form=CalendarForm(),
             feed_url=feed_url,

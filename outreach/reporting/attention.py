@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from outreach.company.settings import get_company_settings
 from outreach.extensions import db
-from outreach.models import CheckIn, Customer, Escalation, FollowUp, Message, Page, Reply, User
+from outreach.models import CheckIn, Customer, Escalation, FollowUp, Message, Page, Reply
 from outreach.scheduling.planning import zone_for_customer
 
 TAKEN_SINCE = timedelta(hours=24)  #: "taken lately" looks back this far
@@ -154,10 +154,3 @@ def build_attention(now: datetime) -> Attention:
         order=(Escalation.acked_at.desc(), Escalation.id.desc()),
     )
     return Attention(now, _items(waiting, now), _items(taken, now), _counts(now))
-
-
-def viewer_zone(user: User | None) -> str:
-    """The zone a signed-in person reads times in: theirs, else the company's."""
-    if user is not None and getattr(user, "timezone", None):
-        return user.timezone
-    return get_company_settings().default_timezone

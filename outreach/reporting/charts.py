@@ -24,6 +24,9 @@ class Series:
     color: str = PALETTE[0]
 
 
+LABEL_GAP = 3  #: bars between a regular date label and the last one, so they never overlap
+
+
 def _num(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -85,7 +88,10 @@ def column_chart(
         f'viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
     ]
-    for frac in (0, 0.5, 1):
+    counts = all(isinstance(v, int) for s in series for v in s.values if v is not None)
+    middle = top_value * 0.5
+    fractions = (0, 0.5, 1) if not counts or float(middle).is_integer() else (0, 1)
+    for frac in fractions:
         y = top + plot_h * (1 - frac)
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
@@ -108,10 +114,12 @@ def column_chart(
                 f'fill="{escape(s.color)}"/>'
             )
         parts.append("</g>")
-        if i % label_every == 0 or i == len(labels) - 1:
+        last = i == len(labels) - 1
+        if last or (i % label_every == 0 and len(labels) - 1 - i >= LABEL_GAP):
+            anchor, at = ("end", x + bar_w) if last else ("middle", x + bar_w / 2)
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 14}" class="axis" '
-                f'text-anchor="middle">{escape(label)}</text>'
+                f'<text x="{at:.1f}" y="{height - bottom + 14}" class="axis" '
+                f'text-anchor="{anchor}">{escape(label)}</text>'
             )
     parts.extend(_legend(series, left, 14))
     parts.append("</svg>")

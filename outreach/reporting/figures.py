@@ -226,7 +226,8 @@ def _followups(bounds: list[Day], stats: list[DayStats], now: datetime) -> None:
 
 
 def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
-    """Personal check-in calls due in [start, now] per rep: on time, late or missed; one query."""
+    """Personal check-in calls due in [start, now] per rep: on time, late or missed (a call
+    made before it came due counts too); one query."""
     done_at = (
         sa.select(sa.func.min(CheckInTransition.created_at))
         .where(
@@ -253,7 +254,7 @@ def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
             CheckIn.channel == "rep_call",
             CheckIn.status.in_((CheckInStatus.DONE, CheckInStatus.MISSED)),
             CheckIn.due_at >= _at(start),
-            CheckIn.due_at <= _at(now),
+            sa.or_(CheckIn.due_at <= _at(now), CheckIn.status == CheckInStatus.DONE),
         )
         .subquery()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -14,6 +14,7 @@ from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import (
     CheckIn,
+    CheckInTransition,
     CompanySettings,
     Customer,
     Reply,
@@ -57,6 +58,7 @@ def get_checkin(checkin_id: int) -> CheckIn:
     return checkin
 
 
+UNDO_WINDOW = timedelta(minutes=10)  #: how long a cancel from the queue can be undone
 PAUSED = "automated texts paused"  #: the start of paused_reason's answer
 
 
@@ -82,6 +84,42 @@ def cancel_checkin(checkin_id: int, reason: str) -> CheckIn:
     db.session.commit()
     log.info("check-in %s canceled", checkin_id)
     return checkin
+
+
+def undo_cancel_checkin(checkin_id: int, now: datetime) -> CheckIn:
+    """Put back a check-in canceled moments ago (within UNDO_WINDOW), at its time or the next
+    allowed one; Conflict when it was not just canceled or its time has run out; commits."""
+    checkin = get_checkin(checkin_id)
+    last = db.session.scalar(
+        sa.select(CheckInTransition)
+        .where(CheckInTransition.checkin_id == checkin_id)
+        .order_by(CheckInTransition.created_at.desc(), CheckInTransition.id.desc())
+        .limit(1)
+    )
+    if (
+        checkin.status != CheckInStatus.CANCELED
+        or last is None
+        or last.to_status != CheckInStatus.CANCELED
+        or last.created_at < now - UNDO_WINDOW
+    ):
+        raise Conflict("this cancel can no longer be undone: plan a new check-in instead")
+    floor = company_floor(get_company_settings())
+    timing = reschedule_due(
+        max(checkin.due_at, now),
+        policy_window(checkin.policy),
+        checkin.expires_at,
+        checkin.timezone,
+        now,
+        floor,
+    )
+    if timing.due_at is None:
+        raise Conflict(f"too late to put it back: {timing.reason.removeprefix('suppressed: ')}")
+    if not transitions.undo_cancel(checkin_id, timing.due_at, f"cancel undone; {timing.reason}"):
+        db.session.rollback()
+        raise Conflict("this cancel can no longer be undone: it changed meanwhile")
+    db.session.commit()
+    log.info("check-in %s: cancel undone", checkin_id)
+    return get_checkin(checkin_id)
 
 
 def reschedule_checkin(checkin_id: int, when: datetime, now: datetime) -> CheckIn:

@@ -42,6 +42,8 @@ RESCHEDULE_FROM = frozenset(PENDING)  #: reschedule: -> scheduled, new due_at
 UNCLAIM_FROM = frozenset({S.SENDING})
 #: a SID recorded late for a send that reconciliation had put back for a retry: it went out
 ADOPT_FROM = frozenset({S.QUEUED})
+#: a person undid their cancel moments after making it: canceled -> scheduled
+UNDO_CANCEL_FROM = frozenset({S.CANCELED})
 _ATTEMPTS = 3
 
 
@@ -247,6 +249,20 @@ def answer(checkin_id: int, reason: str = "the customer answered") -> bool:
 def cancel(checkin_id: int, reason: str) -> bool:
     """scheduled|queued -> canceled."""
     return _move(checkin_id, S.CANCELED, ALLOWED_FROM[S.CANCELED], reason)
+
+
+def undo_cancel(checkin_id: int, due_at: datetime, reason: str) -> bool:
+    """canceled -> scheduled at due_at: a cancel undone right after it was made."""
+    return _move(
+        checkin_id,
+        S.SCHEDULED,
+        UNDO_CANCEL_FROM,
+        reason,
+        due_at=due_at,
+        timing_reason=reason,
+        next_attempt_at=None,
+        lease_until=None,
+    )
 
 
 def suppress(checkin_id: int, reason: str) -> bool:

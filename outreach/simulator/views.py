@@ -7,8 +7,10 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from outreach.company.settings import get_company_settings
 from outreach.company.templating import MAX_MESSAGE_CHARS
 from outreach.errors import NotFound, ValidationError
+from outreach.scheduling.planning import zone_for_customer
 from outreach.simulator import bp
 from outreach.simulator import phone as simulator
 from outreach.web.helpers import show_error
@@ -24,6 +26,15 @@ class ReplyForm(FlaskForm):
 
 
 EMAIL_PREFIX = "email"  #: the e-mail reply form's fields, apart from the text reply's
+
+
+class StaffReplyForm(FlaskForm):
+    """A text from a staff member's phone ("1" takes a page)."""
+
+    body = TextAreaField(
+        "Text from this phone",
+        validators=[DataRequired("write a message"), Length(max=MAX_MESSAGE_CHARS)],
+    )
 
 
 class CallForm(FlaskForm):
@@ -43,11 +54,14 @@ def _thread_page(
         thread = simulator.thread(customer_id)
     except NotFound:
         abort(404)
+    company = get_company_settings()
     page = render_template(
         "simulator/thread.html",
         thread=thread,
         inbox=simulator.inbox(thread.customer),
         email_form=email_form or ReplyForm(formdata=None, prefix=EMAIL_PREFIX),
+        zone=zone_for_customer(thread.customer, company.default_timezone)[0],
+        company_name=company.name or "Outreach",
         form=form or ReplyForm(formdata=None),
         call_form=CallForm(formdata=None),
         actions=simulator.CALL_ACTIONS,
@@ -55,10 +69,31 @@ def _thread_page(
     return page, status
 
 
+def _staff_page(user_id: int, form: StaffReplyForm | None = None, status: int = 200):
+    try:
+        thread = simulator.staff_thread(user_id, get_company_settings().default_timezone)
+    except NotFound:
+        abort(404)
+    page = render_template(
+        "simulator/staff.html",
+        thread=thread,
+        company_name=get_company_settings().name or "Outreach",
+        form=form or StaffReplyForm(formdata=None),
+        call_form=CallForm(formdata=None),
+        actions=simulator.BRIDGE_ACTIONS,
+    )
+    return page, status
+
+
 @bp.get("")
 def index():
-    """Every customer's phone, the latest activity first."""
-    return render_template("simulator/index.html", phones=simulator.list_phones())
+    """Every customer's and staff member's phone, the latest activity first."""
+    return render_template(
+        "simulator/index.html",
+        phones=simulator.list_phones(),
+        staff_phones=simulator.list_staff_phones(),
+        company_zone=get_company_settings().default_timezone,
+    )
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -123,3 +158,49 @@ def call(call_id: int):
         if posted.said:
             flash("The customer heard: " + " / ".join(posted.said), "success")
     return redirect(url_for("simulator.phone", customer_id=customer_id, _anchor="end"))
+
+
+@bp.get("/staff/<int:user_id>")
+def staff_phone(user_id: int):
+    """A staff member's phone: reminders, alerts, pages and calls from Outreach, and a text box."""
+    return _staff_page(user_id)
+
+
+@bp.post("/staff/<int:user_id>/reply")
+def staff_reply(user_id: int):
+    """Send a text from the staff member's phone through the signed inbound webhook."""
+    form = StaffReplyForm()
+    if form.validate():
+        try:
+            posted = simulator.reply_as_staff(user_id, form.body.data)
+        except NotFound:
+            abort(404)
+        except ValidationError as exc:
+            show_error(form, exc)
+        else:
+            if posted.status != 200:
+                flash(f"The inbound webhook answered HTTP {posted.status}.", "error")
+            return redirect(url_for("simulator.staff_phone", user_id=user_id, _anchor="end"))
+    return _staff_page(user_id, form, 422)
+
+
+@bp.post("/bridges/<int:call_id>")
+def bridge(call_id: int):
+    """Play the rep's leg of a call through Outreach: answer and press 1, hang up, or not."""
+    try:
+        user_id = simulator.user_of_bridge(call_id)
+    except NotFound:
+        abort(404)
+    form = CallForm()
+    try:
+        if not form.validate():
+            raise ValidationError("choose what the rep does", field="action")
+        posted = simulator.answer_bridge(call_id, form.action.data)
+    except NotFound:
+        abort(404)
+    except ValidationError as exc:
+        flash(exc.message, "error")
+    else:
+        if posted.said:
+            flash("You heard: " + " / ".join(posted.said), "success")
+    return redirect(url_for("simulator.staff_phone", user_id=user_id, _anchor="end"))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from outreach.auth.roles import STAFF, has_role
 from outreach.company.phones import format_phone
+from outreach.company.settings import get_company_settings
 from outreach.errors import OutreachError
-from outreach.scheduling.timing import local_time
+from outreach.scheduling.timing import local_time, zone_or_utc
 
 #: (endpoint, label, roles): the /admin navigation; pages add themselves with nav_item()
 NAV: list[tuple[str, str, tuple[str, ...]]] = []
@@ -48,13 +50,54 @@ def duration(value: timedelta | None) -> str:
     return f"{hours // 24} days"
 
 
+def viewer_zone() -> str:
+    """The zone the signed-in person reads times in: theirs, else the company's."""
+    if has_request_context() and "viewer_zone" in g:
+        return g.viewer_zone
+    user = current_user if has_request_context() else None
+    zone = getattr(user, "timezone", None) or get_company_settings().default_timezone
+    if has_request_context():
+        g.viewer_zone = zone
+    return zone
+
+
+def when(
+    value: datetime | None,
+    beside: str | None = None,
+    fmt: str = "%a %d %b %H:%M",
+    zone: str | None = None,
+) -> str:
+    """A time in the reader's zone with its abbreviation ("Tue 03 Nov 18:30 CST"), and the
+    customer's local time `beside` it when their clock differs ("(17:30 MST for the customer)").
+
+    `zone` names the reader's zone when the page is someone else's (a simulated phone)."""
+    if value is None:
+        return ""
+    zone = zone or viewer_zone()
+    shown = local_time(value, zone, fmt)
+    if not beside or beside == zone:
+        return shown
+    mine, theirs = value.astimezone(zone_or_utc(zone)), value.astimezone(zone_or_utc(beside))
+    if mine.utcoffset() == theirs.utcoffset() and mine.tzname() == theirs.tzname():
+        return shown
+    return Markup(
+        f'{escape(shown)} <small class="muted theirs">'
+        f"({escape(local_time(value, beside, '%a %H:%M'))} for the customer)</small>"
+    )
+
+
 def register_helpers(app: Flask) -> None:
     """Make the time and phone filters, the navigation and has_endpoint available to every
     template."""
-    app.add_template_filter(local_time, "localtime")
+    app.add_template_filter(when, "when")
     app.add_template_filter(format_phone, "phone")
     app.add_template_filter(duration, "duration")
-    app.context_processor(lambda: {"admin_nav": visible_nav, "has_endpoint": has_endpoint})
+    app.context_processor(
+        lambda: {
+            "admin_nav": visible_nav,
+            "has_endpoint": has_endpoint,
+        }
+    )
 
 
 def show_error(form: Any, exc: OutreachError) -> None:

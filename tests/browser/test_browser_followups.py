@@ -75,7 +75,9 @@ def test_a_manager_reassigns_and_adds_a_note(live_server, new_page):
     rep = new_page(**DESKTOP)
     sign_in(rep, live.url, ids["kim"])
     rep.goto(f"{live.url}/rep")
-    card = rep.locator(f"#followup-{ids['followup']}")
+    rep.locator("#coming-up").click()  # due tomorrow: a short row under Coming up, opened
+    rep.locator(f"#followup-{ids['followup']}").get_by_role("link", name="Dana O'Neil").click()
+    card = rep.locator(f"article#followup-{ids['followup']}")
     expect(card.get_by_text("“Is the warranty still good if I move the unit?”")).to_be_visible()
     expect(card.get_by_text("Thanks Dana, Sam will get back to you")).to_be_visible()
     card.locator("summary", has_text="Notes and changes").click()
