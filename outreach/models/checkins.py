@@ -133,3 +133,19 @@ class CheckInTransition(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     checkin: Mapped[CheckIn] = relationship(back_populates="transitions")
+
+
+class CheckInFigures(db.Model):
+    """Check-ins that went out in a 15-minute UTC bucket, and how many of them got a reply.
+
+    A rollup of checkin_transitions and replies kept by outreach.scheduling.transitions in the
+    same transaction as the change; a few rows per bucket (`shard`: the writing process) so that
+    concurrent writers rarely wait for one row. `outreach rebuild-figures` recounts it.
+    """
+
+    __tablename__ = "checkin_figures"
+
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    went_out: Mapped[int] = mapped_column(default=0)  #: check-ins that first went out then
+    replied: Mapped[int] = mapped_column(default=0)  #: of those, how many have a reply

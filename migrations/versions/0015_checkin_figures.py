@@ -1,0 +1,98 @@
+"""checkin figures rollup: check-ins that went out per 15-minute bucket, and the replied
+
+checkin_figures holds, per 15-minute UTC bucket (and writer shard), the check-ins whose first
+transition into a "went out" status falls in it, and how many of them have a reply; it is
+backfilled here from checkin_transitions and replies. ix_replies_created_class and
+ix_followups_due_state_done let the dashboard's per-day reply and follow-up counts read a range
+of an index.
+
+Revision ID: 0015
+Revises: 0009
+Create Date: 2026-11-29 00:45:00
+
+"""
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0015"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+WENT_OUT = ("sent", "delivered", "undelivered", "answered")
+BUCKET = timedelta(minutes=15)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _utc(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _backfill():
+    conn = op.get_bind()
+    went = ", ".join(f"'{s}'" for s in WENT_OUT)
+    rows = conn.exec_driver_sql(
+        "SELECT f.at, EXISTS (SELECT 1 FROM replies r WHERE r.checkin_id = f.checkin_id)"
+        " FROM (SELECT checkin_id, min(created_at) AS at FROM checkin_transitions"
+        f" WHERE to_status IN ({went}) GROUP BY checkin_id) f"
+    )
+    counts = defaultdict(lambda: [0, 0])
+    for at, replied in rows:
+        at = _utc(at)
+        row = counts[at - (at - EPOCH) % BUCKET]
+        row[0] += 1
+        row[1] += 1 if replied else 0
+    table = sa.table(
+        "checkin_figures",
+        sa.column("bucket_start", sa.DateTime(timezone=True)),
+        sa.column("shard", sa.Integer),
+        sa.column("went_out", sa.Integer),
+        sa.column("replied", sa.Integer),
+    )
+    naive = conn.dialect.name == "sqlite"
+    values = [
+        {
+            "bucket_start": bucket.replace(tzinfo=None) if naive else bucket,
+            "shard": 0,
+            "went_out": went_out,
+            "replied": replied,
+        }
+        for bucket, (went_out, replied) in sorted(counts.items())
+    ]
+    if values:
+        op.bulk_insert(table, values)
+
+
+def upgrade():
+    op.create_table(
+        "checkin_figures",
+        sa.Column("bucket_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("went_out", sa.Integer(), nullable=False),
+        sa.Column("replied", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket_start", "shard", name=op.f("pk_checkin_figures")),
+    )
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_replies_created_class", ["created_at", "triage_class"], unique=False
+        )
+    with op.batch_alter_table("followups", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_followups_due_state_done", ["due_at", "state", "done_at"], unique=False
+        )
+    _backfill()
+
+
+def downgrade():
+    with op.batch_alter_table("followups", schema=None) as batch_op:
+        batch_op.drop_index("ix_followups_due_state_done")
+    with op.batch_alter_table("replies", schema=None) as batch_op:
+        batch_op.drop_index("ix_replies_created_class")
+    op.drop_table("checkin_figures")
