@@ -4,14 +4,25 @@ EXPLAIN QUERY PLAN on SQLite)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from outreach.models import CheckIn, Customer, Policy, ServiceEvent, utcnow
+from outreach.models import (
+    CheckIn,
+    CheckInTransition,
+    Customer,
+    FollowUp,
+    Policy,
+    Reply,
+    ServiceEvent,
+    utcnow,
+)
 from outreach.models.checkins import UNSETTLED
 from outreach.reporting.checkin_list import CheckinQuery, list_checkins
+from outreach.reporting.figures import build_dashboard
 
 EVENTS, POLICIES = 5_000, 4  #: 20,000 check-ins: enough rows for the planner to prefer an index
 
@@ -148,3 +159,93 @@ def test_one_status_reads_the_status_due_at_id_index_in_order(db, many):
         CheckinQuery(statuses=("answered",), after=after, limit=50),
     ):
         assert_index_without_sort(plan_of(db, query), "ix_checkins_status_due_at")
+
+
+@pytest.fixture
+def history(db, many):
+    """On top of the 20,000 check-ins: two transitions each, 5,000 replies and 2,000
+    follow-ups over 400 days (one in ten still open)."""
+    customer_id = db.session.scalar(sa.select(Customer.id))
+    db.session.execute(
+        sa.insert(Reply),
+        [
+            {
+                "customer_id": customer_id,
+                "checkin_id": i + 1,
+                "source": "sms",
+                "text": "ok",
+                "triage_class": ("positive", "negative", "urgent")[i % 3],
+                "created_at": many - timedelta(hours=(i * 7919) % 9_600),
+            }
+            for i in range(5_000)
+        ],
+    )
+    db.session.execute(
+        sa.insert(FollowUp),
+        [
+            {
+                "customer_id": customer_id,
+                "title": "t",
+                "state": ("open", "overdue", "escalated")[i % 3] if i % 10 == 0 else "done",
+                "due_at": many - timedelta(hours=(i * 7919) % 9_600),
+                "done_at": None if i % 10 == 0 else many,
+            }
+            for i in range(2_000)
+        ],
+    )
+    checkins = db.session.execute(sa.select(CheckIn.id, CheckIn.status, CheckIn.due_at)).all()
+    db.session.execute(
+        sa.insert(CheckInTransition),
+        [
+            {"checkin_id": i, "from_status": old, "to_status": new, "reason": "t", "created_at": at}
+            for i, status, at in checkins
+            for old, new in ((None, "scheduled"), ("sending", status))
+        ],
+    )
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return many
+
+
+def plans_of(db, run) -> list[tuple[str, str]]:
+    """(statement, plan) of every statement `run()` executes."""
+    seen = []
+
+    def capture(_conn, _cursor, statement, parameters, *_args) -> None:
+        seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    db.session.rollback()
+    out = []
+    with db.engine.connect() as conn:
+        for statement, parameters in seen:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            if db.engine.dialect.name == "postgresql":
+                rows = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters).scalars().all()
+            else:
+                found = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+                rows = [row[-1] for row in found]
+            out.append((statement, "\n".join(rows)))
+    return out
+
+
+BIG_TABLES = ("checkins", "checkin_transitions", "replies", "followups")
+
+
+def test_the_dashboard_reads_index_ranges_and_the_rollup_never_a_big_table(db, history):
+    plans = plans_of(db, lambda: build_dashboard(history))
+    assert len(plans) >= 6
+    for statement, plan in plans:
+        for table in BIG_TABLES:
+            assert f"Seq Scan on {table}" not in plan, (statement, plan)  # PostgreSQL
+            assert not re.search(rf"\bSCAN {table}\b", plan), (statement, plan)  # SQLite
+    joined = "\n".join(plan for _, plan in plans)
+    assert "ix_replies_created_class" in joined, joined
+    assert "ix_followups_due_state_done" in joined, joined
+    assert "checkin_figures" in joined, joined

@@ -4,7 +4,9 @@ checkin_figures holds, per 15-minute UTC bucket (and writer shard), the check-in
 transition into a "went out" status falls in it, and how many of them have a reply; it is
 backfilled here from checkin_transitions and replies. ix_replies_created_class and
 ix_followups_due_state_done let the dashboard's per-day reply and follow-up counts read a range
-of an index.
+of an index; the partial ix_checkins_settled_rep_calls and ix_checkin_transitions_done let its
+rep-call figures read the calls done or missed in the period, and each one's done time, from
+indexes alone.
 
 Revision ID: 0015
 Revises: 0009
@@ -27,6 +29,8 @@ depends_on = None
 WENT_OUT = ("sent", "delivered", "undelivered", "answered")
 BUCKET = timedelta(minutes=15)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+SETTLED_REP_CALLS_SQL = "channel = 'rep_call' AND status IN ('done', 'missed')"
+TO_DONE_SQL = "to_status = 'done'"
 
 
 def _utc(value):
@@ -87,10 +91,30 @@ def upgrade():
         batch_op.create_index(
             "ix_followups_due_state_done", ["due_at", "state", "done_at"], unique=False
         )
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_checkins_settled_rep_calls",
+            ["due_at", "rep_id", "status", "deadline_at", "id"],
+            unique=False,
+            postgresql_where=sa.text(SETTLED_REP_CALLS_SQL),
+            sqlite_where=sa.text(SETTLED_REP_CALLS_SQL),
+        )
+    with op.batch_alter_table("checkin_transitions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_checkin_transitions_done",
+            ["checkin_id", "created_at"],
+            unique=False,
+            postgresql_where=sa.text(TO_DONE_SQL),
+            sqlite_where=sa.text(TO_DONE_SQL),
+        )
     _backfill()
 
 
 def downgrade():
+    with op.batch_alter_table("checkin_transitions", schema=None) as batch_op:
+        batch_op.drop_index("ix_checkin_transitions_done")
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.drop_index("ix_checkins_settled_rep_calls")
     with op.batch_alter_table("followups", schema=None) as batch_op:
         batch_op.drop_index("ix_followups_due_state_done")
     with op.batch_alter_table("replies", schema=None) as batch_op:

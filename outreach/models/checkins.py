@@ -57,6 +57,10 @@ FINAL = _group(
 del S
 #: the predicate of the partial index behind the admin queue's "upcoming" view
 UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED))
+#: the predicate of the partial index behind the dashboard's rep-call figures
+SETTLED_REP_CALLS_SQL = "channel = 'rep_call' AND status IN ('done', 'missed')"
+#: the predicate of the partial index of transitions to done (a rep call's done time)
+TO_DONE_SQL = "to_status = 'done'"
 
 
 class CheckIn(db.Model):
@@ -75,6 +79,16 @@ class CheckIn(db.Model):
             "id",
             postgresql_where=sa.text(UNSETTLED_SQL),
             sqlite_where=sa.text(UNSETTLED_SQL),
+        ),
+        sa.Index(
+            "ix_checkins_settled_rep_calls",
+            "due_at",
+            "rep_id",
+            "status",
+            "deadline_at",
+            "id",
+            postgresql_where=sa.text(SETTLED_REP_CALLS_SQL),
+            sqlite_where=sa.text(SETTLED_REP_CALLS_SQL),
         ),
         sa.Index("ix_checkins_customer_status", "customer_id", "status"),
         sa.Index("ix_checkins_rep_status_due", "rep_id", "status", "due_at"),
@@ -122,6 +136,15 @@ class CheckInTransition(db.Model):
     """A status change of a check-in, with its reason."""
 
     __tablename__ = "checkin_transitions"
+    __table_args__ = (
+        sa.Index(
+            "ix_checkin_transitions_done",
+            "checkin_id",
+            "created_at",
+            postgresql_where=sa.text(TO_DONE_SQL),
+            sqlite_where=sa.text(TO_DONE_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checkin_id: Mapped[int] = mapped_column(

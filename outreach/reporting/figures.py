@@ -17,7 +17,12 @@ from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, CheckInFigures, CheckInTransition, FollowUp, Reply, User
 from outreach.models.base import UTCDateTime
-from outreach.models.checkins import PENDING, CheckInStatus
+from outreach.models.checkins import (
+    PENDING,
+    SETTLED_REP_CALLS_SQL,
+    TO_DONE_SQL,
+    CheckInStatus,
+)
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.scheduling.timing import zone_or_utc
 
@@ -224,28 +229,23 @@ def _followups(bounds: list[Day], stats: list[DayStats], now: datetime) -> None:
 
 def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
     """Personal check-in calls due in [start, now] per rep: on time, late or missed (a call
-    made before it came due counts too); one query, each call's done time looked up once."""
-    done_at = (
-        sa.select(sa.func.min(CheckInTransition.created_at))
-        .where(
-            CheckInTransition.checkin_id == CheckIn.id,
-            CheckInTransition.to_status == CheckInStatus.DONE,
-        )
-        .scalar_subquery()
-    )
+    made before it came due counts too); one query, each call's done time (its first
+    transition to done) looked up once."""
+    t = CheckInTransition
     calls = (
         sa.select(
             CheckIn.rep_id,
             CheckIn.status,
             CheckIn.deadline_at,
-            sa.case((CheckIn.status == CheckInStatus.DONE, done_at), else_=None).label("done_at"),
+            sa.func.min(t.created_at).label("done_at"),
         )
+        .outerjoin(t, sa.and_(t.checkin_id == CheckIn.id, sa.text(TO_DONE_SQL)))
         .where(
-            CheckIn.status.in_((CheckInStatus.DONE, CheckInStatus.MISSED)),
+            sa.text(SETTLED_REP_CALLS_SQL),
             CheckIn.due_at >= _at(start),
             sa.or_(CheckIn.due_at <= _at(now), CheckIn.status == CheckInStatus.DONE),
-            CheckIn.channel == "rep_call",
         )
+        .group_by(CheckIn.id, CheckIn.rep_id, CheckIn.status, CheckIn.deadline_at)
         .subquery()
     )
     done = calls.c.status == CheckInStatus.DONE
