@@ -1,6 +1,6 @@
-"""The check-in lists read their page from an index matching their sort (due_at, id): no scan
-of the table, no sort of it, on the first page and on a cursor page (EXPLAIN on PostgreSQL,
-EXPLAIN QUERY PLAN on SQLite)."""
+"""The lists read their page from an index matching their sort, and the dashboard its figures
+from index ranges and the rollup: no scan of a big table, no sort of it, on the first page and
+on a cursor page (EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,18 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from web_helpers import make_user, sign_in
 
+from outreach.admin.followups import build_board
+from outreach.admin.messages import list_messages
+from outreach.customers.service import directory
 from outreach.models import (
     CheckIn,
     CheckInTransition,
+    Consent,
     Customer,
     FollowUp,
+    Message,
     Policy,
     Reply,
     ServiceEvent,
@@ -249,3 +255,101 @@ def test_the_dashboard_reads_index_ranges_and_the_rollup_never_a_big_table(db, h
     assert "ix_replies_created_class" in joined, joined
     assert "ix_followups_due_state_done" in joined, joined
     assert "checkin_figures" in joined, joined
+
+
+@pytest.fixture
+def lists(db):
+    """20,000 customers (one in a hundred opted out, with its consent row), 20,000 messages and
+    5,000 follow-ups (one in ten still open, the others done over 400 days)."""
+    now = utcnow()
+    db.session.execute(
+        sa.insert(Customer),
+        [
+            {
+                "external_id": f"c{i}",
+                "name": f"Customer {i * 7919 % 20_000:05d}",
+                "phone": f"+1415{i:07d}",
+                "timezone": "UTC",
+                "is_opted_out": i % 100 == 0,
+            }
+            for i in range(20_000)
+        ],
+    )
+    db.session.execute(
+        sa.insert(Consent),
+        [
+            {"customer_id": i + 1, "state": "opted_out", "source": "keyword", "evidence": "STOP"}
+            for i in range(0, 20_000, 100)
+        ],
+    )
+    db.session.execute(
+        sa.insert(Message),
+        [
+            {
+                "direction": "outbound",
+                "kind": "checkin",
+                "customer_id": i % 20_000 + 1,
+                "to_number": "+14150000000",
+                "body": "Hi",
+                "status": "delivered",
+                "created_at": now - timedelta(minutes=20_000 - i),
+            }
+            for i in range(20_000)
+        ],
+    )
+    db.session.execute(
+        sa.insert(FollowUp),
+        [
+            {
+                "customer_id": i % 20_000 + 1,
+                "title": "t",
+                "state": ("open", "overdue", "escalated")[i % 3] if i % 10 == 0 else "done",
+                "due_at": now - timedelta(hours=(i * 7919) % 9_600),
+                "done_at": None if i % 10 == 0 else now - timedelta(hours=(i * 7919) % 9_600),
+            }
+            for i in range(5_000)
+        ],
+    )
+    db.session.commit()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    return now
+
+
+def _no_scan(plans: list[tuple[str, str]], *tables: str) -> str:
+    for statement, plan in plans:
+        for table in tables:
+            assert f"Seq Scan on {table}" not in plan, (statement, plan)  # PostgreSQL
+            assert not re.search(rf"\bSCAN {table}\b(?! USING)", plan), (statement, plan)
+    return "\n".join(plan for _, plan in plans)
+
+
+def test_the_messages_list_reads_its_primary_key_backwards_without_a_sort(db, lists):
+    for before in (None, 10_000):
+        [(_, plan), *_] = plans_of(db, lambda before=before: list_messages({}, before))
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+        if db.engine.dialect.name == "postgresql":
+            assert "Index Scan Backward using pk_messages on messages" in plan, plan
+
+
+def test_the_customer_directory_reads_the_name_id_index_on_every_page(db, lists):
+    first = directory()
+    assert first.next_cursor
+    for cursor in (None, first.next_cursor):
+        plans = plans_of(db, lambda cursor=cursor: directory("", cursor))
+        [(_, plan), *_] = plans
+        assert "ix_customers_name_id" in plan, plan
+        assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+        _no_scan(plans, "customers", "messages", "followups")
+
+
+def test_the_followup_board_reads_indexes_and_the_done_column_its_own(db, lists):
+    joined = _no_scan(plans_of(db, lambda: build_board(lists)), "followups")
+    assert "ix_followups_state_done_at_id" in joined, joined
+
+
+def test_the_opt_outs_page_counts_from_the_partial_opted_out_index(app, db, lists):
+    client = app.test_client()
+    sign_in(client, make_user("admin"))
+    joined = _no_scan(plans_of(db, lambda: client.get("/admin/optouts")), "customers")
+    assert "ix_customers_opted_out" in joined, joined

@@ -6,7 +6,8 @@ backfilled here from checkin_transitions and replies. ix_replies_created_class a
 ix_followups_due_state_done let the dashboard's per-day reply and follow-up counts read a range
 of an index; the partial ix_checkins_settled_rep_calls and ix_checkin_transitions_done let its
 rep-call figures read the calls done or missed in the period, and each one's done time, from
-indexes alone.
+indexes alone. ix_followups_state_done_at_id serves the board's "done lately" column and the
+partial ix_customers_opted_out the opt-outs page's count.
 
 Revision ID: 0015
 Revises: 0009
@@ -31,6 +32,7 @@ BUCKET = timedelta(minutes=15)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SETTLED_REP_CALLS_SQL = "channel = 'rep_call' AND status IN ('done', 'missed')"
 TO_DONE_SQL = "to_status = 'done'"
+OPTED_OUT_SQL = "is_opted_out = true"
 
 
 def _utc(value):
@@ -107,10 +109,26 @@ def upgrade():
             postgresql_where=sa.text(TO_DONE_SQL),
             sqlite_where=sa.text(TO_DONE_SQL),
         )
+    with op.batch_alter_table("followups", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_followups_state_done_at_id", ["state", "done_at", "id"], unique=False
+        )
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_customers_opted_out",
+            ["id"],
+            unique=False,
+            postgresql_where=sa.text(OPTED_OUT_SQL),
+            sqlite_where=sa.text(OPTED_OUT_SQL),
+        )
     _backfill()
 
 
 def downgrade():
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_index("ix_customers_opted_out")
+    with op.batch_alter_table("followups", schema=None) as batch_op:
+        batch_op.drop_index("ix_followups_state_done_at_id")
     with op.batch_alter_table("checkin_transitions", schema=None) as batch_op:
         batch_op.drop_index("ix_checkin_transitions_done")
     with op.batch_alter_table("checkins", schema=None) as batch_op:
