@@ -169,8 +169,8 @@ def test_one_status_reads_the_status_due_at_id_index_in_order(db, many):
 
 @pytest.fixture
 def history(db, many):
-    """On top of the 20,000 check-ins: two transitions each, 5,000 replies and 2,000
-    follow-ups over 400 days (one in ten still open)."""
+    """On top of the 20,000 check-ins (most scheduled ones moved a month later): two
+    transitions each, 5,000 replies and 2,000 follow-ups over 400 days (one in ten open)."""
     customer_id = db.session.scalar(sa.select(Customer.id))
     db.session.execute(
         sa.insert(Reply),
@@ -199,6 +199,15 @@ def history(db, many):
             for i in range(2_000)
         ],
     )
+    later = [  # a backlog planned weeks ahead: few of the pending are due today
+        {"id": i, "due_at": due + timedelta(days=30)}
+        for i, due in db.session.execute(
+            sa.select(CheckIn.id, CheckIn.due_at).where(
+                CheckIn.status == "scheduled", CheckIn.id % 20 != 0
+            )
+        )
+    ]
+    db.session.execute(sa.update(CheckIn), later)
     checkins = db.session.execute(sa.select(CheckIn.id, CheckIn.status, CheckIn.due_at)).all()
     db.session.execute(
         sa.insert(CheckInTransition),
