@@ -10,7 +10,7 @@ indexes alone. ix_followups_state_done_at_id serves the board's "done lately" co
 partial ix_customers_opted_out the opt-outs page's count.
 
 Revision ID: 0015
-Revises: 0018
+Revises: 0019
 Create Date: 2026-11-29 00:45:00
 
 """
@@ -23,7 +23,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

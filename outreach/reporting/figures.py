@@ -236,16 +236,13 @@ def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
         sa.select(
             CheckIn.rep_id,
             CheckIn.status,
+            CheckIn.due_at,
             CheckIn.deadline_at,
             sa.func.min(t.created_at).label("done_at"),
         )
         .outerjoin(t, sa.and_(t.checkin_id == CheckIn.id, sa.text(TO_DONE_SQL)))
-        .where(
-            sa.text(SETTLED_REP_CALLS_SQL),
-            CheckIn.due_at >= _at(start),
-            sa.or_(CheckIn.due_at <= _at(now), CheckIn.status == CheckInStatus.DONE),
-        )
-        .group_by(CheckIn.id, CheckIn.rep_id, CheckIn.status, CheckIn.deadline_at)
+        .where(sa.text(SETTLED_REP_CALLS_SQL), CheckIn.due_at >= _at(start))
+        .group_by(CheckIn.id, CheckIn.rep_id, CheckIn.status, CheckIn.due_at, CheckIn.deadline_at)
         .subquery()
     )
     done = calls.c.status == CheckInStatus.DONE
@@ -259,7 +256,9 @@ def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
             User.email,
             sa.func.sum(_flag(on_time)),
             sa.func.sum(_flag(sa.and_(done, calls.c.done_at > calls.c.deadline_at))),
-            sa.func.sum(_flag(calls.c.status == CheckInStatus.MISSED)),
+            sa.func.sum(
+                _flag(sa.and_(calls.c.status == CheckInStatus.MISSED, calls.c.due_at <= _at(now)))
+            ),
         )
         .outerjoin(User, User.id == calls.c.rep_id)
         .group_by(calls.c.rep_id, User.name, User.email)
