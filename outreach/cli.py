@@ -83,6 +83,15 @@ def import_events_command(file, verbose) -> None:
         raise click.ClickException(report.aborted)
 
 
+@cli.command("rebuild-figures")
+def rebuild_figures_command() -> None:
+    """Recount the dashboard's sent/replied rollup from the check-ins' history."""
+    from outreach.scheduling import rollup
+
+    buckets = rollup.rebuild()
+    click.echo(f"check-in figures rebuilt: {buckets} 15-minute buckets")
+
+
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo company, users, schedules, customers and events (safe to run twice)."""

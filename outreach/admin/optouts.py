@@ -19,6 +19,7 @@ from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import Consent, Customer, User, utcnow
 from outreach.models.base import column_int
+from outreach.models.customers import OPTED_OUT_SQL
 from outreach.web.helpers import show_error
 
 PAGE = 100
@@ -96,7 +97,7 @@ def _page(form: ConsentForm, status: int = 200):
         query = query.where(Consent.id < before)
     rows = db.session.execute(query.order_by(Consent.id.desc()).limit(PAGE + 1)).all()
     opted_out = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Customer).where(Customer.is_opted_out.is_(True))
+        sa.select(sa.func.count()).select_from(Customer).where(sa.text(OPTED_OUT_SQL))
     )
     return render_template(
         "admin/optouts.html",

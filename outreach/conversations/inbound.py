@@ -410,6 +410,8 @@ def _reply(
     )
     db.session.add(reply)
     db.session.flush()
+    if checkin is not None:
+        transitions.reply_recorded(checkin.id)
     return reply
 
 

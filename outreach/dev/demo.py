@@ -267,6 +267,7 @@ def _seed_history(seed: DemoSeed, now: datetime) -> None:
     """The past 30 days (outreach.dev.history), once: a second run finds every event stored."""
     from outreach.dev.history import history_payloads, play
     from outreach.events.ingest import ingest_event
+    from outreach.scheduling import rollup
 
     staff = {u.email: u for u in db.session.scalars(sa.select(User))}
     names = {email: name for email, _, name, _, _ in USERS}
@@ -282,6 +283,8 @@ def _seed_history(seed: DemoSeed, now: datetime) -> None:
             play(checkin, planned_at, n, now, staff)
             n += 1
         db.session.commit()
+    if n:
+        rollup.rebuild()  # play() back-dates the transitions it records
 
 
 def seed_demo(now: datetime | None = None) -> DemoSeed:

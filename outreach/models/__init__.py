@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from outreach.models.base import db_now, utcnow
-from outreach.models.checkins import CheckIn, CheckInTransition
+from outreach.models.checkins import CheckIn, CheckInFigures, CheckInTransition
 from outreach.models.customers import Consent, Customer, CustomerMerge, ServiceEvent
 from outreach.models.escalations import Escalation, Page
 from outreach.models.followups import FollowUp, FollowUpNote
@@ -25,6 +25,7 @@ __all__ = [
     "CallStatusEvent",
     "ChatAlert",
     "CheckIn",
+    "CheckInFigures",
     "CheckInTransition",
     "CompanySettings",
     "Conference",

@@ -57,6 +57,10 @@ FINAL = _group(
 del S
 #: the predicate of the partial index behind the admin queue's "upcoming" view
 UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED))
+#: the predicate of the partial index behind the dashboard's rep-call figures
+SETTLED_REP_CALLS_SQL = "channel = 'rep_call' AND status IN ('done', 'missed')"
+#: the predicate of the partial index of transitions to done (a rep call's done time)
+TO_DONE_SQL = "to_status = 'done'"
 
 
 class CheckIn(db.Model):
@@ -75,6 +79,16 @@ class CheckIn(db.Model):
             "id",
             postgresql_where=sa.text(UNSETTLED_SQL),
             sqlite_where=sa.text(UNSETTLED_SQL),
+        ),
+        sa.Index(
+            "ix_checkins_settled_rep_calls",
+            "due_at",
+            "rep_id",
+            "status",
+            "deadline_at",
+            "id",
+            postgresql_where=sa.text(SETTLED_REP_CALLS_SQL),
+            sqlite_where=sa.text(SETTLED_REP_CALLS_SQL),
         ),
         sa.Index("ix_checkins_customer_status", "customer_id", "status"),
         sa.Index("ix_checkins_rep_status_due", "rep_id", "status", "due_at"),
@@ -122,6 +136,15 @@ class CheckInTransition(db.Model):
     """A status change of a check-in, with its reason."""
 
     __tablename__ = "checkin_transitions"
+    __table_args__ = (
+        sa.Index(
+            "ix_checkin_transitions_done",
+            "checkin_id",
+            "created_at",
+            postgresql_where=sa.text(TO_DONE_SQL),
+            sqlite_where=sa.text(TO_DONE_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     checkin_id: Mapped[int] = mapped_column(
@@ -133,3 +156,19 @@ class CheckInTransition(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     checkin: Mapped[CheckIn] = relationship(back_populates="transitions")
+
+
+class CheckInFigures(db.Model):
+    """Check-ins that went out in a 15-minute UTC bucket, and how many of them got a reply.
+
+    A rollup of checkin_transitions and replies kept by outreach.scheduling.transitions in the
+    same transaction as the change; a few rows per bucket (`shard`: the writing process) so that
+    concurrent writers rarely wait for one row. `outreach rebuild-figures` recounts it.
+    """
+
+    __tablename__ = "checkin_figures"
+
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    shard: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    went_out: Mapped[int] = mapped_column(default=0)  #: check-ins that first went out then
+    replied: Mapped[int] = mapped_column(default=0)  #: of those, how many have a reply

@@ -28,6 +28,8 @@ class FollowUp(db.Model):
         enum_check("kind", FOLLOWUP_KINDS, "kind"),
         sa.Index("ix_followups_state_due_at", "state", "due_at"),
         sa.Index("ix_followups_owner_state", "owner_id", "state"),
+        sa.Index("ix_followups_due_state_done", "due_at", "state", "done_at"),  #: per-day counts
+        sa.Index("ix_followups_state_done_at_id", "state", "done_at", "id"),  #: done lately
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

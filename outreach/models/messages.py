@@ -255,6 +255,7 @@ class Reply(db.Model):
             name="triage_class",
         ),
         sa.Index("ix_replies_customer_created", "customer_id", "created_at"),
+        sa.Index("ix_replies_created_class", "created_at", "triage_class"),  #: per-day counts
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

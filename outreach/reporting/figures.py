@@ -1,4 +1,5 @@
-"""Dashboard numbers: today's figures and 30-day series, each one aggregate SQL query.
+"""Dashboard numbers: today's figures and 30-day series, each one aggregate SQL query over an
+index range or the check-in figures rollup (outreach.scheduling.rollup), never a table scan.
 
 Days are counted in the company's default zone. Every series is a GROUP BY over a day index
 computed in SQL (a CASE over the day boundaries, exact across DST changes), so the number of
@@ -14,9 +15,14 @@ import sqlalchemy as sa
 
 from outreach.company.settings import get_company_settings
 from outreach.extensions import db
-from outreach.models import CheckIn, CheckInTransition, FollowUp, Reply, User
+from outreach.models import CheckIn, CheckInFigures, CheckInTransition, FollowUp, Reply, User
 from outreach.models.base import UTCDateTime
-from outreach.models.checkins import PENDING, WENT_OUT, CheckInStatus
+from outreach.models.checkins import (
+    PENDING,
+    SETTLED_REP_CALLS_SQL,
+    TO_DONE_SQL,
+    CheckInStatus,
+)
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.scheduling.timing import zone_or_utc
 
@@ -38,7 +44,7 @@ class DayStats:
     """What happened on one day."""
 
     day: date
-    sent: int = 0  #: check-ins that went out (SMS or voice)
+    sent: int = 0  #: check-ins that went out (SMS or voice), each once
     replied: int = 0  #: of those, how many got a reply
     replies: int = 0  #: every reply received that day
     negative: int = 0
@@ -160,22 +166,18 @@ def _flag(condition: sa.ColumnElement) -> sa.Case:
 
 
 def _sent_and_replied(bounds: list[Day], stats: list[DayStats]) -> None:
-    """Check-ins that went out per day, and how many of them got a reply: one query."""
-    t = CheckInTransition
-    replied = sa.exists().where(Reply.checkin_id == t.checkin_id)
+    """Check-ins that went out per day, and how many of them got a reply: one query over the
+    rollup's 15-minute buckets (a check-in sent again after a carrier retry counts once)."""
+    f = CheckInFigures
     inner = (
-        sa.select(day_index(t.created_at, bounds).label("d"), _flag(replied).label("replied"))
-        .where(
-            t.from_status == CheckInStatus.SENDING,
-            t.to_status.in_(WENT_OUT),
-            _in_range(t.created_at, bounds),
-        )
+        sa.select(day_index(f.bucket_start, bounds).label("d"), f.went_out, f.replied)
+        .where(_in_range(f.bucket_start, bounds))
         .subquery()
     )
-    query = sa.select(inner.c.d, sa.func.count(), sa.func.sum(inner.c.replied)).group_by(inner.c.d)
-    for d, sent, replied_count in db.session.execute(query):
+    query = sa.select(inner.c.d, sa.func.sum(inner.c.went_out), sa.func.sum(inner.c.replied))
+    for d, sent, replied_count in db.session.execute(query.group_by(inner.c.d)):
         if d is not None:
-            stats[d].sent, stats[d].replied = sent, int(replied_count or 0)
+            stats[d].sent, stats[d].replied = int(sent or 0), int(replied_count or 0)
 
 
 def _replies(bounds: list[Day], stats: list[DayStats]) -> None:
@@ -227,48 +229,39 @@ def _followups(bounds: list[Day], stats: list[DayStats], now: datetime) -> None:
 
 def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
     """Personal check-in calls due in [start, now] per rep: on time, late or missed (a call
-    made before it came due counts too); one query."""
-    done_at = (
-        sa.select(sa.func.min(CheckInTransition.created_at))
-        .where(
-            CheckInTransition.checkin_id == CheckIn.id,
-            CheckInTransition.to_status == CheckInStatus.DONE,
-        )
-        .scalar_subquery()
-    )
-    inner = (
+    made before it came due counts too); one query, each call's done time (its first
+    transition to done) looked up once."""
+    t = CheckInTransition
+    calls = (
         sa.select(
             CheckIn.rep_id,
-            _flag(
-                sa.and_(
-                    CheckIn.status == CheckInStatus.DONE,
-                    sa.or_(CheckIn.deadline_at.is_(None), done_at <= CheckIn.deadline_at),
-                )
-            ).label("on_time"),
-            _flag(
-                sa.and_(CheckIn.status == CheckInStatus.DONE, done_at > CheckIn.deadline_at)
-            ).label("late"),
-            _flag(CheckIn.status == CheckInStatus.MISSED).label("missed"),
+            CheckIn.status,
+            CheckIn.due_at,
+            CheckIn.deadline_at,
+            sa.func.min(t.created_at).label("done_at"),
         )
-        .where(
-            CheckIn.channel == "rep_call",
-            CheckIn.status.in_((CheckInStatus.DONE, CheckInStatus.MISSED)),
-            CheckIn.due_at >= _at(start),
-            sa.or_(CheckIn.due_at <= _at(now), CheckIn.status == CheckInStatus.DONE),
-        )
+        .outerjoin(t, sa.and_(t.checkin_id == CheckIn.id, sa.text(TO_DONE_SQL)))
+        .where(sa.text(SETTLED_REP_CALLS_SQL), CheckIn.due_at >= _at(start))
+        .group_by(CheckIn.id, CheckIn.rep_id, CheckIn.status, CheckIn.due_at, CheckIn.deadline_at)
         .subquery()
+    )
+    done = calls.c.status == CheckInStatus.DONE
+    on_time = sa.and_(
+        done, sa.or_(calls.c.deadline_at.is_(None), calls.c.done_at <= calls.c.deadline_at)
     )
     query = (
         sa.select(
-            inner.c.rep_id,
+            calls.c.rep_id,
             User.name,
             User.email,
-            sa.func.sum(inner.c.on_time),
-            sa.func.sum(inner.c.late),
-            sa.func.sum(inner.c.missed),
+            sa.func.sum(_flag(on_time)),
+            sa.func.sum(_flag(sa.and_(done, calls.c.done_at > calls.c.deadline_at))),
+            sa.func.sum(
+                _flag(sa.and_(calls.c.status == CheckInStatus.MISSED, calls.c.due_at <= _at(now)))
+            ),
         )
-        .outerjoin(User, User.id == inner.c.rep_id)
-        .group_by(inner.c.rep_id, User.name, User.email)
+        .outerjoin(User, User.id == calls.c.rep_id)
+        .group_by(calls.c.rep_id, User.name, User.email)
     )
     rows = [
         RepCalls(rep_id, name or email or "no rep", int(on or 0), int(late or 0), int(miss or 0))
@@ -279,7 +272,8 @@ def rep_calls(start: datetime, now: datetime) -> list[RepCalls]:
 
 
 def snapshot(now: datetime, end_of_today: datetime) -> Snapshot:
-    """Open, overdue and escalated follow-ups and today's pending check-ins: two queries."""
+    """Open, overdue and escalated follow-ups and today's pending check-ins: three queries,
+    each read from an index (the pending count from (status, due_at, id) alone)."""
     f = FollowUp
     overdue = sa.or_(f.state == "overdue", sa.and_(f.state == "open", f.due_at < _at(now)))
     followups = db.session.execute(
@@ -289,21 +283,21 @@ def snapshot(now: datetime, end_of_today: datetime) -> Snapshot:
             sa.func.sum(_flag(f.state == "escalated")),
         ).where(f.state.in_(OPEN_FOLLOWUP_STATES))
     ).one()
-    due = CheckIn.due_at < _at(end_of_today)
-    checkins = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.sum(_flag(due)),
-            sa.func.sum(_flag(sa.and_(due, CheckIn.channel == "rep_call"))),
-        ).where(CheckIn.status.in_(PENDING))
+    pending = db.session.scalar(
+        sa.select(sa.func.count()).select_from(CheckIn).where(CheckIn.status.in_(PENDING))
+    )
+    today = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(_flag(CheckIn.channel == "rep_call"))).where(
+            CheckIn.status.in_(PENDING), CheckIn.due_at < _at(end_of_today)
+        )
     ).one()
     return Snapshot(
         followups_open=followups[0] or 0,
         followups_overdue=int(followups[1] or 0),
         followups_escalated=int(followups[2] or 0),
-        pending=checkins[0] or 0,
-        due_today=int(checkins[1] or 0),
-        rep_calls_today=int(checkins[2] or 0),
+        pending=pending or 0,
+        due_today=int(today[0] or 0),
+        rep_calls_today=int(today[1] or 0),
     )
 
 

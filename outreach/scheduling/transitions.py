@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from outreach.extensions import db
 from outreach.models import CheckIn, CheckInTransition, utcnow
-from outreach.models.checkins import PENDING, UNSETTLED, CheckInStatus
+from outreach.models.checkins import PENDING, UNSETTLED, WENT_OUT, CheckInStatus
+from outreach.scheduling import rollup
 
 S = CheckInStatus
 
@@ -54,16 +55,23 @@ def _move(checkin_id: int, new: str, allowed: frozenset[str], reason: str, **val
             current = db.session.scalar(sa.select(CheckIn.status).where(CheckIn.id == checkin_id))
             if current is None or current not in allowed:
                 return False
+            now = utcnow()
             result = db.session.execute(
                 sa.update(CheckIn)
                 .where(CheckIn.id == checkin_id, CheckIn.status == current)
-                .values(status=new, status_reason=reason, updated_at=utcnow(), **values)
+                .values(status=new, status_reason=reason, updated_at=now, **values)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:
+                if _goes_out(current, new):
+                    rollup.went_out([checkin_id], now)
                 db.session.add(
                     CheckInTransition(
-                        checkin_id=checkin_id, from_status=current, to_status=new, reason=reason
+                        checkin_id=checkin_id,
+                        from_status=current,
+                        to_status=new,
+                        reason=reason,
+                        created_at=now,
                     )
                 )
                 db.session.flush()
@@ -90,31 +98,41 @@ def _move_many(
             return {}
         checkin_ids = sorted(checkin_ids)
     table = CheckIn.__table__
+    now = utcnow()
     rows = (
         db.session.connection()  # Core statements: no ORM bookkeeping on the hot path
         .execute(
             table.update()
             .where(table.c.id.in_(checkin_ids), table.c.status == current)
-            .values(status=new, status_reason=reason, updated_at=utcnow(), **values)
+            .values(status=new, status_reason=reason, updated_at=now, **values)
             .returning(table.c.id, table.c.status_reason)
         )
         .all()
     )
-    _record_many(rows, current, new)
+    if _goes_out(current, new):
+        rollup.went_out([checkin_id for checkin_id, _ in rows], now)
+    _record_many(rows, current, new, now)
     for checkin_id, _ in rows:
         _expire(checkin_id)
     return dict(rows)
 
 
-def _record_many(moved: Iterable[tuple[int, str]], current: str, new: str) -> None:
+def _goes_out(current: str, new: str) -> bool:
+    return new in WENT_OUT and current not in WENT_OUT
+
+
+def _record_many(
+    moved: Iterable[tuple[int, str]], current: str, new: str, at: datetime | None = None
+) -> None:
     """The transition rows of check-ins moved in bulk (one INSERT), each with its reason."""
+    at = at or utcnow()
     rows = [
         {
             "checkin_id": checkin_id,
             "from_status": current,
             "to_status": new,
             "reason": reason,
-            "created_at": utcnow(),
+            "created_at": at,
         }
         for checkin_id, reason in moved
     ]
@@ -126,6 +144,12 @@ def _expire(checkin_id: int) -> None:
     loaded = db.session.identity_map.get(db.session.identity_key(CheckIn, checkin_id))
     if loaded is not None:
         db.session.expire(loaded)
+
+
+def reply_recorded(checkin_id: int) -> None:
+    """Count a reply just stored for a check-in in the figures rollup (its first reply makes
+    the check-in replied). Does not commit."""
+    rollup.reply_linked(checkin_id)
 
 
 def record_initial(checkin: CheckIn) -> CheckInTransition:
