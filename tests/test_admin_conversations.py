@@ -125,7 +125,9 @@ def test_no_text_to_a_customer_who_opted_out(client, db):
     response = client.post(f"/admin/conversations/{customer.id}/sms", data={"body": "Hello?"})
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert html.count("the customer is marked opted out") == 1  # one clear explanation
+    # one clear explanation for the text form (the e-mail form below says its own once)
+    assert html.count("Texting is not possible now: the customer is marked opted out") == 1
+    assert html.count("the customer is marked opted out") == 2
     assert 'disabled aria-describedby="sms-blocked"' in html  # and no form to try again
     assert "\nHello?</textarea>" in html  # what was typed is kept
     assert _texts(db) == []

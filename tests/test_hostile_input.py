@@ -175,7 +175,7 @@ def test_page_forms_refuse_dates_outside_the_years(admin, db):
     day = admin.get("/admin/queue?date=0001-01-01")
 
     assert moved.status_code == 200
-    assert "not rescheduled" in moved.get_data(as_text=True)
+    assert "Not moved" in moved.get_data(as_text=True)
     assert preview.status_code == 422
     assert day.status_code == 200
     assert "give a date as YYYY-MM-DD" in day.get_data(as_text=True)
