@@ -28,7 +28,7 @@ def seed(app) -> dict:
         dana = make_customer(name="Dana O'Neil", zone=zone_where(range(10, 17)))
         reply = make_reply(dana, "The unit is leaking again, can someone call me?", "negative")
         followup = make_followup(
-            sam, dana, now() + timedelta(hours=2), reply_id=reply.id, priority="high"
+            sam, dana, now() - timedelta(hours=1), reply_id=reply.id, priority="high"
         )
         db.session.commit()
         return {"sam": sam.email, "morgan": morgan.email, "followup": followup.id, "dana": dana.id}
