@@ -33,7 +33,7 @@ RECURSIVE_MACRO = (
     "Hi{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}"
     "{% if customer.name == 'zz' %}{{ f(30) }}{% endif %}"
 )
-FAST = 1.0  #: CPU seconds of this process a refused render may take (CPU, not wall: load-proof)
+FAST = 1.0  #: CPU seconds of this thread a refused render may take (not wall time: load-proof)
 
 
 def refused(src: str) -> str:
@@ -164,9 +164,9 @@ def test_ordinary_templates_still_render():
     ],
 )
 def test_a_stored_template_over_budget_fails_fast(src, words):
-    started = time.process_time()
+    started = time.thread_time()
     assert words in send_failure(src)
-    assert time.process_time() - started < FAST
+    assert time.thread_time() - started < FAST
 
 
 def test_the_clock_stops_a_render_whatever_its_step_count(monkeypatch):
@@ -176,10 +176,10 @@ def test_the_clock_stops_a_render_whatever_its_step_count(monkeypatch):
 
 def test_slow_steps_are_stopped_by_the_clock_before_a_second():
     src = "Hi{% for i in range(1000) %}{{ (range(1000) | list | sort | join)[:0] }}{% endfor %}"
-    started = time.process_time()
+    started = time.thread_time()
     reason = send_failure(src)
     assert "takes too long" in reason or "too much work" in reason
-    assert time.process_time() - started < FAST
+    assert time.thread_time() - started < FAST
 
 
 @pytest.mark.parametrize(
@@ -290,10 +290,10 @@ def test_a_stored_bad_template_fails_its_check_in_fast_and_the_batch_goes_on(
     bad = make_sms_checkin(template=src)
     good = make_sms_checkin(phone="+16125550101")
 
-    started = time.process_time()
+    started = time.thread_time()
     outcomes = send_checkins([bad.id, good.id], now=SEND_AT)
 
-    assert time.process_time() - started < 5 * FAST
+    assert time.thread_time() - started < 5 * FAST
     assert {o.checkin_id: o.result for o in outcomes} == {bad.id: "failed", good.id: "sent"}
     db.session.expire_all()
     bad = db.session.get(CheckIn, bad.id)
