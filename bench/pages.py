@@ -199,10 +199,6 @@ def fill(url: str, size: int) -> dict:
         top = max(size + REP_CALLS, CUSTOMERS) + 1
         for table in ("users", "policies", "customers", "service_events", "checkins"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {top})")
-        cur.execute(
-            "UPDATE customers SET last_message_at = "
-            "(SELECT max(m.created_at) FROM messages m WHERE m.customer_id = customers.id)"
-        )
         raw.commit()
         counts = {
             "rows_transitions": len(transition_rows),

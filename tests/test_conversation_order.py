@@ -150,3 +150,24 @@ def test_the_page_links_walk_older_and_a_damaged_link_starts_again(app, db):
     damaged = client.get("/admin/conversations?after=bm90IGEgY3Vyc29y")
     assert damaged.status_code == 302
     assert client.get(damaged.headers["Location"]).status_code == 200
+
+
+def test_rebuild_figures_recounts_the_time_after_messages_are_edited_by_hand(app, db):
+    from click.testing import CliRunner
+
+    from outreach.cli import cli
+
+    ada, grace = make_customer(), make_customer(name="Grace")
+    db.session.commit()
+    queue_text(ada.phone, "hi", "manual", customer_id=ada.id, now=now())
+    db.session.execute(
+        sa.insert(Message),
+        [{"direction": "outbound", "kind": "manual", "customer_id": grace.id, "to_number": "+1"}],
+    )
+    db.session.execute(sa.delete(Message).where(Message.customer_id == ada.id))
+    db.session.commit()
+    assert stored() != activity.recount()
+    result = CliRunner().invoke(cli, ["rebuild-figures"])
+    assert result.exit_code == 0 and "latest message time recounted" in result.output
+    assert set(stored()) == {grace.id}
+    assert_matches_recount()
