@@ -10,12 +10,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from conversation_helpers import TUE_10AM, inbound_params, make_conversation, make_staff
+from fake_twilio import SEND_AT
 from web_helpers import isolated_client, make_customer, make_user, now, sign_in
 
 from outreach.conversations import record_inbound_sms
 from outreach.conversations.manual import send_manual_sms
 from outreach.customers import activity, service
 from outreach.dev.demo import seed_demo
+from outreach.messaging import send_checkin
 from outreach.messaging.texts import queue_text
 from outreach.models import Customer, Message
 
@@ -42,6 +44,14 @@ def test_an_outbound_text_moves_the_time_up_and_never_back(db):
     queue_text(ada.phone, "Earlier", "manual", customer_id=ada.id, now=now() - timedelta(days=1))
     db.session.commit()
     assert stored() == {ada.id: activity.recount()[ada.id]}
+    assert_matches_recount()
+
+
+def test_a_check_in_sent_by_the_engine_is_counted(twilio_app, fake_twilio, make_sms_checkin):
+    checkin = make_sms_checkin(expires_in=timedelta(minutes=30))
+    assert activity.recount() == {}
+    send_checkin(checkin.id, now=SEND_AT)
+    assert list(activity.recount()) == [checkin.customer_id]
     assert_matches_recount()
 
 
@@ -90,11 +100,11 @@ def test_every_module_that_stores_a_message_keeps_the_time():
     for path in sorted((ROOT / "outreach").rglob("*.py")):
         text = path.read_text()
         if "models" not in path.parts and re.search(
-            r"\bMessage\(\s*$|insert\(Message\)", text, re.M
+            r"\bMessage\(\s*$|insert\((Message|channel\.model)\)", text, re.M
         ):
             writers.append(path.name)
-            assert "message_stored(" in text, path
-    assert sorted(writers) == ["history.py", "inbound.py", "texts.py"]
+            assert "messages_stored(" in text, path
+    assert sorted(writers) == ["engine.py", "history.py", "inbound.py", "texts.py"]
 
 
 def old_order(q: str = "") -> list[int]:

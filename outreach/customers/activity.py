@@ -2,7 +2,7 @@
 it orders: customers with messages by their newest message, those without by their last change,
 newest first, paged by a (time, id) cursor read from two partial indexes.
 
-`message_stored` keeps the column in the transaction that stores a message; `recount` computes
+`messages_stored` keeps the column in the transaction that stores messages; `recount` computes
 it from the messages themselves and `rebuild` rewrites it (the migration's backfill).
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -22,14 +23,15 @@ PAGE = 50
 DAMAGED = "this page link is damaged: start again from the first page"
 
 
-def message_stored(customer_id: int | None, at: datetime) -> None:
-    """Move the customer's latest message time up to `at` (a message stored at `at`)."""
-    if customer_id is None:
+def messages_stored(customer_ids: Iterable[int | None], at: datetime) -> None:
+    """Move these customers' latest message time up to `at` (messages stored at `at`)."""
+    ids = sorted({i for i in customer_ids if i is not None})
+    if not ids:
         return
     db.session.execute(
         sa.update(Customer)
         .where(
-            Customer.id == customer_id,
+            Customer.id.in_(ids),
             sa.or_(Customer.last_message_at.is_(None), Customer.last_message_at < at),
         )
         .values(last_message_at=at, updated_at=Customer.updated_at)
