@@ -13,9 +13,10 @@ calls and ~50 follow-ups due in the coming week (~200 items on /rep). Then `outr
 rebuild-figures` (timed) and VACUUM ANALYZE (what autovacuum does to a table that has settled).
 Then through the Flask test client of one app, --repeat times each after 5 warm-ups: the
 dashboard, the attention list, the queue, messages (first page and page 50), follow-ups, the
-customer directory (first page and page 50), conversations, opt-outs, and /rep as the first
-rep. Prints p50/p95 per page and size and the p95 ratio largest/smallest (flat: near 1), with
-the load average; writes bench/results/pages.json.
+customer directory (first page and page 50), conversations (first page and page 50), opt-outs,
+and /rep as the first rep (--pages picks some). Prints p50/p95 per page and size and the p95
+ratio largest/smallest (flat: near 1), with the load average; writes bench/results/pages.json
+(with --pages, pages-<names>.json).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ PAGES = (
     "customers",
     "customers_page_50",
     "conversations",
+    "conversations_page_50",
     "optouts",
     "rep",
 )
@@ -237,8 +239,8 @@ def _walk(client, url: str, name: str, pages: int) -> str:
     return current
 
 
-def measure(url: str, redis_url: str, repeat: int) -> dict:
-    """Time every page on the app over this database."""
+def measure(url: str, redis_url: str, repeat: int, pages: tuple[str, ...] = PAGES) -> dict:
+    """Time these pages (all by default) on the app over this database."""
     from web_helpers import make_user, sign_in
 
     from outreach import create_app
@@ -261,14 +263,23 @@ def measure(url: str, redis_url: str, repeat: int) -> dict:
         "attention": "/admin",
         "queue": "/admin/queue",
         "messages": "/admin/messages",
-        "messages_page_50": _walk(page, "/admin/messages", "before", 50),
+        "messages_page_50": lambda: _walk(page, "/admin/messages", "before", 50),
         "followups": "/admin/followups",
         "customers": "/admin/customers",
-        "customers_page_50": _walk(page, "/admin/customers", "after", 50),
+        "customers_page_50": lambda: _walk(page, "/admin/customers", "after", 50),
         "conversations": "/admin/conversations",
+        "conversations_page_50": lambda: _walk(page, "/admin/conversations", "after", 50),
         "optouts": "/admin/optouts",
     }
-    result = {name: timed(page, target, repeat) for name, target in urls.items()}
+    result = {
+        name: timed(page, target() if callable(target) else target, repeat)
+        for name, target in urls.items()
+        if name in pages
+    }
+    if "rep" not in pages:
+        with app.app_context():
+            db.engine.dispose()
+        return result
     first = rep_client.get("/rep")
     main_part = first.data[first.data.find(b"<main") :][:1500]
     assert first.status_code == 200 and b"Log the outcome" in first.data, main_part
@@ -285,9 +296,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--pages", default=",".join(PAGES), help="which pages, comma-separated")
     parser.add_argument("--keep", action="store_true", help="keep the last database, print it")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    pages = tuple(p for p in PAGES if p in args.pages.split(","))
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["OUTREACH_INSTANCE_PATH"] = str(Path(tmp) / "instance")
@@ -305,7 +318,7 @@ def main() -> None:
                 filled["rebuild_figures_s"] = round(time.perf_counter() - started, 1)
                 vacuum(url)
                 before = load_average()
-                result = measure(url, args.redis, args.repeat)
+                result = measure(url, args.redis, args.repeat, pages)
                 runs[size] = {**filled, "load_before": before, "load_after": load_average()}
                 runs[size].update(result)
                 print(json.dumps({"size": size, **runs[size]}), flush=True)
@@ -315,10 +328,11 @@ def main() -> None:
                 else:
                     drop_database(args.postgresql, name)
     small, large = runs[sizes[0]], runs[sizes[-1]]  # (equal sizes: the same run)
-    ratios = {page: round(large[page]["p95_ms"] / small[page]["p95_ms"], 2) for page in PAGES}
+    ratios = {page: round(large[page]["p95_ms"] / small[page]["p95_ms"], 2) for page in pages}
     print(json.dumps({"p95_ratio_largest_to_smallest": ratios}), flush=True)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"runs": runs, "p95_ratio": ratios}, indent=2) + "\n")
+    results = RESULTS if pages == PAGES else RESULTS.with_name(f"pages-{'-'.join(pages)}.json")
+    results.parent.mkdir(exist_ok=True)
+    results.write_text(json.dumps({"runs": runs, "p95_ratio": ratios}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

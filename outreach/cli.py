@@ -85,11 +85,14 @@ def import_events_command(file, verbose) -> None:
 
 @cli.command("rebuild-figures")
 def rebuild_figures_command() -> None:
-    """Recount the dashboard's sent/replied rollup from the check-ins' history."""
+    """Recount the dashboard's sent/replied rollup and each customer's latest message time."""
+    from outreach.customers import activity
     from outreach.scheduling import rollup
 
     buckets = rollup.rebuild()
     click.echo(f"check-in figures rebuilt: {buckets} 15-minute buckets")
+    customers = activity.rebuild()
+    click.echo(f"latest message time recounted for {customers} customers")
 
 
 @cli.command("seed-demo")

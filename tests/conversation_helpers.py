@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from rq import Queue
 
+from outreach.customers.activity import messages_stored
 from outreach.extensions import db
 from outreach.messaging.signatures import sign
 from outreach.messaging.texts import TEXT_JOB, TEXT_QUEUE, send_texts
@@ -104,6 +105,7 @@ def make_conversation(
                 updated_at=sent_at,
             )
         )
+        messages_stored([customer.id], sent_at)
     db.session.commit()
     return checkin
 

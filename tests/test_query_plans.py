@@ -13,6 +13,7 @@ from web_helpers import make_user, sign_in
 
 from outreach.admin.followups import build_board
 from outreach.admin.messages import list_messages
+from outreach.customers import activity
 from outreach.customers.service import directory
 from outreach.models import (
     CheckIn,
@@ -377,3 +378,22 @@ def test_the_opt_outs_page_counts_from_the_partial_opted_out_index(app, db, list
     sign_in(client, make_user("admin"))
     joined = _no_scan(plans_of(db, lambda: client.get("/admin/optouts")), "customers")
     assert "ix_customers_opted_out" in joined, joined
+
+
+def test_the_conversations_list_reads_its_two_partial_indexes_without_a_sort(db, lists):
+    activity.rebuild()
+    db.session.execute(
+        sa.update(Customer).where(Customer.id % 10 == 0).values(last_message_at=None)
+    )
+    db.session.commit()
+    vacuum_analyze(db)
+    rows, cursor = activity.conversation_list()
+    assert len(rows) == activity.PAGE and cursor
+    for after in (None, cursor):
+        plans = plans_of(db, lambda after=after: activity.conversation_list("", after))
+        assert len(plans) == 2, plans
+        indexes = ("ix_customers_last_message_at_id", "ix_customers_quiet_updated_at_id")
+        for (_, plan), index in zip(plans, indexes, strict=True):
+            assert index in plan, plan
+            assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+        _no_scan(plans, "customers", "messages")

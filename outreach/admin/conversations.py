@@ -24,7 +24,8 @@ from outreach.conversations.manual import (
     send_manual_email,
     send_manual_sms,
 )
-from outreach.customers.service import same_phone
+from outreach.customers.activity import conversation_list
+from outreach.customers.service import BadCursor, same_phone
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.messaging.conference import (
@@ -34,14 +35,12 @@ from outreach.messaging.conference import (
     start_three_way,
 )
 from outreach.messaging.errors import describe_twilio_error
-from outreach.models import Customer, FollowUp, Message, utcnow
+from outreach.models import Customer, FollowUp, utcnow
 from outreach.models.base import column_int
 from outreach.models.followups import OPEN_FOLLOWUP_STATES
 from outreach.reporting.timeline import customer_timeline, latest_replies
 from outreach.scheduling.planning import zone_for_customer
 from outreach.web.helpers import show_error, viewer_zone
-
-PAGE = 50
 
 
 class SmsForm(FlaskForm):
@@ -55,36 +54,6 @@ class EmailForm(FlaskForm):
 
     subject = StringField("Subject", validators=[Length(max=SUBJECT_MAX)])
     body = TextAreaField("E-mail the customer", validators=[Length(max=EMAIL_MAX)])
-
-
-def _search(q: str) -> sa.ColumnElement | None:
-    q = q.strip()[:100]
-    if not q:
-        return None
-    like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return sa.or_(
-        Customer.name.ilike(like, escape="\\"),
-        Customer.phone.like(like, escape="\\"),
-        Customer.external_id.ilike(like, escape="\\"),
-    )
-
-
-def list_customers(q: str, page: int, limit: int = PAGE) -> tuple[list, bool]:
-    """Customers by their latest message (or last change), newest first; with whether more."""
-    last = (
-        sa.select(Message.customer_id, sa.func.max(Message.created_at).label("at"))
-        .group_by(Message.customer_id)
-        .subquery()
-    )
-    active_at = sa.func.coalesce(last.c.at, Customer.updated_at)
-    query = sa.select(Customer, last.c.at).outerjoin(last, last.c.customer_id == Customer.id)
-    match = _search(q)
-    if match is not None:
-        query = query.where(match)
-    rows = db.session.execute(
-        query.order_by(active_at.desc(), Customer.id.desc()).offset(page * limit).limit(limit + 1)
-    ).all()
-    return rows[:limit], len(rows) > limit
 
 
 def customer_context(customer_ids: list[int]) -> tuple[dict, dict]:
@@ -106,9 +75,12 @@ def customer_context(customer_ids: list[int]) -> tuple[dict, dict]:
 def conversations():
     """Customers, most recently in touch first; search by name, phone or external id."""
     q = request.args.get("q", "")
-    raw_page = request.args.get("page", "0")
-    page = column_int(raw_page) or 0
-    rows, more = list_customers(q, page)
+    after = request.args.get("after") or None
+    try:
+        rows, next_cursor = conversation_list(q, after)
+    except BadCursor as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.conversations", q=q or None))
     latest, open_counts = customer_context([c.id for c, _ in rows])
     return render_template(
         "admin/conversations.html",
@@ -116,8 +88,8 @@ def conversations():
         latest=latest,
         open_counts=open_counts,
         q=q,
-        page=page,
-        more=more,
+        first_page=after is None,
+        next_cursor=next_cursor,
         company_zone=get_company_settings().default_timezone,
     )
 

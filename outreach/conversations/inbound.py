@@ -32,6 +32,7 @@ from outreach.conversations.actions import ActionOutcome, act_on_reply, spoken_a
 from outreach.conversations.staff import staff_with_phone
 from outreach.conversations.triaging import triage_text
 from outreach.customers import consent
+from outreach.customers.activity import messages_stored
 from outreach.customers.consent import help_text
 from outreach.errors import NotFound, ValidationError
 from outreach.extensions import db
@@ -301,6 +302,7 @@ def _add_once(message: Message) -> Message | None:
         with db.session.begin_nested():
             db.session.add(message)
             db.session.flush()
+            messages_stored([message.customer_id], message.created_at)
     except IntegrityError:
         db.session.rollback()
         existing = _stored(message.twilio_sid)

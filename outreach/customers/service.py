@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from outreach.company.phones import PhoneError, normalize_phone
 from outreach.company.settings import get_company_settings
+from outreach.customers.activity import messages_moved
 from outreach.customers.consent import (
     OPTED_OUT_REASON,
     WRONG_NUMBER_REASON,
@@ -478,6 +479,8 @@ def merge_customers(keep_id: int, remove_id: int, user: User, now: datetime) -> 
         moved=moved,
         created_at=now,
     )
+    if moved.get("messages"):
+        messages_moved(keep_id)
     _carry_flags(keep, remove, now)
     db.session.execute(
         sa.delete(Customer)

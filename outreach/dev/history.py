@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from outreach.customers.activity import messages_stored
 from outreach.extensions import db
 from outreach.models import (
     Call,
@@ -174,6 +175,7 @@ def play(
         clock.at(due + timedelta(seconds=30), transitions.mark_sent(checkin.id, "call placed"))
     else:
         db.session.add(_text(checkin, due, outbox_sid("SM")))
+        messages_stored([checkin.customer_id], due)
         clock.at(due, transitions.mark_sent(checkin.id))
         clock.at(due + timedelta(seconds=5), transitions.mark_delivered(checkin.id))
     if n % 5 == 4:  # one in five never answer

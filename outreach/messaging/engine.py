@@ -38,11 +38,12 @@ from sqlalchemy.orm import joinedload
 
 from outreach.company.settings import get_company_settings
 from outreach.company.templating import TemplateRenderError
+from outreach.customers.activity import messages_stored
 from outreach.extensions import db
 from outreach.messaging.errors import TransportError
 from outreach.messaging.ratelimit import Slots, sender_limiter
 from outreach.messaging.transport import Transport, get_transport
-from outreach.models import CheckIn, CompanySettings, Customer, db_now, utcnow
+from outreach.models import CheckIn, CompanySettings, Customer, Message, db_now, utcnow
 from outreach.scheduling import transitions
 from outreach.scheduling.checkins import PAUSED, paused_reason, sendable_now
 from outreach.scheduling.consents import latest_consents, opted_out_reason
@@ -487,6 +488,8 @@ def claim(
         if rows
         else {}
     )
+    if channel.model is Message:
+        messages_stored([row["customer_id"] for row in rows], now)
     db.session.commit()
     attempts = [
         Attempt(

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from outreach.company.templating import MAX_MESSAGE_CHARS
+from outreach.customers.activity import messages_stored
 from outreach.errors import ValidationError
 from outreach.extensions import db
 from outreach.messaging import callbacks
@@ -104,6 +105,7 @@ def queue_text(
     )
     db.session.add(message)
     db.session.flush()
+    messages_stored([customer_id], now)
     return message
 
 

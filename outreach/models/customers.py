@@ -38,6 +38,22 @@ class Customer(db.Model):
             postgresql_where=sa.text(OPTED_OUT_SQL),
             sqlite_where=sa.text(OPTED_OUT_SQL),
         ),
+        #: the conversations list: customers with messages by their latest, those without by
+        #: their last change (two keyset scans merged)
+        sa.Index(
+            "ix_customers_last_message_at_id",
+            "last_message_at",
+            "id",
+            postgresql_where=sa.text("last_message_at IS NOT NULL"),
+            sqlite_where=sa.text("last_message_at IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_customers_quiet_updated_at_id",
+            "updated_at",
+            "id",
+            postgresql_where=sa.text("last_message_at IS NULL"),
+            sqlite_where=sa.text("last_message_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +68,8 @@ class Customer(db.Model):
     #: automated check-ins held since then: a probable opt-out waits for a person to decide
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     paused_reason: Mapped[str | None] = mapped_column(sa.String(200))  #: why, with the reply id
+    #: the newest message's created_at, kept by outreach.customers.activity
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
