@@ -73,3 +73,10 @@ def test_unknown_page_is_a_json_404_under_the_api(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json["error"]["code"] == "not_found"
+
+
+def test_the_icon_is_served_to_anyone_from_memory_and_every_page_links_it(client):
+    icon = client.get("/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.data.startswith(b"<svg")
+    assert 'href="/favicon.svg"' in client.get("/login").get_data(as_text=True)

@@ -21,6 +21,7 @@ from werkzeug.routing import AnyConverter, IntegerConverter, Rule, UUIDConverter
 
 ROLES = ("admin", "manager", "rep")
 PUBLIC = {"static", "main.home", "main.healthz", "auth.login", "api.openapi", "calendar.feed"}
+PUBLIC |= {"main.favicon"}  #: the app's icon
 #: a page's one-tap link: its random single-use token is the credential (tests/test_escalation.py)
 PUBLIC |= {"main.page_link", "main.page_link_take"}
 #: an e-mail's unsubscribe link: its signed token names the customer (tests/test_email_consent.py)

@@ -1,10 +1,13 @@
-"""Home page, /healthz, the one-tap link of a page (/a/<token>) and an e-mail's unsubscribe
-link (/u/<token>)."""
+"""Home page, /healthz, the favicon, the one-tap link of a page (/a/<token>) and an e-mail's
+unsubscribe link (/u/<token>)."""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 import sqlalchemy as sa
-from flask import current_app, jsonify, render_template
+from flask import Response, current_app, jsonify, render_template
 
 from outreach.company.settings import get_company_settings
 from outreach.conversations import escalation as escalation_service
@@ -41,6 +44,18 @@ def healthz():
     return jsonify(
         status="ok" if healthy else "unavailable", checks=checks
     ), 200 if healthy else 503
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(current_app.static_folder) / "favicon.svg").read_bytes()
+
+
+@bp.get("/favicon.svg")
+def favicon():
+    """The app's icon, from memory (a browser cancels icon requests as it navigates; a file
+    left open by a cancelled send is a leak)."""
+    return Response(_favicon(), mimetype="image/svg+xml")
 
 
 LINK_STATUS = {"ok": 200, "taken": 200, "unknown": 404, "expired": 410, "used": 410}
