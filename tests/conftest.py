@@ -54,7 +54,8 @@ def redis_url():
     """The machine's Redis when REDIS_URL is set, else an embedded one for this session."""
     if os.environ.get("REDIS_URL"):
         url = os.environ["REDIS_URL"]
-        redis.Redis.from_url(url).ping()  # fail loudly when it is missing
+        with redis.Redis.from_url(url) as conn:
+            conn.ping()  # fail loudly when it is missing
         yield url
         return
     directory = Path(tempfile.mkdtemp(prefix="otr-"))
@@ -102,7 +103,8 @@ def app_env(database, redis_url, tmp_path):
         database_url = database["url"]
         with database["engine"].begin() as conn:
             conn.exec_driver_sql(database["reset_sql"])
-    redis.Redis.from_url(redis_url).flushdb()
+    with redis.Redis.from_url(redis_url) as conn:
+        conn.flushdb()
     return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -137,6 +139,8 @@ def make_app(app_env, tmp_path):
         with app.app_context():
             _db.session.remove()
             _db.engine.dispose()
+        if (conn := app.extensions.get("redis")) is not None:
+            conn.close()  # its socket closed now, not by the garbage collector at random
 
 
 @pytest.fixture

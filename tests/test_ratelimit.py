@@ -48,7 +48,8 @@ def test_reservations_are_spaced_evenly_per_key_on_redis_clock(redis_url):
 
 
 def test_slots_are_reserved_a_block_at_a_time_and_never_overlap_another_senders(redis_url):
-    limiter = RateLimiter(redis.Redis.from_url(redis_url), rate_per_second=100)
+    conn = redis.Redis.from_url(redis_url)
+    limiter = RateLimiter(conn, rate_per_second=100)
     key = f"test-{uuid.uuid4().hex}"
     frozen = lambda: 0.0  # noqa: E731 - the waits are then the slots' offsets from now
     first, second = Slots(limiter, key, clock=frozen), Slots(limiter, key, clock=frozen)
@@ -62,6 +63,7 @@ def test_slots_are_reserved_a_block_at_a_time_and_never_overlap_another_senders(
     few.next(wanted=3)
     assert few.left == 2  # no more slots than sends to make
     assert limiter.reserve(key) == pytest.approx(0.24, abs=0.01)
+    conn.close()
 
 
 def test_threads_sending_check_ins_never_exceed_the_senders_rate(
