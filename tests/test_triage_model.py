@@ -94,6 +94,10 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "sáquenme de la lista de espera",
         "no me vuelva a llamar hasta el lunes",
         "Can I turn these reminders off?",
+        "Enough texting, can you just call me?",
+        "¿De dónde sacaron mi número?",
+        "where did you get my number?",
+        "怎么退订这些短信?",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -114,13 +118,16 @@ def test_carrier_keywords_and_opt_out_type_are_unchanged(text, opt_out_type):
     assert triage.confidence is None  # decided by the carrier's rule, not the model
 
 
-@pytest.mark.parametrize("text", ["block", "enough already", "halt"])
-def test_a_weak_revocation_goes_to_a_person_as_a_probable_opt_out(text):
+@pytest.mark.parametrize("text", ["block", "enough already", "halt", "I never signed up for this"])
+def test_a_weak_revocation_stops_automated_texts_either_way(text):
+    """A weak rule alone never opts out; the model sure of it does (the labelled data calls
+    these opt-outs), else a person is asked with sends paused (the pure cases: below)."""
     triage = classify(text)
-    assert triage.triage_class == NEEDS_REVIEW
-    assert triage.probable_opt_out
-    assert not triage.consent_revoked
-    assert "probable opt-out" in triage.evidence
+    assert triage.consent_revoked or triage.probable_opt_out, triage
+    if triage.consent_revoked:
+        assert triage.evidence.startswith("model ") and triage.confidence >= 0.5
+    else:
+        assert triage.triage_class == NEEDS_REVIEW and "probable opt-out" in triage.evidence
 
 
 def test_urgent_and_a_revocation_pages_and_still_revokes():
@@ -257,3 +264,65 @@ def test_the_model_alone_never_re_subscribes_anyone():
     rules = rules_classify(text)
     assert decide(text, rules, None, scores, thresholds)[0] == NEEDS_REVIEW
     assert decide(text, rules, None, scores, thresholds, consent_words="sign me up")[0] == "opt_in"
+
+
+def _opt_out_scores(p_opt_out: float):
+    import numpy as np
+
+    from outreach.triage.model import Scores
+
+    rest = (1.0 - p_opt_out) / 3
+    return Scores(
+        ("opt_out", "neutral", "urgent", "negative"), np.array([p_opt_out, rest, 0.0, rest * 2])
+    )
+
+
+SURE = {
+    "urgent": 0.5,
+    "urgent_over_opt_out": 0.5,
+    "opt_out": 0.5,
+    "confident": 0.2,
+    "opt_out_sure": 0.9,
+}
+
+
+@pytest.mark.parametrize(
+    ("p", "guarded", "consent_words", "weak", "expected"),
+    [
+        (0.95, False, None, False, ("opt_out", False)),  # sure, no rule: opted out
+        (0.95, False, None, True, ("opt_out", False)),  # sure, and a weak rule agrees
+        (0.80, False, None, False, (NEEDS_REVIEW, True)),  # probable: paused, a person asks
+        (0.80, False, None, True, (NEEDS_REVIEW, True)),
+        (0.99, True, None, False, (NEEDS_REVIEW, True)),  # a guard ("stop by tomorrow"): asks
+        (0.99, False, "un stop", False, (NEEDS_REVIEW, True)),  # consent given back: never out
+    ],
+)
+def test_the_model_opts_out_alone_only_when_sure_and_no_guard_or_consent_words(
+    p, guarded, consent_words, weak, expected
+):
+    from outreach.triage.classify import decide
+    from outreach.triage.consent import Revocation
+    from outreach.triage.legacy import rules_classify
+
+    text = "some reply"
+    revoked = Revocation("block", "a weak word", False) if weak else None
+    got = decide(
+        text, rules_classify(text), revoked, _opt_out_scores(p), SURE, 1.0, consent_words, guarded
+    )
+    assert got[:2] == expected
+
+
+def test_without_a_calibrated_sure_threshold_the_model_never_opts_out_alone():
+    from outreach.triage.classify import decide
+    from outreach.triage.legacy import rules_classify
+
+    thresholds = {k: v for k, v in SURE.items() if k != "opt_out_sure"}
+    got = decide("x", rules_classify("x"), None, _opt_out_scores(0.999), thresholds)
+    assert got[:2] == (NEEDS_REVIEW, True)
+
+
+def test_an_opt_out_the_rules_do_not_know_is_decided_by_the_model_with_its_words():
+    triage = classify("Merci de me retirer de votre liste d'envoi")
+    assert triage.triage_class == "opt_out", triage
+    assert triage.evidence.startswith("model "), triage.evidence
+    assert "opt_out" in triage.evidence

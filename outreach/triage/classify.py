@@ -7,8 +7,9 @@ Order (docs/triage.md):
    `consent_revoked` stays true).
 4. The manager's examples: a reply close enough to one gets its label.
 5. Urgent: an urgent phrase of the rules, or the model's urgent probability over its threshold.
-6. A probable revocation (a weak consent rule, or the model says opt_out with no rule) →
-   needs_review with `probable_opt_out=True`.
+6. The model sure of opt_out (at `opt_out_sure`, no consent guard) → opt_out; else a probable
+   revocation (a weak consent rule, or the model says opt_out with no rule) → needs_review
+   with `probable_opt_out=True`.
 7. The model's most probable class, if it is confident enough; else needs_review.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from outreach.triage.consent import Revocation, consent_given, revocation
+from outreach.triage.consent import Revocation, consent_given, guard, revocation
 from outreach.triage.legacy import MAX_CHARS, RuleResult, rules_classify
 from outreach.triage.model import Model, Scores, cosine, example_vector, get_model
 from outreach.triage.phrases import TRIAGE_CLASSES, Phrase
@@ -123,11 +124,14 @@ def decide(
     thresholds: Mapping[str, float],
     known_share: float = 1.0,
     consent_words: str | None = None,
+    guarded: bool = False,
 ) -> tuple[str, bool, tuple[str, ...]]:
     """The class from the rules' answer, the consent rules and the model's probabilities:
     (class, probable_opt_out, also). `consent_words`: what consent.consent_given found; the
-    model's opt_in needs them (a guess never re-subscribes anyone). Pure:
-    bench/triage_train.py cross-validates it."""
+    model's opt_in needs them (a guess never re-subscribes anyone). `guarded`: a consent guard
+    says the reply's stop words are about something else (consent.guard). The model alone
+    opts a reply out only at `opt_out_sure` or over, with no guard, no words giving consent
+    back and nothing urgent. Pure: bench/triage_train.py cross-validates it."""
     p_urgent = scores.p("urgent")
     urgent_rule = rules.triage_class == "urgent" or "urgent" in rules.also
     urgent = urgent_rule or p_urgent >= thresholds["urgent"]
@@ -137,6 +141,12 @@ def decide(
         return "opt_out", False, ("urgent",) if urgent else ()
     if urgent:
         return "urgent", False, ()
+    if (
+        not guarded
+        and not consent_words
+        and scores.p("opt_out") >= thresholds.get("opt_out_sure", 2.0)
+    ):
+        return "opt_out", False, ()
     best, p = scores.best(exclude=("urgent",))
     if (revoked is not None) or best == "opt_out" or scores.p("opt_out") >= thresholds["opt_out"]:
         return NEEDS_REVIEW, True, ()
@@ -208,7 +218,7 @@ def classify(
     known = model.vocab.known_share(text)
     given = consent_given(text)
     triage_class, probable, also = decide(
-        text, rules, revoked, scores, model.thresholds, known, given
+        text, rules, revoked, scores, model.thresholds, known, given, guard(text) is not None
     )
     confidence = round(scores.p(triage_class), 3) if triage_class in model.classes else None
     if triage_class in ("opt_out", "urgent") and revoked is not None and revoked.strong:

@@ -1,11 +1,13 @@
-"""Hazard and escalation concepts, in several languages, as model inputs.
+"""Hazard, escalation and consent concepts, in several languages, as model inputs.
 
 The n-grams learn words seen in training; these lists name what an urgent reply is *about*
 (water where it should not be, gas, fire, a body in trouble, a vulnerable person, the law,
 money back…) in words a customer may use that the training replies did not, and pairs of
 them ("water" + "ceiling", "gas" + "smell") that make a hazard without any single alarming
-word. A trailing `*` matches any ending; several words match as a phrase. Terms in Chinese or
-Korean (no spaces between words) match anywhere in the reply.
+word; and, for consent, what a revocation is about ("stop" + "messages", "remove" + "list",
+"no more" + "texts"), which the consent rules decide but the model should learn from more
+than the rules' verdict. A trailing `*` matches any ending; several words match as a phrase.
+Terms in Chinese, Japanese or Korean (no spaces between words) match anywhere in the reply.
 """
 
 from __future__ import annotations
@@ -145,6 +147,74 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "wont shut off", "wont turn off", "cant shut off", "cant turn off", "wont stop heating",
         "no se apaga", "no apaga", "ne s eteint pas", "geht nicht aus", "stuck on",
     ),
+    # -- what a revocation of consent is about (the consent rules decide; these only teach the
+    # model the shape "stop" + "messages" in wordings and languages its training lacks)
+    "contact": (
+        "text", "texts", "texting", "texted", "txt*", "msg*", "message*", "sms", "mensaje*",
+        "mensajito*", "textos", "mensage*", "mensagem", "mensagens", "torpedo*", "nachricht*",
+        "messaggi*", "wiadomosc*", "wiadomości", "esemes*", "сообщени*", "смс",
+        "tin nhan", "nhan tin", "mga text", "pag text", "pagtext", "mesaj*", "berichten",
+        "bericht", "mesajlar*", "رسائل", "رسالة", "短信", "信息", "訊息", "简讯", "文字", "메시지",
+        "문자", "メッセージ", "ショートメール", "メール", "contact*", "contat*", "kontakt*",
+        "contatt*", "contacter", "llamad*", "robocall*", "calls", "calling me", "escribir*",
+        "escriban", "escribirme", "escribas", "ecrire", "ecrivez", "schreiben", "scrivere",
+        "pisac", "pisać", "писать", "пишите", "слать", "присыла*", "отправля*", "送信", "연락",
+        "发信息", "发短信", "texteando", "textear",
+    ),
+    "halt": (
+        "stop", "stopp*", "stopped", "cease", "quit", "halt", "para", "paren", "parar", "pare",
+        "alto", "dejen", "deja", "dejar", "deixem", "deixe", "parem", "arret*", "cessez",
+        "aufhoren", "aufhören", "hor auf", "horen sie auf", "smett*", "basta", "enough",
+        "przestan*", "przestań*", "хватит", "прекрат*", "перестан*", "dung", "ngung", "tigil",
+        "itigil", "tama na", "sigeo", "bas karo", "band karo", "kafi", "kafi hai", "توقف*",
+        "停止", "别再", "不要再", "그만", "중지", "やめて", "止めて", "停止して", "dur", "durdur*",
+        "ophouden", "genoeg", "sispann", "rete",
+    ),
+    "remove": (
+        "remove*", "take me off", "take us off", "take my number off", "delete*", "erase*",
+        "unsubscrib*", "unsub", "opt* out", "opt me out", "desuscrib*", "darme de baja",
+        "dar de baja", "de baja", "sacar*", "saquen*", "sacame", "quit* mi", "quitenme",
+        "borr*", "elimin*", "retir*", "supprim*", "desinscri*", "desabonn*", "entfern*",
+        "losch*", "abmeld*", "abbestell*", "togli*", "cancella*", "rimuov*", "descadastr*",
+        "tirar meu", "tire meu", "usun*", "wypisz*", "удали*", "отпиш*", "убери*", "xoa", "go so",
+        "huy dang ky", "alisin", "tanggalin", "verwijder*", "afmeld*", "sil*", "cikar*",
+        "退订", "取消订阅", "删除", "解除", "삭제", "빼주", "수신거부", "配信停止", "削除",
+        "外して", "retire", "wete",
+    ),
+    "roster": (
+        "list", "lista", "liste", "listing", "database", "base de datos", "records", "system",
+        "sistema", "registro*", "contacts", "contactos", "mailing", "distribution", "список*",
+        "danh sach", "listahan", "lijst", "listeden", "名单", "列表", "목록", "名簿", "リスト",
+    ),
+    "mynumber": (
+        "my number", "this number", "my phone", "this phone", "my cell", "my mobile",
+        "mi numero", "este numero", "mi celular", "este celular", "mi telefono", "meu numero",
+        "este numero", "mon numero", "ce numero", "meine nummer", "diese nummer", "il mio numero",
+        "questo numero", "moj numer", "mój numer", "этот номер", "мой номер", "so cua toi",
+        "so nay", "numero ko", "mijn nummer", "numaram*", "我的号码", "这个号码", "이 번호",
+        "제 번호", "この番号", "私の番号", "lose my number", "nimewo mwen",
+    ),
+    "nomore": (
+        "no more", "anymore", "any more", "never again", "no longer", "dont send", "do not send",
+        "dont text", "do not text", "dont message", "dont contact", "do not contact",
+        "ya no", "no mas", "nunca mas", "no me manden", "no me envien", "no me escriban",
+        "nao mande*", "nao quero mais", "nunca mais", "plus jamais", "ne plus", "n envoyez plus",
+        "nicht mehr", "keine", "non piu", "mai piu", "wiecej nie", "już nie", "juz nie",
+        "больше не", "не пишите", "не присылайте", "khong gui", "dung gui", "wag na",
+        "huwag na", "ayoko na", "ayaw ko na", "niet meer", "artik", "pa voye",
+        "aur nahi", "mat bhejo", "mat karo", "لا ترسل*", "不要再", "别再", "보내지 마", "하지 마",
+        "送らないで", "しないで", "不要",
+    ),
+    "unwanted": (
+        "not interested", "dont want", "do not want", "dont need", "no thanks", "no thank you",
+        "im good", "im done", "i'm done", "no quiero", "no necesito", "no me interesa",
+        "no estoy interesad*", "nao quero", "nao tenho interesse", "pas interesse*",
+        "je ne veux", "ne veux pas", "kein interesse", "will nicht", "non voglio",
+        "non mi interessa", "nie chce", "nie chcę", "nie jestem zainteresowan*", "не хочу",
+        "не интересно", "khong muon", "ayoko", "ayaw ko", "hindi interesado", "nahi chahiye",
+        "nahin chahiye", "geen interesse", "istemiyorum", "لا أريد", "لا اريد", "不需要", "不想",
+        "필요 없", "필요없", "원하지 않", "不要です", "いりません", "不要", "pa vle",
+    ),
     "manager": (
         "manager*", "gerente", "supervisor*", "boss", "jefe", "owner", "dueno", "corporate",
         "escalat*", "someone in charge", "encargado", "above you", "above the", "who owns",
@@ -154,6 +224,13 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 #: pairs that make a hazard together
 PAIRS: tuple[tuple[str, str], ...] = (
+    ("halt", "contact"),
+    ("remove", "roster"),
+    ("remove", "mynumber"),
+    ("remove", "contact"),
+    ("nomore", "contact"),
+    ("unwanted", "contact"),
+    ("roster", "mynumber"),
     ("water", "place"),
     ("water", "electric"),
     ("gas", "smell"),

@@ -486,15 +486,24 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
      r"\bcomo\s+(?:hago|puedo|le hago)\s+para\b|\bpaano\b|"
      r"\bкак\s+(?:\w+\s+)?(?:отпис|прекрат|останов)|"  # noqa: RUF001 (Russian "how")
-     r"\bwie\s+(?:kann|konnen)\s+(?:ich|wir)\b.{0,30}\b(?:abmelden|abbestellen)\b"),
+     r"\bwie\s+(?:kann|konnen)\s+(?:ich|wir)\b.{0,30}\b(?:abmelden|abbestellen)\b|"
+     r"(?:怎么|如何|怎样)\S{0,6}(?:退订|取消订阅)"),
     ("undoes an opt-out", r"\bby (?:mistake|accident)\b|\baccident(?:al)?ly\b|\bdidnt mean\b|"
      r"\bdid not mean\b|\bsin querer\b|\bme equivoque\b|\bsign me back\b|\badd me back\b|"
      r"\bstart again\b|\bpor error\b|\bi know i (?:said|texted|sent|replied) stop\b"),
-    ("a call instead", r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
+    ("asks where the number came from", r"\bwhere did (?:you|u|yall) get (?:my|this) (?:number|#)|"
+     r"\bhow did (?:you|u|yall) get (?:my|this) (?:number|#)|\bde donde (?:sacaron|tienen|"
+     r"obtuvieron|sacan)\b"),
+    ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
+     r"\s+(?:me|us)\b|"
+     r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
      r"(?:texting|text|texts)\b|\brather than (?:texting|text|texts)\b|\bmejor\s+(?:llam|marq)\w*|"
      r"\ben vez de (?:mensajes|textos|texto)\b"),
     ("keep contacting", r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b"),
+    ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
+     r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
+     r"me den de baja|me saquen|me quiten)\b"),
     ("e-mail only", r"\b(?:stop|unsubscribe|no more|remove me from|take me off|stop sending)\s+"
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes)\s+"
