@@ -22,16 +22,17 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured)
-#: blind4.csv, its one measurement (2026-11-29, model of f40db14): 89.1 %, urgent recall 98.7 %,
-#: opt-out recall 84.9 %, precision 99.3 %, needs_review 3.1 % (the spent sets before it:
+#: blind5.csv, its one measurement (2026-11-29 04:32 UTC, model of 59e0aca): 91.8 %, urgent
+#: recall 98.8 %, opt-out recall 96.0 %, precision 97.0 % (below the 98 % aimed at),
+#: needs_review 1.1 % (the spent sets before it: blind4 89.1 / 98.7 / 84.9 / 99.3 %,
 #: blind3 87.5 / 95.2 / 90.2 / 98.9 %, blind2 88.5 / 97.0 / 89.4 / 98.2 %)
 BLIND_FLOORS = {
-    "accuracy": 0.89,
+    "accuracy": 0.91,
     "urgent_recall": 0.98,
-    "opt_out_recall": 0.84,
-    "opt_out_precision": 0.99,
+    "opt_out_recall": 0.95,
+    "opt_out_precision": 0.96,
 }
-BLIND_MAX_NEEDS_REVIEW = 0.04
+BLIND_MAX_NEEDS_REVIEW = 0.02
 
 
 def _report():
