@@ -30,7 +30,7 @@ from outreach.models import CheckIn, Consent, Customer, Escalation, Message
 from outreach.triage import Triage
 
 #: a wording today's classifier reads as a probable opt-out (no rule is sure)
-PROBABLE = "Dont need these"
+PROBABLE = "enough is enough"
 UNSURE = Triage("needs_review", "not sure: question 0.31, neutral 0.28")
 PROBABLY = Triage(
     "needs_review",

@@ -49,6 +49,9 @@ def cls(text, **kwargs):
         "parem de me enviar mensagens",
         "U N S U B S C R I B E",
         "remvoe my number",
+        "Para",
+        "SAIR",
+        "can you stop texting me?",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -98,6 +101,16 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "¿De dónde sacaron mi número?",
         "where did you get my number?",
         "怎么退订这些短信?",
+        "don't cancel please",
+        "No more dropped calls since you fixed the router!",
+        "please take me off the cancellation list, Friday works",
+        "I'll stop texting you now, thanks for everything",
+        "does replying STOP also stop the e-mails?",
+        "ya basta de esperar, nadie ha venido",
+        "can you stop sending the paper bills? e-mail is fine",
+        "remove the extra seat from our license please",
+        "I sent stop earlier by accident, you can text me again",
+        "I'll unsubscribe from the marketing emails myself",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -118,7 +131,7 @@ def test_carrier_keywords_and_opt_out_type_are_unchanged(text, opt_out_type):
     assert triage.confidence is None  # decided by the carrier's rule, not the model
 
 
-@pytest.mark.parametrize("text", ["block", "enough already", "halt", "I never signed up for this"])
+@pytest.mark.parametrize("text", ["block", "enough already", "halt", "enough is enough"])
 def test_a_weak_revocation_stops_automated_texts_either_way(text):
     """A weak rule alone never opts out; the model sure of it does (the labelled data calls
     these opt-outs), else a person is asked with sends paused (the pure cases: below)."""

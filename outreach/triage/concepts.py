@@ -183,7 +183,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "roster": (
         "list", "lista", "liste", "listing", "database", "base de datos", "records", "system",
-        "sistema", "registro*", "contacts", "contactos", "mailing", "distribution", "список*",
+        "sistema", "registro*", "contacts", "contactos", "mailing", "distribution", "verteiler",
+        "список*",
         "danh sach", "listahan", "lijst", "listeden", "名单", "列表", "목록", "名簿", "リスト",
     ),
     "mynumber": (

@@ -70,7 +70,7 @@ _STOP_WORDS = frozenset(
         "alto", "basta", "discontinue", "desinscription", "desinscrire", "abmelden", "abbestellen",
         "td", "退订", "halt", "cease", "quit", "stp", "mute", "unenroll", "deregister",
         "desuscribir", "desuscribirme", "desuscribanme", "desuscribete", "wypisz", "wypiszcie",
-        "arret", "arretez",
+        "arret", "arretez", "para", "sair",
     }
 )  # fmt: skip
 #: words that may come before the stop word of such a clause ("you can stop now", "ya paren")
@@ -490,7 +490,19 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:怎么|如何|怎样)\S{0,6}(?:退订|取消订阅)"),
     ("undoes an opt-out", r"\bby (?:mistake|accident)\b|\baccident(?:al)?ly\b|\bdidnt mean\b|"
      r"\bdid not mean\b|\bsin querer\b|\bme equivoque\b|\bsign me back\b|\badd me back\b|"
-     r"\bstart again\b|\bpor error\b|\bi know i (?:said|texted|sent|replied) stop\b"),
+     r"\bstart again\b|\bpor error\b|\bi know i (?:said|texted|sent|replied) stop\b|"
+     r"\b(?:i|we)\s+(?:texted|sent|said|typed|replied)\s+stop\s+(?:earlier|before|yesterday)\b|"
+     r"\b(?:you|u)\s+can\s+(?:text|message)\s+me\s+again\b|\bkeep me on\b"),
+    ("the customer stops", r"\b(?:ill|i will|im gonna|im going to|let me)\s+stop\s+(?:texting|"
+     r"messaging|bugging|bothering)\s+(?:you|yall|u)\b"),
+    ("asks whether something stops", r"^\W*(?:does|do|is|if)\b[^.!]{0,80}\b(?:stop|unsubscribe|"
+     r"opt out)\b[^.!]*\?\W*$"),
+    ("not about messages", r"\b(?:dropped|missed)\s+calls\b|\bllamadas\s+(?:caidas|perdidas)\b|"
+     r"\bstop sending (?:me\s+|us\s+)?(?:the\s+)?(?:paper|mail|letters?|bills?|invoices?|"
+     r"statements?|catalogs?|flyers?|postcards?)\b|\bbasta de (?!mensajes|textos|sms|llamadas|"
+     r"escribir|mandar|molestar|encuestas|recordatorios|notificaciones)\w+|"
+     r"^(?![\s\S]*\b(?:texts?|texting|messages?|sms|mensajes|textos)\b)[\s\S]*?\btake (?:me|us) "
+     r"off (?:the |your |my |this |that )?(?:\w+s )?(?:schedule|calendar|route|agenda|books)\b"),
     ("asks where the number came from", r"\bwhere did (?:you|u|yall) get (?:my|this) (?:number|#)|"
      r"\bhow did (?:you|u|yall) get (?:my|this) (?:number|#)|\bde donde (?:sacaron|tienen|"
      r"obtuvieron|sacan)\b"),
@@ -505,14 +517,16 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
      r"me den de baja|me saquen|me quiten)\b"),
     ("e-mail only", r"\b(?:stop|unsubscribe|no more|remove me from|take me off|stop sending)\s+"
-     r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:emailing|emails?|e-mails?|"
+     r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes)\s+"
      r"(?:are|is|r|estan|esta|son)\s+(?:fine|ok|okay|good|bien)\b|\bstill\s+want\s+(?:the\s+)?"
      r"(?:texts|messages)\b|\b(?:but|please|pls|just|you can|can)\s+keep\s+(?:the\s+)?"
      r"(?:texting|texts|messages|sending texts)\b"),
     ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
-     r"other)\s+(?:user|customer|member|employee|person|account|device|client)\b"),
-    ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b"),
+     r"other|the second|the third|the extra|that|this)\s+(?:\w+\s+)?(?:user|customer|member|"
+     r"employee|person|account|device|client|seat|license)\b"),
+    ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
+     r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
