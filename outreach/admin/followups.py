@@ -78,7 +78,8 @@ def build_board(
     """A page of each column by keyset: open (due later, soonest first), overdue (overdue, and
     open past due not yet swept, soonest first), escalated (soonest first), done in the last
     DONE_SINCE (latest first); each column continues after its cursor in `after`. Five
-    statements, each a range of an index matching its order: nothing counted, nothing sorted."""
+    statements, each a range of an index matching its order, nothing counted (one owner's few
+    rows PostgreSQL may fetch as a bitmap and sort)."""
     after = after or {}
     base = sa.select(FollowUp).options(joinedload(FollowUp.customer), joinedload(FollowUp.owner))
     if owner_id is not None:
