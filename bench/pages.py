@@ -1,7 +1,7 @@
 """Benchmark the pages people live in at two sizes: do they stay flat in the data's size?
 
     .venv/bin/python bench/pages.py                          # 10,000 then 1,000,000 check-ins
-    .venv/bin/python bench/pages.py --sizes 10000,100000 --repeat 50
+    .venv/bin/python bench/pages.py --sizes 10000,100000 --repeat 50 --rounds 5
 
 For each size: a fresh PostgreSQL database (created on the server of --postgresql, migrated
 with `outreach db upgrade`, dropped afterwards) filled by COPY: 100,000 customers, 25 reps,
@@ -11,7 +11,9 @@ check-in; the future 10 % scheduled; one in twenty a rep call), a message per ch
 went out, a reply per answered one, a follow-up per ten replies, and for the first rep ~150
 calls and ~50 follow-ups due in the coming week (~200 items on /rep). Then `outreach
 rebuild-figures` (timed) and VACUUM ANALYZE (what autovacuum does to a table that has settled).
-Then through the Flask test client of one app, --repeat times each after 5 warm-ups: the
+Every size filled first, the sizes are then measured in turns, --rounds rounds alternating
+which goes first (both see the same load), each round through the Flask test client of a
+fresh app, --repeat/--rounds times each after 5 warm-ups: the
 dashboard, the attention list, the queue, messages (first page and page 50), follow-ups, the
 customer directory (first page and page 50), conversations (first page and page 50), opt-outs,
 and /rep as the first rep (--pages picks some). Prints p50/p95 per page and size and the p95
@@ -25,6 +27,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,7 +43,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from dispatch import create_database, drop_database, load_average  # noqa: E402
-from list_pages import timed  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "pages.json"
 CUSTOMERS, REPS, SMS_POLICIES = 100_000, 25, 4
@@ -239,11 +241,36 @@ def _walk(client, url: str, name: str, pages: int) -> str:
     return current
 
 
+def _times(client, url: str, repeat: int) -> list[float]:
+    """`repeat` GET times of url in ms (after 5 warm-ups), each answered 200."""
+    for _ in range(5):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.data[:300])
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return times
+
+
+def summary(times: list[float]) -> dict:
+    """p50/p95 in ms, as bench/list_pages.py's timed() gives them."""
+    times = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
+    }
+
+
 def measure(url: str, redis_url: str, repeat: int, pages: tuple[str, ...] = PAGES) -> dict:
-    """Time these pages (all by default) on the app over this database."""
+    """Times in ms of these pages (all by default) on the app over this database, and /rep's
+    size in KB."""
     from web_helpers import make_user, sign_in
 
     from outreach import create_app
+    from outreach.company.settings import get_company_settings
     from outreach.extensions import db
     from outreach.models import User
 
@@ -252,6 +279,10 @@ def measure(url: str, redis_url: str, repeat: int, pages: tuple[str, ...] = PAGE
     with app.app_context():
         admin = db.session.scalar(sa.select(User).where(User.role == "admin"))
         admin = admin or make_user("admin", email="bench-admin@example.com")
+        # a business has its settings row (the first settings form saves it); without it every
+        # page inserted the defaults and rolled them back, two statements more than served
+        get_company_settings()
+        db.session.commit()
         rep = db.session.get(User, 1)
         page, rep_client = app.test_client(), app.test_client()
         sign_in(page, admin)
@@ -271,20 +302,17 @@ def measure(url: str, redis_url: str, repeat: int, pages: tuple[str, ...] = PAGE
         "conversations_page_50": lambda: _walk(page, "/admin/conversations", "after", 50),
         "optouts": "/admin/optouts",
     }
-    result = {
-        name: timed(page, target() if callable(target) else target, repeat)
+    result: dict = {
+        name: _times(page, target() if callable(target) else target, repeat)
         for name, target in urls.items()
         if name in pages
     }
-    if "rep" not in pages:
-        with app.app_context():
-            db.engine.dispose()
-        return result
-    first = rep_client.get("/rep")
-    main_part = first.data[first.data.find(b"<main") :][:1500]
-    assert first.status_code == 200 and b"Log the outcome" in first.data, main_part
-    result["rep"] = timed(rep_client, "/rep", repeat)
-    result["rep"]["html_kb"] = round(len(first.data) / 1024)
+    if "rep" in pages:
+        first = rep_client.get("/rep")
+        main_part = first.data[first.data.find(b"<main") :][:1500]
+        assert first.status_code == 200 and b"Log the outcome" in first.data, main_part
+        result["rep"] = _times(rep_client, "/rep", repeat)
+        result["rep_html_kb"] = round(len(first.data) / 1024)
     with app.app_context():
         db.engine.dispose()
     return result
@@ -293,7 +321,8 @@ def measure(url: str, redis_url: str, repeat: int, pages: tuple[str, ...] = PAGE
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,1000000", help="check-in counts, smallest first")
-    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=100, help="requests per page and size")
+    parser.add_argument("--rounds", type=int, default=5, help="the repeats split into rounds")
     parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--pages", default=",".join(PAGES), help="which pages, comma-separated")
@@ -301,12 +330,14 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     pages = tuple(p for p in PAGES if p in args.pages.split(","))
-    runs = {}
+    runs: dict[int, dict] = {}
+    databases: dict[int, tuple[str, str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["OUTREACH_INSTANCE_PATH"] = str(Path(tmp) / "instance")
-        for size in sizes:
-            url, name = create_database(args.postgresql)
-            try:
+        try:
+            for size in sizes:  # every database filled first, then measured in turns
+                url, name = create_database(args.postgresql)
+                databases[size] = (url, name)
                 env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": args.redis}
                 env["SECRET_KEY"] = "bench"
                 outreach = [sys.executable, "-m", "outreach"]
@@ -317,12 +348,26 @@ def main() -> None:
                 subprocess.run([*outreach, "rebuild-figures"], **run)
                 filled["rebuild_figures_s"] = round(time.perf_counter() - started, 1)
                 vacuum(url)
-                before = load_average()
-                result = measure(url, args.redis, args.repeat, pages)
-                runs[size] = {**filled, "load_before": before, "load_after": load_average()}
-                runs[size].update(result)
+                runs[size] = filled
+                print(json.dumps({"size": size, **filled}), flush=True)
+            # the sizes interleaved, round by round (in turn first), so both see the same load
+            times: dict[int, dict[str, list[float]]] = {size: {} for size in sizes}
+            loads = []
+            per_round = max(1, args.repeat // args.rounds)
+            for n in range(args.rounds):
+                for size in sizes if n % 2 == 0 else sizes[::-1]:
+                    loads.append(load_average()[0])
+                    result = measure(databases[size][0], args.redis, per_round, pages)
+                    runs[size]["rep_html_kb"] = result.pop("rep_html_kb", None)
+                    for page, samples in result.items():
+                        times[size].setdefault(page, []).extend(samples)
+            loads.append(load_average()[0])
+            for size in sizes:
+                runs[size]["load_1min_during"] = [min(loads), max(loads)]
+                runs[size].update({page: summary(times[size][page]) for page in pages})
                 print(json.dumps({"size": size, **runs[size]}), flush=True)
-            finally:
+        finally:
+            for size, (url, name) in databases.items():
                 if args.keep and size == sizes[-1]:
                     print(f"kept {url}", flush=True)
                 else:

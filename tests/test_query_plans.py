@@ -13,6 +13,7 @@ from web_helpers import make_user, sign_in
 
 from outreach.admin.followups import build_board
 from outreach.admin.messages import list_messages
+from outreach.conversations.worklist import build_worklist
 from outreach.customers import activity
 from outreach.customers.service import directory
 from outreach.models import (
@@ -25,6 +26,7 @@ from outreach.models import (
     Policy,
     Reply,
     ServiceEvent,
+    User,
     utcnow,
 )
 from outreach.models.checkins import UNSETTLED
@@ -373,6 +375,49 @@ def test_the_followup_board_reads_indexes_and_the_done_column_its_own(db, lists)
     assert "ix_followups_state_done_at_id" in joined, joined
 
 
+def _board_plans(db, now, owner_id=None, after=None) -> list[str]:
+    plans = plans_of(db, lambda: build_board(now, owner_id, after))
+    assert len(plans) == 5, plans  # open, overdue (two states), escalated, done
+    _no_scan(plans, "followups")
+    for statement, plan in plans:
+        # one owner's few rows of a column: PostgreSQL may fetch that index range as a bitmap
+        # and sort the handful it holds (estimated 2 here) rather than walk it in order
+        if owner_id is None or db.engine.dialect.name != "postgresql":
+            assert "Sort" not in plan and "TEMP B-TREE" not in plan, (statement, plan)
+    return [plan for _, plan in plans]
+
+
+def test_every_page_of_every_board_column_is_an_index_range_in_its_order(db, lists):
+    """Each column's page, first or later, everyone's or one owner's, is read in order from an
+    index on (state, due_at, id), (state, done_at, id) or the same after owner_id: no sort, no
+    count, nothing read past the page (keyset, not OFFSET)."""
+    now = lists - timedelta(days=200)  # half the open ones due later: every column is long
+    first = build_board(now)
+    assert set(first.more) == {"open", "overdue", "escalated", "done"}, first.more
+    after = {column: activity.decode_cursor(cursor) for column, cursor in first.more.items()}
+    for cursors in (None, after):
+        plans = _board_plans(db, now, None, cursors)
+        for plan in plans[:4]:
+            assert "ix_followups_state_due_at_id" in plan, plan
+        assert "ix_followups_state_done_at_id" in plans[4], plans[4]
+        if db.engine.dialect.name == "postgresql" and cursors:
+            assert "ROW(due_at, id) >" in plans[0], plans[0]  # the cursor is the index range
+    owners = [make_user("manager").id for _ in range(20)]  # the board of one of 20 people
+    db.session.execute(
+        sa.update(FollowUp).values(
+            owner_id=sa.case(*((FollowUp.id % 20 == n, owner) for n, owner in enumerate(owners)))
+        )
+    )
+    db.session.commit()
+    owner = db.session.get(User, owners[0])
+    vacuum_analyze(db)
+    plans = _board_plans(db, now, owner.id, after)
+    for plan in plans:  # (the few rows of one owner and state: either owner index will do)
+        assert re.search(r"ix_followups_owner_state_(due|done)_at_id", plan), plan
+    if db.engine.dialect.name != "postgresql":
+        assert "ix_followups_owner_state_done_at_id" in plans[4], plans[4]
+
+
 def test_the_opt_outs_page_counts_from_the_partial_opted_out_index(app, db, lists):
     client = app.test_client()
     sign_in(client, make_user("admin"))
@@ -397,3 +442,24 @@ def test_the_conversations_list_reads_its_two_partial_indexes_without_a_sort(db,
             assert index in plan, plan
             assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
         _no_scan(plans, "customers", "messages")
+
+
+def test_the_rep_list_reads_the_calls_to_make_from_their_partial_index(db, many):
+    """/rep's rep calls: a range of (rep_id, due_at, id) over only the calls still to make, not
+    the rep's every pending check-in (at 1,000,000 check-ins a scan of those was parallelised,
+    ~10 ms of launching workers for 150 rows)."""
+    reps = [make_user("rep").id for _ in range(20)]
+    db.session.execute(
+        sa.update(CheckIn).values(
+            rep_id=sa.case(*((CheckIn.id % 20 == n, rep) for n, rep in enumerate(reps))),
+            channel=sa.case((CheckIn.id % 5 == 0, "rep_call"), else_="sms"),
+        )
+    )
+    db.session.commit()
+    vacuum_analyze(db)
+    rep = db.session.get(User, reps[0])
+    plans = plans_of(db, lambda: build_worklist(rep, many, with_context=False))
+    [plan] = [p for s, p in plans if "FROM checkins" in s and "checkins.channel =" in s]
+    _no_scan([("", plan)], "checkins")
+    if db.engine.dialect.name == "postgresql":
+        assert "ix_checkins_pending_rep_calls" in plan, plan

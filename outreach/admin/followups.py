@@ -25,6 +25,8 @@ from outreach.conversations.followups import (
     redate_followup,
     reprioritise_followup,
 )
+from outreach.customers.activity import decode_cursor, encode_cursor
+from outreach.customers.service import BadCursor
 from outreach.errors import NotFound, OutreachError
 from outreach.extensions import db
 from outreach.messaging.conference import THREE_WAY_STARTED, guests_for, start_three_way
@@ -34,8 +36,9 @@ from outreach.models.followups import PRIORITIES
 from outreach.reporting.calendar import create_feed_token, revoke_feed_token
 from outreach.web.helpers import viewer_zone
 
-COLUMN_MAX = 200  #: cards per column, so a backlog cannot make the page unbounded
+COLUMN_PAGE = 25  #: cards per column and page; a column's later cards are a link away
 DONE_SINCE = timedelta(days=14)
+COLUMNS = ("open", "overdue", "escalated", "done")
 
 
 class DoneForm(FlaskForm):
@@ -46,38 +49,78 @@ class DoneForm(FlaskForm):
 
 @dataclass
 class Board:
-    """Follow-ups in columns."""
+    """Follow-ups in columns, a page of each; `more` holds the cursor of each column's next
+    page (absent on its last)."""
 
     open: list[FollowUp] = field(default_factory=list)
     overdue: list[FollowUp] = field(default_factory=list)
     escalated: list[FollowUp] = field(default_factory=list)
     done: list[FollowUp] = field(default_factory=list)
+    more: dict[str, str] = field(default_factory=dict)
 
 
-def build_board(now: datetime, owner_id: int | None = None) -> Board:
-    """Open follow-ups by column (open past due counts as overdue) and those done lately."""
+def _page(query: sa.Select, key: tuple, after: tuple | None, limit: int, newest_first=False):
+    """`limit` + 1 rows of `query` in `key` order (or its reverse) after the position `after`:
+    a range of the index on (state, key...) or (owner_id, state, key...)."""
+    if after is not None:
+        row = sa.tuple_(*key)
+        query = query.where(row < after if newest_first else row > after)
+    order = [k.desc() for k in key] if newest_first else list(key)
+    return list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+
+
+def build_board(
+    now: datetime,
+    owner_id: int | None = None,
+    after: dict[str, tuple[datetime, int]] | None = None,
+    limit: int = COLUMN_PAGE,
+) -> Board:
+    """A page of each column by keyset: open (due later, soonest first), overdue (overdue, and
+    open past due not yet swept, soonest first), escalated (soonest first), done in the last
+    DONE_SINCE (latest first); each column continues after its cursor in `after`. Five
+    statements, each a range of an index matching its order, nothing counted (one owner's few
+    rows PostgreSQL may fetch as a bitmap and sort)."""
+    after = after or {}
     base = sa.select(FollowUp).options(joinedload(FollowUp.customer), joinedload(FollowUp.owner))
     if owner_id is not None:
         base = base.where(FollowUp.owner_id == owner_id)
+    due = (FollowUp.due_at, FollowUp.id)
+    state = FollowUp.state
+    found = {
+        "open": _page(
+            base.where(state == "open", FollowUp.due_at >= now), due, after.get("open"), limit
+        ),
+        "overdue": sorted(
+            _page(base.where(state == "overdue"), due, after.get("overdue"), limit)
+            + _page(
+                base.where(state == "open", FollowUp.due_at < now), due, after.get("overdue"), limit
+            ),
+            key=lambda f: (f.due_at, f.id),
+        ),
+        "escalated": _page(base.where(state == "escalated"), due, after.get("escalated"), limit),
+        "done": _page(
+            base.where(state == "done", FollowUp.done_at >= now - DONE_SINCE),
+            (FollowUp.done_at, FollowUp.id),
+            after.get("done"),
+            limit,
+            newest_first=True,
+        ),
+    }
     board = Board()
-    for state in ("open", "overdue", "escalated"):
-        rows = db.session.scalars(
-            base.where(FollowUp.state == state)
-            .order_by(FollowUp.due_at, FollowUp.id)
-            .limit(COLUMN_MAX)
-        ).all()
-        for f in rows:
-            column = "overdue" if state == "open" and f.due_at < now else state
-            getattr(board, column).append(f)
-    board.overdue.sort(key=lambda f: (f.due_at, f.id))
-    board.done = list(
-        db.session.scalars(
-            base.where(FollowUp.state == "done", FollowUp.done_at >= now - DONE_SINCE)
-            .order_by(FollowUp.done_at.desc(), FollowUp.id.desc())
-            .limit(COLUMN_MAX)
-        )
-    )
+    for column, rows in found.items():
+        setattr(board, column, rows[:limit])
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            board.more[column] = encode_cursor(
+                last.done_at if column == "done" else last.due_at, last.id
+            )
     return board
+
+
+def _cursors() -> dict[str, tuple[datetime, int]]:
+    """Each column's position from the query string (?overdue=<cursor>); BadCursor when one
+    was altered."""
+    return {c: decode_cursor(request.args[c]) for c in COLUMNS if request.args.get(c)}
 
 
 class FeedForm(FlaskForm):
@@ -89,13 +132,16 @@ def _board_page(status: int = 200, feed_url: str | None = None):
     raw = request.values.get("owner", "")
     mine = raw == "mine"
     owner_id = current_user.id if mine else column_int(raw)
+    try:
+        after = _cursors()
+    except BadCursor as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.followups", owner=raw or None))
     owners = db.session.scalars(
         sa.select(User).where(User.is_active_user.is_(True)).order_by(User.name)
     ).all()
-    board = build_board(utcnow(), owner_id)
-    cards = [
-        f for column in ("open", "overdue", "escalated", "done") for f in getattr(board, column)
-    ]
+    board = build_board(utcnow(), owner_id, after)
+    cards = [f for column in COLUMNS for f in getattr(board, column)]
     page = render_template(
         "admin/followups.html",
         board=board,
@@ -103,6 +149,8 @@ def _board_page(status: int = 200, feed_url: str | None = None):
         now=utcnow(),
         owners=owners,
         owner_id=owner_id,
+        owner_arg=raw if mine or owner_id is not None else None,
+        after={c: request.args[c] for c in COLUMNS if c in after},
         mine=mine,
         priorities=PRIORITIES,
         form=DoneForm(formdata=None),

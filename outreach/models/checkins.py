@@ -59,6 +59,10 @@ del S
 UNSETTLED_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in UNSETTLED))
 #: the predicate of the partial index behind the dashboard's rep-call figures
 SETTLED_REP_CALLS_SQL = "channel = 'rep_call' AND status IN ('done', 'missed')"
+#: the predicate of the partial index behind the rep's list: the rep calls still to make
+PENDING_REP_CALLS_SQL = "channel = 'rep_call' AND status IN ({})".format(
+    ", ".join(f"'{s.value}'" for s in PENDING)
+)
 #: the predicate of the partial index of transitions to done (a rep call's done time)
 TO_DONE_SQL = "to_status = 'done'"
 
@@ -89,6 +93,14 @@ class CheckIn(db.Model):
             "id",
             postgresql_where=sa.text(SETTLED_REP_CALLS_SQL),
             sqlite_where=sa.text(SETTLED_REP_CALLS_SQL),
+        ),
+        sa.Index(
+            "ix_checkins_pending_rep_calls",
+            "rep_id",
+            "due_at",
+            "id",
+            postgresql_where=sa.text(PENDING_REP_CALLS_SQL),
+            sqlite_where=sa.text(PENDING_REP_CALLS_SQL),
         ),
         sa.Index("ix_checkins_customer_status", "customer_id", "status"),
         sa.Index("ix_checkins_rep_status_due", "rep_id", "status", "due_at"),

@@ -26,8 +26,9 @@ class FollowUp(db.Model):
         enum_check("state", FOLLOWUP_STATES, "state"),
         enum_check("priority", PRIORITIES, "priority"),
         enum_check("kind", FOLLOWUP_KINDS, "kind"),
-        sa.Index("ix_followups_state_due_at", "state", "due_at"),
-        sa.Index("ix_followups_owner_state", "owner_id", "state"),
+        sa.Index("ix_followups_state_due_at_id", "state", "due_at", "id"),  #: the board's pages
+        sa.Index("ix_followups_owner_state_due_at_id", "owner_id", "state", "due_at", "id"),
+        sa.Index("ix_followups_owner_state_done_at_id", "owner_id", "state", "done_at", "id"),
         sa.Index("ix_followups_due_state_done", "due_at", "state", "done_at"),  #: per-day counts
         sa.Index("ix_followups_state_done_at_id", "state", "done_at", "id"),  #: done lately
     )
