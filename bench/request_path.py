@@ -243,7 +243,7 @@ def _webhooks(env: dict[str, str], tag: str, phones: list[str], count: int) -> l
     with app.app_context():
         for n in range(count):
             params = {
-                "MessageSid": f"SM{tag}{n:030d}"[:34],
+                "MessageSid": f"SM{tag}{n:0{32 - len(tag)}d}",  # 34 characters, unique
                 "AccountSid": "AC" + "0" * 32,
                 "From": phones[n % len(phones)],
                 "To": "+15005550006",
@@ -259,6 +259,35 @@ def _webhooks(env: dict[str, str], tag: str, phones: list[str], count: int) -> l
     return out
 
 
+def _profile(
+    prefix: str, server: subprocess.Popen, port: int, clients: int, what: str, requests: list
+) -> None:
+    """Send `requests` while py-spy samples every gunicorn worker; raw folded stacks to a file."""
+    import signal
+
+    out = f"{prefix}-{what}.txt"
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "-p",
+            str(server.pid),
+            "--subprocesses",
+            "-f",
+            "raw",
+            "-o",
+            out,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(2)  # attached
+    result = _load(port, requests, clients)
+    spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=60)
+    print(json.dumps({"profiled": what, "file": out, **result}), flush=True)
+
+
 def main() -> None:
     """Start the servers, run the repetitions interleaved, print and record."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -267,6 +296,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
+    parser.add_argument(
+        "--py-spy",
+        metavar="PREFIX",
+        help="after the warm-up, profile Outreach's workers with py-spy while it serves "
+        "--requests API events and webhooks (PREFIX-api.txt, PREFIX-webhook.txt, raw folded "
+        "stacks); then the repetitions as usual",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
     outreach_url, outreach_db = create_database(args.postgresql)
@@ -303,6 +339,23 @@ def main() -> None:
         _load(port, _events("warm", warm, token), args.clients)
         _load(base_port, _events("warm", warm, None), args.clients)
         _load(port, _webhooks(env, "warm", phones, warm), args.clients)
+        if args.py_spy:
+            _profile(
+                args.py_spy,
+                servers[0],
+                port,
+                args.clients,
+                "api",
+                _events("spy", args.requests, token),
+            )
+            _profile(
+                args.py_spy,
+                servers[0],
+                port,
+                args.clients,
+                "webhook",
+                _webhooks(env, "spy", phones, args.requests),
+            )
         for rep in range(args.repeat):
             api_requests = _events(f"r{rep}", args.requests, token)
             base_requests = _events(f"r{rep}", args.requests, None)
@@ -324,6 +377,8 @@ def main() -> None:
             server.wait(timeout=30)
         drop_database(args.postgresql, outreach_db)
         drop_database(args.postgresql, baseline_db)
+    if not runs:  # --repeat 0: a profile only
+        return
     medians = {
         key: statistics.median(r[key] for r in runs) for key in ("ratio_api", "ratio_webhook")
     }
