@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from outreach.company.settings import get_company_settings
+from outreach.company.cache import company_settings
 from outreach.conversations import escalation
 from outreach.conversations.actions import ActionOutcome, act_on_reply, spoken_answer
 from outreach.conversations.staff import staff_with_phone
@@ -180,7 +180,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         return _retry(existing)
 
     customers = _customers_for(from_number)
-    settings = get_company_settings()
+    settings = company_settings()
     staff = staff_with_phone(from_number)
     if staff and (escalation.is_ack(params.get("Body")) or not customers):
         return _record_staff_sms(params, sid, from_number, staff, settings, now)
@@ -473,7 +473,7 @@ def record_voice_reply(
     reply = _reply(triage, "voice", text, customer, checkin, now, call_id=call_id)
     answer = None
     if customer is not None:
-        settings = get_company_settings()
+        settings = company_settings()
         outcome = _act(reply, customer, checkin, settings, now, triage)
         answer = outcome.answer
         db.session.commit()
@@ -486,5 +486,5 @@ def record_voice_reply(
 
 def _voice_answer(reply: Reply) -> str | None:
     if reply.triage_class == "help":
-        return help_text(get_company_settings())
-    return spoken_answer(reply, get_company_settings())
+        return help_text(company_settings())
+    return spoken_answer(reply, company_settings())
