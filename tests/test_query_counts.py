@@ -193,3 +193,33 @@ def test_a_batch_of_events_costs_about_what_one_event_costs(app, db, client, aut
     # the token written; 100 rows an INSERT; the settings and policies from the process's
     # copies (one version read instead of two SELECTs: it was 19)
     assert len(statements) <= 18, statements
+
+
+def test_a_signed_reply_is_a_handful_of_statements_and_one_commit(app, db, client):
+    """The inbound SMS webhook, a reply to a check-in just texted: the settings, phrases and
+    examples come from the process's copies (one version read), not from their tables."""
+    from conversation_helpers import inbound_params, make_conversation, post_inbound
+
+    get_company_settings()  # the row exists, as after the first request
+    checkin = make_conversation()
+    assert post_inbound(client, inbound_params("Thanks", from_="+16125550199")).status_code == 200
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split())[:90])
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = post_inbound(client, inbound_params("All good, the heater works great."))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert db.session.get(type(checkin), checkin.id).status == "answered"
+    # 13, the check-in answered (it was 20): no look-up of the MessageSid first (a retry is
+    # found when its row is stored), no savepoint, the settings, phrases and examples from the
+    # process's copies, the check-in not reloaded to log it
+    assert len(statements) <= 13, "\n".join(statements)
+    read = " ".join(statements)
+    assert "SAVEPOINT" not in read
+    assert "triage_phrases" not in read and "triage_examples" not in read
+    assert "company_settings.name" not in read

@@ -175,10 +175,8 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     if not from_number:
         log.warning("inbound SMS %s refused: no From", sid)
         raise ValidationError("From is required", field="From")
-    existing = _stored(sid)
-    if existing is not None:
-        return _retry(existing)
-
+    # a retry of a MessageSid already recorded is found when its row is stored (_add_once):
+    # new messages, the usual case, are not looked up first
     customers = _customers_for(from_number)
     settings = company_settings()
     staff = staff_with_phone(from_number)
@@ -186,6 +184,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         return _record_staff_sms(params, sid, from_number, staff, settings, now)
     checkin = open_checkin([c.id for c in customers], now, settings.reply_window_hours)
     customer = checkin.customer if checkin is not None else (customers[0] if customers else None)
+    checkin_id = checkin.id if checkin is not None else None  #: the row is expired once moved
     body = params.get("Body") or ""
     message = _inbound_message(
         params,
@@ -193,7 +192,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         from_number,
         now,
         kind="reply",
-        checkin_id=checkin.id if checkin else None,
+        checkin_id=checkin_id,
         customer_id=customer.id if customer else None,
         media_urls=_media_urls(params) or None,
         is_flagged=customer is None,
@@ -227,7 +226,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     said = (  # read before the commit expires the rows: logging then needs no reloads
         message.id,
         customer.id,
-        checkin.id if checkin else "none (unsolicited)",
+        checkin_id or "none (unsolicited)",
         reply.id,
         reply.triage_class,
         f", answered by text {answer.id}" if answer is not None else "",
@@ -297,18 +296,19 @@ def _inbound_message(
 
 
 def _add_once(message: Message) -> Message | None:
-    """Store message, or return the one a concurrent request stored first with its MessageSid."""
+    """Store message, or return the one stored first with its MessageSid (a retry of the
+    webhook, or a concurrent request). The message is the transaction's first write, so a
+    duplicate rolls the whole transaction back (only reads are lost), with no savepoint."""
+    db.session.add(message)
     try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-            messages_stored([message.customer_id], message.created_at)
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         existing = _stored(message.twilio_sid)
         if existing is None:
             raise
         return existing
+    messages_stored([message.customer_id], message.created_at)
     return None
 
 
