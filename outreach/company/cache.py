@@ -120,18 +120,25 @@ def _touches_config(session: Session) -> bool:
     )
 
 
-@event.listens_for(Session, "before_flush")
-def _bump_version(session: Session, flush_context: Any, instances: Any) -> None:
-    """A settings, policy, phrase or example row about to be written: a new config_version in
-    the same transaction (a new settings row gets its own from the column default)."""
-    if not _touches_config(session):
-        return
+def bump_version(session: Session | None = None) -> None:
+    """A new config_version in the session's transaction (db.session's by default): every
+    process reloads its copies once this commits. The hook below calls it for ORM changes; a
+    Core UPDATE/INSERT/DELETE of those tables must call it itself."""
+    session = session if session is not None else db.session()
     session.execute(
         sa.update(CompanySettings.__table__)
         .where(_SETTINGS_ID == 1)
         .values(config_version=new_config_version())
     )
     session.info.pop("config_version", None)
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_on_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    """A settings, policy, phrase or example row about to be written: a new config_version in
+    the same transaction (a new settings row gets its own from the column default)."""
+    if _touches_config(session):
+        bump_version(session)
 
 
 # -- the copies -------------------------------------------------------------------------------
