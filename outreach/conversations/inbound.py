@@ -179,9 +179,12 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     # new messages, the usual case, are not looked up first
     customers = _customers_for(from_number)
     settings = company_settings()
-    staff = staff_with_phone(from_number)
-    if staff and (escalation.is_ack(params.get("Body")) or not customers):
-        return _record_staff_sms(params, sid, from_number, staff, settings, now)
+    # a staff member's text: "1" (or no customer with the number); a customer's number is not
+    # looked up among the staff otherwise (most texts)
+    if not customers or escalation.is_ack(params.get("Body")):
+        staff = staff_with_phone(from_number)
+        if staff:
+            return _record_staff_sms(params, sid, from_number, staff, settings, now)
     checkin = open_checkin([c.id for c in customers], now, settings.reply_window_hours)
     customer = checkin.customer if checkin is not None else (customers[0] if customers else None)
     checkin_id = checkin.id if checkin is not None else None  #: the row is expired once moved
