@@ -66,11 +66,11 @@ class Frozen:
 
 
 class ConfigCache:
-    """One app's copies and the version they were loaded at."""
+    """One app's copies and the version they were loaded at, as one (version, copies) pair
+    replaced whole: a thread never puts what it loaded under another thread's version."""
 
     def __init__(self) -> None:
-        self.version: int | None = None
-        self.entries: dict[Any, Any] = {}
+        self.state: tuple[int | None, dict[Any, Any]] = (None, {})
         self.loads = 0  #: how many copies were loaded (tests read it)
 
 
@@ -97,10 +97,11 @@ def cached(key: Any, load: Callable[[], Any]) -> Any:
     version = current_version()
     if version is None:
         return load()
-    if version != cache.version:
-        cache.entries = {}
-        cache.version = version
-    entries = cache.entries
+    state = cache.state
+    if state[0] != version:
+        state = (version, {})
+        cache.state = state
+    entries = state[1]
     if key not in entries:
         entries[key] = load()
         cache.loads += 1
