@@ -108,14 +108,15 @@ def test_a_settings_change_shows_in_the_other_process(two_apps):
 
 def test_phrases_and_examples_count_from_the_next_reply_in_the_other_process(two_apps):
     first, second, _ = two_apps
-    text = "the gizmo went kaput"
+    text = "zorblax please"
     with second.app_context():
-        before = triage_text(text).triage_class
-    assert before != "callback_requested"
+        before = triage_text(text)
+    assert before.triage_class != "question" and "zorblax" not in before.evidence
     with first.app_context():
-        add_phrase("callback_requested", "gizmo went kaput")
+        add_phrase("question", "zorblax")
     with second.app_context():
-        assert triage_text(text).triage_class == "callback_requested"
+        after = triage_text(text)
+        assert after.triage_class == "question" and "phrase 'zorblax'" in after.evidence
     with first.app_context():
         add_example("my gizmo went kaput again", is_urgent=True)
     with second.app_context():
