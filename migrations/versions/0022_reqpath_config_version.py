@@ -4,8 +4,8 @@ A random number written again in the same transaction as every change of the com
 a policy, a triage phrase or a manager's example (outreach.company.cache); each process reads it
 once per transaction and reloads its copies of those rows when it differs.
 
-Revision ID: 0021_reqpath
-Revises: 0020
+Revision ID: 0022_reqpath
+Revises: 0021_pages
 Create Date: 2026-11-29 04:00:00
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0021_reqpath"
-down_revision = "0020"
+revision = "0022_reqpath"
+down_revision = "0021_pages"
 branch_labels = None
 depends_on = None
 
