@@ -12,9 +12,11 @@ databases (created on the server of --postgresql, dropped after):
 - the baseline: a minimal Flask + Flask-SQLAlchemy app whose one endpoint parses the same JSON
   and inserts a customer and an event (two tables, one commit).
 
-Each repetition runs, in turn, --requests API events, the same number of baseline requests and
-of signed webhooks, from --clients threads with keep-alive connections (the signatures and
-bodies are made before the clock starts). Prints req/s and p50 of each, the ratios to the
+Each repetition sends --requests API events, the same number of baseline requests and of
+signed webhooks, from --clients threads with keep-alive connections, in --slices turns (a
+slice of each kind in turn, so that a change of load on the shared machine falls on all three
+alike; a kind's rate is its requests over the time spent sending them). The signatures and
+bodies are made before the clock starts. Prints req/s and p50 of each, the ratios to the
 baseline, the medians and the load average; writes bench/results/request_path.json.
 """
 
@@ -119,8 +121,11 @@ def _serve(app_spec: str, env: dict[str, str], port: int, log: Path) -> subproce
     raise SystemExit(f"gunicorn {app_spec} did not start")
 
 
-def _load(port: int, requests: list[tuple[str, bytes, dict]], clients: int) -> dict:
-    """Send the requests from `clients` threads; req/s, p50 and p95 in ms; all must be 2xx."""
+def _send(
+    port: int, requests: list[tuple[str, bytes, dict]], clients: int
+) -> tuple[float, list[float]]:
+    """Send the requests from `clients` threads with keep-alive connections; the elapsed time
+    and each request's latency in seconds; all must be 2xx."""
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -153,12 +158,38 @@ def _load(port: int, requests: list[tuple[str, bytes, dict]], clients: int) -> d
     elapsed = time.perf_counter() - started
     if failures:
         raise SystemExit(f"{len(failures)} requests failed, e.g. {failures[:3]}")
-    latencies.sort()
+    return elapsed, latencies
+
+
+def _stats(count: int, elapsed: float, latencies: list[float]) -> dict:
+    """req/s, p50 and p95 in ms."""
+    latencies = sorted(latencies)
     return {
-        "requests": len(requests),
-        "req_per_s": round(len(requests) / elapsed, 1),
+        "requests": count,
+        "req_per_s": round(count / elapsed, 1),
         "p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "p95_ms": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
+    }
+
+
+def _load(port: int, requests: list[tuple[str, bytes, dict]], clients: int) -> dict:
+    """Send the requests (see _send); req/s, p50 and p95 in ms."""
+    return _stats(len(requests), *_send(port, requests, clients))
+
+
+def _interleaved(kinds: dict[str, tuple[int, list]], clients: int, slices: int) -> dict:
+    """Send each kind's requests ({kind: (port, requests)}) in `slices` turns, the kinds one
+    after the other within a turn, so that a change of load on the machine falls on every kind
+    alike; per kind its req/s (its requests over the time spent sending them), p50 and p95."""
+    spent = {kind: [0.0, []] for kind in kinds}
+    for turn in range(slices):
+        for kind, (port, requests) in kinds.items():
+            elapsed, latencies = _send(port, requests[turn::slices], clients)
+            spent[kind][0] += elapsed
+            spent[kind][1].extend(latencies)
+    return {
+        kind: _stats(len(kinds[kind][1]), elapsed, latencies)
+        for kind, (elapsed, latencies) in spent.items()
     }
 
 
@@ -243,7 +274,7 @@ def _webhooks(env: dict[str, str], tag: str, phones: list[str], count: int) -> l
     with app.app_context():
         for n in range(count):
             params = {
-                "MessageSid": f"SM{tag}{n:030d}"[:34],
+                "MessageSid": f"SM{tag}{n:0{32 - len(tag)}d}",  # 34 characters, unique
                 "AccountSid": "AC" + "0" * 32,
                 "From": phones[n % len(phones)],
                 "To": "+15005550006",
@@ -259,14 +290,57 @@ def _webhooks(env: dict[str, str], tag: str, phones: list[str], count: int) -> l
     return out
 
 
+def _profile(
+    prefix: str, server: subprocess.Popen, port: int, clients: int, what: str, requests: list
+) -> None:
+    """Send `requests` while py-spy samples every gunicorn worker; raw folded stacks to a file."""
+    import signal
+
+    out = f"{prefix}-{what}.txt"
+    spy = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "-p",
+            str(server.pid),
+            "--subprocesses",
+            "-f",
+            "raw",
+            "-o",
+            out,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(2)  # attached
+    result = _load(port, requests, clients)
+    spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=60)
+    print(json.dumps({"profiled": what, "file": out, **result}), flush=True)
+
+
 def main() -> None:
     """Start the servers, run the repetitions interleaved, print and record."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=6,
+        help="each repetition sends API events, baseline and webhooks in this many turns, "
+        "interleaved (1: all of one kind, then the next)",
+    )
     parser.add_argument("--postgresql", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
+    parser.add_argument(
+        "--py-spy",
+        metavar="PREFIX",
+        help="after the warm-up, profile Outreach's workers with py-spy while it serves "
+        "--requests API events and webhooks (PREFIX-api.txt, PREFIX-webhook.txt, raw folded "
+        "stacks); then the repetitions as usual",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
     outreach_url, outreach_db = create_database(args.postgresql)
@@ -303,14 +377,34 @@ def main() -> None:
         _load(port, _events("warm", warm, token), args.clients)
         _load(base_port, _events("warm", warm, None), args.clients)
         _load(port, _webhooks(env, "warm", phones, warm), args.clients)
+        if args.py_spy:
+            _profile(
+                args.py_spy,
+                servers[0],
+                port,
+                args.clients,
+                "api",
+                _events("spy", args.requests, token),
+            )
+            _profile(
+                args.py_spy,
+                servers[0],
+                port,
+                args.clients,
+                "webhook",
+                _webhooks(env, "spy", phones, args.requests),
+            )
         for rep in range(args.repeat):
             api_requests = _events(f"r{rep}", args.requests, token)
             base_requests = _events(f"r{rep}", args.requests, None)
             hooks = _webhooks(env, f"r{rep}", phones, args.requests)
             run = {"load_before": load_average()}
-            run["api_events"] = _load(port, api_requests, args.clients)
-            run["baseline"] = _load(base_port, base_requests, args.clients)
-            run["webhook"] = _load(port, hooks, args.clients)
+            kinds = {
+                "api_events": (port, api_requests),
+                "baseline": (base_port, base_requests),
+                "webhook": (port, hooks),
+            }
+            run.update(_interleaved(kinds, args.clients, args.slices))
             run["load_after"] = load_average()
             base = run["baseline"]["req_per_s"]
             run["ratio_api"] = round(run["api_events"]["req_per_s"] / base, 3)
@@ -324,6 +418,8 @@ def main() -> None:
             server.wait(timeout=30)
         drop_database(args.postgresql, outreach_db)
         drop_database(args.postgresql, baseline_db)
+    if not runs:  # --repeat 0: a profile only
+        return
     medians = {
         key: statistics.median(r[key] for r in runs) for key in ("ratio_api", "ratio_webhook")
     }
@@ -337,6 +433,7 @@ def main() -> None:
             {
                 "requests": args.requests,
                 "clients": args.clients,
+                "slices": args.slices,
                 "gunicorn_workers": WORKERS,
                 "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
                 "code": git_state(),

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from outreach.company.settings import get_company_settings
+from outreach.company.cache import company_settings
 from outreach.conversations import escalation
 from outreach.conversations.actions import ActionOutcome, act_on_reply, spoken_answer
 from outreach.conversations.staff import staff_with_phone
@@ -175,17 +175,19 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     if not from_number:
         log.warning("inbound SMS %s refused: no From", sid)
         raise ValidationError("From is required", field="From")
-    existing = _stored(sid)
-    if existing is not None:
-        return _retry(existing)
-
+    # a retry of a MessageSid already recorded is found when its row is stored (_add_once):
+    # new messages, the usual case, are not looked up first
     customers = _customers_for(from_number)
-    settings = get_company_settings()
-    staff = staff_with_phone(from_number)
-    if staff and (escalation.is_ack(params.get("Body")) or not customers):
-        return _record_staff_sms(params, sid, from_number, staff, settings, now)
+    settings = company_settings()
+    # a staff member's text: "1" (or no customer with the number); a customer's number is not
+    # looked up among the staff otherwise (most texts)
+    if not customers or escalation.is_ack(params.get("Body")):
+        staff = staff_with_phone(from_number)
+        if staff:
+            return _record_staff_sms(params, sid, from_number, staff, settings, now)
     checkin = open_checkin([c.id for c in customers], now, settings.reply_window_hours)
     customer = checkin.customer if checkin is not None else (customers[0] if customers else None)
+    checkin_id = checkin.id if checkin is not None else None  #: the row is expired once moved
     body = params.get("Body") or ""
     message = _inbound_message(
         params,
@@ -193,7 +195,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         from_number,
         now,
         kind="reply",
-        checkin_id=checkin.id if checkin else None,
+        checkin_id=checkin_id,
         customer_id=customer.id if customer else None,
         media_urls=_media_urls(params) or None,
         is_flagged=customer is None,
@@ -227,7 +229,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     said = (  # read before the commit expires the rows: logging then needs no reloads
         message.id,
         customer.id,
-        checkin.id if checkin else "none (unsolicited)",
+        checkin_id or "none (unsolicited)",
         reply.id,
         reply.triage_class,
         f", answered by text {answer.id}" if answer is not None else "",
@@ -297,18 +299,19 @@ def _inbound_message(
 
 
 def _add_once(message: Message) -> Message | None:
-    """Store message, or return the one a concurrent request stored first with its MessageSid."""
+    """Store message, or return the one stored first with its MessageSid (a retry of the
+    webhook, or a concurrent request). The message is the transaction's first write, so a
+    duplicate rolls the whole transaction back (only reads are lost), with no savepoint."""
+    db.session.add(message)
     try:
-        with db.session.begin_nested():
-            db.session.add(message)
-            db.session.flush()
-            messages_stored([message.customer_id], message.created_at)
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         existing = _stored(message.twilio_sid)
         if existing is None:
             raise
         return existing
+    messages_stored([message.customer_id], message.created_at)
     return None
 
 
@@ -473,7 +476,7 @@ def record_voice_reply(
     reply = _reply(triage, "voice", text, customer, checkin, now, call_id=call_id)
     answer = None
     if customer is not None:
-        settings = get_company_settings()
+        settings = company_settings()
         outcome = _act(reply, customer, checkin, settings, now, triage)
         answer = outcome.answer
         db.session.commit()
@@ -486,5 +489,5 @@ def record_voice_reply(
 
 def _voice_answer(reply: Reply) -> str | None:
     if reply.triage_class == "help":
-        return help_text(get_company_settings())
-    return spoken_answer(reply, get_company_settings())
+        return help_text(company_settings())
+    return spoken_answer(reply, company_settings())

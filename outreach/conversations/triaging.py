@@ -6,16 +6,18 @@ a reply containing its words is urgent — and the examples themselves (`example
 close enough to one gets its label. An example that must raise the alarm is labelled urgent;
 one that must not gets the class its own words get without the alarm (negative when that is
 unclear). A reply worded exactly like a "must not" example (case, accents and punctuation
-aside) is never urgent. Examples count from the next reply: the rows are read every time.
+aside) is never urgent. Phrases and examples count from the next reply: each process keeps a
+copy of them that is reloaded as soon as one changes (outreach.company.cache).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import sqlalchemy as sa
 
+from outreach.company.cache import Frozen, cached
 from outreach.company.settings import example_key
 from outreach.extensions import db
 from outreach.models import TriageExample, TriagePhrase
@@ -37,7 +39,7 @@ def load_examples() -> list[TriageExample]:
     return list(db.session.scalars(sa.select(TriageExample).order_by(TriageExample.id)))
 
 
-def example_phrases(examples: list[TriageExample]) -> tuple[Phrase, ...]:
+def example_phrases(examples: list[TriageExample] | tuple[Frozen, ...]) -> tuple[Phrase, ...]:
     """The examples that must raise the alarm, as urgent phrases."""
     return tuple(Phrase("urgent", e.text, EXAMPLE_LABEL) for e in examples if e.is_urgent)
 
@@ -50,28 +52,50 @@ def calm_label(text: str) -> str:
     return found if found in CALM_LABELS else "negative"
 
 
-def example_pairs(examples: list[TriageExample]) -> list[tuple[str, str]]:
+def example_pairs(examples: list[TriageExample] | tuple[Frozen, ...]) -> list[tuple[str, str]]:
     """The examples as classify takes them: (text, label)."""
     return [(e.text, "urgent" if e.is_urgent else calm_label(e.text)) for e in examples]
+
+
+@dataclass(frozen=True)
+class CompanyWords:
+    """What triage reads of the company: the phrases (the examples that must raise the alarm
+    among them), the examples and their (text, label) pairs."""
+
+    phrases: tuple[Phrase, ...]
+    examples: tuple[Frozen, ...]
+    pairs: tuple[tuple[str, str], ...]
+
+
+def _load_words() -> CompanyWords:
+    examples = tuple(Frozen.of(e) for e in load_examples())
+    return CompanyWords(
+        phrases=load_phrases() + example_phrases(examples),
+        examples=examples,
+        pairs=tuple(example_pairs(examples)),
+    )
+
+
+def company_words() -> CompanyWords:
+    """The phrases and examples, kept by the process until one changes."""
+    return cached("triage", _load_words)
 
 
 def triage_text(
     text: str | None, digits: str | None = None, opt_out_type: str | None = None
 ) -> Triage:
     """Triage one reply with the company's phrases and the managers' examples."""
-    examples = load_examples()
-    phrases = load_phrases() + example_phrases(examples)
-    triage = classify(
-        text, digits, phrases, opt_out_type=opt_out_type, examples=example_pairs(examples)
-    )
+    words = company_words()
+    phrases = words.phrases
+    triage = classify(text, digits, phrases, opt_out_type=opt_out_type, examples=list(words.pairs))
     if triage.triage_class != "urgent" or not text:
         return triage
     key = example_key(text)
-    calm = next((e for e in examples if not e.is_urgent and e.key == key), None)
+    calm = next((e for e in words.examples if not e.is_urgent and e.key == key), None)
     if calm is None:
         return triage
     quiet = tuple(p for p in phrases if p.triage_class != "urgent")
-    calm = [pair for pair in example_pairs(examples) if pair[1] != "urgent"]
-    again = classify(text, digits, quiet, opt_out_type=opt_out_type, examples=calm)
+    calm_pairs = [pair for pair in words.pairs if pair[1] != "urgent"]
+    again = classify(text, digits, quiet, opt_out_type=opt_out_type, examples=calm_pairs)
     because = f"not urgent: a manager's example (#{calm.id}) says so; {again.evidence}"
     return replace(again, evidence=because)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -17,6 +18,12 @@ DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  #: business_week's
 def default_week() -> dict[str, list[str]]:
     """Business hours until someone sets them: Monday to Friday, 09:00-17:00."""
     return {key: ["09:00", "17:00"] for key in DAY_KEYS[:5]}
+
+
+def new_config_version() -> int:
+    """A fresh CompanySettings.config_version: random, so that no two edits (nor a rolled-back
+    one) share it (outreach.company.cache)."""
+    return secrets.randbits(62)
 
 
 DEFAULT_HELP_TEXT = (
@@ -65,6 +72,12 @@ class CompanySettings(db.Model):
     #: a Slack-compatible incoming webhook that urgent replies and escalations also go to
     chat_webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    #: written again with every change of the settings, a policy, a phrase or an example, in
+    #: the same transaction: each process's cached copies are reloaded when it differs
+    #: (outreach.company.cache)
+    config_version: Mapped[int] = mapped_column(
+        sa.BigInteger, default=new_config_version, server_default="0"
+    )
 
 
 class TriagePhrase(db.Model):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from outreach.company.cache import Frozen, cached, company_settings
 from outreach.company.settings import get_company_settings
 from outreach.extensions import BULK_INSERT, db
 from outreach.models import (
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 NO_QUIET_HOURS = ("email",)
 
 
-def company_floor(settings: CompanySettings, channel: str | None = None) -> Floor:
+def company_floor(settings: CompanySettings | Frozen, channel: str | None = None) -> Floor:
     """The quiet-hours floor from the company settings (never looser than 08:00-21:00); none
     for a channel quiet hours do not apply to (e-mail)."""
     if channel in NO_QUIET_HOURS:
@@ -89,9 +90,17 @@ def policies_for(event_type: str) -> list[Policy]:
     return _policies(*_active(event_type), Policy.id.not_in(_fallback_targets(event_type)))
 
 
+def planning_policies(event_type: str) -> tuple[Frozen, ...]:
+    """policies_for(event_type) as read-only copies kept by the process until a policy changes
+    (outreach.company.cache)."""
+    return cached(
+        ("policies", event_type), lambda: tuple(Frozen.of(p) for p in policies_for(event_type))
+    )
+
+
 def _status(
     customer: Customer | CustomerFacts,
-    policy: Policy,
+    policy: Policy | Frozen,
     timing: Timing,
     zone: str,
     consents: Mapping[int, str] | None = None,
@@ -128,8 +137,8 @@ def _insert(values: dict) -> int | None:
 
 def _plan_values(
     event: ServiceEvent,
-    policy: Policy,
-    settings: CompanySettings,
+    policy: Policy | Frozen,
+    settings: CompanySettings | Frozen,
     now: datetime,
     fallback_of: CheckIn | None = None,
     consents: Mapping[int, str] | None = None,
@@ -215,9 +224,9 @@ def plan_event(event: ServiceEvent, now: datetime) -> list[CheckIn]:
     Returns the check-ins created by this call: a policy already planned for the event (the
     unique event/policy pair) is skipped, so planning twice creates nothing.
     """
-    settings = get_company_settings()
+    settings = company_settings()
     planned = []
-    for policy in policies_for(event.type):
+    for policy in planning_policies(event.type):
         checkin = _plan_one(event, policy, settings, now)
         if checkin is not None:
             planned.append(checkin)
@@ -247,15 +256,15 @@ class ChunkPlanner:
 
     def __init__(self, now: datetime, customer_ids: Collection[int] = ()) -> None:
         self.now = now
-        self.settings = get_company_settings()
-        self._policies: dict[str, list[Policy]] = {}
+        self.settings = company_settings()
+        self._policies: dict[str, tuple[Frozen, ...]] = {}
         self._customer_ids = sorted(set(customer_ids))
         self._consents: dict[str, dict[int, str]] = {}
 
-    def policies(self, event_type: str) -> list[Policy]:
-        """policies_for(event_type), loaded once per chunk."""
+    def policies(self, event_type: str) -> tuple[Frozen, ...]:
+        """planning_policies(event_type), looked up once per chunk."""
         if event_type not in self._policies:
-            self._policies[event_type] = policies_for(event_type)
+            self._policies[event_type] = planning_policies(event_type)
         return self._policies[event_type]
 
     def consents(self, channel: str) -> dict[int, str]:
