@@ -1,10 +1,14 @@
 """Unbound extensions; create_app() binds them with init_app()."""
 
+from typing import Any
+
+import sqlalchemy as sa
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -43,3 +47,30 @@ def commit_keeping_loaded() -> None:
 #: included) so they go together, 100 rows a statement (psycopg's parsing of a statement
 #: grows faster than its length)
 BULK_INSERT = {"render_nulls": True, "insertmanyvalues_page_size": 100}
+
+
+def insert_many(model: Any, rows: list[dict[str, Any]], *returning: Any) -> sa.Result:
+    """INSERT rows (each naming the same columns) into a model's table, RETURNING `returning`
+    (columns, or the model for loaded objects), in no particular order.
+
+    On PostgreSQL one statement whatever the number of rows, `INSERT … SELECT … FROM
+    unnest(…)` with one array per column: its text is the same for 1 and 1,000 rows, so
+    psycopg parses it once (a multi-row VALUES statement is parsed again on every execution,
+    ~50 µs a row of 14 columns) and PostgreSQL plans it once. Elsewhere an executemany, 100
+    rows a statement (BULK_INSERT). Column defaults apply as with any INSERT.
+    """
+    if not rows:
+        raise ValueError("no rows to insert")
+    if db.session.get_bind().dialect.name != "postgresql":
+        insert = sa.insert(model)
+        insert = insert.returning(*returning) if returning else insert
+        return db.session.execute(insert, rows, execution_options=BULK_INSERT)
+    table = sa.inspect(model).local_table
+    names = list(rows[0])
+    arrays = [
+        sa.bindparam(f"rows_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+        for name in names
+    ]
+    source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
+    insert = sa.insert(model).from_select(names, sa.select(*(source.c[n] for n in names)))
+    return db.session.execute(insert.returning(*returning) if returning else insert)

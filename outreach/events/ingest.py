@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.company.phones import normalize_phone
 from outreach.errors import OutreachError, ValidationError
-from outreach.extensions import BULK_INSERT, commit_keeping_loaded, db
+from outreach.extensions import commit_keeping_loaded, db, insert_many
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
 from outreach.scheduling.planning import ChunkPlanner, CustomerFacts
@@ -232,12 +232,7 @@ def _inserted(model: type, rows: list[dict[str, Any]], key: str) -> dict[Any, An
     unique column of theirs."""
     if not rows:
         return {}
-    return {
-        getattr(row, key): row
-        for row in db.session.scalars(
-            sa.insert(model).returning(model), rows, execution_options=BULK_INSERT
-        )
-    }
+    return {getattr(row, key): row for row in insert_many(model, rows, model).scalars()}
 
 
 def _write_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from outreach.company.cache import Frozen, cached, company_settings
 from outreach.company.settings import get_company_settings
-from outreach.extensions import BULK_INSERT, db
+from outreach.extensions import db, insert_many
 from outreach.models import (
     CheckIn,
     CheckInTransition,
@@ -307,17 +307,12 @@ def _write_planned(rows: list[tuple[int, dict[str, Any]]], planned: list[list[Ch
     """Insert planned check-ins with their first transitions; each joins its event's list."""
     if not rows:
         return
-    inserted = db.session.scalars(
-        sa.insert(CheckIn).returning(CheckIn),
-        [row for _, row in rows],
-        execution_options=BULK_INSERT,
-    )
+    inserted = insert_many(CheckIn, [row for _, row in rows], CheckIn).scalars()
     by_pair = {(c.event_id, c.policy_id): c for c in inserted}
     checkins = [by_pair[row["event_id"], row["policy_id"]] for _, row in rows]
-    db.session.execute(
-        sa.insert(CheckInTransition),
-        execution_options=BULK_INSERT,
-        params=[
+    insert_many(
+        CheckInTransition,
+        [
             {
                 "checkin_id": c.id,
                 "from_status": None,
