@@ -242,21 +242,22 @@ def phone_owner(phone: str, other_than: int | None = None) -> Customer | None:
     return db.session.scalar(query.order_by(Customer.id).limit(1))
 
 
-def customers_by_phone(customer_ids: Collection[int]) -> dict[int, list[Customer]]:
-    """For each of these customers whose number other customers have, those others (by id);
+def customers_by_phone(customer_ids: Collection[int]) -> dict[int, list[sa.Row]]:
+    """For each of these customers whose number other customers have, those others (by id):
+    rows of their id, name and external_id, not loaded objects (an import asks for thousands);
     one query."""
     if not customer_ids:
         return {}
     mine = sa.select(Customer.id, Customer.phone).where(Customer.id.in_(sorted(customer_ids)))
     mine = mine.subquery()
     rows = db.session.execute(
-        sa.select(mine.c.id, Customer)
+        sa.select(mine.c.id.label("mine"), Customer.id, Customer.name, Customer.external_id)
         .join(Customer, sa.and_(Customer.phone == mine.c.phone, Customer.id != mine.c.id))
         .order_by(mine.c.id, Customer.id)
     )
-    found: dict[int, list[Customer]] = {}
-    for customer_id, other in rows:
-        found.setdefault(customer_id, []).append(other)
+    found: dict[int, list[sa.Row]] = {}
+    for row in rows:
+        found.setdefault(row.mine, []).append(row)
     return found
 
 

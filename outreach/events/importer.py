@@ -339,7 +339,7 @@ def _ingest_chunk(
 
     payloads = [payload for _, payload in rows]
     try:
-        outcomes = ingest_events(payloads, "csv", now or utcnow())
+        outcomes = ingest_events(payloads, "csv", now or utcnow(), objects=False)
     except IngestStopped as stop:
         line = rows[stop.index][0]
         _abort(report, line, stop.__cause__, later=sum(1 for n in lines if n > line))
@@ -358,7 +358,7 @@ def import_events(
     transaction per chunk), so a rejected row loses nothing and running the same file twice
     imports nothing twice; an unexpected error stops the import, keeping the rows before it.
     """
-    from outreach.events.ingest import IngestResult
+    from outreach.events.ingest import StoredEvent
 
     report = ImportReport()
     warned: set[int] = set()
@@ -376,11 +376,11 @@ def import_events(
             rows.append((line, row_to_event(dict(zip(source.columns, record, strict=False)))))
         created = []
         for line, outcome in _ingest_chunk(report, rows, [n for n, _ in chunk], now):
-            if not isinstance(outcome, IngestResult):
+            if not isinstance(outcome, StoredEvent):
                 report.rejections.append(Rejection(line, _column(outcome.field), outcome.message))
             elif outcome.created:
                 report.imported += 1
-                created.append((line, outcome.event.customer_id))
+                created.append((line, outcome.customer_id))
             else:
                 report.already_present += 1
         _warn_shared_phones(report, created, warned)
