@@ -147,8 +147,8 @@ class IngestResult:
 @dataclass(frozen=True)
 class StoredEvent:
     """What ingest_events(objects=False) says of an event (the CSV import): ids, no loaded
-    objects. `checkin_ids` are the check-ins this call planned (none for an event already
-    stored)."""
+    objects. `checkin_ids` are the check-ins planned for it when this outcome is the one that
+    created it, else none (ids of stored check-ins are not looked up)."""
 
     event_id: int
     customer_id: int
@@ -403,7 +403,9 @@ def _write_chunk(items: list[EventData], source: str, now: datetime, objects: bo
     for data in items:
         result = known[data.external_id]
         results.append(result)
-        if result.created:
+        if isinstance(result, StoredEvent) and result.created:
+            known[data.external_id] = replace(result, checkin_ids=(), created=False)
+        elif result.created:
             known[data.external_id] = replace(result, created=False)
     return results
 
