@@ -1,5 +1,6 @@
 """Unbound extensions; create_app() binds them with init_app()."""
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,3 +75,13 @@ def insert_many(model: Any, rows: list[dict[str, Any]], *returning: Any) -> sa.R
     source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
     insert = sa.insert(model).from_select(names, sa.select(*(source.c[n] for n in names)))
     return db.session.execute(insert.returning(*returning) if returning else insert)
+
+
+def is_in(column: Any, values: Iterable[Any]) -> sa.ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(%(array)s)`: one parameter however many
+    values, so the statement's text is the same for 1 and 500 of them (psycopg parses a
+    statement of more than 50 parameters on every execution, and PostgreSQL plans it again)."""
+    values = sorted(set(values))
+    if db.session.get_bind().dialect.name != "postgresql":
+        return column.in_(values)
+    return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))

@@ -32,7 +32,7 @@ from outreach.customers.consent import (
     pause,
 )
 from outreach.errors import NotFound, OutreachError, ValidationError
-from outreach.extensions import db
+from outreach.extensions import db, is_in
 from outreach.models import (
     CheckIn,
     Consent,
@@ -248,7 +248,7 @@ def customers_by_phone(customer_ids: Collection[int]) -> dict[int, list[sa.Row]]
     one query."""
     if not customer_ids:
         return {}
-    mine = sa.select(Customer.id, Customer.phone).where(Customer.id.in_(sorted(customer_ids)))
+    mine = sa.select(Customer.id, Customer.phone).where(is_in(Customer.id, customer_ids))
     mine = mine.subquery()
     rows = db.session.execute(
         sa.select(mine.c.id.label("mine"), Customer.id, Customer.name, Customer.external_id)

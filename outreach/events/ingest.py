@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.company.phones import normalize_phone
 from outreach.errors import OutreachError, ValidationError
-from outreach.extensions import commit_keeping_loaded, db, insert_many
+from outreach.extensions import commit_keeping_loaded, db, insert_many, is_in
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
 from outreach.scheduling.planning import ChunkPlanner, CustomerFacts, EventFacts
@@ -233,7 +233,7 @@ def _lookup(
     if not keys:
         return {}
     query = sa.select(*(getattr(model, name) for name in columns))
-    rows = db.session.execute(query.where(column.in_(sorted(keys))))
+    rows = db.session.execute(query.where(is_in(column, keys)))
     return {getattr(row, column.key): row for row in rows}
 
 
