@@ -10,7 +10,9 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.elements import BindParameter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -50,6 +52,22 @@ def commit_keeping_loaded() -> None:
 BULK_INSERT = {"render_nulls": True, "insertmanyvalues_page_size": 100}
 
 
+class BinaryArray(BindParameter):
+    """A list parameter psycopg sends in PostgreSQL's binary format (`%(name)b`): its text
+    format, the default for lists, is built element by element in Python (~27 µs a row of 14
+    columns, six times the binary dump)."""
+
+    inherit_cache = True
+
+
+@compiles(BinaryArray, "postgresql")
+def _binary_placeholder(element: BinaryArray, compiler: Any, **kw: Any) -> str:
+    placeholder = compiler.visit_bindparam(element, **kw)
+    if compiler.dialect.driver != "psycopg":
+        return placeholder
+    return placeholder.replace(")s", ")b", 1)  # "%(name)s::TYPE[]" -> "%(name)b::TYPE[]"
+
+
 def insert_many(model: Any, rows: list[dict[str, Any]], *returning: Any) -> sa.Result:
     """INSERT rows (each naming the same columns) into a model's table, RETURNING `returning`
     (columns, or the model for loaded objects), in no particular order.
@@ -69,7 +87,7 @@ def insert_many(model: Any, rows: list[dict[str, Any]], *returning: Any) -> sa.R
     table = sa.inspect(model).local_table
     names = list(rows[0])
     arrays = [
-        sa.bindparam(f"rows_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+        BinaryArray(f"rows_{name}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
         for name in names
     ]
     source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
@@ -84,4 +102,4 @@ def is_in(column: Any, values: Iterable[Any]) -> sa.ColumnElement[bool]:
     values = sorted(set(values))
     if db.session.get_bind().dialect.name != "postgresql":
         return column.in_(values)
-    return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(column.type)))
+    return column == sa.any_(BinaryArray(None, values, type_=ARRAY(column.type)))

@@ -62,6 +62,7 @@ def test_on_postgresql_the_statement_is_the_same_for_1_and_250_rows(db):
     _, many = _inserting(db, _customers("d", 250), Customer.id)
     assert len(one) == len(many) == 1
     assert one == many and "unnest" in many[0]
+    assert "%(rows_external_id)b" in many[0]  # sent in binary (BinaryArray)
     assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 251
 
 
