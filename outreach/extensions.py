@@ -46,9 +46,9 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
-#: execution options of an insert of many rows: every row names the same columns (None
-#: included) so they go together, 100 rows a statement (psycopg's parsing of a statement
-#: grows faster than its length)
+#: execution options of an insert of many rows on SQLite (insert_many; PostgreSQL gets one
+#: unnest statement): every row names the same columns (None included) so they go together,
+#: 100 rows a statement
 BULK_INSERT = {"render_nulls": True, "insertmanyvalues_page_size": 100}
 
 

@@ -219,7 +219,7 @@ def _by(model: type, column: sa.ColumnElement, keys: set[str]) -> dict[str, Any]
     """The loaded objects of `model` whose `column` is one of `keys`, by that column."""
     if not keys:
         return {}
-    query = sa.select(model).where(column.in_(sorted(keys)))
+    query = sa.select(model).where(is_in(column, keys))
     rows = db.session.scalars(query.execution_options(populate_existing=True))
     return {getattr(row, column.key): row for row in rows}
 
@@ -240,7 +240,7 @@ def _lookup(
 def _checkins_of(events: list[ServiceEvent]) -> dict[ServiceEvent, list[CheckIn]]:
     found: dict[int, list[CheckIn]] = {event.id: [] for event in events}
     if found:
-        query = sa.select(CheckIn).where(CheckIn.event_id.in_(sorted(found))).order_by(CheckIn.id)
+        query = sa.select(CheckIn).where(is_in(CheckIn.event_id, found)).order_by(CheckIn.id)
         for checkin in db.session.scalars(query):
             found[checkin.event_id].append(checkin)
     return {event: found[event.id] for event in events}
