@@ -12,7 +12,8 @@ the other: the import (open_csv + import_events, what the command runs: validati
 planning, a check-in per install) and the baseline, the same events and customers put in with
 two COPYs and nothing else (no validation, no planning, no check-ins). A second import of the
 file into the first copy (every event present) is timed too. Prints rows/s of both and their
-ratio per repetition and the medians, with the load average; writes
+ratio per repetition and the medians, with the load average, and the CPU the import took in
+this process and in its PostgreSQL backend (/proc: the server must be on this machine); writes
 bench/results/import_events.json.
 """
 
@@ -42,7 +43,14 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dispatch import create_database, drop_database, git_state, load_average  # noqa: E402
+from dispatch import (  # noqa: E402
+    backend_cpu,
+    create_database,
+    drop_database,
+    git_state,
+    load_average,
+    self_cpu,
+)
 
 from outreach.events.importer import COLUMNS  # noqa: E402
 
@@ -93,11 +101,14 @@ def _migrate(env: dict[str, str]) -> None:
     )
 
 
-def _import(app, path: Path, profile: str | None) -> tuple[float, object]:
+def _import(app, url: str, path: Path, profile: str | None) -> tuple[float, object, dict]:
+    """Time one import; also the CPU it took here and in its PostgreSQL backend (/proc)."""
     from outreach.events.importer import import_events, open_csv, quiet_row_logs
     from outreach.extensions import db
 
+    watcher = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with app.app_context(), quiet_row_logs():
+        backends, cpu = backend_cpu(watcher), self_cpu()
         started = time.perf_counter()
         source = open_csv(path)
         profiler = cProfile.Profile() if profile else None
@@ -106,11 +117,16 @@ def _import(app, path: Path, profile: str | None) -> tuple[float, object]:
         report = import_events(source)
         if profiler:
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(profile).print_stats(30)
         elapsed = time.perf_counter() - started
+        cpu = self_cpu() - cpu
+        after = backend_cpu(watcher)
+        if profiler:
+            pstats.Stats(profiler).sort_stats(profile).print_stats(30)
         db.session.remove()
         db.engine.dispose()
-    return elapsed, report
+    watcher.dispose()
+    server = sum(seconds - backends.get(pid, 0.0) for pid, seconds in after.items())
+    return elapsed, report, {"process": round(cpu, 2), "postgresql": round(server, 2)}
 
 
 def _baseline(url: str, path: Path) -> tuple[float, int]:
@@ -213,14 +229,15 @@ def repetition(base_url: str, template: str, csv_path: Path, instance: Path, pro
     url, name = create_database(base_url, template)
     try:
         app = create_app({"ENV": _env(url, instance), "INSTANCE_PATH": str(instance)})
-        elapsed, report = _import(app, csv_path, profile)
+        elapsed, report, cpu = _import(app, url, csv_path, profile)
         out["import"] = {
             "seconds": round(elapsed, 2),
             "rows_per_s": round(rows / elapsed),
             "summary": report.summary(),
             "checkins": _checkins(url),
+            "cpu_seconds": cpu,
         }
-        again, report = _import(app, csv_path, None)
+        again, report, _ = _import(app, url, csv_path, None)
         out["second_import"] = {
             "seconds": round(again, 2),
             "rows_per_s": round(rows / again),
@@ -271,7 +288,10 @@ def main() -> None:
             print(
                 f"  {n + 1}: import {run['import']['rows_per_s']:,} rows/s "
                 f"({run['import']['seconds']} s; {run['import']['summary']}; "
-                f"{run['import']['checkins']} check-ins), second import "
+                f"{run['import']['checkins']} check-ins; CPU: "
+                f"{run['import']['cpu_seconds']['process']} s here, "
+                f"{run['import']['cpu_seconds']['postgresql']} s PostgreSQL), "
+                "second import "
                 f"{run['second_import']['rows_per_s']:,} rows/s, COPY baseline "
                 f"{run['baseline']['rows_per_s']:,} rows/s, ratio {run['ratio']}, "
                 f"load {run['load_before']} -> {run['load_after']}",

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from outreach.events import importer, ingest
 from outreach.events.importer import COLUMNS, import_events, open_csv
-from outreach.events.ingest import IngestResult, ingest_event, ingest_events
+from outreach.events.ingest import IngestResult, StoredEvent, ingest_event, ingest_events
 from outreach.extensions import db as _db
 from outreach.models import CheckIn, CheckInTransition, Consent, Customer, ServiceEvent, User
 from outreach.scheduling.policies import create_policy
@@ -314,3 +314,46 @@ def test_a_concurrent_import_of_the_same_file_in_another_thread_doubles_nothing(
     assert db.session.scalar(sa.select(sa.func.count(ServiceEvent.id))) == 60
     assert db.session.scalar(sa.select(sa.func.count(Customer.id))) == 7
     assert db.session.scalar(sa.select(sa.func.count(CheckIn.id))) == 120
+
+
+def _outcome(outcome) -> tuple:
+    """An outcome, the same whether it carries loaded objects or ids (the check-ins planned
+    when it was created; ids leave out those of an event stored before)."""
+    if isinstance(outcome, IngestResult):
+        return ("stored", outcome.created, len(outcome.checkins) if outcome.created else None)
+    if isinstance(outcome, StoredEvent):
+        return ("stored", outcome.created, len(outcome.checkin_ids) if outcome.created else None)
+    return ("refused", outcome.field, outcome.message)
+
+
+@pytest.mark.parametrize("chunk", [1, 500])
+def test_ingest_without_objects_stores_exactly_what_ingest_with_objects_stores(
+    db, monkeypatch, chunk
+):
+    """objects=False (what the CSV import asks for: ids, nothing loaded) writes the same rows
+    as the API's loaded results: customer changes (of a customer stored by an earlier chunk,
+    in chunks of 1), new reps, the cap, consents, duplicates."""
+    monkeypatch.setattr(ingest, "CHUNK", chunk)
+    _policies()
+    payloads = [_event(row) for row in ROWS]
+    runs = {}
+    for objects in (True, False):
+        _before_import()
+        outcomes = ingest_events(payloads, source="csv", now=NOW, objects=objects)
+        runs[objects] = ([_outcome(o) for o in outcomes], _snapshot())
+        if not objects:
+            stored = [o for o in outcomes if isinstance(o, StoredEvent)]
+            assert len(stored) == 10 and not any(isinstance(o, IngestResult) for o in outcomes)
+            for outcome in stored:
+                event = db.session.get(ServiceEvent, outcome.event_id)
+                assert event.customer_id == outcome.customer_id
+                planned = db.session.scalars(
+                    sa.select(CheckIn.id).where(CheckIn.event_id == event.id)
+                ).all()
+                assert sorted(outcome.checkin_ids) == (sorted(planned) if outcome.created else [])
+        _wipe()
+    assert runs[False] == runs[True]
+    outcomes, snapshot = runs[False]
+    assert [o[1] for o in outcomes if o[0] == "stored"].count(True) == 8
+    assert snapshot["customers"]["cust-1"][0] == "C. One"  # a stored customer changed
+    assert snapshot["customers"]["cust-1"][2] == "America/Los_Angeles"

@@ -56,7 +56,7 @@ def test_seed_demo_creates_company_people_schedules_customers_and_planned_events
     assert users["sam@example.com"].backup_id == users["riley@example.com"].id
     assert all(users[e].phone for e in ("manager@example.com", "sam@example.com"))
 
-    policies = list(db.session.scalars(sa.select(Policy)))
+    policies = list(db.session.scalars(sa.select(Policy).order_by(Policy.id)))
     install_call = next(p for p in policies if p.channel == "rep_call")
     assert (install_call.event_type, install_call.delay, install_call.deadline) == (
         "install",

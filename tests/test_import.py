@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import re
 from datetime import timedelta
@@ -316,3 +317,24 @@ def test_a_database_failure_stops_the_import_keeping_the_rows_before_it(
     assert lines[2:] == ["3 rows: 1 imported, 0 already present, 2 rejected"]
     assert "refused" in result.stderr and "the import stopped" in result.stderr
     assert [e.external_id for e in _events(db)] == ["job-1"]
+
+
+def test_the_import_freezes_old_objects_for_its_duration_only(db, write_csv):
+    """What existed before the import is left out of the garbage collector's passes while it
+    runs (gc.freeze) and given back after, also when the import fails."""
+    frozen_during: list[int] = []
+    path = write_csv(_csv_text([_row(1), _row(2)]))
+    before = gc.get_freeze_count()
+    report = import_events(
+        open_csv(path), progress=lambda n: frozen_during.append(gc.get_freeze_count())
+    )
+    assert report.imported == 2
+    assert frozen_during and frozen_during[0] > 10_000
+    assert gc.get_freeze_count() == before == 0
+
+    def fail(n: int) -> None:
+        raise RuntimeError("the progress bar broke")
+
+    with pytest.raises(RuntimeError):
+        import_events(open_csv(write_csv(_csv_text([_row(3)]))), progress=fail)
+    assert gc.get_freeze_count() == 0

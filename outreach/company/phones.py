@@ -41,8 +41,10 @@ def _normalized(raw: str, region: str, require_mobile: bool) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
 def zone_for_phone(e164: str) -> str | None:
-    """The single IANA zone a number belongs to, or None when it spans several or none."""
+    """The single IANA zone a number belongs to, or None when it spans several or none (once
+    per number: planning asks for it per check-in)."""
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import available_timezones
@@ -22,10 +22,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.company.phones import normalize_phone
 from outreach.errors import OutreachError, ValidationError
-from outreach.extensions import BULK_INSERT, commit_keeping_loaded, db
+from outreach.extensions import commit_keeping_loaded, db, insert_many, is_in
 from outreach.models import CheckIn, Customer, ServiceEvent, User
 from outreach.models.customers import EVENT_SOURCES
-from outreach.scheduling.planning import ChunkPlanner, CustomerFacts
+from outreach.scheduling.planning import ChunkPlanner, CustomerFacts, EventFacts
 from outreach.scheduling.timing import is_zone
 from outreach.schemas.events import EventBatchIn
 from outreach.schemas.validation import (
@@ -144,6 +144,18 @@ class IngestResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class StoredEvent:
+    """What ingest_events(objects=False) says of an event (the CSV import): ids, no loaded
+    objects. `checkin_ids` are the check-ins planned for it when this outcome is the one that
+    created it, else none (ids of stored check-ins are not looked up)."""
+
+    event_id: int
+    customer_id: int
+    checkin_ids: tuple[int, ...]
+    created: bool
+
+
 def validate_event(payload: Any, now: datetime) -> EventData:
     """Check an event payload against EventIn; raise ValidationError(field=…)."""
     event = validate(EventIn, payload)
@@ -167,6 +179,22 @@ CHUNK = 500  #: events stored per transaction by ingest_events
 RETRIES = 3  #: attempts of a single event that keeps meeting concurrent writers
 
 Outcome = IngestResult | OutreachError  #: what became of one payload
+Stored = IngestResult | StoredEvent  #: a stored payload, with loaded objects or ids
+
+#: what a chunk reads of a stored customer (objects=False): what an event may change and what
+#: planning reads
+CUSTOMER_COLUMNS = (
+    "id",
+    "external_id",
+    "name",
+    "phone",
+    "timezone",
+    "email",
+    "is_opted_out",
+    "is_wrong_number",
+    "paused_at",
+)
+UPDATABLE = ("name", "phone", "timezone", "email")  #: the customer columns an event may change
 
 
 class IngestStopped(Exception):
@@ -188,30 +216,46 @@ def _begin_write() -> None:
 
 
 def _by(model: type, column: sa.ColumnElement, keys: set[str]) -> dict[str, Any]:
+    """The loaded objects of `model` whose `column` is one of `keys`, by that column."""
     if not keys:
         return {}
-    query = sa.select(model).where(column.in_(sorted(keys)))
+    query = sa.select(model).where(is_in(column, keys))
     rows = db.session.scalars(query.execution_options(populate_existing=True))
+    return {getattr(row, column.key): row for row in rows}
+
+
+def _lookup(
+    model: type, column: sa.ColumnElement, keys: set[str], columns: tuple[str, ...], objects: bool
+) -> dict[str, Any]:
+    """_by, or (objects=False) rows of `columns` only, by `column`."""
+    if objects:
+        return _by(model, column, keys)
+    if not keys:
+        return {}
+    query = sa.select(*(getattr(model, name) for name in columns))
+    rows = db.session.execute(query.where(is_in(column, keys)))
     return {getattr(row, column.key): row for row in rows}
 
 
 def _checkins_of(events: list[ServiceEvent]) -> dict[ServiceEvent, list[CheckIn]]:
     found: dict[int, list[CheckIn]] = {event.id: [] for event in events}
     if found:
-        query = sa.select(CheckIn).where(CheckIn.event_id.in_(sorted(found))).order_by(CheckIn.id)
+        query = sa.select(CheckIn).where(is_in(CheckIn.event_id, found)).order_by(CheckIn.id)
         for checkin in db.session.scalars(query):
             found[checkin.event_id].append(checkin)
     return {event: found[event.id] for event in events}
 
 
-def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
+def _store_chunk(
+    items: list[EventData], source: str, now: datetime, objects: bool = True
+) -> list[Stored]:
     """Store a chunk in one transaction: stored events, customers and reps looked up with one
     query each, new rows inserted a table at a time, check-ins planned per chunk; commits.
     IntegrityError (with the transaction rolled back) when another writer stored one of the
     rows meanwhile."""
     _begin_write()
     try:
-        results = _write_chunk(items, source, now)
+        results = _write_chunk(items, source, now, objects)
     except BaseException:
         db.session.rollback()
         raise
@@ -220,35 +264,78 @@ def _store_chunk(items: list[EventData], source: str, now: datetime) -> list[Ing
         if result.created:
             log.info(
                 "stored event %s (%s) with %d check-ins",
-                result.event.id,
+                result.event.id if isinstance(result, IngestResult) else result.event_id,
                 source,
-                len(result.checkins),
+                len(result.checkins if isinstance(result, IngestResult) else result.checkin_ids),
             )
     return results
 
 
-def _inserted(model: type, rows: list[dict[str, Any]], key: str) -> dict[Any, Any]:
-    """Insert rows (a statement per batch of rows) and return them as objects by `key`, a
-    unique column of theirs."""
+def _inserted(model: type, rows: list[dict[str, Any]], key: str, objects: bool) -> dict[Any, Any]:
+    """Insert rows (one statement) and return them by `key`, a unique column of theirs: as
+    loaded objects, or as rows of their id and key."""
     if not rows:
         return {}
-    return {
-        getattr(row, key): row
-        for row in db.session.scalars(
-            sa.insert(model).returning(model), rows, execution_options=BULK_INSERT
+    if objects:
+        return {getattr(row, key): row for row in insert_many(model, rows, model).scalars()}
+    column = getattr(model, key)
+    return {row[1]: row for row in insert_many(model, rows, model.id, column)}
+
+
+def _update_customers(
+    stored: dict[str, Any], current: dict[str, dict[str, Any]], objects: bool
+) -> None:
+    """Give stored customers the values of the chunk's events: on the loaded objects (written
+    at the flush), or with one UPDATE of the changed ones."""
+    changed = [
+        key
+        for key, customer in stored.items()
+        if any(
+            name in current[key] and getattr(customer, name) != current[key][name]
+            for name in UPDATABLE
         )
-    }
+    ]
+    if objects:
+        for key in changed:
+            for name in UPDATABLE:
+                if name in current[key] and getattr(stored[key], name) != current[key][name]:
+                    setattr(stored[key], name, current[key][name])
+    elif changed:
+        table = Customer.__table__
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("customer_id"))
+            .values({name: sa.bindparam(f"new_{name}") for name in UPDATABLE}),
+            [
+                {
+                    "customer_id": stored[key].id,
+                    **{f"new_{name}": current[key][name] for name in UPDATABLE},
+                }
+                for key in changed
+            ],
+        )
 
 
-def _write_chunk(items: list[EventData], source: str, now: datetime) -> list[IngestResult]:
-    stored = _by(ServiceEvent, ServiceEvent.external_id, {d.external_id for d in items})
-    customers = _by(Customer, Customer.external_id, {d.customer["external_id"] for d in items})
-    reps = _by(User, User.email, {d.rep["email"] for d in items if d.rep})
-    planner = ChunkPlanner(now, [c.id for c in customers.values()])
-    known = {
-        event.external_id: IngestResult(event=event, checkins=checkins, created=False)
-        for event, checkins in _checkins_of(list(stored.values())).items()
-    }
+def _write_chunk(items: list[EventData], source: str, now: datetime, objects: bool) -> list[Stored]:
+    keys = {d.external_id for d in items}
+    columns = ("id", "external_id", "customer_id")
+    stored = _lookup(ServiceEvent, ServiceEvent.external_id, keys, columns, objects)
+    keys = {d.customer["external_id"] for d in items}
+    customers = _lookup(Customer, Customer.external_id, keys, CUSTOMER_COLUMNS, objects)
+    keys = {d.rep["email"] for d in items if d.rep}
+    reps = _lookup(User, User.email, keys, ("id", "email"), objects)
+    planner = ChunkPlanner(now, [c.id for c in customers.values()], objects=objects)
+    known: dict[str, Stored]
+    if objects:
+        known = {
+            event.external_id: IngestResult(event=event, checkins=checkins, created=False)
+            for event, checkins in _checkins_of(list(stored.values())).items()
+        }
+    else:
+        known = {
+            key: StoredEvent(row.id, row.customer_id, (), created=False)
+            for key, row in stored.items()
+        }
     new: dict[str, tuple[EventData, dict[str, Any]]] = {}  #: with the customer as of the event
     current: dict[str, dict[str, Any]] = {}  #: each customer's values after the chunk
     for data in items:
@@ -259,16 +346,13 @@ def _write_chunk(items: list[EventData], source: str, now: datetime) -> list[Ing
             current[key] = _facts(customers.get(key))
         current[key].update(data.customer)
         new[data.external_id] = (data, dict(current[key]))
+    _update_customers({k: c for k, c in customers.items() if k in current}, current, objects)
     fresh = [_new_customer(values) for key, values in current.items() if key not in customers]
-    customers.update(_inserted(Customer, fresh, "external_id"))
-    for key, values in current.items():
-        customer = customers[key]
-        for name in CustomerIn.model_fields:
-            if name in values and getattr(customer, name) != values[name]:
-                setattr(customer, name, values[name])
+    customers.update(_inserted(Customer, fresh, "external_id", objects))
     new_reps = {d.rep["email"]: d.rep for d, _ in new.values() if d.rep}
     new_reps = {email: rep for email, rep in new_reps.items() if email not in reps}
-    users = _inserted(User, [{**rep, "role": "rep"} for rep in new_reps.values()], "email")
+    rows = [{**rep, "role": "rep"} for rep in new_reps.values()]
+    users = _inserted(User, rows, "email", objects)
     for email, user in users.items():
         reps[email] = user
         log.info("created rep user %s from an event", user.id)
@@ -287,25 +371,42 @@ def _write_chunk(items: list[EventData], source: str, now: datetime) -> list[Ing
             for data, _ in new.values()
         ],
         "external_id",
+        objects,
     )
     events = [inserted[external_id] for external_id in new]
-    for event, (data, _) in zip(events, new.values(), strict=True):
-        set_committed_value(event, "customer", customers[data.customer["external_id"]])
-        set_committed_value(event, "rep", reps[data.rep["email"]] if data.rep else None)
-    facts = [
-        CustomerFacts(id=customers[values["external_id"]].id, **_planning_facts(values))
-        for _, values in new.values()
-    ]
-    planned = planner.plan(list(zip(events, facts, strict=True)))
+    if objects:
+        for event, (data, _) in zip(events, new.values(), strict=True):
+            set_committed_value(event, "customer", customers[data.customer["external_id"]])
+            set_committed_value(event, "rep", reps[data.rep["email"]] if data.rep else None)
+    planned = planner.plan(
+        [
+            (
+                EventFacts(
+                    id=event.id,
+                    type=data.type,
+                    occurred_at=data.occurred_at,
+                    rep_id=reps[data.rep["email"]].id if data.rep else None,
+                ),
+                CustomerFacts(id=customers[values["external_id"]].id, **_planning_facts(values)),
+            )
+            for event, (data, values) in zip(events, new.values(), strict=True)
+        ]
+    )
     db.session.flush()
+    for event, (data, _), checkins in zip(events, new.values(), planned, strict=True):
+        if objects:
+            known[data.external_id] = IngestResult(event=event, checkins=checkins, created=True)
+        else:
+            customer_id = customers[data.customer["external_id"]].id
+            known[data.external_id] = StoredEvent(event.id, customer_id, tuple(checkins), True)
     results = []
-    for event, checkins in zip(events, planned, strict=True):
-        known[event.external_id] = IngestResult(event=event, checkins=checkins, created=True)
     for data in items:
         result = known[data.external_id]
         results.append(result)
-        if result.created:
-            known[data.external_id] = IngestResult(result.event, result.checkins, created=False)
+        if isinstance(result, StoredEvent) and result.created:
+            known[data.external_id] = replace(result, checkin_ids=(), created=False)
+        elif result.created:
+            known[data.external_id] = replace(result, created=False)
     return results
 
 
@@ -332,11 +433,11 @@ def _planning_facts(values: dict[str, Any]) -> dict[str, Any]:
     return {name: values.get(name) for name in names}
 
 
-def _store_alone(data: EventData, source: str, now: datetime) -> IngestResult:
+def _store_alone(data: EventData, source: str, now: datetime, objects: bool = True) -> Stored:
     """One event in its own transaction; a concurrent writer's row is found on the next try."""
     for attempt in range(1, RETRIES + 1):
         try:
-            [result] = _store_chunk([data], source, now)
+            [result] = _store_chunk([data], source, now, objects)
             return result
         except IntegrityError:
             if attempt == RETRIES:
@@ -345,10 +446,13 @@ def _store_alone(data: EventData, source: str, now: datetime) -> IngestResult:
     raise AssertionError("unreachable")
 
 
-def ingest_events(payloads: list[Any], source: str, now: datetime) -> list[Outcome]:
+def ingest_events(
+    payloads: list[Any], source: str, now: datetime, objects: bool = True
+) -> list[Stored | OutreachError]:
     """Validate and store events a chunk at a time (upsert customers and reps, plan check-ins;
     one commit per chunk); per payload, in order, its IngestResult or the OutreachError that
-    refused it.
+    refused it. With objects=False a StoredEvent (ids) instead of an IngestResult: nothing is
+    loaded into the session, the same rows are written.
 
     Idempotent on external_id like ingest_event; the same external_id twice in one call is
     stored once. A chunk that fails, e.g. because it met a concurrent writer (another process
@@ -358,7 +462,7 @@ def ingest_events(payloads: list[Any], source: str, now: datetime) -> list[Outco
     """
     if source not in EVENT_SOURCES:
         raise ValueError(f"unknown source {source!r}")
-    outcomes: list[Outcome | None] = [None] * len(payloads)
+    outcomes: list[Stored | OutreachError | None] = [None] * len(payloads)
     valid: list[tuple[int, EventData]] = []
     for index, payload in enumerate(payloads):
         try:
@@ -368,13 +472,13 @@ def ingest_events(payloads: list[Any], source: str, now: datetime) -> list[Outco
     for start in range(0, len(valid), CHUNK):
         chunk = valid[start : start + CHUNK]
         try:
-            results = _store_chunk([data for _, data in chunk], source, now)
+            results = _store_chunk([data for _, data in chunk], source, now, objects)
         except Exception:
             log.info("a chunk of %d events failed; storing them one by one", len(chunk))
             results = []
             for index, data in chunk:
                 try:
-                    results.append(_store_alone(data, source, now))
+                    results.append(_store_alone(data, source, now, objects))
                 except Exception as exc:
                     for (done, _), result in zip(chunk, results, strict=False):
                         outcomes[done] = result
@@ -393,7 +497,7 @@ def ingest_event(payload: Any, source: str, now: datetime) -> IngestResult:
     if source not in EVENT_SOURCES:
         raise ValueError(f"unknown source {source!r}")
     data = validate_event(payload, now)
-    return _store_alone(data, source, now)
+    return _store_alone(data, source, now)  # type: ignore[return-value]
 
 
 def ingest_batch(payload: Any, source: str, now: datetime) -> list[Outcome]:
@@ -401,6 +505,6 @@ def ingest_batch(payload: Any, source: str, now: datetime) -> list[Outcome]:
     outcomes in order. The batch itself must be well formed (ValidationError otherwise)."""
     batch = validate(EventBatchIn, payload)
     try:
-        return ingest_events(batch.events, source, now)
+        return ingest_events(batch.events, source, now)  # type: ignore[return-value]
     except IngestStopped as stop:
         raise stop.__cause__ from None

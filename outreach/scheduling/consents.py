@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping
 
 import sqlalchemy as sa
 
-from outreach.extensions import db
+from outreach.extensions import db, is_in
 from outreach.models import Consent, Customer
 
 #: consent rows that decide each channel (the latest wins); rep calls follow "all" only
@@ -36,7 +36,7 @@ def latest_consents(customer_ids: Collection[int], channel: str) -> dict[int, st
             .label("n"),
         )
         .where(
-            Consent.customer_id.in_(sorted(set(customer_ids))),
+            is_in(Consent.customer_id, customer_ids),
             Consent.channel.in_(CONSENT_CHANNELS.get(channel, ("all",))),
         )
         .subquery()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MAX_DAYS = 3660  #: ten years; anything longer is a typo
@@ -150,10 +151,17 @@ def describe_duration(value: Duration | str | None, none: str = "—") -> str:
 
 
 def as_duration(value: Duration | str | None) -> Duration | None:
-    """A Duration from a Duration, a string (parsed) or None."""
+    """A Duration from a Duration, a string (parsed, once per distinct string) or None."""
     if value is None or isinstance(value, Duration):
         return value
+    if isinstance(value, str):
+        return _parsed(value)
     return parse_duration(value)
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Duration:
+    return parse_duration(text)
 
 
 def format_duration(duration: Duration) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from outreach.company.cache import Frozen, cached, company_settings
 from outreach.company.settings import get_company_settings
-from outreach.extensions import BULK_INSERT, db
+from outreach.extensions import db, insert_many
 from outreach.models import (
     CheckIn,
     CheckInTransition,
@@ -248,14 +248,28 @@ class CustomerFacts:
     email: str | None = None
 
 
+@dataclass(frozen=True)
+class EventFacts:
+    """What planning reads of a stored event, as plain values (duck-types ServiceEvent for
+    _plan_values)."""
+
+    id: int
+    type: str
+    occurred_at: datetime
+    rep_id: int | None
+
+
 class ChunkPlanner:
     """Plans the check-ins of new events a chunk at a time, with the same rules as plan_event:
     the company settings, each event type's policies and the consents of the chunk's stored
     customers are loaded once, and the check-ins and their first transitions are inserted a
-    table at a time."""
+    table at a time. With objects=False plan() gives the check-ins' ids, nothing loaded."""
 
-    def __init__(self, now: datetime, customer_ids: Collection[int] = ()) -> None:
+    def __init__(
+        self, now: datetime, customer_ids: Collection[int] = (), objects: bool = True
+    ) -> None:
         self.now = now
+        self.objects = objects
         self.settings = company_settings()
         self._policies: dict[str, tuple[Frozen, ...]] = {}
         self._customer_ids = sorted(set(customer_ids))
@@ -273,16 +287,18 @@ class ChunkPlanner:
             self._consents[channel] = latest_consents(self._customer_ids, channel)
         return self._consents[channel]
 
-    def plan(self, events: list[tuple[ServiceEvent, CustomerFacts]]) -> list[list[CheckIn]]:
-        """The check-ins of each new (stored, not yet planned) event, in order; never commits.
-        A frequency-capped policy first writes what is planned so far, so that the cap sees it
-        as it would one event at a time."""
-        planned: list[list[CheckIn]] = [[] for _ in events]
+    def plan(
+        self, events: list[tuple[ServiceEvent | EventFacts, CustomerFacts]]
+    ) -> list[list[CheckIn]] | list[list[int]]:
+        """The check-ins of each new (stored, not yet planned) event, in order, as objects or
+        ids; never commits. A frequency-capped policy first writes what is planned so far, so
+        that the cap sees it as it would one event at a time."""
+        planned: list[list[Any]] = [[] for _ in events]
         rows: list[tuple[int, dict[str, Any]]] = []
         for index, (event, customer) in enumerate(events):
             for policy in self.policies(event.type):
                 if policy.frequency_cap:
-                    _write_planned(rows, planned)
+                    _write_planned(rows, planned, self.objects)
                 values = _plan_values(
                     event,
                     policy,
@@ -299,42 +315,46 @@ class ChunkPlanner:
                     **values,
                 }
                 rows.append((index, row))
-        _write_planned(rows, planned)
+        _write_planned(rows, planned, self.objects)
         return planned
 
 
-def _write_planned(rows: list[tuple[int, dict[str, Any]]], planned: list[list[CheckIn]]) -> None:
-    """Insert planned check-ins with their first transitions; each joins its event's list."""
+def _write_planned(
+    rows: list[tuple[int, dict[str, Any]]], planned: list[list[Any]], objects: bool
+) -> None:
+    """Insert planned check-ins with their first transitions; each (loaded, or its id) joins
+    its event's list."""
     if not rows:
         return
-    inserted = db.session.scalars(
-        sa.insert(CheckIn).returning(CheckIn),
-        [row for _, row in rows],
-        execution_options=BULK_INSERT,
-    )
-    by_pair = {(c.event_id, c.policy_id): c for c in inserted}
-    checkins = [by_pair[row["event_id"], row["policy_id"]] for _, row in rows]
-    db.session.execute(
-        sa.insert(CheckInTransition),
-        execution_options=BULK_INSERT,
-        params=[
+    values = [row for _, row in rows]
+    if objects:
+        inserted = insert_many(CheckIn, values, CheckIn).scalars()
+        by_pair = {(c.event_id, c.policy_id): c for c in inserted}
+    else:
+        inserted = insert_many(CheckIn, values, CheckIn.id, CheckIn.event_id, CheckIn.policy_id)
+        by_pair = {(event_id, policy_id): id_ for id_, event_id, policy_id in inserted}
+    checkins = [by_pair[row["event_id"], row["policy_id"]] for row in values]
+    ids = [c.id for c in checkins] if objects else checkins
+    insert_many(
+        CheckInTransition,
+        [
             {
-                "checkin_id": c.id,
+                "checkin_id": checkin_id,
                 "from_status": None,
-                "to_status": c.status,
-                "reason": c.status_reason,
+                "to_status": row["status"],
+                "reason": row["status_reason"],
             }
-            for c in checkins
+            for checkin_id, row in zip(ids, values, strict=True)
         ],
     )
-    for (index, _), checkin in zip(rows, checkins, strict=True):
+    for (index, row), checkin, checkin_id in zip(rows, checkins, ids, strict=True):
         planned[index].append(checkin)
         log.info(
             "check-in %s planned for event %s (policy %s): %s",
-            checkin.id,
-            checkin.event_id,
-            checkin.policy_id,
-            checkin.status,
+            checkin_id,
+            row["event_id"],
+            row["policy_id"],
+            row["status"],
         )
     rows.clear()
 

@@ -113,8 +113,10 @@ class Window:
         return cls(parsed["start"], parsed["end"], days)
 
     @classmethod
+    @lru_cache(maxsize=256)
     def from_columns(cls, start: str | None, end: str | None, days: str | None) -> Window | None:
-        """The window stored on a policy row (None when it has none)."""
+        """The window stored on a policy row (None when it has none); parsed once per distinct
+        row values (planning asks for it per check-in)."""
         if not start or not end:
             return None
         return cls(parse_hhmm(start), parse_hhmm(end), parse_days(days) if days else ALL_DAYS)
@@ -196,6 +198,7 @@ def make_floor(sending_starts: str, sending_ends: str) -> Floor:
     return Floor(start, end)
 
 
+@lru_cache(maxsize=64)
 def floor_from_settings(quiet_end: str | None, quiet_start: str | None) -> Floor:
     """The floor for stored settings, clamped to 08:00-21:00 (the legal floor if unusable).
 
@@ -340,15 +343,22 @@ def first_allowed(
     for offset in range(SEARCH_DAYS + 1):
         if found_on is not None and offset > found_on + 1:
             break  # a later day's candidates all come after this one's
-        day = first_day + timedelta(days=offset)
-        candidates = {local_instant(day, start, tz, fold) for fold in (0, 1)}
-        candidates.update(_transitions_on(day, tz))
-        for t in sorted(c for c in candidates if c >= earliest):
-            if allowed(t):
+        for t in _day_candidates(first_day + timedelta(days=offset), start, tz):
+            if t >= earliest and allowed(t):
                 best = t if best is None else min(best, t)
                 found_on = offset if found_on is None else found_on
                 break
     return best
+
+
+@lru_cache(maxsize=4096)
+def _day_candidates(day: date, start: time, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """The instants of a day that can be the first allowed one, sorted: its start (both folds)
+    and its clock change. Pure, so computed once per day, start and zone (an import plans
+    thousands of check-ins over a few weeks)."""
+    candidates = {local_instant(day, start, zone, fold) for fold in (0, 1)}
+    candidates.update(_transitions_on(day, zone))
+    return tuple(sorted(candidates))
 
 
 def _transitions_on(day: date, zone: ZoneInfo) -> list[datetime]:
