@@ -96,7 +96,8 @@ def fit(texts, labels, rule_feats, use_rules=True):
     if use_rules:
         # every second reply again without the rules' verdict: the model must learn a class
         # from the words too, not only "a consent rule fired" (it missed revocations the rules
-        # did not know; cross-validated opt-out recall on a held-out writer +3-4 points)
+        # did not know; with it, opt-out recall on blind4.csv held out rose 86.5 -> 88.1 %
+        # at the same opt_out_sure, before the consent concepts were added)
         extra = range(0, len(texts), 2)
         feats += [_words_only(feats[i]) for i in extra]
         texts += [texts[i] for i in extra]
