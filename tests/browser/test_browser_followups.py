@@ -3,7 +3,8 @@ what was already texted, gives the follow-up to a colleague and adds a note."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from browser_helpers import screenshot, sign_in
 from playwright.sync_api import expect
@@ -13,20 +14,28 @@ from outreach.extensions import db
 from outreach.messaging.texts import queue_text
 
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _tomorrow_noon_in_chicago() -> datetime:
+    """Due tomorrow for Kim at any hour the test runs (now + 20 hours is later today when it
+    runs just after midnight in Chicago, and the card is then not under Coming up)."""
+    today = now().astimezone(CHICAGO).date()
+    return datetime.combine(today + timedelta(days=1), time(12), CHICAGO)
 
 
 def seed(app) -> dict:
     with app.app_context():
         manager = make_user("manager", name="Morgan Manager", timezone="America/Chicago")
         sam = make_user("rep", name="Sam Rivera")
-        kim = make_user("rep", name="Kim Park")
+        kim = make_user("rep", name="Kim Park", timezone="America/Chicago")
         dana = make_customer(name="Dana O'Neil", zone="America/New_York")
         reply = make_reply(dana, "Is the warranty still good if I move the unit?", "question")
         reply.created_at = now() - timedelta(hours=3)
         followup = make_followup(
             sam,
             dana,
-            now() + timedelta(hours=20),
+            _tomorrow_noon_in_chicago(),
             reply_id=reply.id,
             title="Question: question: '?'",
             promise="Sam Rivera will get back to you by tomorrow 5 pm",
