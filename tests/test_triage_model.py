@@ -52,6 +52,12 @@ def cls(text, **kwargs):
         "Para",
         "SAIR",
         "can you stop texting me?",
+        "This number does not want your texts.",
+        "Die Heizung läuft gut, danke. Aber bitte keine weiteren Textnachrichten.",
+        "pa voye tèks ankò",
+        "Merci pour la réparation, mais plus de messages svp.",
+        "mn fadlak wa2ef el rasa2el",
+        "I got a new number and it was someone else's before. Please take it off your list.",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -111,6 +117,15 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "remove the extra seat from our license please",
         "I sent stop earlier by accident, you can text me again",
         "I'll unsubscribe from the marketing emails myself",
+        "I want the texts again, my wife unsubscribed me",
+        "Me cobraron más de lo que dijeron. Ya basta con eso.",
+        "Bitte rufen Sie mich an, statt zu schreiben.",
+        "no more texting back and forth pls just give me a call",
+        "how do customers unsubscribe from OUR marketing emails through your platform?",
+        "no more dropped zoom calls, yall came thru 💯",
+        "que tengo que mandar para darme de baja?",
+        "mejor una llamada, es más fácil",
+        "appelez-moi plutôt, je ne lis pas les SMS",
     ],
 )
 def test_hard_negatives_never_opt_out(text):

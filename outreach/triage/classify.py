@@ -255,6 +255,7 @@ def classify(
 def _urgent_evidence(
     model: Model, text: str, feats: dict[int, float], rules: RuleResult, scores: Scores
 ) -> str:
-    if rules.triage_class == "urgent":
-        return f"{rules.evidence} (model {scores.p('urgent'):.2f})"
+    if rules.triage_class == "urgent" or rules.urgent_evidence:
+        said = rules.evidence if rules.triage_class == "urgent" else rules.urgent_evidence
+        return f"{said} (model {scores.p('urgent'):.2f})"
     return _model_evidence(model, text, feats, "urgent", scores.p("urgent"))

@@ -105,7 +105,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:again|anymore|any more|ever)\b"),
     ("do not contact", r"\b(?:do not|dont)\s+(?:contact|call|text)\s+list\b|\bdnc\b|"
      r"^\W*(?:do not|dont)\s+(?:contact|text)\W*$"),
-    ("do not want messages", rf"\b(?:dont|do not|no longer|dont no more)\s+(?:want|wish|need|"
+    ("do not want messages", rf"\b(?:dont|do not|doesnt|does not|no longer|dont no more)\s+"
+     r"(?:want|wish|need|"
      r"care)\s+(?:to\s+(?:receive|get|be sent)\s+)?(?:any\s+|these\s+|your\s+|the\s+|more\s+|"
      rf"further\s+|any more\s+|any further\s+|this\s+)?(?:[\w-]+\s+){{0,2}}?{_MSG_STRICT}\b"),
     ("do not want messages", r"\b(?:dont|do not|no longer)\s+want\s+to\s+be\s+on\s+(?:your|the|"
@@ -179,7 +180,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     # Spanish
     ("no me manden", r"\bno\s+(?:me|nos)\s+(?:vuelvan|vuelvas)\s+a\s+(?:escribir|mandar|enviar|"
      r"contactar|llamar|textear)"),
-    ("no me manden", r"\b(?:no|nunca)\s+(?:me|nos)\s+(?:manden|mandes|envien|envies|escriban|"
+    ("no me manden", r"\b(?:no|nunca)\s+(?:me|nos|le|les)\s+(?:manden|mandes|envien|envies|"
+     r"escriban|"
      r"escribas|contacten|contactes|texteen|textees|mande|envie|escriba|contacte)\b"),
     ("no me llamen más", r"\bno\s+(?:me|nos)\s+(?:llamen|llames|llame)\s+(?:mas|nunca)\b|"
      r"\bno\s+me\s+llamen\s+ni\b"),
@@ -234,13 +236,14 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:dessa|desta|da|de sua)\s+lista\b|\bdescadastr\w*"),
     # French
     ("je ne veux plus de messages", r"\bne\s+veux\s+plus\s+(?:recevoir|de|d)\b.{0,20}"
-     r"\b(?:messages?|sms|textos?)\b"),
+     r"\b(?:messages?|sms|textos?)\b|(?:^|[.,;!]\s*|\bmais\s+)plus\s+de\s+(?:messages|sms|"
+     r"textos)\b"),
     ("arrêtez de m'écrire", r"\barretez\s+(?:de\s+)?(?:menvoyer|mecrire|m envoyer|m ecrire|"
      r"envoyer|ecrire)\b|\bne\s+(?:m|m\s+)?(?:ecrivez|envoyez|contactez)\s*(?:plus|pas)\b|"
      r"\bne mecrivez plus\b|\bne menvoyez plus\b"),
     ("désinscription", r"\b(?:desinscri\w*|desabonn\w*|retirez[- ]moi)\b|^\W*stop sms\W*$"),
     # German, Italian
-    ("keine SMS mehr", r"\bkeine\s+(?:weiteren\s+)?(?:sms|nachrichten|texte)\b|"
+    ("keine SMS mehr", r"\bkeine\s+(?:weiteren\s+)?(?:sms|\w*nachrichten|texte)\b|"
      r"^\W*(?:bitte\s+)?(?:abmelden|abbestellen)(?:\s+bitte)?\W*$|\b(?:sms|nachrichten|newsletter|"
      r"benachrichtigungen)\s+(?:\w+\s+)?(?:abmelden|abbestellen)\b|\bmelden sie mich ab\b|"
      r"\bhoren sie auf\b"),
@@ -250,7 +253,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("huwag mag-text", r"\b(?:wag|huwag)\s+(?:na\s+)?(?:po\s+)?(?:kayong\s+|nyo\s+)?"
      r"(?:mag\s?text|mag\s?message)|\b(?:niyo|nyo)\s+na\s+(?:akong\s+|kami\s+)?i\s?text|\b(?:pak"
      r"i)?tanggal\w*\s+(?:po\s+)?ako\b"),
-    ("pa voye mesaj", r"\bpa\s+voye\s+mesaj\b|\bsispann\s+voye\b"),
+    ("pa voye mesaj", r"\bpa\s+(?:voye|ekri)\s+(?:m\s+|mwen\s+)?(?:mesaj|teks|tex|sms)\b|"
+     r"\bsispann\s+voye\b"),
     # --- wordings of more writers (tuning3.csv, the spent blind2.csv), generalised ---
     ("stop + messages", r"\b(?:stop|stpo|sotp|stahp|quit|end|cease)\s+(?:the\s+|these\s+|your\s+"
      r"|all\s+"
@@ -439,6 +443,12 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"m\s?appeler|me\s+texter)\b"),
     ("đừng nhắn tin", r"\bdung\s+nhan\s+tin\b|\bngung\s+gui\s+(?:tin|sms)\b"),
     ("message mat bhejo", r"\bnumber\s+(?:\w+\s+){1,3}?hata\s*(?:do|dein|dijiye|de)\b"),
+    # Arabic in Latin letters ("stop the messages", "no more messages")
+    ("wa2ef el rasa2el", r"\bwa2(?:ef|fo|fou|fu|fi)\b.{0,12}\b(?:el\s?)?r(?:a|e)sa2el\b|"
+     r"\bbala\s+(?:el\s?)?r(?:a|e)sa2el\b"),
+    # a reassigned number: "this one was someone else's … take it off your list"
+    ("remove this number", r"\bnumber\b.{0,120}\b(?:take|get|remove|delete)\s+(?:it|this one)\s+"
+     r"(?:off|from|out of)\s+(?:your|the|ur)\s+(?:[\w-]+\s+)?(?:list|system|database)\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -487,20 +497,32 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bcomo\s+(?:hago|puedo|le hago)\s+para\b|\bpaano\b|"
      r"\bкак\s+(?:\w+\s+)?(?:отпис|прекрат|останов)|"  # noqa: RUF001 (Russian "how")
      r"\bwie\s+(?:kann|konnen)\s+(?:ich|wir)\b.{0,30}\b(?:abmelden|abbestellen)\b|"
-     r"(?:怎么|如何|怎样)\S{0,6}(?:退订|取消订阅)"),
+     r"(?:怎么|如何|怎样)\S{0,6}(?:退订|取消订阅)|"
+     # anyone's "how", asked: "how do customers unsubscribe from our e-mails?"
+     r"\bhow\s+(?:do|does|can|would|should|did)\s+(?:\w+\s+){1,3}?(?:stop|unsubscribe|opt|get off|"
+     r"remove|turn off|cancel|block)\b(?=[^?]*\?)|"
+     r"\bque\s+(?:tengo|hay|debo|tiene|tenemos)\s+que\s+(?:mandar|enviar|escribir|hacer|poner|"
+     r"contestar|responder|marcar)\s+para\b|\bque\s+(?:mando|envio|escribo|pongo|contesto)\s+"
+     r"para\b"),
     ("undoes an opt-out", r"\bby (?:mistake|accident)\b|\baccident(?:al)?ly\b|\bdidnt mean\b|"
      r"\bdid not mean\b|\bsin querer\b|\bme equivoque\b|\bsign me back\b|\badd me back\b|"
      r"\bstart again\b|\bpor error\b|\bi know i (?:said|texted|sent|replied) stop\b|"
      r"\b(?:i|we)\s+(?:texted|sent|said|typed|replied)\s+stop\s+(?:earlier|before|yesterday)\b|"
-     r"\b(?:you|u)\s+can\s+(?:text|message)\s+me\s+again\b|\bkeep me on\b"),
+     r"\b(?:you|u)\s+can\s+(?:text|message)\s+me\s+again\b|\bkeep me on\b|"
+     r"\b(?:want|need|like)\s+(?:the\s+|my\s+|your\s+)?(?:texts?|messages|reminders|alerts)\s+"
+     r"(?:again|back)\b|\b(?:wife|husband|son|daughter|kids?|someone|somebody|roommate|mom|dad|"
+     r"partner|boss|assistant)\s+(?:must have\s+|accidentally\s+|mistakenly\s+)?(?:unsubscribed|"
+     r"opted|removed|stopped|blocked)\b"),
     ("the customer stops", r"\b(?:ill|i will|im gonna|im going to|let me)\s+stop\s+(?:texting|"
      r"messaging|bugging|bothering)\s+(?:you|yall|u)\b"),
     ("asks whether something stops", r"^\W*(?:does|do|is|if)\b[^.!]{0,80}\b(?:stop|unsubscribe|"
      r"opt out)\b[^.!]*\?\W*$"),
-    ("not about messages", r"\b(?:dropped|missed)\s+calls\b|\bllamadas\s+(?:caidas|perdidas)\b|"
+    ("not about messages", r"\b(?:dropped|missed|failed|choppy|laggy|frozen|glitchy|lost)\s+"
+     r"(?:[\w-]+\s+)?calls\b|\bllamadas\s+(?:caidas|perdidas)\b|"
      r"\bstop sending (?:me\s+|us\s+)?(?:the\s+)?(?:paper|mail|letters?|bills?|invoices?|"
-     r"statements?|catalogs?|flyers?|postcards?)\b|\bbasta de (?!mensajes|textos|sms|llamadas|"
-     r"escribir|mandar|molestar|encuestas|recordatorios|notificaciones)\w+|"
+     r"statements?|catalogs?|flyers?|postcards?)\b|\bbasta (?:de|con) (?!(?:los |sus |estos |"
+     r"tantos |las )?(?:mensajes|textos|sms|llamadas|escribir|mandar|molestar|encuestas|"
+     r"recordatorios|notificaciones))\w+|"
      r"^(?![\s\S]*\b(?:texts?|texting|messages?|sms|mensajes|textos)\b)[\s\S]*?\btake (?:me|us) "
      r"off (?:the |your |my |this |that )?(?:\w+s )?(?:schedule|calendar|route|agenda|books)\b"),
     ("asks where the number came from", r"\bwhere did (?:you|u|yall) get (?:my|this) (?:number|#)|"
@@ -510,7 +532,11 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\s+(?:me|us)\b|"
      r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
      r"(?:texting|text|texts)\b|\brather than (?:texting|text|texts)\b|\bmejor\s+(?:llam|marq)\w*|"
-     r"\ben vez de (?:mensajes|textos|texto)\b"),
+     r"\ben vez de (?:mensajes|textos|texto)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring)\b|"
+     r"\bmejor\s+(?:una\s+)?llamada\b|\b(?:rufen sie|ruf|ruft)\s+(?:mich|uns)\s+"
+     r"(?:\w+\s+){0,2}?an\b|"
+     r"\bstatt\s+zu\s+(?:schreiben|texten)\b|\bappelez[- ]?(?:moi|nous)\b|\bplutot\s+(?:que\s+)?"
+     r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*"),
     ("keep contacting", r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b"),
     ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
@@ -626,7 +652,8 @@ _OPT_IN: tuple[tuple[str, str], ...] = (
     ("resume the texts", r"\b(?:resume|restart|reactivate|start|send me)\s+(?:sending\s+)?"
      r"(?:the\s+|my\s+)?(?:[\w-]+\s+){0,2}?(?:texts?|messages|sms|reminders|notifications|"
      r"alerts)\b|\bturn\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?back\s+on\b"),
-    ("I want the texts", r"\b(?:want|like|consent|agree)\s+(?:to\s+(?:receive|get)\s+)?"
+    ("I want the texts", r"(?<!not )(?<!dont )(?<!doesnt )(?<!never )(?<!longer )"
+     r"\b(?:want|like|consent|agree)\s+(?:to\s+(?:receive|get)\s+)?"
      r"(?:the\s+|my\s+)?(?:[\w-]+\s+)?(?:texts?|text messages|messages|sms|reminders|updates)\b"
      r"|\byes\s+(?:please\s+)?(?:text|send)\s+me\b|\byes\s+to\s+text"),
     ("quiero recibir mensajes", r"\bquiero\s+(?:volver\s+a\s+|seguir\s+)?recibi\w*\s+"

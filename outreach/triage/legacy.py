@@ -45,6 +45,7 @@ class RuleResult:
     rating: int | None = None
     sentiment: float | None = None
     also: tuple[str, ...] = ()  #: other classes the reply also matched (urgent, callback…)
+    urgent_evidence: str = ""  #: why the reply is also urgent, when another class came first
 
 
 def _describe(matches: list[Match]) -> str:
@@ -98,9 +99,13 @@ def rules_classify(
     rating = found_rating[0] if found_rating else None
     score = mood.score if mood else None
 
-    def result(triage_class: str, evidence: str, also: Iterable[str] = ()) -> RuleResult:
+    def result(
+        triage_class: str, evidence: str, also: Mapping[str, str] | None = None
+    ) -> RuleResult:
+        also = also or {}
         others = tuple(c for c in also if c != triage_class)
-        return RuleResult(triage_class, evidence, rating, score, others)
+        urgent = also.get("urgent", "") if triage_class != "urgent" else ""
+        return RuleResult(triage_class, evidence, rating, score, others, urgent)
 
     carrier = opt_out_type_class(opt_out_type)
     if carrier:

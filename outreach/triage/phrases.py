@@ -41,7 +41,10 @@ def _p(triage_class: str, label: str | None, *phrases: str) -> list[Phrase]:
 
 DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
     _p("urgent", "legal", "lawyer", "attorney", "sue", "lawsuit", "bbb", "better business bureau",
-       "small claims", "legal action", "court", "abogado", "demanda", "demandar")
+       "small claims", "legal action", "court", "abogado", "demanda", "demandar",
+       # regulators a customer threatens to complain to (the labelling guide: urgent)
+       "fcc", "ftc", "attorney general", "consumer affairs", "consumer protection",
+       "licensing board", "profeco", "daco")
     + _p("urgent", "safety", "leak", "leaking", "smoke", "fire", "gas smell", "smell gas",
          "smelled gas", "smelling gas", "smell of gas", "smells like gas", "smells of gas",
          "gas leak", "gas odor", "rotten eggs", "carbon monoxide", "co alarm", "co detector",
