@@ -126,6 +126,11 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "que tengo que mandar para darme de baja?",
         "mejor una llamada, es más fácil",
         "appelez-moi plutôt, je ne lis pas les SMS",
+        "Mi mamá no sabe usar los mensajes, por favor llámenla a este número",
+        "Different person, sorry. You might want to remove this number from Ana's file",
+        "no me manden correos, los mensajes de texto están bien",
+        "I just wanted him to leave me alone and do the job",
+        "ya paren de preguntar jaja estoy bien, sin dolor 😂",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -149,8 +154,13 @@ def test_carrier_keywords_and_opt_out_type_are_unchanged(text, opt_out_type):
 @pytest.mark.parametrize("text", ["block", "enough already", "halt", "enough is enough"])
 def test_a_weak_revocation_stops_automated_texts_either_way(text):
     """A weak rule alone never opts out; the model sure of it does (the labelled data calls
-    these opt-outs), else a person is asked with sends paused (the pure cases: below)."""
+    these opt-outs), else a person is asked with sends paused (the pure cases: below), or,
+    urgent first by the guide's precedence, a person is paged at once ("enough is enough":
+    docs/triage.md, known limits)."""
     triage = classify(text)
+    if triage.triage_class == "urgent":
+        assert text == "enough is enough" and triage.evidence.startswith("model "), triage
+        return
     assert triage.consent_revoked or triage.probable_opt_out, triage
     if triage.consent_revoked:
         assert triage.evidence.startswith("model ") and triage.confidence >= 0.5

@@ -224,7 +224,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("cancelar mensajes", r"\b(?:cancelar|cancelen|cancele|cancela)\s+(?:los\s+|mis\s+|la\s+)?"
      r"(?:mensajes|textos|sms|suscripcion|notificaciones)\b"),
     ("fuera de la lista", r"^\W*(?:me quiero\s+)?fuera de (?:la|su|esta) lista\b"),
-    ("ya paren", r"\bya\s+(?:paren|basta)\b"),
+    ("ya paren", r"\bya\s+paren\b(?!\s+de\s+(?!(?:mandar|enviar|escribir|textear|llamar|"
+     r"contactar|molestar)\w*)\w+)"),
     # Portuguese
     ("pare de mandar", r"\b(?:pare|parem|para)\s+de\s+(?:me\s+)?(?:mandar|enviar|ligar)\b"),
     ("não quero mais mensagens", r"\bnao\s+(?:quero|desejo)\s+(?:mais\s+)?(?:receber\s+)?"
@@ -475,7 +476,7 @@ _WEAK: tuple[tuple[str, str], ...] = (
         r"^\W*(?:block|blocked|blocking|bloqueado|bloquear)\W*$|\bblocking you\b|"
         r"\b(?:reported|reporting)\s+(?:you\s+)?as\s+spam\b",
     ),
-    ("enough already", r"^\W*enough(?:\s+already)?\W*$|^\W*(?:ya\s+)?basta\W*$"),
+    ("enough already", r"^\W*enough(?:\s+already|\s+is\s+enough)?\W*$|^\W*(?:ya\s+)?basta\W*$"),
     (
         "never signed up",
         r"\b(?:never|didnt|did not|nunca)\s+(?:signed|sign|agreed|asked|pedi|"
@@ -533,8 +534,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
      r"(?:texting|text|texts)\b|\brather than (?:texting|text|texts)\b|\bmejor\s+(?:llam|marq)\w*|"
      r"\ben vez de (?:mensajes|textos|texto)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring)\b|"
-     r"\bmejor\s+(?:una\s+)?llamada\b|\b(?:rufen sie|ruf|ruft)\s+(?:mich|uns)\s+"
-     r"(?:\w+\s+){0,2}?an\b|"
+     r"\bmejor\s+(?:una\s+)?llamada\b|\b(?:llamen|llame|llamame|marquen|marqueme)(?:me|la|lo|"
+     r"nos)?\s+(?:a\s+este|al)\s+(?:numero|telefono|celular)\b|"
+     r"\b(?:rufen sie|ruf|ruft)\s+(?:mich|uns)\s+(?:\w+\s+){0,2}?an\b|"
      r"\bstatt\s+zu\s+(?:schreiben|texten)\b|\bappelez[- ]?(?:moi|nous)\b|\bplutot\s+(?:que\s+)?"
      r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*"),
     ("keep contacting", r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de)\s+"
@@ -544,13 +546,18 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"me den de baja|me saquen|me quiten)\b"),
     ("e-mail only", r"\b(?:stop|unsubscribe|no more|remove me from|take me off|stop sending)\s+"
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
-     r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes)\s+"
+     r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes|"
+     r"mensajes de texto)\s+"
      r"(?:are|is|r|estan|esta|son)\s+(?:fine|ok|okay|good|bien)\b|\bstill\s+want\s+(?:the\s+)?"
      r"(?:texts|messages)\b|\b(?:but|please|pls|just|you can|can)\s+keep\s+(?:the\s+)?"
      r"(?:texting|texts|messages|sending texts)\b"),
     ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
      r"other|the second|the third|the extra|that|this)\s+(?:\w+\s+)?(?:user|customer|member|"
      r"employee|person|account|device|client|seat|license)\b"),
+    ("someone else's record", r"\b(?:from|off)\s+(?:\w+s|her|his|their|that persons)\s+"
+     r"(?:file|account|record|records|profile|chart)\b|\bdel\s+(?:expediente|perfil|registro|"
+     r"archivo|cuenta)\s+de\b|\b(?:him|her|them|he|she|they|tech|technician|guy|electrician|"
+     r"plumber)\s+(?:to\s+)?(?:just\s+)?leave\s+(?:me|us)\s+alone\b"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
      r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b"),
 )  # fmt: skip
