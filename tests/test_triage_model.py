@@ -58,6 +58,13 @@ def cls(text, **kwargs):
         "Merci pour la réparation, mais plus de messages svp.",
         "mn fadlak wa2ef el rasa2el",
         "I got a new number and it was someone else's before. Please take it off your list.",
+        "F off with the texts",
+        "Le agradezco, pero prefiero no recibir mensajes de texto",
+        "कृपया मुझे और मैसेज न भेजें",
+        "Neither of us want these texts, please remove both our numbers",
+        "Take me off this texting thing",
+        "唔好再send短訊俾我",
+        "수리는 잘 됐어요. 근데 이제 문자는 안 보내셨으면 해요",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -131,6 +138,14 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "no me manden correos, los mensajes de texto están bien",
         "I just wanted him to leave me alone and do the job",
         "ya paren de preguntar jaja estoy bien, sin dolor 😂",
+        "Leave me alone for a sec lol I'm driving, will text back",
+        "Can you cancel the reminder for the 15th? We already came in",
+        "Stop sending the tech with the loud music lol. Kidding, he was great",
+        "no more texts today pls I'm in the barn all day, tomorrow is fine",
+        "Dejen de mandarme correos, los mensajes de texto sí están bien",
+        "Keine E-Mails mehr bitte, SMS ist in Ordnung",
+        "Comment je fais pour arrêter ces messages ?",
+        "문자 수신 거부는 어떻게 하나요?",
     ],
 )
 def test_hard_negatives_never_opt_out(text):

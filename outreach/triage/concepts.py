@@ -51,6 +51,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "fogo", "faisca*", "incendie", "feuer", "funken", "brand", "fumo", "fuoco", "scintill*",
         "дым*", "огон*", "пожар*", "искр*", "горит", "烟", "火", "연기", "불이", "불꽃", "khoi",
         "chay", "usok", "umuusok", "apoy", "dife", "lafimen", "boom",
+        "dym*", "pali sie", "धुआ*", "आग", "دخان", "حريق", "煙",
     ),
     "electric": (
         "outlet*", "enchufe*", "breaker*", "panel", "wire*", "wiring", "cable*", "shock*",
@@ -73,6 +74,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "температур*", "опух*", "дыш*", "бол*", "流血", "出血", "发烧", "肿", "呼吸", "疼", "출혈",
         "열이", "부어", "숨", "chay mau", "sot", "sung", "dugo", "lagnat", "namamaga",
         "huminga", "lafyev", "nause*", "clot*", "lips", "oozing", "despierta", "wont wake",
+        "krew", "krwaw*", "피가", "피를", "खून", "دم", "نزيف", "headache*", "foggy",
     ),
     "injury": (
         "hurt", "injur*", "herid*", "lastim*", "cut", "cortad*", "cortó", "corto", "broke my",
@@ -87,6 +89,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "manejando", "pedal", "middle lane", "merging", "traffic", "intersection", "avenida",
         "trafico", "rolling", "rolled", "wobbl*", "came off", "fell off", "lug nut*",
         "freio*", "frein*", "bremse*", "freni", "тормоз*", "刹车", "브레이크", "phanh", "preno",
+        "casi me estrello", "casi choco", "choque", "me estrelle",
     ),
     "vulnerable": (
         "baby", "babies", "bebe", "newborn", "infant", "elderly", "anciano*", "abuel*",
@@ -97,12 +100,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "years old", "anos", "twins", "weeks old", "months old", "yr old", "year old", "idos*",
         "personne agee", "ребен*", "младен*", "бабушк*", "пожил*", "宝宝", "婴儿", "老人", "아기",
         "할머니", "노인", "em be", "lola", "sanggol",
+        "dziecko", "dzieck*", "niemowl*", "babcia", "manman m", "pitit", "طفل", "رضيع", "बच्चा",
     ),
     "temperature": (
         "no heat", "sin calefaccion", "freezing", "congel*", "helando", "cold", "frio",
         "calor", "heat", "degrees", "grados", "100", "105", "110", "below zero", "bajo cero",
         "froid", "kalt", "freddo", "холод*", "мороз*", "冷", "추워", "lanh", "chaud", "heiss",
         "caldo", "жар*", "热", "더워", "nong",
+        "nie grzeje", "zimno", "stopni", "fret", "chofaj", "برد", "ठंड",
     ),
     "emergency": (
         "emergency", "emergencia", "emergencia*", "urgent*", "asap", "right now",
@@ -123,6 +128,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "telling everyone", "everyone i know", "channel", "tv station", "anwalt", "klage",
         "avvocato", "адвокат", "суд", "жалоб*", "律师", "起诉", "投诉", "변호사", "고소", "luat su",
         "kien", "resena*",
+        "avoka", "prawnik*", "محامي", "वकील", "律師",
     ),
     "money": (
         "refund*", "reembols*", "money back", "dinero", "chargeback", "charge back",
@@ -130,6 +136,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "reembolso", "devolu*", "geld zuruck", "rimborso", "dinheiro de volta", "my money",
         "stop payment", "every penny", "penny back", "deposit back", "anticipo", "charging back",
         "stopped the check", "возврат*", "верните деньги", "退款", "退钱", "환불", "hoan tien",
+        "zwrot*", "pieniedz*", "استرجاع", "أموالي", "اموالي", "فلوسي", "पैसे वापस", "退錢", "lajan m",
     ),
     "cancel": (
         "cancel*", "cancelar", "terminate", "switch*", "another company", "otra compania",
@@ -221,6 +228,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "escalat*", "someone in charge", "encargado", "above you", "above the", "who owns",
         "your boss", "higher up", "someone higher", "responsable", "direttore", "начальник*",
         "руководител*", "经理", "老板", "主管", "매니저", "책임자", "quan ly", "authority",
+        "經理", "老闆", "kierownik*", "مدير", "المدير", "मैनेजर", "manadje",
     ),
 }  # fmt: skip
 #: pairs that make a hazard together

@@ -91,7 +91,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("stop + messages", r"\bif\s+(?:you|u)\s+(?:could\s+|would\s+)?(?:stop|stopped|quit)\s+"
      r"(?:texting|messaging|contacting|sending|calling)\b"),
     ("stop + messages", r"\b(?:stop|quit)\s+(?:texting|txting|messaging|msging|contacting|"
-     r"spamming|sending|reminding|bugging|harassing|calling)\b"),
+     r"spamming|reminding|bugging|harassing|calling)\b|\b(?:stop|quit)\s+sending\b(?=\s*(?:$|"
+     r"[.!,;?]|me\b|us\b|these\b|them\b|this\b|those\b|stuff|crap|junk|so many|all th|please|"
+     r"pls|plz|any\b|anything))"),
     ("no more messages", r"\b(?:no|zero)\s+(?:more|further)\s+"
      rf"(?:[\w-]+\s+){{0,2}}?{_MSG_STRICT}\b"),
     ("no more messages", r"\bno more\s+of\s+(?:these|this|them|your)\b"),
@@ -112,7 +114,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("do not want messages", r"\b(?:dont|do not|no longer)\s+want\s+to\s+be\s+on\s+(?:your|the|"
      r"this)\s+(?:[\w-]+\s+)?list\b"),
     ("prefer no messages", r"\b(?:prefer|rather)\s+not\s+(?:to\s+)?(?:get|receive|be sent)\s+"
-     rf"(?:any\s+|these\s+|your\s+|the\s+|more\s+)?(?:[\w-]+\s+)?{_MSG_STRICT}\b"),
+     rf"(?:any\s+|these\s+|your\s+|the\s+|more\s+)?(?:[\w-]+\s+)?{_MSG_STRICT}\b|"
+     r"\bprefier\w*\s+no\s+recibir\b.{0,20}\b(?:mensajes|textos|sms)\b|\bnever\s+hear(?:ing)?\s+"
+     r"from\s+(?:you|u|yall|your company)\s+again\b|\b(?:ill|i will|im gonna|gonna)\s+pass\s+on\s+"
+     rf"(?:the|these|your|any|all)\s+(?:[\w-]+\s+)?{_MSG_WIDE}\b"),
     ("consent withdrawn", r"(?:\b(?:revoke|revoking|withdraw|withdrawing|rescind|rescinding|"
      r"retract)\s+(?:my\s+|all\s+|any\s+)?(?:consent|permission)|\b(?:do not|dont|no longer)"
      r"\s+(?:consent|give\s+(?:you\s+)?(?:my\s+)?(?:consent|permission))|\b(?:consent|"
@@ -126,11 +131,13 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"please dont|never)\s+(?:text|txt|message|sms)\s+(?:it|here|there)\b(?!\s+to\b)"),
     ("remove me", rf"\b(?:remove|rmv|delete|erase|lose|drop)\s+(?:me|us|{_ME}|my info|"
      r"my details|my contact(?: info)?|this phone number|my phone number)\b|\bremove my #"),
-    ("remove me", r"\bremove\s+(?:this|my|the)\s+(?:\w+\s+){0,3}?(?:number|#)\s+from\b"),
+    ("remove me", r"\bremove\s+(?:this|my|the|\d+)\s+(?:\w+\s+){0,3}?(?:number|#)\s+from\b|"
+     r"\bremove\s+(?:both\s+)?(?:our|both)\s+(?:\w+\s+)?numbers\b"),
     ("take me off the list", r"\b(?:take|get|put)\s+(?:me|us|my number|this number|my #|my name)\s+"
      r"off(?:\s+(?:of\s+)?(?:your|the|this|ur|that|all|these|whatever|any|every|each)\s+(?:(?!wa"
      r"it)[\w-]+\s+){0,2}?(?:lists?|"
-     r"texts?|messages|database|system|contacts?|sms)\b|\s*$|\s*[.!,]|\s+(?:please|pls|plz|now)"
+     r"texts?|texting|messaging|messages|database|system|contacts?|sms)\b|\s*$|\s*[.!,]|\s+"
+     r"(?:please|pls|plz|now)"
      r"\b)"),
     ("take me off the list", r"\b(?:take|get|put)\s+(?:me|us|my number|this number|my #|my name)"
      r"\s+out\s+of\s+(?:your|the|this|ur|all)\s+(?:[\w-]+\s+)?(?:lists?|database|system|"
@@ -174,7 +181,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("discontinue", rf"\bdiscontinue\s+(?:the\s+|these\s+|all\s+)?{_MSG_STRICT}"),
     ("enough with the messages", rf"\benough\s+(?:with\s+)?(?:the\s+|these\s+|your\s+)?"
      rf"{_MSG_STRICT}\b"),
-    ("cancel messages", rf"\bcancel\s+(?:the\s+|these\s+|all\s+|my\s+)?{_MSG_STRICT}\b"),
+    ("cancel messages", rf"\bcancel\s+(?:the\s+|these\s+|all\s+|my\s+)?{_MSG_STRICT}\b"
+     r"(?!\s+(?:for|on|about|from)\s+(?:the\s+|my\s+|tomorrow|today|monday|tuesday|wednesday|"
+     r"thursday|friday|saturday|sunday|\d))"),
     ("block this number", r"\b(?:im|i am|ill|i will|gonna|going to)\s+block(?:ing)?\s+"
      r"(?:you|this|your|the number|this number)\b|^\W*blocking this number\W*$"),
     # Spanish
@@ -193,7 +202,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("dejen de mandar", r"\b(?:dejen|deja|dejad|deje|dejar|paren|pare|para|parar|paran)\s+de\s+"
      r"(?:mandar|enviar|escribir|textear|llamar|contactar|molestar|mandarme|enviarme|escribirme|"
      r"textearme|llamarme|contactarme|molestarme|mandarnos|enviarnos|escribirnos|llamarnos)\b"),
-    ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|deseo|queremos)\s+(?:recibir\s+|"
+    ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|deseo|queremos|quiere|quieren)\s+"
+     r"(?:recibir\s+|"
      r"que me manden\s+|mas\s+)?(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?"
      r"(?:mensajes|mensaje|textos|sms|encuestas|recordatorios|notificaciones)\b"),
     ("ya no quiero mensajes", r"\bno\s+(?:quiero|deseo)\s+que\s+(?:me|nos)\s+(?:sigan\s+)?"
@@ -221,15 +231,16 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("paren con los mensajes", r"\b(?:paren|pare|para|parenle|parele|parale)\s+"
      r"(?:ya\s+)?con\s+(?:los|sus|estos|tantos|las)\s+"
      r"(?:mensajes|textos|sms)\b"),
-    ("cancelar mensajes", r"\b(?:cancelar|cancelen|cancele|cancela)\s+(?:los\s+|mis\s+|la\s+)?"
-     r"(?:mensajes|textos|sms|suscripcion|notificaciones)\b"),
+    ("cancelar mensajes", r"\b(?:cancelar|cancelen|cancele|cancela)\s+"
+     r"(?:los\s+|mis\s+|la\s+|as\s+)?(?:mensajes|textos|sms|suscripcion|notificaciones|mensagens)\b"),
     ("fuera de la lista", r"^\W*(?:me quiero\s+)?fuera de (?:la|su|esta) lista\b"),
     ("ya paren", r"\bya\s+paren\b(?!\s+de\s+(?!(?:mandar|enviar|escribir|textear|llamar|"
      r"contactar|molestar)\w*)\w+)"),
     # Portuguese
     ("pare de mandar", r"\b(?:pare|parem|para)\s+de\s+(?:me\s+)?(?:mandar|enviar|ligar)\b"),
     ("não quero mais mensagens", r"\bnao\s+(?:quero|desejo)\s+(?:mais\s+)?(?:receber\s+)?"
-     r"(?:mais\s+)?(?:mensage\w*|sms|textos)\b|\bnao\s+(?:me\s+)?(?:mandem|enviem|mande|envie)"
+     r"(?:mais\s+)?(?:mensage\w*|sms|textos)\b|\bnao\s+(?:me\s+)?(?:mandem|enviem|mande|envie|"
+     r"manda|envia)"
      r"\s+mais\b"),
     ("não quero mais mensagens", r"\bnao\s+quero\s+(?:mais\s+)?receber\b.{0,30}\b"
      r"(?:sms|mensage\w*|textos)\b"),
@@ -298,7 +309,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:these|them|any more|anymore)\b"),
     ("want out", rf"\b(?:i|we)\s+want\s+out\b(?=\W*$|\s+of\s+(?:the|these|your|this|all)\s+"
      rf"(?:[\w-]+\s+){{0,2}}?(?:{_MSG_WIDE}|lists?)\b)"),
-    ("enough with the messages", r"\b(?:f\w*k|piss|buzz|back)\s+off\s+with\s+(?:the|these|your|a"
+    ("enough with the messages", r"\b(?:f|f\w*k|piss|buzz|back)\s+off\s+with\s+(?:the|these|your|a"
      r"ll)\s+"
      rf"(?:[\w-]+\s+)?{_MSG_STRICT}\b"),
     ("done with the messages", r"\b(?:im|i am|were|we are|i m)\s+(?:so\s+|totally\s+|completely\s+|"
@@ -453,14 +464,23 @@ _STRONG: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
-    ("đừng nhắn tin", r"đừng\s+nhắn|ngừng\s+gửi|không\s+nhắn\s+tin\s+nữa|hủy\s+đăng\s+ký"),
-    ("不要再发", r"不要再|[别別]再|别发了|退订|取消订阅|不要发"),
+    ("đừng nhắn tin", r"đừng\s+(?:nhắn|gửi)|ngừng\s+gửi|không\s+nhắn\s+tin\s+nữa|hủy\s+đăng\s+ký"),
+    ("मैसेज न भेजें", r"(?:मैसेज|संदेश|एसएमएस|sms)\s*(?:न|मत)\s*भेज"),
+    (
+        "不要再发",
+        r"不要再|[别別]再|别发了|退订|取消订阅|不要发|唔好再|唔想再收|(?:號碼|号码)(?:刪除|删除)|"
+        r"(?:刪除|删除).{0,4}(?:號碼|号码)",
+    ),
     (
         "配信停止",
         r"配信停止|送らないで|(?:連絡|送信|メール|メッセージ)しないで|"
         r"(?:sms|メール|電話|連絡|メッセージ)[^。]{0,10}やめて",
     ),
-    ("문자 그만", r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워"),
+    (
+        "문자 그만",
+        r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워|"
+        r"(?:문자|메시지)[^.]{0,6}안\s*보내",
+    ),
     ("لا ترسلوا", r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل|حذف\s+رقمي"),
     (
         "не пишите",
@@ -499,6 +519,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bкак\s+(?:\w+\s+)?(?:отпис|прекрат|останов)|"  # noqa: RUF001 (Russian "how")
      r"\bwie\s+(?:kann|konnen)\s+(?:ich|wir)\b.{0,30}\b(?:abmelden|abbestellen)\b|"
      r"(?:怎么|如何|怎样)\S{0,6}(?:退订|取消订阅)|"
+     r"\bcomment\s+(?:je\s+fais|faire|puis je|on fait|est ce que je peux)\b|\blam\s+(?:sao|the "
+     r"nao)\b|\bcomo\s+(?:faco|posso|fazer)\b|\bcome\s+(?:faccio|posso)\b|"
      # anyone's "how", asked: "how do customers unsubscribe from our e-mails?"
      r"\bhow\s+(?:do|does|can|would|should|did)\s+(?:\w+\s+){1,3}?(?:stop|unsubscribe|opt|get off|"
      r"remove|turn off|cancel|block)\b(?=[^?]*\?)|"
@@ -547,7 +569,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("e-mail only", r"\b(?:stop|unsubscribe|no more|remove me from|take me off|stop sending)\s+"
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes|"
-     r"mensajes de texto)\s+"
+     r"mensajes de texto)\s+(?:si\s+)?"
      r"(?:are|is|r|estan|esta|son)\s+(?:fine|ok|okay|good|bien)\b|\bstill\s+want\s+(?:the\s+)?"
      r"(?:texts|messages)\b|\b(?:but|please|pls|just|you can|can)\s+keep\s+(?:the\s+)?"
      r"(?:texting|texts|messages|sending texts)\b"),
@@ -558,6 +580,15 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:file|account|record|records|profile|chart)\b|\bdel\s+(?:expediente|perfil|registro|"
      r"archivo|cuenta)\s+de\b|\b(?:him|her|them|he|she|they|tech|technician|guy|electrician|"
      r"plumber)\s+(?:to\s+)?(?:just\s+)?leave\s+(?:me|us)\s+alone\b"),
+    ("only for a while", r"\b(?:leave\s+(?:me|us)\s+alone|no\s+more\s+(?:texts?|messages)|stop\s+"
+     r"(?:texting|messaging))\s+(?:for\s+(?:a|the|now\s+i\s*m)\s+(?:sec|second|minute|min|moment|"
+     r"bit|day|few|couple|weekend|week|rest of)|today|tonight|this\s+(?:morning|afternoon|week)|"
+     r"until\s+(?:tomorrow|monday|tuesday|wednesday|thursday|friday|next|i\s+get))\b|"
+     r"\bleave\s+(?:me|us)\s+alone\?"),
+    ("e-mail only (other languages)", r"\b(?:dejen|deje|paren|pare)\s+de\s+(?:mandar|enviar)"
+     r"(?:me|nos)?\s+(?:los\s+|sus\s+|tantos\s+)?(?:correos|e\s?mails|emails)\b|\bkeine\s+e\s?mails"
+     r"\b|\b(?:sms|texte|nachrichten)\s+(?:ist|sind)\s+(?:in ordnung|ok|okay|gut)\b|\b(?:les\s+)?"
+     r"(?:sms|textos)\s+(?:sont|c est)\s+(?:ok|bien|correct)\b"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
      r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b"),
 )  # fmt: skip
@@ -566,6 +597,9 @@ _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
 _COMPILED_RAW = [(name, re.compile(p)) for name, p in _STRONG_RAW]
 _COMPILED_WEAK = [(name, re.compile(p)) for name, p in _WEAK]
 _COMPILED_GUARDS = [(name, re.compile(p)) for name, p in _GUARDS]
+#: guards in scripts that folding decomposes (Hangul) or strips (Japanese voicing marks):
+#: matched on the text as written, lower case
+_COMPILED_RAW_GUARDS = [("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら"))]
 _CLAUSES = re.compile(r"[.,;:!?¿¡\n…()\"“”]+|\s+-\s+|\bbut\b|\bpero\b|\balso\b")
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP_SIGNS = re.compile(r"[🛑🚫⛔✋]")
@@ -582,6 +616,10 @@ def guard(text: str) -> str | None:
     folded = _folded(text)
     for name, pattern in _COMPILED_GUARDS:
         if pattern.search(folded):
+            return name
+    lower = (text or "").casefold()
+    for name, pattern in _COMPILED_RAW_GUARDS:
+        if pattern.search(lower):
             return name
     return None
 
@@ -629,7 +667,11 @@ def revocation(text: str | None) -> Revocation | None:
             return Revocation(found.group(0).strip(), name, False)
     if re.match(r"^\W*STOP\b(?!\s+(?:by|in|over|at|working|asking|worrying))", text):
         return Revocation(text.strip().split()[0], "STOP in capitals first", False)
-    if _STOP_SIGNS.search(text) and re.search(r"\b(?:texts?|messages?|sms)\b", folded):
+    if _STOP_SIGNS.search(text) and re.search(
+        r"\b(?:texts?|messages?|sms|mensajes|textos|"
+        r"mensagens)\b",
+        folded,
+    ):
         return Revocation(text.strip(), "stop sign and messages", True)
     return None
 
