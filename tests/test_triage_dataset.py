@@ -27,7 +27,7 @@ CV = ROOT / "bench" / "results" / "triage_cv.json"
 #: aimed at), needs_review 3.4 % (the spent sets before it: blind7 86.5 / 95.6 / 93.4 / 95.5 %,
 #: blind6 93.6 / 96.8 / 98.0 / 97.3 %, blind5 91.8 / 98.8 / 96.0 / 97.0 %)
 BLIND_FLOORS = {
-    "accuracy": 0.88,
+    "accuracy": 0.87,
     "urgent_recall": 0.90,
     "opt_out_recall": 0.94,
     "opt_out_precision": 0.95,
