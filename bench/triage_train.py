@@ -5,7 +5,7 @@
                                                  # model → outreach/triage/model.npz
 
 Training data: tests/data/triage/tuning.csv … tuning4.csv, and the spent blind sets blind.csv …
-blind7.csv (each measured, then folded in as another writer's wording); never blind8.csv, the
+blind8.csv (each measured, then folded in as another writer's wording); never blind9.csv, the
 blind set now. Cross-validation holds out one file at a time
 and trains on the others: each file has its own writer, so this is the honest estimate for a
 new writer's wording. Methods compared on the same folds: the hand-written rules alone; a
@@ -42,15 +42,16 @@ DATA = ROOT / "tests" / "data" / "triage"
 TRAINING = (
     "tuning.csv", "tuning2.csv", "tuning3.csv", "tuning4.csv",
     "blind.csv", "blind2.csv", "blind3.csv", "blind4.csv", "blind5.csv", "blind6.csv",
-    "blind7.csv",
+    "blind7.csv", "blind8.csv",
 )  # fmt: skip
 #: the blind set now: never read here
-BLIND = "blind8"
+BLIND = "blind9"
 RESULTS = ROOT / "bench" / "results" / "triage_cv.json"
 C = 20.0
 #: targets the thresholds are calibrated for, on out-of-fold probabilities (the aim is 95 %
-#: urgent recall on a blind set: two points of margin for wording the training data lacks)
-URGENT_RECALL_TARGET = 0.97
+#: urgent recall on a blind set; at 0.97 out of fold the blind sets measured 90.9-98.8 %, so
+#: 0.975 since blind8.csv: a missed hazard costs more than a false alarm)
+URGENT_RECALL_TARGET = 0.975
 #: the file the manager's-example similarity threshold is calibrated on (see main)
 EXAMPLE_CALIBRATION = "tuning.csv"
 #: a reply filed under the wrong class costs this much more than one sent to a person

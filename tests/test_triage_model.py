@@ -65,6 +65,13 @@ def cls(text, **kwargs):
         "Take me off this texting thing",
         "唔好再send短訊俾我",
         "수리는 잘 됐어요. 근데 이제 문자는 안 보내셨으면 해요",
+        "dont call dont text. if i need a repair ill come in",
+        "forget you ever had this number",
+        "chamo ya basta con los mensajitos, sáquenme de la lista",
+        "ni llamadas ni mensajes por favor",
+        "naum me mande mais msg",
+        "I already unsubscribed, why am I still getting these",
+        "please leave me alone",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -146,6 +153,13 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "Keine E-Mails mehr bitte, SMS ist in Ordnung",
         "Comment je fais pour arrêter ces messages ?",
         "문자 수신 거부는 어떻게 하나요?",
+        "The ants finally leave me alone in the kitchen 🙌",
+        "Unsubscribed from the newsletter emails. Keep the appointment texts coming",
+        "Remove me from Monday, my daughter's taking me to the doctor. I'll call to rebook",
+        "I'm going to opt out of the extended warranty, thanks though",
+        "do I have to reply STOP or is there another way to stop getting these",
+        "you unsubscribed my storage unit autopay without asking and now theres a late fee",
+        "dejen de mandar al mismo técnico que no sabe, manden a otro a revisar",
     ],
 )
 def test_hard_negatives_never_opt_out(text):

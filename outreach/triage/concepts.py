@@ -26,6 +26,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "agua", "inond*", "alag*", "vaza*", "deborde*", "uberschwemm*", "undicht", "perdita",
         "allag*", "вод*", "теч*", "затоп*", "протека*", "漏水", "淹", "水", "누수", "물이", "nuoc",
         "ro ri", "ngap", "tubig", "tumutulo", "baha", "dlo", "running over",
+        "tran", "nuoc tran",
     ),
     "place": (
         "ceiling", "techo", "plafond", "teto", "decke", "floor*", "piso", "suelo", "wall*",
@@ -52,12 +53,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "дым*", "огон*", "пожар*", "искр*", "горит", "烟", "火", "연기", "불이", "불꽃", "khoi",
         "chay", "usok", "umuusok", "apoy", "dife", "lafimen", "boom",
         "dym*", "pali sie", "धुआ*", "आग", "دخان", "حريق", "煙",
+        "spalenizn*", "czuc spalen*",
     ),
     "electric": (
         "outlet*", "enchufe*", "breaker*", "panel", "wire*", "wiring", "cable*", "shock*",
         "descarga*", "electrocut*", "zap*", "buzz*", "zumb*", "volt*", "electric*", "electri*",
         "toque", "apagador", "tomada", "prise", "steckdose", "strom", "presa", "ток", "розетк*",
         "провод*", "电", "插座", "전기", "콘센트", "dien", "kuryente",
+        "surge*", "exploded", "flash and a pop", "iskr*", "klimatize",
     ),
     "co": ("carbon monoxide", "monoxido", "co alarm", "co detector", "monoxyde"),
     "alarm": ("alarm*", "detector*", "beep*", "going off", "sonando", "pita*"),
@@ -75,6 +78,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "열이", "부어", "숨", "chay mau", "sot", "sung", "dugo", "lagnat", "namamaga",
         "huminga", "lafyev", "nause*", "clot*", "lips", "oozing", "despierta", "wont wake",
         "krew", "krwaw*", "피가", "피를", "खून", "دم", "نزيف", "headache*", "foggy",
+        "chills", "bled", "bled through", "어지럽", "fe m mal", "wouj", "見えにく", "影が",
     ),
     "injury": (
         "hurt", "injur*", "herid*", "lastim*", "cut", "cortad*", "cortó", "corto", "broke my",
@@ -82,6 +86,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "stitches", "puntos", "hit my", "fell on", "cayo", "golpe*", "hopital", "krankenhaus",
         "ospedale", "больниц*", "скор*", "医院", "急诊", "병원", "응급", "benh vien", "ospital",
         "lopital", "hit by", "atropell*", "fell in", "fell down", "bitten", "mordi*",
+        "zlaman*", "zlamal*", "upuscil*",
     ),
     "vehicle": (
         "brake*", "freno*", "steering", "direccion", "volante", "wheel*", "rueda*", "tire*",
@@ -90,6 +95,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "trafico", "rolling", "rolled", "wobbl*", "came off", "fell off", "lug nut*",
         "freio*", "frein*", "bremse*", "freni", "тормоз*", "刹车", "브레이크", "phanh", "preno",
         "casi me estrello", "casi choco", "choque", "me estrelle",
+        "grinding", "metal on metal", "wont stop right", "thang xe", "dap lut",
     ),
     "vulnerable": (
         "baby", "babies", "bebe", "newborn", "infant", "elderly", "anciano*", "abuel*",
@@ -101,6 +107,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "personne agee", "ребен*", "младен*", "бабушк*", "пожил*", "宝宝", "婴儿", "老人", "아기",
         "할머니", "노인", "em be", "lola", "sanggol",
         "dziecko", "dzieck*", "niemowl*", "babcia", "manman m", "pitit", "طفل", "رضيع", "बच्चा",
+        "tibebe", "시어머니",
     ),
     "temperature": (
         "no heat", "sin calefaccion", "freezing", "congel*", "helando", "cold", "frio",
@@ -108,6 +115,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "froid", "kalt", "freddo", "холод*", "мороз*", "冷", "추워", "lanh", "chaud", "heiss",
         "caldo", "жар*", "热", "더워", "nong",
         "nie grzeje", "zimno", "stopni", "fret", "chofaj", "برد", "ठंड",
+        "101", "102", "103", "104", "cho anpil", "38도", "40도",
     ),
     "emergency": (
         "emergency", "emergencia", "emergencia*", "urgent*", "asap", "right now",
@@ -118,6 +126,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "perigo", "gefahr*", "pericolo", "опасн*", "危险", "위험", "nguy hiem", "break-in*",
         "break in*", "broken into", "robbed", "robo", "locked in", "locked inside", "trapped",
         "atrapad*", "encerrad*",
+        "hacked", "breach*", "unauthori*", "intruder*", "wont lock", "cant lock", "logged into",
+        "someone on the porch",
     ),
     "legal": (
         "lawyer*", "abogad*", "attorney*", "sue", "suing", "demand*", "lawsuit", "court",
@@ -137,6 +147,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "stop payment", "every penny", "penny back", "deposit back", "anticipo", "charging back",
         "stopped the check", "возврат*", "верните деньги", "退款", "退钱", "환불", "hoan tien",
         "zwrot*", "pieniedz*", "استرجاع", "أموالي", "اموالي", "فلوسي", "पैसे वापस", "退錢", "lajan m",
+        "返金", "вернуть деньги", "верните",
     ),
     "cancel": (
         "cancel*", "cancelar", "terminate", "switch*", "another company", "otra compania",
@@ -145,10 +156,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "competition", "going elsewhere", "somewhere else", "other provider", "otro proveedor",
         "kundig*", "annul*", "resili*", "disdett*", "расторг*", "取消", "해지", "rescindir",
         "cancelamento",
+        "الغاء", "إلغاء", "membresia", "not renewing", "30 day notice",
     ),
     "toxic": (
         "poison*", "toxic", "bait", "chemical*", "bleach", "ingest*", "veneno", "envenen*",
         "quimico*", "cloro", "pesticide*",
+        "bait station*", "got into the",
     ),
     "runaway": (
         "wont shut off", "wont turn off", "cant shut off", "cant turn off", "wont stop heating",

@@ -147,12 +147,16 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("remove from the list", r"\b(?:remove|take)\s+(?:me|us|my number|this number)\s+(?:from|off)"
      r"\s+(?:your|the|this|ur|all)\s+(?:(?!wait)[\w-]+\s+){0,2}?(?:lists?|texts?|messages|database|"
      r"system|contacts?|sms)\b"),
-    ("unsubscribe", r"\b(?:unsubscribe|unsub|unsuscribe|unsubcribe|unsubscribed)\b"
-     r"(?!\s+(?:link|button|option|page|feature)\b)"),
-    ("opt out", r"\bopt(?:\s+me)?\s*-?\s*out\b(?!\s+of\s+(?:the\s+)?(?:auto|paper|renewal|"
-     r"warranty|plan|program|insurance|arbitration|data|cookies))|\boptout\b"),
+    ("unsubscribe", r"\b(?:unsubscribe|unsub|unsuscribe|unsubcribe)\b"
+     r"(?!\s+(?:link|button|option|page|feature)\b)|(?:^|\b(?:i|ive|i have|we|already|just)\s+)"
+     r"unsubscribed\b|\bunsubscribed\s+(?:me|us)\b"),
+    ("opt out", r"\bopt(?:\s+me)?\s*-?\s*out\b(?!\s+of\s+(?:the\s+|my\s+|our\s+|this\s+)?"
+     r"(?:[\w-]+\s+){0,2}(?:auto|paper|renewal|warranty|plan|program|insurance|arbitration|data|"
+     r"cookies|coverage|membership|subscription|contract|service))|\boptout\b"),
     ("stop sign", r"^[\s🛑🚫⛔]+$"),
-    ("leave me alone", r"\bleave\s+(?:me|us|my phone|this phone|my number|this number)\s+alone\b"),
+    ("leave me alone", r"(?:^|[.!?,;:]\s*|\b(?:please|pls|plz|just|so|now|and|then|ok|okay|"
+     r"can you|could you|will you|would you|yall|you)\s+)\W*leave\s+(?:me|us|my phone|this phone|"
+     r"my number|this number)\s+alone\b(?![\s,.!]*(?:lol|lmao|haha|jk|im kidding|just kidding))"),
     ("stop reaching me", r"\b(?:stop|quit|cease)\s+(?:reaching out|hitting up|blowing up|"
      r"pinging|spamming|bothering|pestering|hounding)\b|\b(?:stop|quit)\s+(?:receiving|getting)"
      r"\s+(?:these|them|this|your|the|any)\b(?!\s+(?:bills?|invoices?|charges?|emails?|"
@@ -201,7 +205,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"mensajes|nada)\b"),
     ("dejen de mandar", r"\b(?:dejen|deja|dejad|deje|dejar|paren|pare|para|parar|paran)\s+de\s+"
      r"(?:mandar|enviar|escribir|textear|llamar|contactar|molestar|mandarme|enviarme|escribirme|"
-     r"textearme|llamarme|contactarme|molestarme|mandarnos|enviarnos|escribirnos|llamarnos)\b"),
+     r"textearme|llamarme|contactarme|molestarme|mandarnos|enviarnos|escribirnos|llamarnos)\b"
+     # sending a person ("dejen de mandar al mismo técnico") is not a message
+     r"(?!\s+(?:al|a la|a|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|tecnicos)\b)"),
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|deseo|queremos|quiere|quieren)\s+"
      r"(?:recibir\s+|"
      r"que me manden\s+|mas\s+)?(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?"
@@ -225,7 +231,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"contrato|cita|plan|cuenta))"),
     ("darme de baja", r"\bde\s+baja\s+(?:de\s+)?(?:los|las|sus|estos)?\s*(?:mensajes|textos|sms|"
      r"notificaciones|recordatorios|lista)\b"),
-    ("no más mensajes", r"\b(?:no|ni)\s+mas\s+(?:mensajes|textos|sms|encuestas|recordatorios)\b"),
+    ("no más mensajes", r"\b(?:no|ni)\s+mas\s+(?:mensajes|textos|sms|encuestas|recordatorios)\b|"
+     r"\bni\s+(?:llamadas|mensajes|textos)\s+ni\s+(?:llamadas|mensajes|textos)\b|\bsalirme\s+de\s+"
+     r"(?:los|las|la|sus|esta|esos|estos)\s+(?:mensajes|textos|lista|notificaciones)\b|"
+     r"\bne\s+pishite\b"),
     ("basta de mensajes", r"\b(?:basta|ya basta|suficiente)\s+(?:de|con)\s+(?:los\s+)?"
      r"(?:mensajes|textos|sms)\b"),
     ("paren con los mensajes", r"\b(?:paren|pare|para|parenle|parele|parale)\s+"
@@ -237,7 +246,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("ya paren", r"\bya\s+paren\b(?!\s+de\s+(?!(?:mandar|enviar|escribir|textear|llamar|"
      r"contactar|molestar)\w*)\w+)"),
     # Portuguese
-    ("pare de mandar", r"\b(?:pare|parem|para)\s+de\s+(?:me\s+)?(?:mandar|enviar|ligar)\b"),
+    ("pare de mandar", r"\b(?:pare|parem|para)\s+de\s+(?:me\s+)?(?:mandar|enviar|ligar)\b|"
+     r"\b(?:chega|para|pare|parem)\b.{0,30}\bcom\s+(?:essas|estas|as|tantas)\s+mensage\w*|"
+     r"\b(?:nao|naum|n)\s+me\s+(?:mande|mandem|manda|envie|enviem)\s+mais\b"),
     ("não quero mais mensagens", r"\bnao\s+(?:quero|desejo)\s+(?:mais\s+)?(?:receber\s+)?"
      r"(?:mais\s+)?(?:mensage\w*|sms|textos)\b|\bnao\s+(?:me\s+)?(?:mandem|enviem|mande|envie|"
      r"manda|envia)"
@@ -286,7 +297,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("no texts, no calls", r"\bno\s+(?:phone|calls|texts|sms|messages|text messages)\s*(?:,|or|and|"
      r"nor|/)?\s*(?:no\s+)?(?:calls|texts|sms|messages|text messages)\b(?!\s+(?:needed|necessary"
      r")\b)"),
-    ("do not text", r"\b(?:dont|do not|pls dont|please dont)\s+(?:text|txt|sms|message)\b(?:\W*$"
+    ("do not text", r"\b(?:dont|do not)\s+call\W+(?:and\s+)?(?:dont|do not)\s+(?:text|txt)\b|"
+     r"\b(?:dont|do not|pls dont|please dont)\s+(?:text|txt|sms|message)\b(?:\W*$"
      r"|\W+"
      r"(?:and\s+)?(?:dont|do not|no)\s+(?:call|calls|phone)\b)"),
     ("do not text", r"\b(?:dont|do not|never)\s+(?:reach out|contact|text|txt|call|message|write|"
@@ -309,7 +321,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:these|them|any more|anymore)\b"),
     ("want out", rf"\b(?:i|we)\s+want\s+out\b(?=\W*$|\s+of\s+(?:the|these|your|this|all)\s+"
      rf"(?:[\w-]+\s+){{0,2}}?(?:{_MSG_WIDE}|lists?)\b)"),
-    ("enough with the messages", r"\b(?:f|f\w*k|piss|buzz|back)\s+off\s+with\s+(?:the|these|your|a"
+    ("enough with the messages", r"\bstfu\s+with\s+(?:the|these|your|all)\s+"
+     rf"(?:[\w-]+\s+)?{_MSG_STRICT}\b|\bif\s+i\s+get\s+(?:one|1|another)\s+more\s+"
+     rf"(?:[\w-]+\s+)?{_MSG_STRICT}\b|"
+     r"\b(?:f|f\w*k|piss|buzz|back)\s+off\s+with\s+(?:the|these|your|a"
      r"ll)\s+"
      rf"(?:[\w-]+\s+)?{_MSG_STRICT}\b"),
     ("done with the messages", r"\b(?:im|i am|were|we are|i m)\s+(?:so\s+|totally\s+|completely\s+|"
@@ -369,7 +384,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("dejen de mandar", r"\b(?:dejen|deja|dejad|deje|dejar|paren|pare|para|parar|paran)\s+(?:ya"
      r"\s+)?"
      r"de\s+(?:mandar|enviar|escribir|textear|texear|textiar|mensajear|llamar|contactar|molestar|"
-     r"mandarme|enviarme|escribirme|textearme|texearme|llamarme|contactarme|molestarme)\b"),
+     r"mandarme|enviarme|escribirme|textearme|texearme|llamarme|contactarme|molestarme)\b"
+     r"(?!\s+(?:al|a la|a|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|tecnicos)\b)"),
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|kiero|deseo|queremos)\s+(?:recibir\s+)?"
      r"(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?(?:llamadas|msj|msjs|mensajes|"
      r"mensaje|textos|sms)\b|\bno\s+(?:quiero|kiero|deseo)\s+(?:que|q)\s+(?:me|nos)\s+(?:sigan\s+)?"
@@ -392,8 +408,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"mi)\s+"
      r"(?:\w+\s+)?(?:plan|servicio|contrato|cuenta|membresia|garantia|seguro)\b)"),
     ("ya paren", r"\bya\s+(?:parenle|parale|parele)\b"),
-    ("unsubscribe", r"\bun\s?(?:s+u+s*b*s*c*r*i*b+e*d?|sub+s\w*)\b(?!\s+(?:link|button|option|page|"
-     r"feature)\b)"),
+    ("unsubscribe", r"(?<!you )(?<!they )(?<!he )(?<!she )\bun\s?(?:s+u+s*b*s*c*r*i*b+e*d?|"
+     r"sub+s\w*)\b(?!\s+(?:link|button|option|page|feature)\b)"),
     # Portuguese
     ("não me liguem mais", r"\bnao\s+(?:me\s+)?(?:liguem|ligue|mandem|enviem|mande|envie|escrevam|"
      r"contatem|contactem)\s+mais\b|\bchega\s+de\s+(?:mensage\w*|sms|ligac\w*|textos)\b|"
@@ -438,7 +454,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\s+(?:me|us|here|this number|this phone)\b.{0,45}?\b(?:again|anymore|any more)\b"
      r"(?!\s+(?:until|till|before|unless|about|today|tonight|this|for\s+(?:that|this|the)))|"
      r"^\W*(?:please\s+|pls\s+)?(?:do not|dont)\s+(?:cantact|contac|contat|kontact)\W*$"),
-    ("remove me", r"\b(?:remvoe|remoev|rmeove|remov|reomve|remoove)\s+(?:me|us|my number)\b|"
+    ("remove me", r"\b(?:remvoe|remoev|rmeove|remov|reomve|remoove|remoce|rwmove|remobe)\s+"
+     r"(?:me|us|my number)\b|\bforget\s+(?:you\s+ever\s+had\s+)?(?:this|my)\s+(?:number|#)\b|"
+     r"\b(?:take|get|remove)\s+(?:his|her|their)\s+(?:cell|number|phone|#)\s+(?:off|from)\s+"
+     r"(?:your|the|ur|all)\s+(?:[\w-]+\s+)?(?:list|texts?|system)\b|"
      r"\b(?:tke|tak|tale|takee)\s+(?:me|us|my number)\s+(?:off|of)\s+(?:ur|your|the|this)\s+"
      r"(?:[\w-]+\s+)?list\b|\bremove\s+(?:mi|mis)\s+(?:numero|datos|informacion)\b|"
      r"\bcancel\s+(?:me|my number|this number)\s+(?:from|off)\s+(?:the|your|these|all)\s+"
@@ -456,11 +475,13 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("đừng nhắn tin", r"\bdung\s+nhan\s+tin\b|\bngung\s+gui\s+(?:tin|sms)\b"),
     ("message mat bhejo", r"\bnumber\s+(?:\w+\s+){1,3}?hata\s*(?:do|dein|dijiye|de)\b"),
     # Arabic in Latin letters ("stop the messages", "no more messages")
-    ("wa2ef el rasa2el", r"\bwa2(?:ef|fo|fou|fu|fi)\b.{0,12}\b(?:el\s?)?r(?:a|e)sa2el\b|"
-     r"\bbala\s+(?:el\s?)?r(?:a|e)sa2el\b"),
+    ("wa2ef el rasa2el", r"\bwa2(?:ef|fo|fou|fu|fi)\b.{0,12}\b(?:el\s?)?r(?:a|e)sa(?:2e|ye)l\b|"
+     r"\b(?:bala|khalas|la)\b.{0,20}\br(?:a|e)sa(?:2e|ye)l\b"),
     # a reassigned number: "this one was someone else's … take it off your list"
     ("remove this number", r"\bnumber\b.{0,120}\b(?:take|get|remove|delete)\s+(?:it|this one)\s+"
-     r"(?:off|from|out of)\s+(?:your|the|ur)\s+(?:[\w-]+\s+)?(?:list|system|database)\b"),
+     r"(?:off|from|out of)\s+(?:your|the|ur)\s+(?:[\w-]+\s+)?(?:list|system|database)\b|"
+     r"\b(?:phone|number|cell|line)\b.{0,100}\btexts?\b.{0,60}\b(?:take|get)\s+(?:it|me|us)\s+off"
+     r"\W*$"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -486,7 +507,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         "не пишите",
         r"не\s+пишите|больше\s+не\s+(?:пишите|присылайте)|отпис|отпиш|хватит\s+(?:писать|"
         r"присылать)|не\s+присылайте|"
-        r"прекратите\s+(?:мне\s+)?(?:присылать|писать|отправлять|звонить)|"
+        r"прекратите\s+(?:мне\s+)?(?:присылать|писать|отправлять|звонить)|не\s+шлите|"
         r"удалите\s+(?:мой|наш)\s+номер",
     ),
 )
@@ -511,7 +532,8 @@ _WEAK: tuple[tuple[str, str], ...] = (
 _GUARDS: tuple[tuple[str, str], ...] = (
     ("asks how", r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){0,2}?"
      r"(?:stop|unsubscribe|opt|get off|remove|turn off|cancel|block)\b|"
-     r"\bis there a way to\s+(?:stop|unsubscribe|turn|shut|opt|get off)\b|"
+     r"\bis there (?:a|another|any|an easier|some|other) ways? to\s+(?:stop|unsubscribe|turn|"
+     r"shut|opt|get off)\b|"
      r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
@@ -544,8 +566,10 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:[\w-]+\s+)?calls\b|\bllamadas\s+(?:caidas|perdidas)\b|"
      r"\bstop sending (?:me\s+|us\s+)?(?:the\s+)?(?:paper|mail|letters?|bills?|invoices?|"
      r"statements?|catalogs?|flyers?|postcards?)\b|\bbasta (?:de|con) (?!(?:los |sus |estos |"
-     r"tantos |las )?(?:mensajes|textos|sms|llamadas|escribir|mandar|molestar|encuestas|"
-     r"recordatorios|notificaciones))\w+|"
+     r"tantos |las )?(?:mensaj|texto|sms|llamad|escribir|mandar|molestar|encuesta|"
+     r"recordatorio|notificacion))\w+|\bremove\s+(?:me|us)\s+from\s+(?:monday|tuesday|wednesday|"
+     r"thursday|friday|saturday|sunday|tomorrow|today|the schedule|the calendar|the route|"
+     r"(?:the|my)\s+(?:\w+\s+)?(?:appointment|visit|booking|slot|route|schedule))\b|"
      r"^(?![\s\S]*\b(?:texts?|texting|messages?|sms|mensajes|textos)\b)[\s\S]*?\btake (?:me|us) "
      r"off (?:the |your |my |this |that )?(?:\w+s )?(?:schedule|calendar|route|agenda|books)\b"),
     ("asks where the number came from", r"\bwhere did (?:you|u|yall) get (?:my|this) (?:number|#)|"
@@ -566,7 +590,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
      r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
      r"me den de baja|me saquen|me quiten)\b"),
-    ("e-mail only", r"\b(?:stop|unsubscribe|no more|remove me from|take me off|stop sending)\s+"
+    ("e-mail only", r"\b(?:stop|unsubscribed?|no more|remove me from|take me off|stop sending)\s+"
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes|"
      r"mensajes de texto)\s+(?:si\s+)?"
@@ -575,13 +599,16 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:texting|texts|messages|sending texts)\b"),
     ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
      r"other|the second|the third|the extra|that|this)\s+(?:\w+\s+)?(?:user|customer|member|"
-     r"employee|person|account|device|client|seat|license)\b"),
+     r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:the|our|my)\s+"
+     r"(?!number\b|phone\b|cell\b)(?:[\w-]+\s+){1,2}from\b|\bunsubscribe\s+from\s+(?:that|this|"
+     r"the)\s+(?:warning|alert|light|error|noise|sound|beep)\b"),
     ("someone else's record", r"\b(?:from|off)\s+(?:\w+s|her|his|their|that persons)\s+"
      r"(?:file|account|record|records|profile|chart)\b|\bdel\s+(?:expediente|perfil|registro|"
      r"archivo|cuenta)\s+de\b|\b(?:him|her|them|he|she|they|tech|technician|guy|electrician|"
      r"plumber)\s+(?:to\s+)?(?:just\s+)?leave\s+(?:me|us)\s+alone\b"),
     ("only for a while", r"\b(?:leave\s+(?:me|us)\s+alone|no\s+more\s+(?:texts?|messages)|stop\s+"
-     r"(?:texting|messaging))\s+(?:for\s+(?:a|the|now\s+i\s*m)\s+(?:sec|second|minute|min|moment|"
+     r"(?:texting|messaging))\s+(?:for\s+(?:like\s+|about\s+|maybe\s+)?(?:\d+|a\s+few|a\s+couple)\s+"
+     r"(?:sec|second|min|minute|hour|hr)s?\b|for\s+(?:a|the|now\s+i\s*m)\s+(?:sec|second|minute|min|moment|"
      r"bit|day|few|couple|weekend|week|rest of)|today|tonight|this\s+(?:morning|afternoon|week)|"
      r"until\s+(?:tomorrow|monday|tuesday|wednesday|thursday|friday|next|i\s+get))\b|"
      r"\bleave\s+(?:me|us)\s+alone\?"),
