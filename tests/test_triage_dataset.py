@@ -22,17 +22,17 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured)
-#: blind8.csv, its one measurement (2026-11-29 07:41 UTC, model of 5087fdc): 88.0 %, urgent
-#: recall 90.9 %, opt-out recall 94.9 %, precision 95.2 % (all three below the 95 / 95 / 98 %
-#: aimed at), needs_review 3.4 % (the spent sets before it: blind7 86.5 / 95.6 / 93.4 / 95.5 %,
-#: blind6 93.6 / 96.8 / 98.0 / 97.3 %, blind5 91.8 / 98.8 / 96.0 / 97.0 %)
+#: blind9.csv, its one measurement (2026-11-29 07:56 UTC, model of 574e935): 88.5 %, urgent
+#: recall 94.0 %, opt-out recall 94.7 %, precision 96.8 % (all three below the 95 / 95 / 98 %
+#: aimed at), needs_review 2.2 % (the spent sets before it: blind8 88.0 / 90.9 / 94.9 / 95.2 %,
+#: blind7 86.5 / 95.6 / 93.4 / 95.5 %, blind6 93.6 / 96.8 / 98.0 / 97.3 %)
 BLIND_FLOORS = {
-    "accuracy": 0.87,
-    "urgent_recall": 0.90,
+    "accuracy": 0.88,
+    "urgent_recall": 0.93,
     "opt_out_recall": 0.94,
-    "opt_out_precision": 0.95,
+    "opt_out_precision": 0.96,
 }
-BLIND_MAX_NEEDS_REVIEW = 0.04
+BLIND_MAX_NEEDS_REVIEW = 0.03
 
 
 def _report():
@@ -45,8 +45,8 @@ def _report():
 
 
 def test_the_blind_set_is_the_frozen_one():
-    want = (DATA / "blind8.sha256").read_text(encoding="utf-8").split()[0]
-    assert hashlib.sha256((DATA / "blind8.csv").read_bytes()).hexdigest() == want
+    want = (DATA / "blind9.sha256").read_text(encoding="utf-8").split()[0]
+    assert hashlib.sha256((DATA / "blind9.csv").read_bytes()).hexdigest() == want
 
 
 @pytest.fixture(scope="module")
