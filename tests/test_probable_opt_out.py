@@ -27,10 +27,12 @@ from outreach.extensions import db
 from outreach.messaging import send_checkin
 from outreach.messaging.texts import queue_text, send_text
 from outreach.models import CheckIn, Consent, Customer, Escalation, Message
-from outreach.triage import Triage
+from outreach.triage import Triage, classify
 
-#: a wording today's classifier reads as a probable opt-out (no rule is sure)
-PROBABLE = "enough is enough"
+#: wordings a weak consent rule calls a probable revocation: the test takes the first one the
+#: classifier of the day, retrained on more data each time, still leaves to a person
+WEAK_REVOCATIONS = ("enough is enough", "enough already", "ya basta", "halt", "block", "basta")
+PROBABLE = next((t for t in WEAK_REVOCATIONS if classify(t).probable_opt_out), WEAK_REVOCATIONS[0])
 UNSURE = Triage("needs_review", "not sure: question 0.31, neutral 0.28")
 PROBABLY = Triage(
     "needs_review",

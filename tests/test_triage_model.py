@@ -72,6 +72,11 @@ def cls(text, **kwargs):
         "naum me mande mais msg",
         "I already unsubscribed, why am I still getting these",
         "please leave me alone",
+        "How did you even get this number? Delete it.",
+        "I'd prefer not to hear from you by text ever again",
+        "Quiero salir de esta lista de textos",
+        "Lâchez-moi avec vos textos câline",
+        "where did you get my number? remove me",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -160,6 +165,13 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "do I have to reply STOP or is there another way to stop getting these",
         "you unsubscribed my storage unit autopay without asking and now theres a late fee",
         "dejen de mandar al mismo técnico que no sabe, manden a otro a revisar",
+        "No me manden correos, prefiero por texto",
+        "Ich habe aus Versehen STOP geschickt, bitte weiter SMS schicken",
+        "Don't text me after 8pm please, I'm up at 3 for the boat. Daytime's fine",
+        "LEAVE ME ALONE I'm watching the Sox 😂 jk, the wifi is perfect now, thanks",
+        "Tell Joe to quit calling my landline, text is better. I'm never near it",
+        "I'll unsubscribe from the premium app plan, don't need the remote monitoring",
+        "oye y cómo hago pa salirme de esta lista?",
     ],
 )
 def test_hard_negatives_never_opt_out(text):

@@ -62,7 +62,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "провод*", "电", "插座", "전기", "콘센트", "dien", "kuryente",
         "surge*", "exploded", "flash and a pop", "iskr*", "klimatize",
     ),
-    "co": ("carbon monoxide", "monoxido", "co alarm", "co detector", "monoxyde"),
+    "co": (
+        "carbon monoxide", "monoxido", "co alarm", "co detector", "monoxyde", "says co",
+        "co on it", "letters co",
+    ),
     "alarm": ("alarm*", "detector*", "beep*", "going off", "sonando", "pita*"),
     "body": (
         "breath*", "respir*", "chest", "pecho", "bleed*", "sangr*", "blood*", "fever*",
@@ -79,6 +82,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "huminga", "lafyev", "nause*", "clot*", "lips", "oozing", "despierta", "wont wake",
         "krew", "krwaw*", "피가", "피를", "खून", "دم", "نزيف", "headache*", "foggy",
         "chills", "bled", "bled through", "어지럽", "fe m mal", "wouj", "見えにく", "影が",
+        "头晕", "恶心", "看不见", "痛", "cant see", "blurry", "vision",
     ),
     "injury": (
         "hurt", "injur*", "herid*", "lastim*", "cut", "cortad*", "cortó", "corto", "broke my",
@@ -87,6 +91,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "ospedale", "больниц*", "скор*", "医院", "急诊", "병원", "응급", "benh vien", "ospital",
         "lopital", "hit by", "atropell*", "fell in", "fell down", "bitten", "mordi*",
         "zlaman*", "zlamal*", "upuscil*",
+        "quebr*", "pinned", "crushed", "screaming",
     ),
     "vehicle": (
         "brake*", "freno*", "steering", "direccion", "volante", "wheel*", "rueda*", "tire*",
@@ -108,6 +113,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "할머니", "노인", "em be", "lola", "sanggol",
         "dziecko", "dzieck*", "niemowl*", "babcia", "manman m", "pitit", "طفل", "رضيع", "बच्चा",
         "tibebe", "시어머니",
+        "week old", "day old", "month old", "عمرها", "أمي",
     ),
     "temperature": (
         "no heat", "sin calefaccion", "freezing", "congel*", "helando", "cold", "frio",
@@ -116,6 +122,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "caldo", "жар*", "热", "더워", "nong",
         "nie grzeje", "zimno", "stopni", "fret", "chofaj", "برد", "ठंड",
         "101", "102", "103", "104", "cho anpil", "38도", "40도",
+        "تحت الصفر", "التدفئة", "gele", "geler",
     ),
     "emergency": (
         "emergency", "emergencia", "emergencia*", "urgent*", "asap", "right now",
@@ -128,6 +135,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "atrapad*", "encerrad*",
         "hacked", "breach*", "unauthori*", "intruder*", "wont lock", "cant lock", "logged into",
         "someone on the porch",
+        "stuck in", "elevator", "갇혔", "trapped in",
     ),
     "legal": (
         "lawyer*", "abogad*", "attorney*", "sue", "suing", "demand*", "lawsuit", "court",
@@ -148,6 +156,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "stopped the check", "возврат*", "верните деньги", "退款", "退钱", "환불", "hoan tien",
         "zwrot*", "pieniedz*", "استرجاع", "أموالي", "اموالي", "فلوسي", "पैसे वापस", "退錢", "lajan m",
         "返金", "вернуть деньги", "верните",
+        "lajan mwen", "remet",
     ),
     "cancel": (
         "cancel*", "cancelar", "terminate", "switch*", "another company", "otra compania",
@@ -157,6 +166,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "kundig*", "annul*", "resili*", "disdett*", "расторг*", "取消", "해지", "rescindir",
         "cancelamento",
         "الغاء", "إلغاء", "membresia", "not renewing", "30 day notice",
+        "de baja mi servicio", "baja del servicio", "baja de mi servicio",
     ),
     "toxic": (
         "poison*", "toxic", "bait", "chemical*", "bleach", "ingest*", "veneno", "envenen*",

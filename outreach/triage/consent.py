@@ -50,6 +50,8 @@ _MSG_WIDE = (
 )
 _ME = r"(?:me|us|this number|this phone|my number|my phone|my cell|this #|my #|him|her)"
 
+#: after "unsubscribe": the word naming a thing ("the unsubscribe link is broken")
+_UNSUB_OTHER = r"(?!\s+(?:link|button|option|page|feature)\b)"
 #: a clause made only of these (with "stop"-like words) is a stop: "please stop", "stop it pls"
 _FILLER = frozenset(
     {
@@ -70,7 +72,7 @@ _STOP_WORDS = frozenset(
         "alto", "basta", "discontinue", "desinscription", "desinscrire", "abmelden", "abbestellen",
         "td", "退订", "halt", "cease", "quit", "stp", "mute", "unenroll", "deregister",
         "desuscribir", "desuscribirme", "desuscribanme", "desuscribete", "wypisz", "wypiszcie",
-        "arret", "arretez", "para", "sair",
+        "arret", "arretez", "para", "sair", "stoo",
     }
 )  # fmt: skip
 #: words that may come before the stop word of such a clause ("you can stop now", "ya paren")
@@ -148,7 +150,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\s+(?:your|the|this|ur|all)\s+(?:(?!wait)[\w-]+\s+){0,2}?(?:lists?|texts?|messages|database|"
      r"system|contacts?|sms)\b"),
     ("unsubscribe", r"\b(?:unsubscribe|unsub|unsuscribe|unsubcribe)\b"
-     r"(?!\s+(?:link|button|option|page|feature)\b)|(?:^|\b(?:i|ive|i have|we|already|just)\s+)"
+     rf"{_UNSUB_OTHER}|"
+     r"(?:^|\b(?:i|ive|i have|we|already|just)\s+)"
      r"unsubscribed\b|\bunsubscribed\s+(?:me|us)\b"),
     ("opt out", r"\bopt(?:\s+me)?\s*-?\s*out\b(?!\s+of\s+(?:the\s+|my\s+|our\s+|this\s+)?"
      r"(?:[\w-]+\s+){0,2}(?:auto|paper|renewal|warranty|plan|program|insurance|arbitration|data|"
@@ -162,6 +165,15 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\s+(?:these|them|this|your|the|any)\b(?!\s+(?:bills?|invoices?|charges?|emails?|"
      r"e-mails?|calls?|errors?|packages?)\b)"),
     ("refrain from texting", r"\brefrain\s+from\s+(?:texting|messaging|contacting|sending)|"
+     r"\bno need to\s+(?:ever\s+)?(?:message|text|contact|txt)\s+(?:me|us)\s+(?:again|anymore|any "
+     r"more|ever)\b|\b(?:rather|prefer)\s+(?:you|u|yall|that you)\s+(?:not|didnt|did not|dont)\s+"
+     r"(?:text|message|contact|txt)\b|\b(?:like|want)\s+to\s+not\s+(?:get|receive)\s+(?:these|them|"
+     r"texts|messages|any)\b|\bprefer\s+not\s+to\s+hear\s+from\s+(?:you|u|yall)\b|"
+     r"(?:^|[.!,;]\s*)off\s+(?:the|your|ur|this)\s+(?:[\w-]+\s+)?list\W*$|\bstop\s+(?:putting|"
+     r"signing|adding)\s+(?:me|us)\s+(?:on|up for|to|in)\s+(?:these|your|the|all)\b|"
+     r"\benvoyez\s?moi\s+(?:pu|plus|pus)\s+de\b|\blachez\s?moi\s+avec\s+(?:vos|tes|les|ces)\s+"
+     r"(?:textos|messages|sms|texto)\b|\bsalir\s+de\s+(?:los|las|la|sus|esta|esos|estos)\s+"
+     r"(?:mensajes|textos|lista)\b|\bnumber\b.{0,60}\b(?:delete|erase|remove|lose)\s+it\W*$|"
      r"\bnot\s+to\s+be\s+(?:contacted|texted|messaged)\b|\bmark\s+(?:me|us|this number|my "
      r"number)\s+(?:as\s+)?(?:do not contact|dnc|do not text)\b|\bno need to\s+keep\s+"
      r"(?:texting|messaging|contacting|sending|reaching)\b"),
@@ -195,7 +207,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"contactar|llamar|textear)"),
     ("no me manden", r"\b(?:no|nunca)\s+(?:me|nos|le|les)\s+(?:manden|mandes|envien|envies|"
      r"escriban|"
-     r"escribas|contacten|contactes|texteen|textees|mande|envie|escriba|contacte)\b"),
+     r"escribas|contacten|contactes|texteen|textees|mande|envie|escriba|contacte)\b"
+     # what is sent by post or e-mail, or a person, is not a message
+     r"(?!\s+(?:mas\s+)?(?:correos|e\s?mails|emails|cartas|facturas|papeles|al|a|otro|otra|ese|"
+     r"esa|tecnico)\b)"),
     ("no me llamen más", r"\bno\s+(?:me|nos)\s+(?:llamen|llames|llame)\s+(?:mas|nunca)\b|"
      r"\bno\s+me\s+llamen\s+ni\b"),
     ("no manden más", r"\bya\s+no\s+(?:escriban|manden|envien|contacten)\b|\bno\s+vuelvan\s+a\s+"
@@ -307,9 +322,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("not interested in messages", r"\b(?:not|no longer)\s+(?:interested|a fan)\s+(?:in|of)\s+(?"
      r":any\s+more\s+|"
      r"any\s+|these\s+|your\s+|the\s+|more\s+|receiving\s+|getting\s+|further\s+)*"
-     rf"(?:[\w-]+\s+(?:or\s+|and\s+)?){{0,2}}?{_MSG_WIDE}\b"),
-    ("do not want messages", r"\b(?:dont|do not|no longer)\s+want\s+(?:these|them|any of (?:thes"
-     r"e|this|them))"
+     rf"(?:[\w-]+\s+(?:or\s+|and\s+)?){{0,2}}?(?:{_MSG_WIDE}|spam)\b"),
+    ("do not want messages", r"\b(?:dont|do not|no longer)\s+want\s+(?:these|them|em|any of "
+     r"(?:these|this|them))"
      r"(?:\s+(?:texts?|messages?|anymore|any more)\b|\W*$)"),
     ("desist", r"\bdesist\s+from\b|\bdesist\W*$"),
     ("turn the texts off", r"\b(?:can|could|would|will|pls|please)\s+(?:you\s+|u\s+)?(?:just\s+)?"
@@ -409,7 +424,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:\w+\s+)?(?:plan|servicio|contrato|cuenta|membresia|garantia|seguro)\b)"),
     ("ya paren", r"\bya\s+(?:parenle|parale|parele)\b"),
     ("unsubscribe", r"(?<!you )(?<!they )(?<!he )(?<!she )\bun\s?(?:s+u+s*b*s*c*r*i*b+e*d?|"
-     r"sub+s\w*)\b(?!\s+(?:link|button|option|page|feature)\b)"),
+     rf"sub+s\w*)\b{_UNSUB_OTHER}"),
     # Portuguese
     ("não me liguem mais", r"\bnao\s+(?:me\s+)?(?:liguem|ligue|mandem|enviem|mande|envie|escrevam|"
      r"contatem|contactem)\s+mais\b|\bchega\s+de\s+(?:mensage\w*|sms|ligac\w*|textos)\b|"
@@ -442,7 +457,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"|numero)"
      r"\s+ko\b|\btigil\w*\s+(?:\w+\s+){0,3}?(?:text|mag\s?text|message|pag\s?text)"),
     ("pa voye mesaj", r"\bretire\s+nimewo\s+(?:mwen|m)\b|\bpa\s+(?:voye|ekri|rele)\s+(?:m|mwen)\b"),
-    ("đừng nhắn tin", r"\bxoa\s+so\s+(?:dien thoai\s+)?(?:cua\s+)?(?:toi|minh|em|anh|chi)\b|\b(?"
+    ("đừng nhắn tin", r"\bxoa\s+so\s+(?:[dđ]ien thoai\s+)?(?:cua\s+)?(?:toi|minh|em|anh|chi)\b|\b(?"
      r":khong|ko|k)\s+muon\s+nhan\s+(?:tin|sms)\b"),
     ("message mat bhejo", r"\b(?:message|messages|msg|sms|text)\s+(?:mat|na)\s+(?:bhejo|bhejna|"
      r"bhejiye|karo|karna|kijiye|karein)\b|\bnumber\s+hata\s*(?:do|dein|dijiye|de)\b|\bband\s+ka"
@@ -537,7 +552,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
-     r"\bcomo\s+(?:hago|puedo|le hago)\s+para\b|\bpaano\b|"
+     r"\bcomo\s+(?:hago|puedo|le hago)\s+(?:para|pa)\b|\bpaano\b|"
      r"\bкак\s+(?:\w+\s+)?(?:отпис|прекрат|останов)|"  # noqa: RUF001 (Russian "how")
      r"\bwie\s+(?:kann|konnen)\s+(?:ich|wir)\b.{0,30}\b(?:abmelden|abbestellen)\b|"
      r"(?:怎么|如何|怎样)\S{0,6}(?:退订|取消订阅)|"
@@ -572,9 +587,19 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:the|my)\s+(?:\w+\s+)?(?:appointment|visit|booking|slot|route|schedule))\b|"
      r"^(?![\s\S]*\b(?:texts?|texting|messages?|sms|mensajes|textos)\b)[\s\S]*?\btake (?:me|us) "
      r"off (?:the |your |my |this |that )?(?:\w+s )?(?:schedule|calendar|route|agenda|books)\b"),
-    ("asks where the number came from", r"\bwhere did (?:you|u|yall) get (?:my|this) (?:number|#)|"
-     r"\bhow did (?:you|u|yall) get (?:my|this) (?:number|#)|\bde donde (?:sacaron|tienen|"
-     r"obtuvieron|sacan)\b"),
+    # ... unless the reply also says what to do with it ("how did you get this number? delete it")
+    ("asks where the number came from", r"^(?![\s\S]*\b(?:remove|delete|erase|lose|stop|"
+     r"unsubscribe|take (?:me|it|us) off|dont text|do not text|borr\w+|quit\w+|saque\w+)\b)"
+     r"[\s\S]*?(?:\bwhere did (?:you|u|yall) (?:even )?get (?:my|this) (?:number|#)|"
+     r"\bhow did (?:you|u|yall) (?:even )?get (?:my|this) (?:number|#)|\bde donde (?:sacaron|"
+     r"tienen|obtuvieron|sacan)\b)"),
+    ("a joke or an aside", r"\b(?:jk|just kidding|im kidding|j/k)\b|^\W*stop\W+wait\b|"
+     r"^\W*stop(?:\s+it)?\W+(?:you|yall|u)\s+(?:guys\s+)?(?:are|r|were|did)\s+(?:too|so|amazing|"
+     r"awesome|the best|great)\b"),
+    ("only at some hours", r"\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
+     r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during)\b"),
+    ("by mistake (other languages)", r"\baus versehen\b|\bpar erreur\b|\bpor engano\b|"
+     r"\bper errore\b|\bpor equivocacion\b|\bnham\b"),
     ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
      r"\s+(?:me|us)\b|"
      r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
@@ -594,12 +619,15 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes|"
      r"mensajes de texto)\s+(?:si\s+)?"
-     r"(?:are|is|r|estan|esta|son)\s+(?:fine|ok|okay|good|bien)\b|\bstill\s+want\s+(?:the\s+)?"
+     r"(?:are|is|r|estan|esta|son)\s+(?:fine|ok|okay|good|bien|better|best|preferred)\b|"
+     r"\bstill\s+want\s+(?:the\s+)?"
      r"(?:texts|messages)\b|\b(?:but|please|pls|just|you can|can)\s+keep\s+(?:the\s+)?"
      r"(?:texting|texts|messages|sending texts)\b"),
     ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
      r"other|the second|the third|the extra|that|this)\s+(?:\w+\s+)?(?:user|customer|member|"
-     r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:the|our|my)\s+"
+     r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:from\s+)?(?:the\s+|"
+     r"my\s+|our\s+)?(?:[\w-]+\s+){0,2}(?:plan|membership|app|newsletter|channel|program|podcast)"
+     r"\b|\bunsubscribe\s+(?:the|our|my)\s+"
      r"(?!number\b|phone\b|cell\b)(?:[\w-]+\s+){1,2}from\b|\bunsubscribe\s+from\s+(?:that|this|"
      r"the)\s+(?:warning|alert|light|error|noise|sound|beep)\b"),
     ("someone else's record", r"\b(?:from|off)\s+(?:\w+s|her|his|their|that persons)\s+"
