@@ -22,15 +22,15 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured)
-#: blind9.csv, its one measurement (2026-11-29 07:56 UTC, model of 574e935): 88.5 %, urgent
-#: recall 94.0 %, opt-out recall 94.7 %, precision 96.8 % (all three below the 95 / 95 / 98 %
-#: aimed at), needs_review 2.2 % (the spent sets before it: blind8 88.0 / 90.9 / 94.9 / 95.2 %,
+#: blind10.csv, its one measurement (2026-11-29 08:11 UTC, model of bf6c2c8): 91.3 %, urgent
+#: recall 95.5 %, opt-out recall 96.2 %, precision 99.0 %, needs_review 2.3 % (the spent sets
+#: before it: blind9 88.5 / 94.0 / 94.7 / 96.8 %, blind8 88.0 / 90.9 / 94.9 / 95.2 %,
 #: blind7 86.5 / 95.6 / 93.4 / 95.5 %, blind6 93.6 / 96.8 / 98.0 / 97.3 %)
 BLIND_FLOORS = {
-    "accuracy": 0.88,
-    "urgent_recall": 0.93,
-    "opt_out_recall": 0.94,
-    "opt_out_precision": 0.96,
+    "accuracy": 0.91,
+    "urgent_recall": 0.95,
+    "opt_out_recall": 0.96,
+    "opt_out_precision": 0.99,
 }
 BLIND_MAX_NEEDS_REVIEW = 0.03
 
@@ -45,8 +45,8 @@ def _report():
 
 
 def test_the_blind_set_is_the_frozen_one():
-    want = (DATA / "blind9.sha256").read_text(encoding="utf-8").split()[0]
-    assert hashlib.sha256((DATA / "blind9.csv").read_bytes()).hexdigest() == want
+    want = (DATA / "blind10.sha256").read_text(encoding="utf-8").split()[0]
+    assert hashlib.sha256((DATA / "blind10.csv").read_bytes()).hexdigest() == want
 
 
 @pytest.fixture(scope="module")
