@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from fake_twilio import fake_twilio, make_sms_checkin, twilio_app  # noqa: F401  (fixtures)
 from mail_server import smtp_server  # noqa: F401  (fixture)
 from routing_cache import install as install_routing_cache
+from template_cache import share_compiled_templates
 from testenv import PUBLIC_BASE_URL
 
 from outreach import create_app
@@ -134,6 +135,7 @@ def make_app(app_env, tmp_path):
                 **config,
             }
         )
+        share_compiled_templates(app.jinja_env)  # templates compiled once a session
         built.append(app)
         return app
 
