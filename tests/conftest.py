@@ -15,6 +15,8 @@ import redis
 import sqlalchemy as sa
 from fake_twilio import fake_twilio, make_sms_checkin, twilio_app  # noqa: F401  (fixtures)
 from mail_server import smtp_server  # noqa: F401  (fixture)
+from routing_cache import install as install_routing_cache
+from template_cache import share_compiled_templates
 from testenv import PUBLIC_BASE_URL
 
 from outreach import create_app
@@ -22,6 +24,8 @@ from outreach.extensions import db as _db
 from outreach.runtime.redis_embedded import ensure_embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
+
+install_routing_cache()  # each app's URL builders from code compiled once (see routing_cache.py)
 
 
 def _migrate(database_url: str, instance: Path) -> None:
@@ -131,6 +135,7 @@ def make_app(app_env, tmp_path):
                 **config,
             }
         )
+        share_compiled_templates(app.jinja_env)  # templates compiled once a session
         built.append(app)
         return app
 
