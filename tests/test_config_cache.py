@@ -112,11 +112,11 @@ def test_phrases_and_examples_count_from_the_next_reply_in_the_other_process(two
     with second.app_context():
         before = triage_text(text)
     assert "phrase 'zorblax'" not in before.evidence
-    with first.app_context():
-        add_phrase("question", "zorblax")
+    with first.app_context():  # an urgent phrase decides alone, whatever the model says
+        add_phrase("urgent", "zorblax")
     with second.app_context():
         after = triage_text(text)
-        assert after.triage_class == "question" and "phrase 'zorblax'" in after.evidence
+        assert after.triage_class == "urgent" and "phrase 'zorblax'" in after.evidence
     with first.app_context():
         add_example("my gizmo went kaput again", is_urgent=True)
     with second.app_context():

@@ -31,7 +31,14 @@ from outreach.triage import Triage, classify
 
 #: wordings a weak consent rule calls a probable revocation: the test takes the first one the
 #: classifier of the day, retrained on more data each time, still leaves to a person
-WEAK_REVOCATIONS = ("enough is enough", "enough already", "ya basta", "halt", "block", "basta")
+WEAK_REVOCATIONS = (
+    "enough is enough",
+    "did not sign up for these",
+    "never asked for this",
+    "these texts never stop",
+    "enough already",
+    "ya basta",
+)
 PROBABLE = next((t for t in WEAK_REVOCATIONS if classify(t).probable_opt_out), WEAK_REVOCATIONS[0])
 UNSURE = Triage("needs_review", "not sure: question 0.31, neutral 0.28")
 PROBABLY = Triage(
