@@ -5,8 +5,8 @@
                                                  # model → outreach/triage/model.npz
 
 Training data: tests/data/triage/tuning.csv … tuning4.csv, and the spent blind sets blind.csv …
-blind9.csv (each measured, then folded in as another writer's wording); never blind10.csv or
-blind11.csv, the blind sets now. Cross-validation holds out one file at a time
+blind9.csv (each measured, then folded in as another writer's wording); never blind10.csv …
+blind12.csv, the blind sets now. Cross-validation holds out one file at a time
 and trains on the others: each file has its own writer, so this is the honest estimate for a
 new writer's wording. Methods compared on the same folds: the hand-written rules alone; a
 logistic regression on character + word n-grams alone; the same with the rules' answer as
