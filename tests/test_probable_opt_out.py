@@ -29,8 +29,9 @@ from outreach.messaging.texts import queue_text, send_text
 from outreach.models import CheckIn, Consent, Customer, Escalation, Message
 from outreach.triage import Triage, classify
 
-#: wordings a weak consent rule calls a probable revocation: the test takes the first one the
-#: classifier of the day, retrained on more data each time, still leaves to a person
+#: wordings the classifier may leave to a person as probable revocations (a weak consent rule,
+#: or the model's opt-out under a guard): the test takes the first one the classifier of the
+#: day, retrained on more data each time, still leaves to a person
 WEAK_REVOCATIONS = (
     "enough is enough",
     "did not sign up for these",
