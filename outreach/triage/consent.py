@@ -165,18 +165,20 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\s+(?:these|them|this|your|the|any)\b(?!\s+(?:bills?|invoices?|charges?|emails?|"
      r"e-mails?|calls?|errors?|packages?)\b)"),
     ("refrain from texting", r"\brefrain\s+from\s+(?:texting|messaging|contacting|sending)|"
-     r"\bno need to\s+(?:ever\s+)?(?:message|text|contact|txt)\s+(?:me|us)\s+(?:again|anymore|any "
-     r"more|ever)\b|\b(?:rather|prefer)\s+(?:you|u|yall|that you)\s+(?:not|didnt|did not|dont)\s+"
-     r"(?:text|message|contact|txt)\b|\b(?:like|want)\s+to\s+not\s+(?:get|receive)\s+(?:these|them|"
-     r"texts|messages|any)\b|\bprefer\s+not\s+to\s+hear\s+from\s+(?:you|u|yall)\b|"
-     r"(?:^|[.!,;]\s*)off\s+(?:the|your|ur|this)\s+(?:[\w-]+\s+)?list\W*$|\bstop\s+(?:putting|"
-     r"signing|adding)\s+(?:me|us)\s+(?:on|up for|to|in)\s+(?:these|your|the|all)\b|"
-     r"\benvoyez\s?moi\s+(?:pu|plus|pus)\s+de\b|\blachez\s?moi\s+avec\s+(?:vos|tes|les|ces)\s+"
-     r"(?:textos|messages|sms|texto)\b|\bsalir\s+de\s+(?:los|las|la|sus|esta|esos|estos)\s+"
-     r"(?:mensajes|textos|lista)\b|\bnumber\b.{0,60}\b(?:delete|erase|remove|lose)\s+it\W*$|"
      r"\bnot\s+to\s+be\s+(?:contacted|texted|messaged)\b|\bmark\s+(?:me|us|this number|my "
      r"number)\s+(?:as\s+)?(?:do not contact|dnc|do not text)\b|\bno need to\s+keep\s+"
      r"(?:texting|messaging|contacting|sending|reaching)\b"),
+    ("rather not be texted", r"\bno need to\s+(?:ever\s+)?(?:message|text|contact|txt)\s+(?:me|us)"
+     r"\s+(?:again|anymore|any more|ever)\b|\b(?:rather|prefer)\s+(?:you|u|yall|that you)\s+"
+     r"(?:not|didnt|did not|dont)\s+(?:text|message|contact|txt)\b|\b(?:like|want)\s+to\s+not\s+"
+     r"(?:get|receive)\s+(?:these|them|texts|messages|any)\b|\bprefer\s+not\s+to\s+hear\s+from\s+"
+     r"(?:you|u|yall)\b|\bstop\s+(?:putting|signing|adding)\s+(?:me|us)\s+(?:on|up for|to|in)\s+"
+     r"(?:these|your|the|all)\b"),
+    ("off the list", r"(?:^|[.!,;]\s*)off\s+(?:the|your|ur|this)\s+(?:[\w-]+\s+)?list\W*$|"
+     r"\bsalir\s+de\s+(?:los|las|la|sus|esta|esos|estos)\s+(?:mensajes|textos|lista)\b"),
+    ("delete the number", r"\bnumber\b.{0,60}\b(?:delete|erase|remove|lose)\s+it\W*$"),
+    ("plus de textos", r"\benvoyez\s?moi\s+(?:pu|plus|pus)\s+de\b|\blachez\s?moi\s+avec\s+"
+     r"(?:vos|tes|les|ces)\s+(?:textos|messages|sms|texto)\b"),
     ("do not want messages", rf"\b(?:never|dont|do not)\s+want\s+(?:another|one more|any more|"
      rf"any)\s+(?:[\w-]+\s+)?{_MSG_STRICT}\b|\b(?:dont|do not|no longer)\s+(?:want|wish|care)"
      r"\s+to\s+be\s+(?:texted|contacted|messaged|sent\s+texts)\b|\b(?:dont|do not)\s+want\s+to"
