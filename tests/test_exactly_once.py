@@ -79,11 +79,13 @@ def test_a_lost_answer_through_a_messaging_service_is_found_in_the_queue_not_sen
     make_app, queued_service, make_sms_checkin
 ):
     fake = queued_service
+    # the timeout leaves the reconciling look-up room on a loaded machine (at 0.3 s it timed out
+    # too: "cannot reconcile yet"); the hang outlasts it
     with make_app(
-        env=fake.env(messaging_service=True, OUTREACH_TWILIO_TIMEOUT="0.3")
+        env=fake.env(messaging_service=True, OUTREACH_TWILIO_TIMEOUT="1.0")
     ).app_context():
         checkin = make_sms_checkin()
-        fake.hang_next(seconds=1.0, then_process=True, resource="Messages")
+        fake.hang_next(seconds=2.5, then_process=True, resource="Messages")
         assert send_checkin(checkin.id, now=SEND_AT).result == "unknown"
         fake.wait_for(lambda: fake.messages)
         (sid,) = fake.messages
@@ -307,11 +309,11 @@ def test_the_frequency_cap_holds_between_check_ins_of_one_batch(
 def test_an_early_failure_callback_of_a_reconciled_send_is_applied(
     make_app, fake_twilio, make_sms_checkin
 ):
-    app = make_app(env=fake_twilio.env(OUTREACH_TWILIO_TIMEOUT="0.3"))
+    app = make_app(env=fake_twilio.env(OUTREACH_TWILIO_TIMEOUT="1.0"))  # room to reconcile
     with app.app_context():
         checkin = make_sms_checkin(expires_in=None)
         fake_twilio.early_callbacks(app.test_client(), ("sent", "undelivered"), error_code=30003)
-        fake_twilio.hang_next(seconds=1.0, then_process=True, resource="Messages")
+        fake_twilio.hang_next(seconds=2.5, then_process=True, resource="Messages")
         assert send_checkin(checkin.id, now=SEND_AT).result == "unknown"
         fake_twilio.wait_for(lambda: len(fake_twilio.callbacks_posted) >= 2)
 
