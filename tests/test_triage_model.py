@@ -77,6 +77,11 @@ def cls(text, **kwargs):
         "Quiero salir de esta lista de textos",
         "Lâchez-moi avec vos textos câline",
         "where did you get my number? remove me",
+        "The mold crew left dust all over my lanai. Don't bother texting me again.",
+        "I'd appreciate it if this was the last text I got from you folks",
+        "I'm not a texter though so please leave me off of these.",
+        "Please don't reach out to me by text",
+        "Detener mensajes",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -172,6 +177,10 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "Tell Joe to quit calling my landline, text is better. I'm never near it",
         "I'll unsubscribe from the premium app plan, don't need the remote monitoring",
         "oye y cómo hago pa salirme de esta lista?",
+        "Stop texting my husband about my appointments, text me at this number instead",
+        "Unsubscribe me from the paper bill, email it instead",
+        "Quítenme el pago automático, voy a pagar en la oficina de la cooperativa",
+        "Remove my ex-husband from the account. Texts should only come to this number, mine.",
     ],
 )
 def test_hard_negatives_never_opt_out(text):

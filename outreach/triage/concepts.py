@@ -27,6 +27,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "allag*", "вод*", "теч*", "затоп*", "протека*", "漏水", "淹", "水", "누수", "물이", "nuoc",
         "ro ri", "ngap", "tubig", "tumutulo", "baha", "dlo", "running over",
         "tran", "nuoc tran",
+        "taking on water", "taking water", "water coming in", "sinking", "vo nuoc",
     ),
     "place": (
         "ceiling", "techo", "plafond", "teto", "decke", "floor*", "piso", "suelo", "wall*",
@@ -61,6 +62,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "toque", "apagador", "tomada", "prise", "steckdose", "strom", "presa", "ток", "розетк*",
         "провод*", "电", "插座", "전기", "콘센트", "dien", "kuryente",
         "surge*", "exploded", "flash and a pop", "iskr*", "klimatize",
+        "popping in the wall", "flash and pop", "cable tirado",
     ),
     "co": (
         "carbon monoxide", "monoxido", "co alarm", "co detector", "monoxyde", "says co",
@@ -83,6 +85,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "krew", "krwaw*", "피가", "피를", "खून", "دم", "نزيف", "headache*", "foggy",
         "chills", "bled", "bled through", "어지럽", "fe m mal", "wouj", "見えにく", "影が",
         "头晕", "恶心", "看不见", "痛", "cant see", "blurry", "vision",
+        "maltet", "vetij", "pacemaker", "cadera",
     ),
     "injury": (
         "hurt", "injur*", "herid*", "lastim*", "cut", "cortad*", "cortó", "corto", "broke my",
@@ -136,6 +139,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "hacked", "breach*", "unauthori*", "intruder*", "wont lock", "cant lock", "logged into",
         "someone on the porch",
         "stuck in", "elevator", "갇혔", "trapped in",
+        "listing", "slumped", "stopped talking", "unresponsive", "no se puede parar",
     ),
     "legal": (
         "lawyer*", "abogad*", "attorney*", "sue", "suing", "demand*", "lawsuit", "court",

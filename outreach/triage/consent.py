@@ -95,7 +95,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("stop + messages", r"\b(?:stop|quit)\s+(?:texting|txting|messaging|msging|contacting|"
      r"spamming|reminding|bugging|harassing|calling)\b|\b(?:stop|quit)\s+sending\b(?=\s*(?:$|"
      r"[.!,;?]|me\b|us\b|these\b|them\b|this\b|those\b|stuff|crap|junk|so many|all th|please|"
-     r"pls|plz|any\b|anything))"),
+     r"pls|plz|any\b|anything|to\s+(?:it|this|me|us|my)\b|yours|them\b))"),
     ("no more messages", r"\b(?:no|zero)\s+(?:more|further)\s+"
      rf"(?:[\w-]+\s+){{0,2}}?{_MSG_STRICT}\b"),
     ("no more messages", r"\bno more\s+of\s+(?:these|this|them|your)\b"),
@@ -168,13 +168,20 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\bnot\s+to\s+be\s+(?:contacted|texted|messaged)\b|\bmark\s+(?:me|us|this number|my "
      r"number)\s+(?:as\s+)?(?:do not contact|dnc|do not text)\b|\bno need to\s+keep\s+"
      r"(?:texting|messaging|contacting|sending|reaching)\b"),
-    ("rather not be texted", r"\bno need to\s+(?:ever\s+)?(?:message|text|contact|txt)\s+(?:me|us)"
+    ("rather not be texted", r"\brather\s+not\s+be\s+(?:contacted|texted|messaged)\b|"
+     r"\b(?:this|that)\s+(?:was|is|be|will be)\s+the\s+last\s+(?:text|message|txt)\b|"
+     r"\b(?:dont|do not)\s+bother\s+"
+     r"(?:texting|messaging|contacting|txting)\s+(?:me|us)\b|\b(?:dont|do not)\s+want\s+to\s+be\s+"
+     r"on\s+(?:this|these|it)\s+(?:anymore|any more)\b|\b(?:dont|do not)\s+reach\s+out\s+(?:to\s+)?"
+     r"(?:me|us)\s+(?:by|via|through|over)\s+(?:text|sms)\b|"
+     r"\bno need to\s+(?:ever\s+)?(?:message|text|contact|txt)\s+(?:me|us)"
      r"\s+(?:again|anymore|any more|ever)\b|\b(?:rather|prefer)\s+(?:you|u|yall|that you)\s+"
      r"(?:not|didnt|did not|dont)\s+(?:text|message|contact|txt)\b|\b(?:like|want)\s+to\s+not\s+"
      r"(?:get|receive)\s+(?:these|them|texts|messages|any)\b|\bprefer\s+not\s+to\s+hear\s+from\s+"
      r"(?:you|u|yall)\b|\bstop\s+(?:putting|signing|adding)\s+(?:me|us)\s+(?:on|up for|to|in)\s+"
      r"(?:these|your|the|all)\b"),
     ("off the list", r"(?:^|[.!,;]\s*)off\s+(?:the|your|ur|this)\s+(?:[\w-]+\s+)?list\W*$|"
+     r"\bleave\s+(?:me|us)\s+off\s+(?:of\s+)?(?:these|this|the|your)\b|"
      r"\bsalir\s+de\s+(?:los|las|la|sus|esta|esos|estos)\s+(?:mensajes|textos|lista)\b"),
     ("delete the number", r"\bnumber\b.{0,60}\b(?:delete|erase|remove|lose)\s+it\W*$"),
     ("plus de textos", r"\benvoyez\s?moi\s+(?:pu|plus|pus)\s+de\b|\blachez\s?moi\s+avec\s+"
@@ -241,9 +248,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("sáquenme de la lista", r"\b(?:saquenme|sacame|sacarme|saquen|quitenme|quitame|quitarme|"
      r"borrenme|borrame|eliminenme|eliminame|sacadme|quitadme|saqueme|quiteme|borreme|elimineme|"
      r"kitenme|kitame|kiteme|sakenme)\b(?!\s+(?:el|la|los|las)\s+"
-     r"(?:cargo|cita|puntos|multa))"),
+     r"(?:cargo|cita|puntos|multa|pago|cuota|cobro|servicio|tarjeta|plan|debito|recargo))"),
     ("borren mi número", r"\b(?:borren|quiten|eliminen|borra|quita|elimina|borrar|quitar|eliminar)"
-     r"\s+(?:mi|este)\s+(?:numero|telefono|celular)\b"),
+     r"\s+(?:mi|este|el)\s+(?:numero|telefono|celular)\b"),
     ("darme de baja", r"\bdar(?:me|nos)\s+de\s+baja\b(?!\s+(?:del|el|de el|la|mi)\s+(?:servicio|"
      r"contrato|cita|plan|cuenta))"),
     ("darme de baja", r"\bde\s+baja\s+(?:de\s+)?(?:los|las|sus|estos)?\s*(?:mensajes|textos|sms|"
@@ -257,7 +264,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("paren con los mensajes", r"\b(?:paren|pare|para|parenle|parele|parale)\s+"
      r"(?:ya\s+)?con\s+(?:los|sus|estos|tantos|las)\s+"
      r"(?:mensajes|textos|sms)\b"),
-    ("cancelar mensajes", r"\b(?:cancelar|cancelen|cancele|cancela)\s+"
+    ("cancelar mensajes", r"\bdetener\s+(?:los\s+)?(?:mensajes|textos|sms)\b|"
+     r"\b(?:cancelar|cancelen|cancele|cancela)\s+"
      r"(?:los\s+|mis\s+|la\s+|as\s+)?(?:mensajes|textos|sms|suscripcion|notificaciones|mensagens)\b"),
     ("fuera de la lista", r"^\W*(?:me quiero\s+)?fuera de (?:la|su|esta) lista\b"),
     ("ya paren", r"\bya\s+paren\b(?!\s+de\s+(?!(?:mandar|enviar|escribir|textear|llamar|"
@@ -315,6 +323,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"nor|/)?\s*(?:no\s+)?(?:calls|texts|sms|messages|text messages)\b(?!\s+(?:needed|necessary"
      r")\b)"),
     ("do not text", r"\b(?:dont|do not)\s+call\W+(?:and\s+)?(?:dont|do not)\s+(?:text|txt)\b|"
+     r"\b(?:dont|do not)\s+(?:tex|tx)\s+(?:me|us)\b|"
      r"\b(?:dont|do not|pls dont|please dont)\s+(?:text|txt|sms|message)\b(?:\W*$"
      r"|\W+"
      r"(?:and\s+)?(?:dont|do not|no)\s+(?:call|calls|phone)\b)"),
@@ -517,7 +526,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     (
         "문자 그만",
         r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워|"
-        r"(?:문자|메시지)[^.]{0,6}안\s*보내",
+        r"(?:문자|메시지)[^.]{0,6}안\s*보내|(?:문자|수신)\s*사절",
     ),
     ("لا ترسلوا", r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل|حذف\s+رقمي"),
     (
@@ -620,14 +629,17 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("e-mail only", r"\b(?:stop|unsubscribed?|no more|remove me from|take me off|stop sending)\s+"
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes|"
-     r"mensajes de texto)\s+(?:si\s+)?"
-     r"(?:are|is|r|estan|esta|son)\s+(?:fine|ok|okay|good|bien|better|best|preferred)\b|"
+     r"mensajes de texto)\s+(?:si\s+)?(?:me\s+)?"
+     r"(?:are|is|r|estan|esta|son|llegan)\s+(?:fine|ok|okay|good|bien|better|best|preferred)\b|"
+     r"\b(?:borren|quiten|eliminen)\s+mi\s+(?:correo|email|e mail)\b|"
      r"\bstill\s+want\s+(?:the\s+)?"
      r"(?:texts|messages)\b|\b(?:but|please|pls|just|you can|can)\s+keep\s+(?:the\s+)?"
      r"(?:texting|texts|messages|sending texts)\b"),
     ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
      r"other|the second|the third|the extra|that|this)\s+(?:\w+\s+)?(?:user|customer|member|"
-     r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:from\s+)?(?:the\s+|"
+     r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:me\s+|us\s+)?"
+     r"from\s+(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}(?:bills?|mail|mailing|catalogs?|magazines?|"
+     r"statements?|paper)\b|\bunsubscribe\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|"
      r"my\s+|our\s+)?(?:[\w-]+\s+){0,2}(?:plan|membership|app|newsletter|channel|program|podcast)"
      r"\b|\bunsubscribe\s+(?:the|our|my)\s+"
      r"(?!number\b|phone\b|cell\b)(?:[\w-]+\s+){1,2}from\b|\bunsubscribe\s+from\s+(?:that|this|"
@@ -646,6 +658,12 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:me|nos)?\s+(?:los\s+|sus\s+|tantos\s+)?(?:correos|e\s?mails|emails)\b|\bkeine\s+e\s?mails"
      r"\b|\b(?:sms|texte|nachrichten)\s+(?:ist|sind)\s+(?:in ordnung|ok|okay|gut)\b|\b(?:les\s+)?"
      r"(?:sms|textos)\s+(?:sont|c est)\s+(?:ok|bien|correct)\b"),
+    ("someone else's number", r"\btext\s+me\s+(?:at|on)\s+(?:this|my)\s+(?:number|cell|phone)\s+"
+     r"instead\b|\b(?:texts?|messages?)\s+should\s+(?:only\s+)?(?:come|go)\s+to\s+this\s+number\b|"
+     r"\b(?:mandenmel|envienmel|mandenmel)\w*\s+a\s+mi\b|\bremove\s+my\s+(?:ex[\w-]*|husband|wife|"
+     r"son|daughter|roommate|tenant|mom|dad|partner)\s+from\b|\bstop\s+(?:texting|messaging|"
+     r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
+     r"\b(?=.{0,60}\b(?:me|mine|instead)\b)"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
      r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b"),
 )  # fmt: skip
