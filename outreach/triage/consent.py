@@ -50,6 +50,8 @@ _MSG_WIDE = (
 )
 _ME = r"(?:me|us|this number|this phone|my number|my phone|my cell|this #|my #|him|her)"
 
+#: after "dejen de mandar": a person sent ("dejen de mandar al mismo técnico"), not a message
+_A_PERSON = r"(?!\s+(?:al|a la|a|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|tecnicos)\b)"
 #: after "unsubscribe": the word naming a thing ("the unsubscribe link is broken")
 _UNSUB_OTHER = r"(?!\s+(?:link|button|option|page|feature)\b)"
 #: a clause made only of these (with "stop"-like words) is a stop: "please stop", "stop it pls"
@@ -231,7 +233,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:mandar|enviar|escribir|textear|llamar|contactar|molestar|mandarme|enviarme|escribirme|"
      r"textearme|llamarme|contactarme|molestarme|mandarnos|enviarnos|escribirnos|llamarnos)\b"
      # sending a person ("dejen de mandar al mismo técnico") is not a message
-     r"(?!\s+(?:al|a la|a|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|tecnicos)\b)"),
+     rf"{_A_PERSON}"),
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|deseo|queremos|quiere|quieren)\s+"
      r"(?:recibir\s+|"
      r"que me manden\s+|mas\s+)?(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?"
@@ -411,7 +413,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\s+)?"
      r"de\s+(?:mandar|enviar|escribir|textear|texear|textiar|mensajear|llamar|contactar|molestar|"
      r"mandarme|enviarme|escribirme|textearme|texearme|llamarme|contactarme|molestarme)\b"
-     r"(?!\s+(?:al|a la|a|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|tecnicos)\b)"),
+     rf"{_A_PERSON}"),
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|kiero|deseo|queremos)\s+(?:recibir\s+)?"
      r"(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?(?:llamadas|msj|msjs|mensajes|"
      r"mensaje|textos|sms)\b|\bno\s+(?:quiero|kiero|deseo)\s+(?:que|q)\s+(?:me|nos)\s+(?:sigan\s+)?"
@@ -609,7 +611,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"awesome|the best|great)\b"),
     ("only at some hours", r"\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
      r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during)\b"),
-    ("by mistake (other languages)", r"\baus versehen\b|\bpar erreur\b|\bpor engano\b|"
+    ("undoes an opt-out", r"\baus versehen\b|\bpar erreur\b|\bpor engano\b|"
      r"\bper errore\b|\bpor equivocacion\b|\bnham\b"),
     ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
      r"\s+(?:me|us)\b|"
@@ -637,13 +639,13 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:texting|texts|messages|sending texts)\b"),
     ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
      r"other|the second|the third|the extra|that|this)\s+(?:\w+\s+)?(?:user|customer|member|"
-     r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:me\s+|us\s+)?"
-     r"from\s+(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}(?:bills?|mail|mailing|catalogs?|magazines?|"
-     r"statements?|paper)\b|\bunsubscribe\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|"
-     r"my\s+|our\s+)?(?:[\w-]+\s+){0,2}(?:plan|membership|app|newsletter|channel|program|podcast)"
-     r"\b|\bunsubscribe\s+(?:the|our|my)\s+"
-     r"(?!number\b|phone\b|cell\b)(?:[\w-]+\s+){1,2}from\b|\bunsubscribe\s+from\s+(?:that|this|"
-     r"the)\s+(?:warning|alert|light|error|noise|sound|beep)\b"),
+     r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:the|our|my)\s+"
+     r"(?!number\b|phone\b|cell\b)(?:[\w-]+\s+){1,2}from\b"),
+    ("not about messages", r"\bunsubscribe\s+(?:me\s+|us\s+)?from\s+(?:the\s+|my\s+|our\s+)?"
+     r"(?:[\w-]+\s+){0,2}(?:bills?|mail|mailing|catalogs?|magazines?|statements?|paper)\b|"
+     r"\bunsubscribe\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}"
+     r"(?:plan|membership|app|newsletter|channel|program|podcast)\b|\bunsubscribe\s+from\s+"
+     r"(?:that|this|the)\s+(?:warning|alert|light|error|noise|sound|beep)\b"),
     ("someone else's record", r"\b(?:from|off)\s+(?:\w+s|her|his|their|that persons)\s+"
      r"(?:file|account|record|records|profile|chart)\b|\bdel\s+(?:expediente|perfil|registro|"
      r"archivo|cuenta)\s+de\b|\b(?:him|her|them|he|she|they|tech|technician|guy|electrician|"
@@ -654,13 +656,13 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"bit|day|few|couple|weekend|week|rest of)|today|tonight|this\s+(?:morning|afternoon|week)|"
      r"until\s+(?:tomorrow|monday|tuesday|wednesday|thursday|friday|next|i\s+get))\b|"
      r"\bleave\s+(?:me|us)\s+alone\?"),
-    ("e-mail only (other languages)", r"\b(?:dejen|deje|paren|pare)\s+de\s+(?:mandar|enviar)"
+    ("e-mail only", r"\b(?:dejen|deje|paren|pare)\s+de\s+(?:mandar|enviar)"
      r"(?:me|nos)?\s+(?:los\s+|sus\s+|tantos\s+)?(?:correos|e\s?mails|emails)\b|\bkeine\s+e\s?mails"
      r"\b|\b(?:sms|texte|nachrichten)\s+(?:ist|sind)\s+(?:in ordnung|ok|okay|gut)\b|\b(?:les\s+)?"
      r"(?:sms|textos)\s+(?:sont|c est)\s+(?:ok|bien|correct)\b"),
     ("someone else's number", r"\btext\s+me\s+(?:at|on)\s+(?:this|my)\s+(?:number|cell|phone)\s+"
      r"instead\b|\b(?:texts?|messages?)\s+should\s+(?:only\s+)?(?:come|go)\s+to\s+this\s+number\b|"
-     r"\b(?:mandenmel|envienmel|mandenmel)\w*\s+a\s+mi\b|\bremove\s+my\s+(?:ex[\w-]*|husband|wife|"
+     r"\b(?:mandenmel|envienmel)\w*\s+a\s+mi\b|\bremove\s+my\s+(?:ex[\w-]*|husband|wife|"
      r"son|daughter|roommate|tenant|mom|dad|partner)\s+from\b|\bstop\s+(?:texting|messaging|"
      r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
      r"\b(?=.{0,60}\b(?:me|mine|instead)\b)"),
