@@ -204,13 +204,8 @@ def test_carrier_keywords_and_opt_out_type_are_unchanged(text, opt_out_type):
 @pytest.mark.parametrize("text", ["block", "enough already", "halt", "enough is enough"])
 def test_a_weak_revocation_stops_automated_texts_either_way(text):
     """A weak rule alone never opts out; the model sure of it does (the labelled data calls
-    these opt-outs), else a person is asked with sends paused (the pure cases: below), or,
-    urgent first by the guide's precedence, a person is paged at once ("enough is enough":
-    docs/triage.md, known limits)."""
+    these opt-outs), else a person is asked with sends paused (the pure cases: below)."""
     triage = classify(text)
-    if triage.triage_class == "urgent":
-        assert text == "enough is enough" and triage.evidence.startswith("model "), triage
-        return
     assert triage.consent_revoked or triage.probable_opt_out, triage
     if triage.consent_revoked:
         assert triage.evidence.startswith("model ") and triage.confidence >= 0.5
