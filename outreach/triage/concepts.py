@@ -26,7 +26,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "agua", "inond*", "alag*", "vaza*", "deborde*", "uberschwemm*", "undicht", "perdita",
         "allag*", "вод*", "теч*", "затоп*", "протека*", "漏水", "淹", "水", "누수", "물이", "nuoc",
         "ro ri", "ngap", "tubig", "tumutulo", "baha", "dlo", "running over",
-        "tran", "nuoc tran",
+        "nuoc tran", "nuoc dang tran",
         "taking on water", "taking water", "water coming in", "sinking", "vo nuoc",
     ),
     "place": (
@@ -104,6 +104,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "freio*", "frein*", "bremse*", "freni", "тормоз*", "刹车", "브레이크", "phanh", "preno",
         "casi me estrello", "casi choco", "choque", "me estrelle",
         "grinding", "metal on metal", "wont stop right", "thang xe", "dap lut",
+        "timon", "throttle*", "acelerador", "se va para un lado", "pulls to one side",
     ),
     "vulnerable": (
         "baby", "babies", "bebe", "newborn", "infant", "elderly", "anciano*", "abuel*",
@@ -126,6 +127,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "nie grzeje", "zimno", "stopni", "fret", "chofaj", "برد", "ठंड",
         "101", "102", "103", "104", "cho anpil", "38도", "40도",
         "تحت الصفر", "التدفئة", "gele", "geler",
+        "батаре*", "отоплени*", "градус*",
     ),
     "emergency": (
         "emergency", "emergencia", "emergencia*", "urgent*", "asap", "right now",
@@ -138,8 +140,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "atrapad*", "encerrad*",
         "hacked", "breach*", "unauthori*", "intruder*", "wont lock", "cant lock", "logged into",
         "someone on the porch",
-        "stuck in", "elevator", "갇혔", "trapped in",
-        "listing", "slumped", "stopped talking", "unresponsive", "no se puede parar",
+        "stuck in the elevator", "stuck in an elevator", "stuck in the lift", "갇혔",
+        "trapped in", "boat is listing", "listing hard", "slumped", "stopped talking",
+        "unresponsive", "no se puede parar",
     ),
     "legal": (
         "lawyer*", "abogad*", "attorney*", "sue", "suing", "demand*", "lawsuit", "court",
@@ -151,6 +154,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "avvocato", "адвокат", "суд", "жалоб*", "律师", "起诉", "投诉", "변호사", "고소", "luat su",
         "kien", "resena*",
         "avoka", "prawnik*", "محامي", "वकील", "律師",
+        "юрист*", "претензи*", "report your", "vakil",
     ),
     "money": (
         "refund*", "reembols*", "money back", "dinero", "chargeback", "charge back",
@@ -160,7 +164,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "stopped the check", "возврат*", "верните деньги", "退款", "退钱", "환불", "hoan tien",
         "zwrot*", "pieniedz*", "استرجاع", "أموالي", "اموالي", "فلوسي", "पैसे वापस", "退錢", "lajan m",
         "返金", "вернуть деньги", "верните",
-        "lajan mwen", "remet",
+        "lajan mwen", "remet", "paisa wapas", "paise wapas", "paisa vapas", "paise vapas",
     ),
     "cancel": (
         "cancel*", "cancelar", "terminate", "switch*", "another company", "otra compania",
@@ -176,10 +180,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "poison*", "toxic", "bait", "chemical*", "bleach", "ingest*", "veneno", "envenen*",
         "quimico*", "cloro", "pesticide*",
         "bait station*", "got into the",
+        "asbest*", "amianto", "amiante", "асбест*", "lead paint", "lead dust",
     ),
     "runaway": (
         "wont shut off", "wont turn off", "cant shut off", "cant turn off", "wont stop heating",
         "no se apaga", "no apaga", "ne s eteint pas", "geht nicht aus", "stuck on",
+        "wide open", "stuck on full",
     ),
     # -- what a revocation of consent is about (the consent rules decide; these only teach the
     # model the shape "stop" + "messages" in wordings and languages its training lacks)
@@ -256,6 +262,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "your boss", "higher up", "someone higher", "responsable", "direttore", "начальник*",
         "руководител*", "经理", "老板", "主管", "매니저", "책임자", "quan ly", "authority",
         "經理", "老闆", "kierownik*", "مدير", "المدير", "मैनेजर", "manadje",
+        "chef sprechen", "vorgesetzt*", "owners number", "the owner",
     ),
 }  # fmt: skip
 #: pairs that make a hazard together

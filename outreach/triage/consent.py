@@ -48,6 +48,13 @@ _MSG_WIDE = (
     rf"(?:{_MSG_STRICT}|calls|robocalls|robo calls|phone calls|automated calls|check ins|"
     r"checkins|follow ups|followups|follow up texts|emails and texts|texts and calls)"
 )
+#: after "opt out": "of" something that is not the messages ("opting out of the IV sedation")
+_OF_OTHER = (
+    r"(?!\s+of\s+(?!(?:(?:the|your|ur|all|these|this|any|future|my|those)\s+)*(?:[\w-]+\s+){0,2}?"
+    r"(?:texts?|texting|messages?|messaging|sms|msgs?|reminders?|surveys?|notifications?|promos?|"
+    r"marketing|communications?|contact|lists?|this|these|them|it|everything|all|you|yall|"
+    r"calls|text\s+(?:updates|alerts))\b))"
+)
 _ME = r"(?:me|us|this number|this phone|my number|my phone|my cell|this #|my #|him|her)"
 
 #: after "dejen de mandar": a person sent ("dejen de mandar al mismo técnico"), not a message
@@ -107,6 +114,11 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("do not text", r"\b(?:dont|do not|never|pls dont|please dont|dnt)\s+(?:ever\s+)?"
      r"(?:text|txt|message|msg|sms|contact|send|email or text|text or call|call or text|"
      r"call and text)\s+(?:me|us|this|my|again|anymore|any more|ever)\b"),
+    ("not to be texted", r"\bnot\s+(?:to\s+)?be\s+(?:texted|txted|contacted|messaged|sent\s+"
+     r"(?:texts|messages))\b(?!\s+(?:after|before|at|until|on|during|between|by)\b)|"
+     r"\b(?:number|me|us)\s+(?:be|is|gets?)\s+removed\s+from\b"),
+    ("prefer no messages", r"\b(?:prefer|preferences?|settings?|set\s+(?:me|us|it))\s+(?:to\s+)?"
+     rf"no\s+(?:[\w-]+\s+)?{_MSG_STRICT}\b(?!\s+(?:after|before|at|until|on|during|between)\b)"),
     ("do not call again", rf"\b(?:dont|do not|never)\s+(?:ever\s+)?(?:call|bother)\s+{_ME}?\s*"
      r"(?:again|anymore|any more|ever)\b"),
     ("do not contact", r"\b(?:do not|dont)\s+(?:contact|call|text)\s+list\b|\bdnc\b|"
@@ -155,9 +167,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      rf"{_UNSUB_OTHER}|"
      r"(?:^|\b(?:i|ive|i have|we|already|just)\s+)"
      r"unsubscribed\b|\bunsubscribed\s+(?:me|us)\b"),
-    ("opt out", r"\bopt(?:\s+me)?\s*-?\s*out\b(?!\s+of\s+(?:the\s+|my\s+|our\s+|this\s+)?"
-     r"(?:[\w-]+\s+){0,2}(?:auto|paper|renewal|warranty|plan|program|insurance|arbitration|data|"
-     r"cookies|coverage|membership|subscription|contract|service))|\boptout\b"),
+    ("opt out", rf"\bopt(?:\s+me)?\s*-?\s*out\b{_OF_OTHER}|\boptout\b"),
     ("stop sign", r"^[\s🛑🚫⛔]+$"),
     ("leave me alone", r"(?:^|[.!?,;:]\s*|\b(?:please|pls|plz|just|so|now|and|then|ok|okay|"
      r"can you|could you|will you|would you|yall|you)\s+)\W*leave\s+(?:me|us|my phone|this phone|"
@@ -374,9 +384,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"de\s?register)\w*\s+(?:me|us|this number|my number|this phone)\b(?!.{0,40}\b(?:plan|"
      r"service|contract|membership|warranty|policy|program(?!\s+of))\b)|\bnot\s+subscribing\s+"
      r"(?:to|for)\s+(?:this|these|your)\b"),
-    ("opt out", r"\bopt(?:ing|ed)\s+(?:me\s+)?out\b(?!\s+of\s+(?:the\s+)?(?:[\w-]+\s+)?(?:auto|p"
-     r"aper|renewal|"
-     r"warranty|plan|program|insurance|arbitration|data|cookies))"),
+    ("opt out", rf"\bopt(?:ing|ed)\s+(?:me\s+)?out\b{_OF_OTHER}"),
     ("told you to stop", r"\b(?:ive|i have|weve|we have|i|we)\s+(?:already\s+)?(?:said|told you|"
      r"asked you|asked|texted|replied|sent|typed|written|wrote|responded)\s+(?:to\s+)?(?:stop|un"
      r"subscribe)"
@@ -436,6 +444,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"mi)\s+"
      r"(?:\w+\s+)?(?:plan|servicio|contrato|cuenta|membresia|garantia|seguro)\b)"),
     ("ya paren", r"\bya\s+(?:parenle|parale|parele)\b"),
+    ("ya no me manden", r"\bno\s+(?:hace\s+falta|es\s+necesario)\s+que\s+(?:me|nos)\s+(?:sigan\s+)?"
+     r"(?:manden|envien|escriban|texteen|textien)\b|\bya\s+no\s+(?:me|nos)\s+(?:textee|textees|"
+     r"texteen|textie|textien|escriba|escriban|mande|manden|envie|envien)\b"
+     rf"{_A_PERSON}"),
     ("unsubscribe", r"(?<!you )(?<!they )(?<!he )(?<!she )\bun\s?(?:s+u+s*b*s*c*r*i*b+e*d?|"
      rf"sub+s\w*)\b{_UNSUB_OTHER}"),
     # Portuguese
@@ -466,14 +478,16 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\b|\busun\w*\s+(?:moj|nasz)\s+numer\b"),
     # Tagalog, Haitian Creole, Vietnamese, romanised Hindi
     ("huwag mag-text", r"\b(?:niyo|nyo)\s+na\s+(?:po\s+)?(?:ako|akong|kami|kaming)\s+(?:i\s?text|"
-     r"itext|i message|tawagan)\b|\b(?:paki)?tanggal\w*\s+(?:po\s+)?(?:ang\s+|yung\s+)?(?:number"
+     r"itext|i message|tawagan)\b|\b(?:wag|huwag)\s+(?:(?:nyo|niyo|na|po|mo|nang)\s+){0,3}"
+     r"(?:ako|ko|akong|kami|kaming)\s+(?:i\s?text|itext|i message|imessage|txt)\w*|"
+     r"\b(?:paki)?tanggal\w*\s+(?:po\s+)?(?:ang\s+|yung\s+)?(?:number"
      r"|numero)"
      r"\s+ko\b|\btigil\w*\s+(?:\w+\s+){0,3}?(?:text|mag\s?text|message|pag\s?text)"),
     ("pa voye mesaj", r"\bretire\s+nimewo\s+(?:mwen|m)\b|\bpa\s+(?:voye|ekri|rele)\s+(?:m|mwen)\b"),
     ("đừng nhắn tin", r"\bxoa\s+so\s+(?:[dđ]ien thoai\s+)?(?:cua\s+)?(?:toi|minh|em|anh|chi)\b|\b(?"
      r":khong|ko|k)\s+muon\s+nhan\s+(?:tin|sms)\b"),
     ("message mat bhejo", r"\b(?:message|messages|msg|sms|text)\s+(?:mat|na)\s+(?:bhejo|bhejna|"
-     r"bhejiye|karo|karna|kijiye|karein)\b|\bnumber\s+hata\s*(?:do|dein|dijiye|de)\b|\bband\s+ka"
+     r"bhejiye|bhejein|bhejen|bhejiyega|karo|karna|kijiye|karein)\b|\bnumber\s+hata\s*(?:do|dein|dijiye|de)\b|\bband\s+ka"
      r"ro\b"
      r".{0,25}\b(?:message|messages|msg|sms|text)|\b(?:message|messages|msg|sms)\s+(?:bhejna\s+)?"
      r"band\s+karo\b"),
@@ -514,10 +528,14 @@ _STRONG: tuple[tuple[str, str], ...] = (
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
     ("đừng nhắn tin", r"đừng\s+(?:nhắn|gửi)|ngừng\s+gửi|không\s+nhắn\s+tin\s+nữa|hủy\s+đăng\s+ký"),
-    ("मैसेज न भेजें", r"(?:मैसेज|संदेश|एसएमएस|sms)\s*(?:न|मत)\s*भेज"),
+    (
+        "मैसेज न भेजें",
+        r"(?:मैसेज|मेसेज|संदेश|एसएमएस|sms)\s*(?:न|मत)\s*भेज|"
+        r"(?:मैसेज|मेसेज|संदेश|एसएमएस|sms)\s*(?:भेजना\s*)?बंद\s*(?:कर|की)|(?:नंबर|नम्बर).{0,25}हटा",
+    ),
     (
         "不要再发",
-        r"不要再|[别別]再|别发了|退订|取消订阅|不要发|唔好再|唔想再收|(?:號碼|号码)(?:刪除|删除)|"
+        r"不要再|[别別]再|别发了|退订|不用再[发發传傳]|不必再[发發]|取消订阅|不要发|唔好再|唔想再收|(?:號碼|号码)(?:刪除|删除)|"
         r"(?:刪除|删除).{0,4}(?:號碼|号码)",
     ),
     (
@@ -530,7 +548,11 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워|"
         r"(?:문자|메시지)[^.]{0,6}안\s*보내|(?:문자|수신)\s*사절",
     ),
-    ("لا ترسلوا", r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل|حذف\s+رقمي"),
+    (
+        "لا ترسلوا",
+        r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل|حذف\s+رقمي|"
+        r"(?:إلغاء|الغاء)\s+الاشتراك|(?:أوقف|اوقف|أوقفوا|اوقفوا|إيقاف|ايقاف)\s+(?:ال)?رسائل",
+    ),
     (
         "не пишите",
         r"не\s+пишите|больше\s+не\s+(?:пишите|присылайте)|отпис|отпиш|хватит\s+(?:писать|"
@@ -562,6 +584,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:stop|unsubscribe|opt|get off|remove|turn off|cancel|block)\b|"
      r"\bis there (?:a|another|any|an easier|some|other) ways? to\s+(?:stop|unsubscribe|turn|"
      r"shut|opt|get off)\b|"
+     r"\bis there (?:a|an|any|some)\s+(?:\w+\s+)?(?:number|code|word|keyword|link|button|setting|"
+     r"option|app)\b.{0,40}\b(?:stop|unsubscribe|opt|get off|turn off)\b|"
      r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
@@ -606,15 +630,23 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"[\s\S]*?(?:\bwhere did (?:you|u|yall) (?:even )?get (?:my|this) (?:number|#)|"
      r"\bhow did (?:you|u|yall) (?:even )?get (?:my|this) (?:number|#)|\bde donde (?:sacaron|"
      r"tienen|obtuvieron|sacan)\b)"),
+    ("asks about our records", r"\b(?:did|have|has|do)\s+(?:you|u|yall|ya|someone|the office|"
+     r"they)\s+(?:\w+\s+)?(?:lose|lost|delete|deleted|remove|removed)\s+(?:my|our)\s+(?:number|#|"
+     r"info|file|account)\b[^.!]*\?"),
     ("a joke or an aside", r"\b(?:jk|just kidding|im kidding|j/k)\b|^\W*stop\W+wait\b|"
-     r"^\W*stop(?:\s+it)?\W+(?:you|yall|u)\s+(?:guys\s+)?(?:are|r|were|did)\s+(?:too|so|amazing|"
-     r"awesome|the best|great)\b"),
+     r"^\W*stop(?:\s+it)?\W+(?:(?:you|yall|u)\s+(?:guys\s+)?(?:are|r|were|did)|youre|ur)\s+"
+     r"(?:too|so|amazing|awesome|the best|great)\b|"
+     # praise after a playful stop: "Stop it, that's the prettiest job on the street!"
+     r"^\W*stop(?:\s+it)?\W+(?:(?:thats|that is|this is|its|it is)\s+)?(?:the\s+)?(?:best|"
+     r"prettiest|nicest|cleanest|greatest|most beautiful)\b"),
     ("only at some hours", r"\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
      r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during)\b"),
     ("undoes an opt-out", r"\baus versehen\b|\bpar erreur\b|\bpor engano\b|"
      r"\bper errore\b|\bpor equivocacion\b|\bnham\b"),
     ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
      r"\s+(?:me|us)\b|"
+     r"\b(?:stop|quit)\s+(?:texting|messaging|txting)(?:\s+me|\s+us)?\s+(?:and|&|n|an)\s+(?:just\s+)?"
+     r"(?:call|phone|ring)\b|"
      r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
      r"(?:texting|text|texts)\b|\brather than (?:texting|text|texts)\b|\bmejor\s+(?:llam|marq)\w*|"
      r"\ben vez de (?:mensajes|textos|texto)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring)\b|"
@@ -643,8 +675,17 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?!number\b|phone\b|cell\b)(?:[\w-]+\s+){1,2}from\b"),
     ("not about messages", r"\bunsubscribe\s+(?:me\s+|us\s+)?from\s+(?:the\s+|my\s+|our\s+)?"
      r"(?:[\w-]+\s+){0,2}(?:bills?|mail|mailing|catalogs?|magazines?|statements?|paper)\b|"
-     r"\bunsubscribe\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}"
-     r"(?:plan|membership|app|newsletter|channel|program|podcast)\b|\bunsubscribe\s+from\s+"
+     r"\bunsubscrib\w*\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}"
+     r"(?:plan|membership|app|newsletter|channel|program|podcast|package|subscription|streaming|"
+     r"gym|magazine)\b|\bunsubscrib\w*\s+(?:me\s+|us\s+)?from\s+(?:paying|being|getting charged|"
+     r"auto\s?pay|autopay|billing|payments?)\b|\bdesabonner\s+(?:de|du|des|d)\s+(?:mon|ma|mes|l|la|le)?"
+     r"\s*(?:ancien|ancienne|autre|abonnement|forfait|contrat|fournisseur)|"
+     r"\bstop\s+(?:the|that|your|ur)\s+(?:truck|van|car|crew|tech|technician|guy|driver|installer|"
+     r"plumber|electrician|delivery|work|job|install|installation|drilling|digging)\b|"
+     r"^(?![\s\S]*\b(?:texts?|texting|messages?|msgs?|sms|remove|unsubscribe|contact\w*)\b)"
+     r"[\s\S]*?\b(?:couldnt|could not|cant|can not|cannot|wouldnt|would not|wont|will not)"
+     r"\s+stop\b|"
+     r"\bunsubscribe\s+from\s+"
      r"(?:that|this|the)\s+(?:warning|alert|light|error|noise|sound|beep)\b"),
     ("someone else's record", r"\b(?:from|off)\s+(?:\w+s|her|his|their|that persons)\s+"
      r"(?:file|account|record|records|profile|chart)\b|\bdel\s+(?:expediente|perfil|registro|"
@@ -667,7 +708,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
      r"\b(?=.{0,60}\b(?:me|mine|instead)\b)"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
-     r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b"),
+     r"standby|priority|call ?back|appointment|schedule|delivery|route|pickup|invite|guest|class)"
+     r"\s+list\b|\blista\s+de\s+cancelaciones\b"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
@@ -676,12 +718,16 @@ _COMPILED_WEAK = [(name, re.compile(p)) for name, p in _WEAK]
 _COMPILED_GUARDS = [(name, re.compile(p)) for name, p in _GUARDS]
 #: guards in scripts that folding decomposes (Hangul) or strips (Japanese voicing marks):
 #: matched on the text as written, lower case
-_COMPILED_RAW_GUARDS = [("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら"))]
+_COMPILED_RAW_GUARDS = [
+    ("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف")),
+    ("undoes an opt-out", re.compile(r"不小心|误按|誤按|間違")),
+]
 _CLAUSES = re.compile(r"[.,;:!?¿¡\n…()\"“”]+|\s+-\s+|\bbut\b|\bpero\b|\balso\b")
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP_SIGNS = re.compile(r"[🛑🚫⛔✋]")
-#: "stoppp", "sstop": a stop with its letters held down
+#: "stoppp", "sstop", "bajaa": a stop with its letters held down
 _STRETCHED_STOP = re.compile(r"^s+t+o+p+$")
+_STRETCHED_BAJA = re.compile(r"^b+a+j+a+$")
 
 
 def _folded(text: str) -> str:
@@ -704,7 +750,10 @@ def guard(text: str) -> str | None:
 def _clause_stop(folded: str) -> tuple[str, bool] | None:
     """A clause that is only a stop word with fillers ("please stop", "Not interested, stop")."""
     for clause in _CLAUSES.split(folded):
-        words = ["stop" if _STRETCHED_STOP.match(w) else w for w in _WORDS.findall(clause)]
+        words = [
+            "stop" if _STRETCHED_STOP.match(w) else "baja" if _STRETCHED_BAJA.match(w) else w
+            for w in _WORDS.findall(clause)
+        ]
         joined = "".join(words)
         if len(words) > 1 and all(len(w) == 1 for w in words) and joined in _STOP_WORDS:
             return clause.strip(), True  # "s t o p", "R E M O V E"

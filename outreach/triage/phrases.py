@@ -265,6 +265,19 @@ def _resolved(tokens: list[Token], m: Match) -> bool:
     return resolved_after(tokens, m.end) is not None
 
 
+#: what a mechanic or plumber bleeds: "bleeding the radiators", "bled the brake lines"
+_BLED_PARTS = frozenset(
+    {"radiator", "radiators", "rad", "rads", "brake", "brakes", "line", "lines", "valve",
+     "valves", "baseboard", "baseboards", "system", "air", "coolant", "hydraulic", "hydraulics"}
+)  # fmt: skip
+#: soreness after a visit, not an injury: "my gums hurt", "teeth still hurt"
+_SORE = frozenset(
+    {"gums", "gum", "teeth", "tooth", "jaw", "mouth", "feet", "ears", "feelings", "wallet",
+     "back", "stitches", "arm", "shoulder", "knee"}
+)  # fmt: skip
+_STILL = frozenset({"still", "kinda", "kind", "a", "bit", "little", "really", "do", "dont"})
+
+
 def _other_sense(tokens: list[Token], m: Match, sentiment: float) -> bool:
     """True when the matched word means something harmless here (fire the tech, Sue, ...)."""
     head = m.text.split()[0]
@@ -287,6 +300,11 @@ def _other_sense(tokens: list[Token], m: Match, sentiment: float) -> bool:
             return True
         window = {tokens[j].fold for j in range(max(0, m.start - 3), m.start)}
         return bool(window & {"tell", "thank", "thanks", "compliment"}) and sentiment > 0.2
+    if head.startswith("bleed"):
+        window = {tokens[j].fold for j in range(max(0, m.start - 3), min(len(tokens), m.end + 3))}
+        return bool(window & _BLED_PARTS)
+    if head.startswith("hurt"):
+        return prev in _SORE or (_word(tokens, m.start - 2) in _SORE and prev in _STILL)
     if head == "cut" and m.text not in ("cut himself", "cut herself"):
         return nxt not in _BODY
     if head in ("cancel", "cancelar"):
