@@ -278,9 +278,10 @@ def test_a_transient_error_puts_the_text_back_for_the_sweep(twilio_app, fake_twi
 
 
 def test_a_text_whose_outcome_is_unknown_is_reconciled_against_twilio(make_app, fake_twilio):
-    app = make_app(env=fake_twilio.env(OUTREACH_TWILIO_TIMEOUT="0.3"))
+    app = make_app(env=fake_twilio.env(OUTREACH_TWILIO_TIMEOUT="1"))
     with app.app_context():
-        fake_twilio.hang_next(1, seconds=1.0, then_process=True)
+        # a loaded machine must not time out the reconciling look-up too: 1 s, and a 2.5 s hang
+        fake_twilio.hang_next(1, seconds=2.5, then_process=True)
         message = queued_text()
 
         assert text_service.send_text(message.id) == text_service.UNKNOWN

@@ -214,9 +214,9 @@ def test_duplicate_and_concurrent_jobs_send_a_check_in_once(
 def test_a_send_twilio_accepted_but_whose_answer_was_lost_is_adopted_not_resent(
     push, fake_twilio, make_sms_checkin
 ):
-    push(fake_twilio.env(OUTREACH_TWILIO_TIMEOUT="0.3"))
+    push(fake_twilio.env(OUTREACH_TWILIO_TIMEOUT="1"))  # the look-up must not time out too
     checkin = make_sms_checkin()
-    fake_twilio.hang_next(seconds=1.0, then_process=True, resource="Messages")
+    fake_twilio.hang_next(seconds=2.5, then_process=True, resource="Messages")
     assert send_checkin(checkin.id, now=SEND_AT).result == "unknown"
     fake_twilio.wait_for(lambda: fake_twilio.messages)
     assert reconcile_stale(SEND_AT + timedelta(seconds=5)) == []  # still within its backoff
