@@ -165,6 +165,25 @@ def test_hazard_words_in_another_sense_are_not_urgent(text):
 
 
 @pytest.mark.parametrize(
+    ("text", "urgent"),
+    [("Flooded with calls from the neighbours asking who did our roof", False),
+     ("The basement flooded with water overnight", True),
+     ("That install crew was fire 🔥🔥", False), ("the panel caught fire", True),
+     ("Burning question: do you service boilers?", False),
+     ("Got a smoking deal on the new unit", False),
+     ("A little bleeding the first night is normal, right?", False),
+     ("his hand is bleeding bad", True), ("a small leak under the sink, no rush", False),
+     ("The tech bled the radiators and they're all hot now", False),
+     ("My gums still hurt a bit", False), ("My son got hurt on the ladder", True)],
+)  # fmt: skip
+def test_urgent_phrases_read_idioms_and_small_amounts_as_what_they_are(text, urgent):
+    from outreach.triage.legacy import rules_classify
+
+    got = rules_classify(text)
+    assert (got.triage_class == "urgent" or "urgent" in got.also) is urgent, got
+
+
+@pytest.mark.parametrize(
     "text",
     ["No, it's not fixed. It's still leaking",
      "It's not leaking anymore but now it smells like gas",

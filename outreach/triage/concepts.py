@@ -52,7 +52,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "muy caliente", "brennt", "rauch", "overheat*", "super hot", "getting hot", "red hot",
         "fogo", "faisca*", "incendie", "feuer", "funken", "brand", "fumo", "fuoco", "scintill*",
         "дым*", "огон*", "пожар*", "искр*", "горит", "烟", "火", "연기", "불이", "불꽃", "khoi",
-        "chay", "usok", "umuusok", "apoy", "dife", "lafimen", "boom",
+        "chay", "usok", "umuusok", "apoy", "dife", "lafimen", "boom", "d5an*", "dukhan", "دخان",
         "dym*", "pali sie", "धुआ*", "आग", "دخان", "حريق", "煙",
         "spalenizn*", "czuc spalen*",
     ),
@@ -71,6 +71,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "alarm": ("alarm*", "detector*", "beep*", "going off", "sonando", "pita*"),
     "body": (
         "breath*", "respir*", "chest", "pecho", "bleed*", "sangr*", "blood*", "fever*",
+        "dumudugo", "sugat",
         "fiebre", "temperatura", "swell*", "swollen", "hinch*", "inflam*", "pus", "faint*",
         "desmay*", "passed out", "dizz*", "mare*", "vomit*", "throw* up", "unconscious",
         "numb*", "seizure*", "convuls*", "allerg*", "hives", "throat", "garganta", "stroke",
@@ -105,6 +106,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "casi me estrello", "casi choco", "choque", "me estrelle",
         "grinding", "metal on metal", "wont stop right", "thang xe", "dap lut",
         "timon", "throttle*", "acelerador", "se va para un lado", "pulls to one side",
+        "ブレーキ",
     ),
     "vulnerable": (
         "baby", "babies", "bebe", "newborn", "infant", "elderly", "anciano*", "abuel*",
@@ -262,7 +264,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "your boss", "higher up", "someone higher", "responsable", "direttore", "начальник*",
         "руководител*", "经理", "老板", "主管", "매니저", "책임자", "quan ly", "authority",
         "經理", "老闆", "kierownik*", "مدير", "المدير", "मैनेजर", "manadje",
-        "chef sprechen", "vorgesetzt*", "owners number", "the owner",
+        "chef sprechen", "vorgesetzt*", "owners number", "the owner", "원장님", "менеджер*",
+        "позовите",
     ),
 }  # fmt: skip
 #: pairs that make a hazard together

@@ -71,7 +71,7 @@ _FILLER = frozenset(
         "god", "lol", "man", "dude", "guys", "yall", "really", "for", "real", "good",
         "enough", "whatever", "works", "ahora", "mismo", "oki", "pues", "con", "esto",
         "nah", "bro", "k", "yo", "hey", "merci", "danke", "grazie", "obrigado", "obrigada",
-        "svp", "bitte", "prego", "po", "means",
+        "svp", "bitte", "prego", "po", "means", "honestly", "literally",
     }
 )  # fmt: skip
 _STOP_WORDS = frozenset(
@@ -81,14 +81,14 @@ _STOP_WORDS = frozenset(
         "alto", "basta", "discontinue", "desinscription", "desinscrire", "abmelden", "abbestellen",
         "td", "退订", "halt", "cease", "quit", "stp", "mute", "unenroll", "deregister",
         "desuscribir", "desuscribirme", "desuscribanme", "desuscribete", "wypisz", "wypiszcie",
-        "arret", "arretez", "para", "sair", "stoo",
+        "arret", "arretez", "para", "sair", "stoo", "стоп",
     }
 )  # fmt: skip
 #: words that may come before the stop word of such a clause ("you can stop now", "ya paren")
 _POLITE = frozenset(
     {"please", "pls", "plz", "kindly", "just", "seriously", "ugh", "omg", "ok", "okay", "so",
      "then", "oh", "god", "can", "u", "you", "ya", "now", "por", "favor", "porfa", "thanks",
-     "nah", "bro", "k", "yo", "hey", "dude", "man", "bitte"}
+     "nah", "bro", "k", "yo", "hey", "dude", "man", "bitte", "honestly", "literally"}
 )  # fmt: skip
 #: the clause-only stops that are weak: the word alone is an instruction to *somebody*
 _WEAK_ALONE = frozenset({"halt", "alto", "basta", "cease"})
@@ -147,7 +147,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"please dont|never)\s+(?:text|txt|message|sms)\s+(?:it|here|there)\b(?!\s+to\b)"),
     ("remove me", rf"\b(?:remove|rmv|delete|erase|lose|drop)\s+(?:me|us|{_ME}|my info|"
      r"my details|my contact(?: info)?|this phone number|my phone number)\b|\bremove my #"),
-    ("remove me", r"\bremove\s+(?:this|my|the|\d+)\s+(?:\w+\s+){0,3}?(?:number|#)\s+from\b|"
+    ("remove me", r"^\W*remove\s+from\s+(?:the\s+|your\s+|all\s+)?(?:texts?|text messages|sms|"
+     r"messages|list|texting)\b|"
+     r"\bremove\s+(?:this|my|the|\d+)\s+(?:\w+\s+){0,3}?(?:number|#)\s+from\b|"
      r"\bremove\s+(?:both\s+)?(?:our|both)\s+(?:\w+\s+)?numbers\b"),
     ("take me off the list", r"\b(?:take|get|put)\s+(?:me|us|my number|this number|my #|my name)\s+"
      r"off(?:\s+(?:of\s+)?(?:your|the|this|ur|that|all|these|whatever|any|every|each)\s+(?:(?!wa"
@@ -444,6 +446,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"mi)\s+"
      r"(?:\w+\s+)?(?:plan|servicio|contrato|cuenta|membresia|garantia|seguro)\b)"),
     ("ya paren", r"\bya\s+(?:parenle|parale|parele)\b"),
+    ("baja a este número", r"^\W*(?:den\s+de\s+|de\s+)?baja\s+(?:a|de|para)?\s*(?:este|mi)\s+"
+     r"(?:numero|telefono|cel\w*)\b|\b(?:textos|mensajes de texto|sms)\s+no\W*$"),
     ("ya no me manden", r"\bno\s+(?:hace\s+falta|es\s+necesario)\s+que\s+(?:me|nos)\s+(?:sigan\s+)?"
      r"(?:manden|envien|escriban|texteen|textien)\b|\bya\s+no\s+(?:me|nos)\s+(?:textee|textees|"
      r"texteen|textie|textien|escriba|escriban|mande|manden|envie|envien)\b"
@@ -458,7 +462,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"consentimento\b"),
     # French
     ("je ne veux plus de messages", r"\bne\s+(?:veux|souhaite|desire|voulons|souhaitons)\s+plus\s+"
-     r"(?:recevoir|de|d)\b.{0,20}\b(?:messages?|sms|textos?|appels)\b|\bne\s+(?:m\s?)?(?:appelez|"
+     r"(?:recevoir|de|d)\b.{0,20}\b(?:messages?|sms|textos?|appels)\b|\bveux\s+plus\s+recevoir\b|\bne\s+(?:m\s?)?(?:appelez|"
      r"textez)\s+plus\b(?!\s+(?:le|la|les|avant|apres|entre|a|au|en)\b)|\blaissez\s+moi\s+tranqu"
      r"ille\b|\bfoutez\s+moi\s+la\s+paix\b|\b(?:retirez|"
      r"supprimez|effacez|enlevez)\s+(?:mon|mes)\s+(?:numero|coordonnees|donnees)\b"),
@@ -475,7 +479,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     # Polish
     ("nie wysyłać", r"\bnie\s+(?:wysy\w*|piszcie|pisac|dzwoncie|dzwonic)\b|\bwypisz\w*\s+(?:mnie"
      r"|nas)"
-     r"\b|\busun\w*\s+(?:moj|nasz)\s+numer\b"),
+     r"\b|\busun\w*\s+(?:moj|nasz)\s+numer\b|\busun\w*\s+mnie\b|\brezygnuj\w*\s+z\s+(?:\w+\s+)?"
+     r"(?:sms\w*|wiadomosc\w*|powiadomien\w*)"),
     # Tagalog, Haitian Creole, Vietnamese, romanised Hindi
     ("huwag mag-text", r"\b(?:niyo|nyo)\s+na\s+(?:po\s+)?(?:ako|akong|kami|kaming)\s+(?:i\s?text|"
      r"itext|i message|tawagan)\b|\b(?:wag|huwag)\s+(?:(?:nyo|niyo|na|po|mo|nang)\s+){0,3}"
@@ -517,7 +522,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("đừng nhắn tin", r"\bdung\s+nhan\s+tin\b|\bngung\s+gui\s+(?:tin|sms)\b"),
     ("message mat bhejo", r"\bnumber\s+(?:\w+\s+){1,3}?hata\s*(?:do|dein|dijiye|de)\b"),
     # Arabic in Latin letters ("stop the messages", "no more messages")
-    ("wa2ef el rasa2el", r"\bwa2(?:ef|fo|fou|fu|fi)\b.{0,12}\b(?:el\s?)?r(?:a|e)sa(?:2e|ye)l\b|"
+    ("wa2ef el rasa2el", r"\bwa2(?:ef|fo|fou|fu|fi)\b.{0,12}\b(?:el\s?)?(?:r(?:a|e)sa(?:2e|ye)l|"
+     r"msgs?|messages|sms)\b|"
      r"\b(?:bala|khalas|la)\b.{0,20}\br(?:a|e)sa(?:2e|ye)l\b"),
     # a reassigned number: "this one was someone else's … take it off your list"
     ("remove this number", r"\bnumber\b.{0,120}\b(?:take|get|remove|delete)\s+(?:it|this one)\s+"
@@ -541,7 +547,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     (
         "配信停止",
         r"配信停止|送らないで|(?:連絡|送信|メール|メッセージ)しないで|"
-        r"(?:sms|メール|電話|連絡|メッセージ)[^。]{0,10}やめて",
+        r"(?:sms|メール|電話|連絡|メッセージ)[^。]{0,10}やめて|(?:ショートメール|sms|メッセージ)は(?:もう)?結構",
     ),
     (
         "문자 그만",
@@ -551,7 +557,8 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     (
         "لا ترسلوا",
         r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل|حذف\s+رقمي|"
-        r"(?:إلغاء|الغاء)\s+الاشتراك|(?:أوقف|اوقف|أوقفوا|اوقفوا|إيقاف|ايقاف)\s+(?:ال)?رسائل",
+        r"(?:إلغاء|الغاء)\s+الاشتراك|(?:أوقف|اوقف|إيقاف|ايقاف|وقف)\w*\s+(?:ال)?رسا[يئ]ل|لا\s+تراسل|"
+        r"شيل\w*\s+رقمي|بطل\w*\s+ترسل",
     ),
     (
         "не пишите",
@@ -584,8 +591,11 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:stop|unsubscribe|opt|get off|remove|turn off|cancel|block)\b|"
      r"\bis there (?:a|another|any|an easier|some|other) ways? to\s+(?:stop|unsubscribe|turn|"
      r"shut|opt|get off)\b|"
-     r"\bis there (?:a|an|any|some)\s+(?:\w+\s+)?(?:number|code|word|keyword|link|button|setting|"
-     r"option|app)\b.{0,40}\b(?:stop|unsubscribe|opt|get off|turn off)\b|"
+     r"\b(?:is there|whats|what is)\s+(?:a|an|any|some|the)\s+(?:\w+\s+)?(?:number|code|word|"
+     r"keyword|link|button|setting|option|app)\b.{0,40}\b(?:stop|unsubscribe|opt|get off|"
+     r"turn off)\b|"
+     r"\bhow\s+(?:do|can|would|should)\s+(?:i|we|u)\s+(?:turn|shut|switch)\s+(?:\w+\s+){0,3}?off\b|"
+     r"(?:^|[.!?]\s*)how\s*\?|\bcomo\s+(?:hago|puedo)\s+(?:que|para que)\b|"
      r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
@@ -604,7 +614,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("undoes an opt-out", r"\bby (?:mistake|accident)\b|\baccident(?:al)?ly\b|\bdidnt mean\b|"
      r"\bdid not mean\b|\bsin querer\b|\bme equivoque\b|\bsign me back\b|\badd me back\b|"
      r"\bstart again\b|\bpor error\b|\bi know i (?:said|texted|sent|replied) stop\b|"
-     r"\b(?:i|we)\s+(?:texted|sent|said|typed|replied)\s+stop\s+(?:earlier|before|yesterday)\b|"
+     r"\b(?:i|we)\s+(?:texted|sent|said|typed|replied)\s+stop\s+(?:earlier|before|yesterday)\b"
+     r"(?=.{0,40}\b(?:but|mistake|accident|keep|again|please text|you can|sorry)\b)|"
      r"\b(?:you|u)\s+can\s+(?:text|message)\s+me\s+again\b|\bkeep me on\b|"
      r"\b(?:want|need|like)\s+(?:the\s+|my\s+|your\s+)?(?:texts?|messages|reminders|alerts)\s+"
      r"(?:again|back)\b|\b(?:wife|husband|son|daughter|kids?|someone|somebody|roommate|mom|dad|"
@@ -617,7 +628,10 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("not about messages", r"\b(?:dropped|missed|failed|choppy|laggy|frozen|glitchy|lost)\s+"
      r"(?:[\w-]+\s+)?calls\b|\bllamadas\s+(?:caidas|perdidas)\b|"
      r"\bstop sending (?:me\s+|us\s+)?(?:the\s+)?(?:paper|mail|letters?|bills?|invoices?|"
-     r"statements?|catalogs?|flyers?|postcards?)\b|\bbasta (?:de|con) (?!(?:los |sus |estos |"
+     r"statements?|catalogs?|flyers?|postcards?)\b(?!\s+(?:texts?|messages|sms|reminders?|alerts))|"
+     r"\bstop(?:ping)?\s+(?:by|over)\b|\b(?:quitenme|saquenme|sacame|quitame|borrenme)\s+"
+     r"(?:del|de la|de los)\s+(?:horario|agenda|"
+     r"cita|turno|ruta|calendario)\b|\bbasta (?:de|con) (?!(?:los |sus |estos |"
      r"tantos |las )?(?:mensaj|texto|sms|llamad|escribir|mandar|molestar|encuesta|"
      r"recordatorio|notificacion))\w+|\bremove\s+(?:me|us)\s+from\s+(?:monday|tuesday|wednesday|"
      r"thursday|friday|saturday|sunday|tomorrow|today|the schedule|the calendar|the route|"
@@ -636,13 +650,21 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("a joke or an aside", r"\b(?:jk|just kidding|im kidding|j/k)\b|^\W*stop\W+wait\b|"
      r"^\W*stop(?:\s+it)?\W+(?:(?:you|yall|u)\s+(?:guys\s+)?(?:are|r|were|did)|youre|ur)\s+"
      r"(?:too|so|amazing|awesome|the best|great)\b|"
+     r"^\W*(?:stop|paren|pare)\W+(?:being|making|doing|de ser)\s+(?:\w+\s+){0,3}?"
+     r"(?:so|too|tan)\s+\w+|"
+     r"^\W*stop\W+hammer time\b|^\W*(?:quit|stop|cancel)\s*\?+\s*(?:never|no way|nope|lol)\b|"
      # praise after a playful stop: "Stop it, that's the prettiest job on the street!"
      r"^\W*stop(?:\s+it)?\W+(?:(?:thats|that is|this is|its|it is)\s+)?(?:the\s+)?(?:best|"
      r"prettiest|nicest|cleanest|greatest|most beautiful)\b"),
     ("only at some hours", r"\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
-     r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during)\b"),
+     r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during|between|"
+     r"on\s+(?:weekends|sundays|saturdays))\b|\bno\s+(?:me\s+)?(?:manden|envien|escriban|llamen)\s+"
+     r"(?:mensajes\s+|textos\s+)?(?:antes|despues|entre|de noche|en la noche|temprano)\b"),
     ("undoes an opt-out", r"\baus versehen\b|\bpar erreur\b|\bpor engano\b|"
-     r"\bper errore\b|\bpor equivocacion\b|\bnham\b"),
+     r"\bper errore\b|\bpor equivocacion\b|\bnham\b|\bprzez\s+pomy\w*|"
+     # someone else's advice quoted: "my neighbor said text STOP … but I like them"
+     r"\b(?:neighbor|neighbour|friend|wife|husband|someone|they|she|he|son|daughter)\s+(?:said|says|"
+     r"told me)\s+(?:to\s+)?(?:just\s+)?(?:text|reply|send|type)\s+stop\b"),
     ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
      r"\s+(?:me|us)\b|"
      r"\b(?:stop|quit)\s+(?:texting|messaging|txting)(?:\s+me|\s+us)?\s+(?:and|&|n|an)\s+(?:just\s+)?"
@@ -653,10 +675,13 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bmejor\s+(?:una\s+)?llamada\b|\b(?:llamen|llame|llamame|marquen|marqueme)(?:me|la|lo|"
      r"nos)?\s+(?:a\s+este|al)\s+(?:numero|telefono|celular)\b|"
      r"\b(?:rufen sie|ruf|ruft)\s+(?:mich|uns)\s+(?:\w+\s+){0,2}?an\b|"
-     r"\bstatt\s+zu\s+(?:schreiben|texten)\b|\bappelez[- ]?(?:moi|nous)\b|\bplutot\s+(?:que\s+)?"
+     r"\bstatt\s+zu\s+(?:schreiben|texten)\b|\bappelez[- ]?(?:moi|nous)\b|"
+     r"\bgoi\s+(?:cho\s+)?(?:toi|em|anh|chi|minh)\b|\bplutot\s+(?:que\s+)?"
      r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*"),
-    ("keep contacting", r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de)\s+"
-     r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b"),
+    ("keep contacting", r"(?<!if yall )(?<!if you )(?<!if u )(?<!if ya )"
+     r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de|pare de|paren de)\s+"
+     r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b|"
+     r"\b(?:dont|do not|please dont|never)\s+(?:take|remove)\s+(?:me|us)\s+off\b"),
     ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
      r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
      r"me den de baja|me saquen|me quiten)\b"),
@@ -669,7 +694,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bstill\s+want\s+(?:the\s+)?"
      r"(?:texts|messages)\b|\b(?:but|please|pls|just|you can|can)\s+keep\s+(?:the\s+)?"
      r"(?:texting|texts|messages|sending texts)\b"),
-    ("someone else's subscription", r"\b(?:unsubscribe|remove|delete)\s+(?:a|one|an|another|the "
+    ("someone else's subscription", r"\b(?:unsubscrib\w*|remove|delete)\s+(?:a|one|an|another|the "
      r"other|the second|the third|the extra|that|this)\s+(?:\w+\s+)?(?:user|customer|member|"
      r"employee|person|account|device|client|seat|license)\b|\bunsubscribe\s+(?:the|our|my)\s+"
      r"(?!number\b|phone\b|cell\b)(?:[\w-]+\s+){1,2}from\b"),
@@ -699,7 +724,12 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bleave\s+(?:me|us)\s+alone\?"),
     ("e-mail only", r"\b(?:dejen|deje|paren|pare)\s+de\s+(?:mandar|enviar)"
      r"(?:me|nos)?\s+(?:los\s+|sus\s+|tantos\s+)?(?:correos|e\s?mails|emails)\b|\bkeine\s+e\s?mails"
-     r"\b|\b(?:sms|texte|nachrichten)\s+(?:ist|sind)\s+(?:in ordnung|ok|okay|gut)\b|\b(?:les\s+)?"
+     r"\b|\b(?:sms|texte|nachrichten)\s+(?:ist|sind)\s+(?:in ordnung|ok|okay|gut)\b|"
+     r"\b(?:sms\w*|sms\s?y)\s+(?:sa|jest)\s+(?:ok|okej|w porzadku|dobrze)\b|"
+     r"\bteks\s+(?:yo\s+)?(?:oke|ok|bon)\b|\bngung\s+gui\s+e\s?mail\b|"
+     r"\btin nhan\s+(?:thi\s+)?(?:duoc|ok|on)\b|"
+     r"\b(?:no|ya no)\s+(?:me\s+)?(?:manden|envien|mande|envie)\s+(?:mas\s+)?(?:correos|e\s?mails|"
+     r"emails)\b|\b(?:textos|mensajes de texto|sms)\s+si\W*$|\b(?:les\s+)?"
      r"(?:sms|textos)\s+(?:sont|c est)\s+(?:ok|bien|correct)\b"),
     ("someone else's number", r"\btext\s+me\s+(?:at|on)\s+(?:this|my)\s+(?:number|cell|phone)\s+"
      r"instead\b|\b(?:texts?|messages?)\s+should\s+(?:only\s+)?(?:come|go)\s+to\s+this\s+number\b|"
@@ -708,8 +738,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
      r"\b(?=.{0,60}\b(?:me|mine|instead)\b)"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
-     r"standby|priority|call ?back|appointment|schedule|delivery|route|pickup|invite|guest|class)"
-     r"\s+list\b|\blista\s+de\s+cancelaciones\b"),
+     r"standby|priority|call ?back|appointment|schedule|delivery|route|pickup|invite|guest|class|"
+     r"morning|afternoon|evening|weekend|weekday|early)\s+list\b|\blista\s+de\s+cancelaciones\b"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
@@ -721,6 +751,12 @@ _COMPILED_GUARDS = [(name, re.compile(p)) for name, p in _GUARDS]
 _COMPILED_RAW_GUARDS = [
     ("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف")),
     ("undoes an opt-out", re.compile(r"不小心|误按|誤按|間違")),
+    (
+        "e-mail only",
+        re.compile(
+            r"문자는?\s*괜찮|(?:sms|ショートメール|メッセージ|テキスト)は\s*大丈夫|短信(?:可以|没问题)"
+        ),
+    ),
 ]
 _CLAUSES = re.compile(r"[.,;:!?¿¡\n…()\"“”]+|\s+-\s+|\bbut\b|\bpero\b|\balso\b")
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)

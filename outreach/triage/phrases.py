@@ -270,6 +270,17 @@ _BLED_PARTS = frozenset(
     {"radiator", "radiators", "rad", "rads", "brake", "brakes", "line", "lines", "valve",
      "valves", "baseboard", "baseboards", "system", "air", "coolant", "hydraulic", "hydraulics"}
 )  # fmt: skip
+#: after "flooded with": what floods a basement, not "compliments"
+_FLOOD_WITH = frozenset({"water", "sewage", "rain", "rainwater", "mud", "gas", "smoke", "oil"})
+#: "fire" as praise: "was FIRE", "straight fire", "puro fuego"
+_PRAISE_BEFORE = frozenset({"was", "is", "so", "straight", "pure", "puro", "literally", "absolute"})
+#: "a smoking deal", "smoked a brisket", "smoking hot"
+_SMOKED_FOOD = frozenset(
+    {"deal", "deals", "price", "prices", "hot", "brisket", "ribs", "meat", "turkey", "salmon",
+     "cigarette", "cigarettes", "cigar", "weed"}
+)  # fmt: skip
+#: a small amount: "a little bleeding", "a tiny leak", "a small puddle"
+_SMALL = frozenset({"little", "small", "tiny", "slight", "minor", "slow", "lil", "bit"})
 #: soreness after a visit, not an injury: "my gums hurt", "teeth still hurt"
 _SORE = frozenset(
     {"gums", "gum", "teeth", "tooth", "jaw", "mouth", "feet", "ears", "feelings", "wallet",
@@ -280,8 +291,10 @@ _STILL = frozenset({"still", "kinda", "kind", "a", "bit", "little", "really", "d
 
 def _other_sense(tokens: list[Token], m: Match, sentiment: float) -> bool:
     """True when the matched word means something harmless here (fire the tech, Sue, ...)."""
-    head = m.text.split()[0]
+    head = tokens[m.start].fold
     nxt, nxt2, prev = _word(tokens, m.end), _word(tokens, m.end + 1), _word(tokens, m.start - 1)
+    if head in ("fire", "fuego") and (prev in _PRAISE_BEFORE or nxt in ("service", "job", "work")):
+        return True  # slang praise: "that tech was FIRE", "puro fuego"
     if head in ("fired", "fires") or (head == "fire" and m.end - m.start == 1):
         if head == "fired" or nxt in ("up", "him", "her", "them", "whoever", "someone"):
             return True
@@ -290,6 +303,14 @@ def _other_sense(tokens: list[Token], m: Match, sentiment: float) -> bool:
         return prev not in _SUE_BEFORE and nxt not in _SUE_AFTER
     if head.startswith("flood") and nxt in ("light", "lights", "lamp", "lamps"):
         return True
+    if head.startswith("flood") and nxt == "with" and nxt2 not in _FLOOD_WITH:
+        return True  # "flooded with compliments"
+    if head == "burning" and nxt in ("question", "questions"):
+        return True
+    if head.startswith("smok") and nxt in _SMOKED_FOOD:
+        return True  # "a smoking deal", "smoked a brisket"
+    if head in ("bleeding", "leak", "leaking", "puddle") and prev in _SMALL:
+        return True  # "a little bleeding the first night", "a small leak": not an emergency
     if head.startswith("smok") and nxt.startswith(("detector", "alarm")):
         _, last = clause_span(tokens, m.start, m.end)
         return not any(tokens[j].fold in _GOING_OFF for j in range(m.end, last))
