@@ -22,15 +22,16 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured),
-#: the lower of the two blind sets: blind15.csv and blind16.csv, one measurement each
-#: (2026-11-29 11:09 UTC, model of 689f95b): accuracy 86.5 / 87.4 %, urgent recall 98.8 /
-#: 97.9 %, opt-out recall 96.0 / 98.1 %, precision 95.4 / 95.8 % (below the 98 % aimed at),
-#: needs_review 2.3 / 2.1 %; the sets before: blind13 and blind14 91.7 / 96.3 / 95.7 / 97.2 %
-#: and 93.9 / 97.1 / 97.8 / 97.5 %, blind12 91.8 / 97.2 / 95.1 / 97.8 %
+#: the lower of the two blind sets: blind17.csv and blind18.csv, one measurement each
+#: (2026-11-29 11:48 UTC, model of 2d629fc): accuracy 90.1 / 88.4 %, urgent recall 98.0 /
+#: 95.5 %, opt-out recall 97.8 / 96.9 %, precision 97.8 / 95.7 % (below the 98 % aimed at),
+#: needs_review 1.8 / 1.2 %; the sets before: blind15 and blind16 86.5 / 98.8 / 96.0 / 95.4 %
+#: and 87.4 / 97.9 / 98.1 / 95.8 %, blind13 and blind14 91.7 / 96.3 / 95.7 / 97.2 % and
+#: 93.9 / 97.1 / 97.8 / 97.5 %
 BLIND_FLOORS = {
-    "accuracy": 0.86,
-    "urgent_recall": 0.97,
-    "opt_out_recall": 0.95,
+    "accuracy": 0.88,
+    "urgent_recall": 0.95,
+    "opt_out_recall": 0.96,
     "opt_out_precision": 0.95,
 }
 BLIND_MAX_NEEDS_REVIEW = 0.03
@@ -45,7 +46,7 @@ def _report():
     return module
 
 
-BLINDS = ("blind15", "blind16")
+BLINDS = ("blind17", "blind18")
 
 
 @pytest.mark.parametrize("name", BLINDS)
