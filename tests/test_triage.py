@@ -174,7 +174,10 @@ def test_hazard_words_in_another_sense_are_not_urgent(text):
      ("A little bleeding the first night is normal, right?", False),
      ("his hand is bleeding bad", True), ("a small leak under the sink, no rush", False),
      ("The tech bled the radiators and they're all hot now", False),
-     ("My gums still hurt a bit", False), ("My son got hurt on the ladder", True)],
+     ("My gums still hurt a bit", False), ("My son got hurt on the ladder", True),
+     ("my basement is flooded with sewer water", True), ("There is fire coming out of it", True),
+     ("a little bleeding that won't stop since the extraction", True),
+     ("small leak at the gas line", True), ("the outlet is smoking hot", True)],
 )  # fmt: skip
 def test_urgent_phrases_read_idioms_and_small_amounts_as_what_they_are(text, urgent):
     from outreach.triage.legacy import rules_classify

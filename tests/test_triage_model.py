@@ -231,6 +231,31 @@ def test_hard_negatives_never_opt_out(text):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Please stop texting me, and tell your guy to stop by Friday",
+        "Stop the guy from texting me",
+        "I can't stop getting these. Opt me out",
+        "Stop being so annoying and stop texting me",
+        "My neighbour said text stop. Stop texting me",
+        "If you dont take me off this list I will report you",
+        "Stop texting me and call someone who cares",
+        "Don't text me on weekends or ever again",
+        "Did you delete my number? because you keep texting me. STOP",
+        "Please take me off your invite list and stop texting me about events",
+        "Opt out of your promotions",
+        "No me manden más correos ni textos. Bórrenme de la lista",
+        "What's the number to call to get off this list? Actually just remove me",
+    ],
+)
+def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):
+    """A guard explains the words it is about ("stop by", "stop the guy", "invite list"), not
+    a plain "stop texting me" elsewhere in the same reply."""
+    found = revocation(text)
+    assert found is not None and found.strong, (text, found)
+
+
+@pytest.mark.parametrize(
     ("text", "opt_out_type"),
     [("STOP", None), ("stop", None), ("Unsubscribe", None), ("QUIT!", None), ("anything", "STOP")],
 )

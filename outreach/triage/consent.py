@@ -51,9 +51,10 @@ _MSG_WIDE = (
 #: after "opt out": "of" something that is not the messages ("opting out of the IV sedation")
 _OF_OTHER = (
     r"(?!\s+of\s+(?!(?:(?:the|your|ur|all|these|this|any|future|my|those)\s+)*(?:[\w-]+\s+){0,2}?"
-    r"(?:texts?|texting|messages?|messaging|sms|msgs?|reminders?|surveys?|notifications?|promos?|"
-    r"marketing|communications?|contact|lists?|this|these|them|it|everything|all|you|yall|"
-    r"calls|text\s+(?:updates|alerts))\b))"
+    r"(?:texts?|texting|messages?|messaging|sms|msgs?|reminders?|surveys?|notifications?|promo\w*|"
+    r"marketing|communications?|contact|lists?|you|yall|calls|alerts|text\s+updates|"
+    r"being\s+(?:contacted|texted|messaged|called)|(?:this|these|them|it|everything|all)"
+    r"(?=\s*(?:$|[.!,;?]|please|pls|thanks)))\b))"
 )
 _ME = r"(?:me|us|this number|this phone|my number|my phone|my cell|this #|my #|him|her)"
 
@@ -116,7 +117,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"call and text)\s+(?:me|us|this|my|again|anymore|any more|ever)\b"),
     ("not to be texted", r"\bnot\s+(?:to\s+)?be\s+(?:texted|txted|contacted|messaged|sent\s+"
      r"(?:texts|messages))\b(?!\s+(?:after|before|at|until|on|during|between|by)\b)|"
-     r"\b(?:number|me|us)\s+(?:be|is|gets?)\s+removed\s+from\b"),
+     r"\b(?:number|me|us)\s+(?:be|is|gets?)\s+removed\s+from\s+(?:your|all|the|any)\s+(?:[\w-]+\s+)"
+     r"{0,3}?(?:lists?|messaging|texts?|sms|database|system|contacts?)\b"),
     ("prefer no messages", r"\b(?:prefer|preferences?|settings?|set\s+(?:me|us|it))\s+(?:to\s+)?"
      rf"no\s+(?:[\w-]+\s+)?{_MSG_STRICT}\b(?!\s+(?:after|before|at|until|on|during|between)\b)"),
     ("do not call again", rf"\b(?:dont|do not|never)\s+(?:ever\s+)?(?:call|bother)\s+{_ME}?\s*"
@@ -447,10 +449,11 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:\w+\s+)?(?:plan|servicio|contrato|cuenta|membresia|garantia|seguro)\b)"),
     ("ya paren", r"\bya\s+(?:parenle|parale|parele)\b"),
     ("baja a este número", r"^\W*(?:den\s+de\s+|de\s+)?baja\s+(?:a|de|para)?\s*(?:este|mi)\s+"
-     r"(?:numero|telefono|cel\w*)\b|\b(?:textos|mensajes de texto|sms)\s+no\W*$"),
-    ("ya no me manden", r"\bno\s+(?:hace\s+falta|es\s+necesario)\s+que\s+(?:me|nos)\s+(?:sigan\s+)?"
+     r"(?:numero|telefono|cel\w*)\b|\b(?:textos|mensajes de texto|sms)\s+no[\s.!]*$"),
+    ("ya no me manden", r"(?:\bno\s+(?:hace\s+falta|es\s+necesario)\s+que\s+(?:me|nos)\s+"
+     r"(?:sigan\s+)?"
      r"(?:manden|envien|escriban|texteen|textien)\b|\bya\s+no\s+(?:me|nos)\s+(?:textee|textees|"
-     r"texteen|textie|textien|escriba|escriban|mande|manden|envie|envien)\b"
+     r"texteen|textie|textien|escriba|escriban|mande|manden|envie|envien)\b)"
      rf"{_A_PERSON}"),
     ("unsubscribe", r"(?<!you )(?<!they )(?<!he )(?<!she )\bun\s?(?:s+u+s*b*s*c*r*i*b+e*d?|"
      rf"sub+s\w*)\b{_UNSUB_OTHER}"),
@@ -479,7 +482,7 @@ _STRONG: tuple[tuple[str, str], ...] = (
     # Polish
     ("nie wysyłać", r"\bnie\s+(?:wysy\w*|piszcie|pisac|dzwoncie|dzwonic)\b|\bwypisz\w*\s+(?:mnie"
      r"|nas)"
-     r"\b|\busun\w*\s+(?:moj|nasz)\s+numer\b|\busun\w*\s+mnie\b|\brezygnuj\w*\s+z\s+(?:\w+\s+)?"
+     r"\b|\busun\w*\s+(?:moj|nasz)\s+numer\b|\busun(?:cie)?\s+mnie\b|\brezygnuj\w*\s+z\s+(?:\w+\s+)?"
      r"(?:sms\w*|wiadomosc\w*|powiadomien\w*)"),
     # Tagalog, Haitian Creole, Vietnamese, romanised Hindi
     ("huwag mag-text", r"\b(?:niyo|nyo)\s+na\s+(?:po\s+)?(?:ako|akong|kami|kaming)\s+(?:i\s?text|"
@@ -557,7 +560,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     (
         "لا ترسلوا",
         r"توقف\w*\s+عن\s+(?:إرسال|ارسال|مراسل)|احذف\w*\s+رقم|لا\s+ترسل|حذف\s+رقمي|"
-        r"(?:إلغاء|الغاء)\s+الاشتراك|(?:أوقف|اوقف|إيقاف|ايقاف|وقف)\w*\s+(?:ال)?رسا[يئ]ل|لا\s+تراسل|"
+        r"(?:إلغاء|الغاء)\s+الاشتراك|(?<!ت)(?:أوقفوا|اوقفوا|وقفوا|أوقف|اوقف|إيقاف|ايقاف)\s+(?:ال)?رسا[يئ]ل|لا\s+تراسل|"
         r"شيل\w*\s+رقمي|بطل\w*\s+ترسل",
     ),
     (
@@ -592,10 +595,10 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bis there (?:a|another|any|an easier|some|other) ways? to\s+(?:stop|unsubscribe|turn|"
      r"shut|opt|get off)\b|"
      r"\b(?:is there|whats|what is)\s+(?:a|an|any|some|the)\s+(?:\w+\s+)?(?:number|code|word|"
-     r"keyword|link|button|setting|option|app)\b.{0,40}\b(?:stop|unsubscribe|opt|get off|"
-     r"turn off)\b|"
+     r"keyword|link|button|setting|option|app)\b[^.!?]{0,40}\b(?:stop|unsubscribe|opt|get off|"
+     r"turn off)\b(?![\s\S]*\b(?:actually|just)\s+(?:remove|stop|unsubscribe|take me off)\b)|"
      r"\bhow\s+(?:do|can|would|should)\s+(?:i|we|u)\s+(?:turn|shut|switch)\s+(?:\w+\s+){0,3}?off\b|"
-     r"(?:^|[.!?]\s*)how\s*\?|\bcomo\s+(?:hago|puedo)\s+(?:que|para que)\b|"
+     r"\bcomo\s+(?:hago|puedo)\s+(?:que|para que)\b|"
      r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
@@ -651,24 +654,31 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"^\W*stop(?:\s+it)?\W+(?:(?:you|yall|u)\s+(?:guys\s+)?(?:are|r|were|did)|youre|ur)\s+"
      r"(?:too|so|amazing|awesome|the best|great)\b|"
      r"^\W*(?:stop|paren|pare)\W+(?:being|making|doing|de ser)\s+(?:\w+\s+){0,3}?"
-     r"(?:so|too|tan)\s+\w+|"
-     r"^\W*stop\W+hammer time\b|^\W*(?:quit|stop|cancel)\s*\?+\s*(?:never|no way|nope|lol)\b|"
+     r"(?:so|too|tan)\s+(?:good|great|nice|kind|sweet|awesome|amazing|perfect|cozy|comfy|buenos|"
+     r"buenas|amables|lindos)\b|"
+     r"^\W*stop\W+hammer time\b|^\W*(?:quit|stop|cancel)\s*\?+\s*(?:never|no way|nope)\b|"
      # praise after a playful stop: "Stop it, that's the prettiest job on the street!"
      r"^\W*stop(?:\s+it)?\W+(?:(?:thats|that is|this is|its|it is)\s+)?(?:the\s+)?(?:best|"
-     r"prettiest|nicest|cleanest|greatest|most beautiful)\b"),
+     r"prettiest|nicest|cleanest|greatest|most beautiful)\b(?!\s+way\b)"),
     ("only at some hours", r"\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
-     r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during|between|"
-     r"on\s+(?:weekends|sundays|saturdays))\b|\bno\s+(?:me\s+)?(?:manden|envien|escriban|llamen)\s+"
-     r"(?:mensajes\s+|textos\s+)?(?:antes|despues|entre|de noche|en la noche|temprano)\b"),
+     r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during|"
+     r"between\s+\d|on\s+(?:weekends|sundays|saturdays)\b(?![^.!?]*\b(?:ever|again|anymore)\b))|\bno\s+(?:me\s+)?(?:manden|envien|escriban|llamen)\s+"
+     r"(?:mensajes\s+|textos\s+)?(?:antes\s+de\s+las|despues\s+de\s+las|entre\s+las|de noche|"
+     r"en la noche|temprano)\b"),
     ("undoes an opt-out", r"\baus versehen\b|\bpar erreur\b|\bpor engano\b|"
-     r"\bper errore\b|\bpor equivocacion\b|\bnham\b|\bprzez\s+pomy\w*|"
-     # someone else's advice quoted: "my neighbor said text STOP … but I like them"
-     r"\b(?:neighbor|neighbour|friend|wife|husband|someone|they|she|he|son|daughter)\s+(?:said|says|"
-     r"told me)\s+(?:to\s+)?(?:just\s+)?(?:text|reply|send|type)\s+stop\b"),
+     r"\bper errore\b|\bpor equivocacion\b|\bnham\b|\bprzez\s+pomy\w*"),
+    # someone else's advice quoted: "my neighbor said text STOP … but I like them"
+    ("someone else's advice", r"\b(?:neighbor|neighbour|friend|wife|husband|someone|they|she|he|"
+     r"son|daughter)\s+(?:said|says|told me)\s+(?:to\s+)?(?:just\s+)?(?:text|reply|send|type)\s+"
+     r"stop\b"),
+    # another list: "take me off the delivery list", "the early morning list"
+    ("another list", r"\b(?:take|get|remove|put)\s+(?:me|us|my name)\s+(?:off|from)\s+(?:of\s+)?"
+     r"(?:the|your|my|this|that)\s+(?:\w+\s+)?(?:delivery|route|pickup|invite|guest|class|morning|"
+     r"afternoon|evening|weekend|weekday|early)\s+list\b"),
     ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
      r"\s+(?:me|us)\b|"
      r"\b(?:stop|quit)\s+(?:texting|messaging|txting)(?:\s+me|\s+us)?\s+(?:and|&|n|an)\s+(?:just\s+)?"
-     r"(?:call|phone|ring)\b|"
+     r"(?:call|phone|ring)\s+(?:me|us)\b(?!\s+never)|"
      r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
      r"(?:texting|text|texts)\b|\brather than (?:texting|text|texts)\b|\bmejor\s+(?:llam|marq)\w*|"
      r"\ben vez de (?:mensajes|textos|texto)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring)\b|"
@@ -681,6 +691,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("keep contacting", r"(?<!if yall )(?<!if you )(?<!if u )(?<!if ya )"
      r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de|pare de|paren de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b|"
+     r"(?<!if yall )(?<!if you )(?<!if u )(?<!if ya )"
      r"\b(?:dont|do not|please dont|never)\s+(?:take|remove)\s+(?:me|us)\s+off\b"),
     ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
      r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
@@ -702,11 +713,12 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:[\w-]+\s+){0,2}(?:bills?|mail|mailing|catalogs?|magazines?|statements?|paper)\b|"
      r"\bunsubscrib\w*\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}"
      r"(?:plan|membership|app|newsletter|channel|program|podcast|package|subscription|streaming|"
-     r"gym|magazine)\b|\bunsubscrib\w*\s+(?:me\s+|us\s+)?from\s+(?:paying|being|getting charged|"
+     r"gym|magazine)\b|\bunsubscrib\w*\s+(?:me\s+|us\s+)?from\s+(?:paying|getting charged|"
      r"auto\s?pay|autopay|billing|payments?)\b|\bdesabonner\s+(?:de|du|des|d)\s+(?:mon|ma|mes|l|la|le)?"
      r"\s*(?:ancien|ancienne|autre|abonnement|forfait|contrat|fournisseur)|"
-     r"\bstop\s+(?:the|that|your|ur)\s+(?:truck|van|car|crew|tech|technician|guy|driver|installer|"
-     r"plumber|electrician|delivery|work|job|install|installation|drilling|digging)\b|"
+     r"\bstop\s+(?:the|that|your|ur)\s+(?:truck|van|car|crew|tech|technician|driver|installer|"
+     r"plumber|electrician|delivery|work|job|install|installation|drilling|digging)\b"
+     r"(?!\s+(?:from|texting|calling|messaging)\b)|"
      r"^(?![\s\S]*\b(?:texts?|texting|messages?|msgs?|sms|remove|unsubscribe|contact\w*)\b)"
      r"[\s\S]*?\b(?:couldnt|could not|cant|can not|cannot|wouldnt|would not|wont|will not)"
      r"\s+stop\b|"
@@ -726,10 +738,11 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:me|nos)?\s+(?:los\s+|sus\s+|tantos\s+)?(?:correos|e\s?mails|emails)\b|\bkeine\s+e\s?mails"
      r"\b|\b(?:sms|texte|nachrichten)\s+(?:ist|sind)\s+(?:in ordnung|ok|okay|gut)\b|"
      r"\b(?:sms\w*|sms\s?y)\s+(?:sa|jest)\s+(?:ok|okej|w porzadku|dobrze)\b|"
-     r"\bteks\s+(?:yo\s+)?(?:oke|ok|bon)\b|\bngung\s+gui\s+e\s?mail\b|"
-     r"\btin nhan\s+(?:thi\s+)?(?:duoc|ok|on)\b|"
+     r"\bteks\s+(?:yo\s+)?(?:oke|ok|bon)\b|\bngung\s+gui\s+e\s?mail\b(?!\s+(?:va|và)\s+tin)|"
+     r"\btin nhan\s+(?:thi\s+)?(?:duoc|đuoc|ok|on)\b|"
      r"\b(?:no|ya no)\s+(?:me\s+)?(?:manden|envien|mande|envie)\s+(?:mas\s+)?(?:correos|e\s?mails|"
-     r"emails)\b|\b(?:textos|mensajes de texto|sms)\s+si\W*$|\b(?:les\s+)?"
+     r"emails)\b(?![^.!?]*\b(?:ni|y)\s+(?:textos|mensajes|sms)\b)|"
+     r"\b(?:textos|mensajes de texto|sms)\s+si\W*$|\b(?:les\s+)?"
      r"(?:sms|textos)\s+(?:sont|c est)\s+(?:ok|bien|correct)\b"),
     ("someone else's number", r"\btext\s+me\s+(?:at|on)\s+(?:this|my)\s+(?:number|cell|phone)\s+"
      r"instead\b|\b(?:texts?|messages?)\s+should\s+(?:only\s+)?(?:come|go)\s+to\s+this\s+number\b|"
@@ -738,8 +751,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
      r"\b(?=.{0,60}\b(?:me|mine|instead)\b)"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
-     r"standby|priority|call ?back|appointment|schedule|delivery|route|pickup|invite|guest|class|"
-     r"morning|afternoon|evening|weekend|weekday|early)\s+list\b|\blista\s+de\s+cancelaciones\b"),
+     r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
@@ -770,11 +782,32 @@ def _folded(text: str) -> str:
     return re.sub(r"[^\S\n]+", " ", fold(text or "").replace("-", " ").replace("\u2019", ""))
 
 
+#: guards whose match holds the stop words themselves ("stop by", "couldn't stop it", "stop
+#: the truck"): they explain only those words, so a plain revocation elsewhere in the reply
+#: still counts ("stop by Friday, and stop texting me"); the others mark the whole reply
+_WORD_GUARDS = frozenset(
+    {"not about messages", "asks about our records", "someone else's advice", "another list"}
+)
+
+
+def _plainly_revoked(folded: str) -> bool:
+    """True when a strong rule or a clause that is only a stop matches this folded text."""
+    if any(pattern.search(folded) for _, pattern in _COMPILED):
+        return True
+    clause = _clause_stop(folded)
+    return clause is not None and clause[1]
+
+
 def guard(text: str) -> str | None:
     """The guard that says the reply's stop words are about something else, if any."""
     folded = _folded(text)
     for name, pattern in _COMPILED_GUARDS:
-        if pattern.search(folded):
+        found = pattern.search(folded)
+        if found and name in _WORD_GUARDS:
+            rest = folded[: found.start()] + " . " + folded[found.end() :]
+            if _plainly_revoked(rest):
+                continue
+        if found:
             return name
     lower = (text or "").casefold()
     for name, pattern in _COMPILED_RAW_GUARDS:

@@ -267,24 +267,31 @@ def _resolved(tokens: list[Token], m: Match) -> bool:
 
 #: what a mechanic or plumber bleeds: "bleeding the radiators", "bled the brake lines"
 _BLED_PARTS = frozenset(
-    {"radiator", "radiators", "rad", "rads", "brake", "brakes", "line", "lines", "valve",
-     "valves", "baseboard", "baseboards", "system", "air", "coolant", "hydraulic", "hydraulics"}
+    {"radiator", "radiators", "rad", "rads", "brake", "brakes", "valve", "valves", "baseboard",
+     "baseboards", "coolant", "hydraulic", "hydraulics"}
 )  # fmt: skip
-#: after "flooded with": what floods a basement, not "compliments"
-_FLOOD_WITH = frozenset({"water", "sewage", "rain", "rainwater", "mud", "gas", "smoke", "oil"})
+#: "flooded with compliments": what floods an inbox, not a basement
+_FLOODED_WITH_IDIOM = frozenset(
+    {"compliments", "calls", "requests", "messages", "texts", "emails", "orders", "love",
+     "questions", "work", "customers", "praise", "thanks", "offers", "business", "joy", "memories"}
+)  # fmt: skip
 #: "fire" as praise: "was FIRE", "straight fire", "puro fuego"
-_PRAISE_BEFORE = frozenset({"was", "is", "so", "straight", "pure", "puro", "literally", "absolute"})
+_PRAISE_BEFORE = frozenset({"was", "so", "straight", "pure", "puro", "literally", "absolute"})
 #: "a smoking deal", "smoked a brisket", "smoking hot"
 _SMOKED_FOOD = frozenset(
-    {"deal", "deals", "price", "prices", "hot", "brisket", "ribs", "meat", "turkey", "salmon",
+    {"deal", "deals", "price", "prices", "brisket", "ribs", "meat", "turkey", "salmon",
      "cigarette", "cigarettes", "cigar", "weed"}
+)  # fmt: skip
+_STILL_DANGER = frozenset(
+    {"stop", "stopping", "wont", "gas", "electric", "electrical", "panel", "outlet", "breaker",
+     "wires", "wiring", "heavy", "heavily", "spreading", "worse", "ceiling", "fever"}
 )  # fmt: skip
 #: a small amount: "a little bleeding", "a tiny leak", "a small puddle"
 _SMALL = frozenset({"little", "small", "tiny", "slight", "minor", "slow", "lil", "bit"})
 #: soreness after a visit, not an injury: "my gums hurt", "teeth still hurt"
 _SORE = frozenset(
     {"gums", "gum", "teeth", "tooth", "jaw", "mouth", "feet", "ears", "feelings", "wallet",
-     "back", "stitches", "arm", "shoulder", "knee"}
+     "stitches"}
 )  # fmt: skip
 _STILL = frozenset({"still", "kinda", "kind", "a", "bit", "little", "really", "do", "dont"})
 
@@ -303,14 +310,16 @@ def _other_sense(tokens: list[Token], m: Match, sentiment: float) -> bool:
         return prev not in _SUE_BEFORE and nxt not in _SUE_AFTER
     if head.startswith("flood") and nxt in ("light", "lights", "lamp", "lamps"):
         return True
-    if head.startswith("flood") and nxt == "with" and nxt2 not in _FLOOD_WITH:
+    if head.startswith("flood") and nxt == "with" and nxt2 in _FLOODED_WITH_IDIOM:
         return True  # "flooded with compliments"
     if head == "burning" and nxt in ("question", "questions"):
         return True
     if head.startswith("smok") and nxt in _SMOKED_FOOD:
         return True  # "a smoking deal", "smoked a brisket"
     if head in ("bleeding", "leak", "leaking", "puddle") and prev in _SMALL:
-        return True  # "a little bleeding the first night", "a small leak": not an emergency
+        # "a little bleeding the first night", "a small leak": not an emergency, unless the
+        # reply says why it is ("won't stop", "by the electrical panel", "at the gas line")
+        return not any(t.fold in _STILL_DANGER for t in tokens)
     if head.startswith("smok") and nxt.startswith(("detector", "alarm")):
         _, last = clause_span(tokens, m.start, m.end)
         return not any(tokens[j].fold in _GOING_OFF for j in range(m.end, last))
