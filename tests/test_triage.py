@@ -177,7 +177,8 @@ def test_hazard_words_in_another_sense_are_not_urgent(text):
      ("My gums still hurt a bit", False), ("My son got hurt on the ladder", True),
      ("my basement is flooded with sewer water", True), ("There is fire coming out of it", True),
      ("a little bleeding that won't stop since the extraction", True),
-     ("small leak at the gas line", True), ("the outlet is smoking hot", True)],
+     ("small leak at the gas line", True), ("the outlet is smoking hot", True),
+     ("the brake failed and he's bleeding", True)],
 )  # fmt: skip
 def test_urgent_phrases_read_idioms_and_small_amounts_as_what_they_are(text, urgent):
     from outreach.triage.legacy import rules_classify

@@ -246,6 +246,10 @@ def test_hard_negatives_never_opt_out(text):
         "Opt out of your promotions",
         "No me manden más correos ni textos. Bórrenme de la lista",
         "What's the number to call to get off this list? Actually just remove me",
+        "我不小心订阅了，请退订",  # noqa: RUF001
+        "間違いです。送らないでください",
+        "لا ترسلوا لي أي رسائل. كيف حصلتم على رقمي؟",
+        "문자는 괜찮습니다. 수신거부",
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):

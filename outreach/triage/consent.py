@@ -761,12 +761,16 @@ _COMPILED_GUARDS = [(name, re.compile(p)) for name, p in _GUARDS]
 #: guards in scripts that folding decomposes (Hangul) or strips (Japanese voicing marks):
 #: matched on the text as written, lower case
 _COMPILED_RAW_GUARDS = [
-    ("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف")),
-    ("undoes an opt-out", re.compile(r"不小心|误按|誤按|間違")),
+    # Arabic "how" only before a stop verb: "كيف ألغي الاشتراك؟", not "how did you get my number?"
+    ("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)")),
+    # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
+    ("undoes an opt-out", re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I)),
+    # texts are fine only where e-mail was named: alone, "괜찮아요"/"大丈夫" can mean "no thanks"
     (
         "e-mail only",
         re.compile(
-            r"문자는?\s*괜찮|(?:sms|ショートメール|メッセージ|テキスト)は\s*大丈夫|短信(?:可以|没问题)"
+            r"이메일[\s\S]*문자는?\s*괜찮|メール[\s\S]*(?:sms|ショートメール|メッセージ|テキスト)は\s*大丈夫|"
+            r"邮件[\s\S]*短信(?:可以|没问题)"
         ),
     ),
 ]

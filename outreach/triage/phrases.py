@@ -277,11 +277,12 @@ _FLOODED_WITH_IDIOM = frozenset(
 )  # fmt: skip
 #: "fire" as praise: "was FIRE", "straight fire", "puro fuego"
 _PRAISE_BEFORE = frozenset({"was", "so", "straight", "pure", "puro", "literally", "absolute"})
-#: "a smoking deal", "smoked a brisket", "smoking hot"
+#: "a smoking deal", "smoked a brisket"
 _SMOKED_FOOD = frozenset(
     {"deal", "deals", "price", "prices", "brisket", "ribs", "meat", "turkey", "salmon",
      "cigarette", "cigarettes", "cigar", "weed"}
 )  # fmt: skip
+#: a small leak or a little bleeding is still urgent beside these ("won't stop", "by the panel")
 _STILL_DANGER = frozenset(
     {"stop", "stopping", "wont", "gas", "electric", "electrical", "panel", "outlet", "breaker",
      "wires", "wiring", "heavy", "heavily", "spreading", "worse", "ceiling", "fever"}
@@ -330,9 +331,9 @@ def _other_sense(tokens: list[Token], m: Match, sentiment: float) -> bool:
             return True
         window = {tokens[j].fold for j in range(max(0, m.start - 3), m.start)}
         return bool(window & {"tell", "thank", "thanks", "compliment"}) and sentiment > 0.2
-    if head.startswith("bleed"):
-        window = {tokens[j].fold for j in range(max(0, m.start - 3), min(len(tokens), m.end + 3))}
-        return bool(window & _BLED_PARTS)
+    if head.startswith("bleed"):  # "bled the radiators", "the radiator bleeding"
+        after = nxt2 if nxt in _DETERMINERS | {"my", "your", "our", "all"} else nxt
+        return prev in _BLED_PARTS or after in _BLED_PARTS
     if head.startswith("hurt"):
         return prev in _SORE or (_word(tokens, m.start - 2) in _SORE and prev in _STILL)
     if head == "cut" and m.text not in ("cut himself", "cut herself"):
