@@ -96,6 +96,19 @@ def cls(text, **kwargs):
         "Je veux plus recevoir vos messages",
         "СТОП",
         "Honestly just stop.",
+        # kinds found on blind17/18, in wordings of our own
+        "Take my grandpa off the text list please, he doesn't use his phone",
+        "cut it out with these messages",
+        "Ni un texto más por favor",
+        "Mwen pa vle resevwa okenn tèks ankò",
+        "Efase nimewo mwen nan lis la",
+        "Enlevez-moi de la liste s'il vous plaît",
+        "arrêtez de me texter svp",
+        "이제 문자 그만 받을게요, 감사합니다",
+        "No quiero más alertas del taller",
+        "ST0P",
+        "tek mi off di list",
+        "bájenme de su lista por favor",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -221,6 +234,35 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "Unsubscribe me from the paper bill, email it instead",
         "Quítenme el pago automático, voy a pagar en la oficina de la cooperativa",
         "Remove my ex-husband from the account. Texts should only come to this number, mine.",
+        # kinds found on blind17/18, in wordings of our own
+        "Não parem de me mandar as mensagens, eu gosto",
+        "Pa sispann ekri m, mwen renmen rapèl yo",
+        "N'arrêtez pas de m'envoyer les rappels, ils m'aident",
+        "Quit texting me? nah, keep em coming",
+        "Don't text me till Monday, I'm at my sister's wedding",
+        "no me escriban los sábados, trabajo todo el día",
+        "My wife keeps telling me to stop texting the plumber so much lol",
+        "The reminder said reply STOP to cancel but I want to keep my appointment",
+        "stop texting me the wrong address, it's 14 Elm not 41",
+        "no more calls from my landlord since you fixed the heat haha",
+        "How can I get the app to stop sending me push notifications?",
+        "Don't text me about the invoice, just call the office line",
+        "Galti se STOP bhej diya, please messages bhejte rahiye",
+        "Paren de mandarme cartas por correo, mejor por texto",
+        "ya párale con las bromas, me duele la panza de reír jaja",
+        # a review's replies against the new rules
+        "Can you take my mom off the reminder list for Tuesday and put her on Thursday instead?",
+        "Did you take her off the text list? She didn't get one this week",
+        "Mi cyaan come Tuesday, mi affi tek mi day off fi Friday",
+        "Y'all need to stop sendin them rookies to my house, send the old guy",
+        "quit sendin me bills for work u didnt finish",
+        "Después de la reparación no recibí ni un mensaje más, ¿todo bien con la garantía?",
+        "Sortez-moi de la liste d'attente, j'ai trouvé un autre créneau",
+        "Mwen pa vle resevwa bòdwo papye ankò, voye l pa imel",
+        "Pa efase nimewo m, se toujou menm nimewo a",
+        "No quiero más alertas falsas de la alarma, vengan a revisarla",
+        "이제 치료 그만 받을게요, 너무 아파요",
+        "Is texting after 9pm a TCPA violation? Just curious, my son is studying law lol",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -250,6 +292,28 @@ def test_hard_negatives_never_opt_out(text):
         "間違いです。送らないでください",
         "لا ترسلوا لي أي رسائل. كيف حصلتم على رقمي؟",
         "문자는 괜찮습니다. 수신거부",
+        "Stop texting the tech about my gate code, and stop texting me too",
+        "no more texts from my ex, and no more texts from you either. Remove me",
+        "Don't text me till Monday. Actually, don't text me ever again, remove my number",
+        # a review's replies against the new guards
+        "Bhool se aapne mera number add kar diya, message mat bhejo",
+        "Sie haben mich versehentlich eingetragen, bitte keine SMS mehr",
+        "Vocês me cadastraram sem querer, não me mandem mais mensagens",
+        "Don't call me on my work phone and stop texting me",
+        "Remove my number. Do not call the office line either",
+        "Nou pa sispann voye m mesaj, sa fè m fache. Retire nimewo m",
+        "Vous n'arrêtez pas de m'écrire, c'est du harcèlement! Désinscrivez-moi",
+        "yeah keep the texts coming, i love being spammed. unsubscribe me",
+        "Please stop texting the lady who lives here, she's 92 and can't read them",
+        "Stop texting the wrong number!!! This isn't Maria",
+        "No more texts from that spammer please",
+        "Stop sending push notifications and sms reminders",
+        "Ya párenle con las encuestas, no las voy a contestar",
+        "Don't text me till further notice",
+        "No me escriban los domingos ni ningún otro día",
+        "how can i be more clear STOP TEXTING ME",
+        "Bórrenme de su lista. ¿Mejor por texto? No, ya no quiero mensajes",
+        "BAJA, el precio de ustedes es un robo",
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):
@@ -462,6 +526,26 @@ def test_the_model_opts_out_alone_only_when_sure_and_no_guard_or_consent_words(
         text, rules_classify(text), revoked, _opt_out_scores(p), SURE, 1.0, consent_words, guarded
     )
     assert got[:2] == expected
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [(0.9, ("opt_out", False)), (0.51, ("opt_out", False)), (0.3, (NEEDS_REVIEW, True))],
+)
+def test_a_strong_rule_the_model_does_not_believe_pauses_and_asks_a_person(p, expected):
+    """Under `opt_out_veto` the model, reading the rule's verdict beside every other word,
+    doubts a strong rule ("STOP! It's perfect 😂"): sends pause, a person decides."""
+    from outreach.triage.classify import decide
+    from outreach.triage.consent import Revocation
+    from outreach.triage.legacy import rules_classify
+
+    text = "some reply"
+    revoked = Revocation("stop", "a stop on its own", True)
+    thresholds = {**SURE, "opt_out_veto": 0.5}
+    got = decide(text, rules_classify(text), revoked, _opt_out_scores(p), thresholds)
+    assert got[:2] == expected
+    # without the threshold (an older model) a strong rule decides alone, as before
+    assert decide(text, rules_classify(text), revoked, _opt_out_scores(p), SURE)[0] == "opt_out"
 
 
 def test_without_a_calibrated_sure_threshold_the_model_never_opts_out_alone():

@@ -4,7 +4,8 @@ Order (docs/triage.md):
 1. Twilio's OptOutType, then carrier keywords as the whole message (STOP, START, HELP…).
 2. A voice keypad answer with no speech: the digit map (an unmapped digit needs review).
 3. Consent revoked in words by a strong rule → opt_out (urgent as well → urgent, and
-   `consent_revoked` stays true).
+   `consent_revoked` stays true), unless the model puts opt_out under `opt_out_veto`: then
+   a probable opt-out (needs_review, sends paused, a person decides).
 4. The manager's examples: a reply close enough to one gets its label.
 5. Urgent: an urgent phrase of the rules, or the model's urgent probability over its threshold.
 6. The model sure of opt_out (at `opt_out_sure`, no consent guard) → opt_out; else a probable
@@ -138,6 +139,10 @@ def decide(
     if revoked is not None and revoked.strong:
         if urgent_rule or p_urgent >= thresholds["urgent_over_opt_out"]:
             return "urgent", False, ("opt_out",)
+        if not urgent and scores.p("opt_out") < thresholds.get("opt_out_veto", 0.0):
+            # the model, reading the rule's verdict with every other word, does not believe it
+            # ("STOP! It's perfect 😂"): automated sends pause and a person decides
+            return NEEDS_REVIEW, True, ()
         return "opt_out", False, ("urgent",) if urgent else ()
     if urgent:
         return "urgent", False, ()
@@ -232,7 +237,11 @@ def classify(
     if probable:
         why = revoked.describe() if revoked is not None else ""
         model_said = _model_evidence(model, text, feats, "opt_out", scores.p("opt_out"))
-        evidence = f"probable opt-out, no rule is sure: {why or model_said}"
+        if revoked is not None and revoked.strong:
+            doubt = f"the model doubts it ({scores.p('opt_out'):.2f} opt_out)"
+            evidence = f"probable opt-out, {doubt}: {why}"
+        else:
+            evidence = f"probable opt-out, no rule is sure: {why or model_said}"
         return result(NEEDS_REVIEW, evidence, also, probable=True, confidence=confidence)
     if triage_class == NEEDS_REVIEW and also == ("opt_in",):
         model_said = _model_evidence(model, text, feats, "opt_in", scores.p("opt_in"))

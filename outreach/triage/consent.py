@@ -251,7 +251,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|deseo|queremos|quiere|quieren)\s+"
      r"(?:recibir\s+|"
      r"que me manden\s+|mas\s+)?(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?"
-     r"(?:mensajes|mensaje|textos|sms|encuestas|recordatorios|notificaciones)\b"),
+     r"(?:mensajes|mensaje|textos|sms|encuestas|recordatorios|notificaciones|alertas(?!\s+falsas)(?!\s+del?\s+(?:la\s+)?(?:alarma|app|"
+     r"detector|sensor|camara|termostato)))\b"),
     ("ya no quiero mensajes", r"\bno\s+(?:quiero|deseo)\s+que\s+(?:me|nos)\s+(?:sigan\s+)?"
      r"(?:contacten|escriban|manden|envien|llamen|mandando|enviando|escribiendo|llamando)\b|"
      r"\bno\s+(?:quiero|deseo)\s+seguir\s+recibiendo\b"),
@@ -533,6 +534,27 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:off|from|out of)\s+(?:your|the|ur)\s+(?:[\w-]+\s+)?(?:list|system|database)\b|"
      r"\b(?:phone|number|cell|line)\b.{0,100}\btexts?\b.{0,60}\b(?:take|get)\s+(?:it|me|us)\s+off"
      r"\W*$"),
+    # found on blind17/18, written for their kind: a relayed request, Patois, Kriolu, Creole
+    ("take me off the list", r"(?<!dont )(?<!do not )(?<!never )(?<!did you )(?<!why did you )"
+     r"\b(?:take|get|remove)\s+(?:her|him|them|my\s+(?:mom|dad|mother|father|grandma|grandpa|"
+     r"grandmother|grandfather|granny|wife|husband))\s+(?:off|from)\s+(?:the|your|this|ur|yalls?)"
+     r"\s+(?:text(?:ing)?|sms|message|messaging|reminder)\s+list\b(?![^.!?]*(?:\bfor\s+(?:\w+day|"
+     r"tomorrow|the\s+\d)|\bput\s+(?:me|her|him|them)\s+on\b|\binstead\b|\?))|"
+     r"\btek\s+(?:mi|wi)\s+(?:(?:name|number|nomba)\s+off\b|off\s+(?:unno|yuh|yu|di|dat|the|your)"
+     r"\s+(?:\w+\s+)?list\b)"),
+    ("stop + messages", r"\bcut\s+it\s+out\s+with\s+(?:the|these|your|ur|all\s+the|all\s+these)\s+"
+     r"(?:texts|messages|msgs|reminders)\b(?![^.!?]*\b(?:blush|making me|compliments)\b)|"
+     r"\b(?:stop|quit)\s+sendin\s+(?:me\s+|us\s+)?(?:(?:these|them|those|dem|ur|yuh)\s+)?"
+     r"(?:texts?|msgs?|messages|reminders)\b|\b(?:stop|quit)\s+sendin\s+(?:these|them|dem)\b"
+     r"(?=\s*(?:[,.!;]|$))"),
+    ("ya no quiero mensajes", r"(?:^|[^\w\s]\s*)ni\s+un\s+(?:mensaje|texto|sms|msj)\s+mas\b|"
+     r"\b(?:bajenme|sacame|sacanme)\s+de\s+(?:la|su|sus|esta|esa)\s+lista\b"),
+    ("pa voye mesaj", r"\bpa\s+vle\s+resevwa\s+(?:\w+\s+){0,2}?(?:mesaj|teks|tex|sms|rapel|"
+     r"notifikasyon)\b|(?<!pa )\befase\s+nimewo\s+(?:mwen|m)\b|\bka\s+bu\s+manda(?:m)?\s+"
+     r"(?:\w+\s+){0,3}?(?:mensaj|mensag|sms|msg)\w*"),
+    ("désinscription", r"\b(?:enlevez|otez|sortez|enleve|ote)\s+moi\s+de\s+(?:votre|vos|la|cette|"
+     r"ta|tes)\s+(?:liste(?!\s+d\s?attente)|fichier|contacts|sms|textos|messages|base)\b|"
+     r"\barretez\s+de\s+(?:me\s+|m\s?)?texter\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -555,7 +577,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     (
         "문자 그만",
         r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워|"
-        r"(?:문자|메시지)[^.]{0,6}안\s*보내|(?:문자|수신)\s*사절",
+        r"(?:문자|메시지)[^.]{0,6}안\s*보내|(?:문자|수신)\s*사절|(?:문자|메시지|알림)\S{0,3}\s*(?:그만\s*받|안\s*받)",
     ),
     (
         "لا ترسلوا",
@@ -590,7 +612,9 @@ _WEAK: tuple[tuple[str, str], ...] = (
 
 #: when these are in the reply, its "stop" words are about something else
 _GUARDS: tuple[tuple[str, str], ...] = (
-    ("asks how", r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){0,2}?"
+    ("asks how", r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){3}"
+     r"(?:stop|unsubscribe|opt|get off|turn off|cancel|block)\b(?=[^.!]*\?)|"
+     r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){0,2}?"
      r"(?:stop|unsubscribe|opt|get off|remove|turn off|cancel|block)\b|"
      r"\bis there (?:a|another|any|an easier|some|other) ways? to\s+(?:stop|unsubscribe|turn|"
      r"shut|opt|get off)\b|"
@@ -660,17 +684,30 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      # praise after a playful stop: "Stop it, that's the prettiest job on the street!"
      r"^\W*stop(?:\s+it)?\W+(?:(?:thats|that is|this is|its|it is)\s+)?(?:the\s+)?(?:best|"
      r"prettiest|nicest|cleanest|greatest|most beautiful)\b(?!\s+way\b)"),
-    ("only at some hours", r"\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
-     r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|at night|in the morning|during|"
+    # ... not beside "ever again": "Don't text me till Monday. Actually don't text me ever again"
+    ("only at some hours", r"^(?![\s\S]*\b(?:ever again|anymore|any more|unsubscribe|remove (?:me|"
+     r"my number))\b)[\s\S]*?\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
+     r"texts|calls)\s+(?:me\s+)?(?:after|before|past|until|(?:till|til)\s+(?:after\s+)?(?:the\s+\d|"
+     r"\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|next|later|"
+     r"noon|the weekend|i get back|im back|i m back)|at night|in the morning|during|"
      r"between\s+\d|on\s+(?:weekends|sundays|saturdays)\b(?![^.!?]*\b(?:ever|again|anymore)\b))|\bno\s+(?:me\s+)?(?:manden|envien|escriban|llamen)\s+"
      r"(?:mensajes\s+|textos\s+)?(?:antes\s+de\s+las|despues\s+de\s+las|entre\s+las|de noche|"
-     r"en la noche|temprano)\b"),
+     r"en la noche|temprano|hasta\s+(?:el\s+(?:lunes|martes|miercoles|jueves|viernes|sabado|"
+     r"domingo)|manana|pasado|las\s+\d)|(?:el|los)\s+(?:lunes|martes|miercoles|jueves|viernes|sabados?|"
+     r"domingos?|fines?\s+de\s+semana)\b(?![^.!?]*\b(?:ni|nunca|jamas|ningun)\b))\b"),
     ("undoes an opt-out", r"\baus versehen\b|\bpar erreur\b|\bpor engano\b|"
+     # of the STOP itself: "STOP galti se bhej diya", not "galti se mera number …, mat bhejo"
+     r"\b(?:gal(?:a)?ti|bhool)\s+se\b[^.!?]{0,25}\bstop\b|\bstop\b[^.!?]{0,25}"
+     r"\b(?:gal(?:a)?ti|bhool)\s+se\b|"
      r"\bper errore\b|\bpor equivocacion\b|\bnham\b|\bprzez\s+pomy\w*"),
     # someone else's advice quoted: "my neighbor said text STOP … but I like them"
     ("someone else's advice", r"\b(?:neighbor|neighbour|friend|wife|husband|someone|they|she|he|"
      r"son|daughter)\s+(?:said|says|told me)\s+(?:to\s+)?(?:just\s+)?(?:text|reply|send|type)\s+"
-     r"stop\b"),
+     r"stop\b|"
+     # our own instruction quoted: "the text said reply STOP to cancel", "decía responda STOP"
+     r"\b(?:text|message|msg|it|reminder|mensaje|texto|recordatorio)\s+(?:said|says|decia|dice)\s+"
+     r"(?:to\s+|que\s+)?(?:reply|text|send|type|responda|responder|conteste|contestar|mande|"
+     r"envie|enviar|escriba)\s+stop\b"),
     # another list: "take me off the delivery list", "the early morning list"
     ("another list", r"\b(?:take|get|remove|put)\s+(?:me|us|my name)\s+(?:off|from)\s+(?:of\s+)?"
      r"(?:the|your|my|this|that)\s+(?:\w+\s+)?(?:delivery|route|pickup|invite|guest|class|morning|"
@@ -679,7 +716,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\s+(?:me|us)\b|"
      r"\b(?:stop|quit)\s+(?:texting|messaging|txting)(?:\s+me|\s+us)?\s+(?:and|&|n|an)\s+(?:just\s+)?"
      r"(?:call|phone|ring)\s+(?:me|us)\b(?!\s+never)|"
-     r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|\binstead of "
+     r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|(?<!dont )(?<!do not )(?<!never )"
+     r"(?<!not )\bcall\s+(?:me\s+|us\s+)?(?:on\s+|at\s+)?(?:the|my|our)\s+(?:house|home|land|"
+     r"office|work)\s?(?:line|phone|number|#)\b(?![^.!?]*\b(?:again|either|ever)\b)|\binstead of "
      r"(?:texting|text|texts)\b|\brather than (?:texting|text|texts)\b|\bmejor\s+(?:llam|marq)\w*|"
      r"\ben vez de (?:mensajes|textos|texto)\b|\bgive\s+(?:me|us)\s+a\s+(?:call|ring)\b|"
      r"\bmejor\s+(?:una\s+)?llamada\b|\b(?:llamen|llame|llamame|marquen|marqueme)(?:me|la|lo|"
@@ -692,7 +731,13 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de|pare de|paren de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b|"
      r"(?<!if yall )(?<!if you )(?<!if u )(?<!if ya )"
-     r"\b(?:dont|do not|please dont|never)\s+(?:take|remove)\s+(?:me|us)\s+off\b"),
+     r"\b(?:dont|do not|please dont|never)\s+(?:take|remove)\s+(?:me|us)\s+off\b|"
+     # "Não parem de mandar", "Pa sispann voye rapèl yo", "n'arrêtez pas de m'écrire"
+     r"\bnao\s+(?:parem|pare|deixem|deixe)\s+de\s+(?:me\s+)?(?:mandar|enviar|ligar|escrever)\b|"
+     r"(?<!nou )(?<!yo )(?<!ou )(?<!li )\bpa\s+sispann\s+(?:voye|ekri|rele)\b|"
+     r"(?<!vous )(?<!ils )(?<!tu )\bn?\s?(?:arretez|cessez)\s+pas\s+de\b|"
+     r"^(?![\s\S]*\b(?:unsubscribe|remove me|report|spam\w*|stop texting me)\b)[\s\S]*?"
+     r"\bkeep\s+(?:em|them|those|these|the\s+\w+)\s+coming\b"),
     ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
      r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
      r"me den de baja|me saquen|me quiten)\b"),
@@ -723,7 +768,24 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"[\s\S]*?\b(?:couldnt|could not|cant|can not|cannot|wouldnt|would not|wont|will not)"
      r"\s+stop\b|"
      r"\bunsubscribe\s+from\s+"
-     r"(?:that|this|the)\s+(?:warning|alert|light|error|noise|sound|beep)\b"),
+     r"(?:that|this|the)\s+(?:warning|alert|light|error|noise|sound|beep)\b|"
+     # the customer's own texting: "my husband keeps saying STOP TEXTING THE AC GUY"
+     r"\b(?:saying|says|said|told(?:\s+\w+){0,2}?|telling(?:\s+\w+){0,2}?|need\s+to|should)\s+"
+     r"(?:to\s+)?(?:stop|quit)\s+(?:texting|calling|messaging|bugging)\s+(?:the|that|your|ur)\s+"
+     r"(?:[\w-]+\s+)?(?:guy|tech|technician|company|office|plumber|electrician|dentist|shop|"
+     r"mechanic)\b|"
+     # what the texts say, not that they come: "stop texting me the wrong day"
+     r"\bstop\s+(?:texting|sending)\s+(?:me\s+|us\s+)?(?:the\s+)?wrong\b"
+     r"(?!\s+(?:numbers?|person|people|phone|guy|house|\#)\b)(?![^.!?]*\bnumber\b)|"
+     # someone else's texts: "no more texts from my ex since yall changed my number"
+     r"\bno\s+more\s+(?:texts?|calls|messages)\s+from\s+(?:my|her|his)\s+(?:\w+\s+)?(?:ex|boss|"
+     r"landlord|mother in law|neighbor|neighbour|bank|carrier)\b|"
+     r"\bstop\s+sending\s+(?:me\s+|us\s+)?push\b(?![^.!?]*\b(?:texts?|sms|messages|reminders|"
+     r"mensajes)\b)|\bpush\s+notifications?\b(?![\s\S]*\b(?:texts?|sms|messages|reminders)\b)|"
+     # "BAJA... la temperatura", "ya párale con los chistes"
+     r"^\W*baja\W+(?:la|el)\s+(?:temperatura|presion|fiebre|calor)\b|"
+     r"\b(?:ya\s+)?(?:parale|parenle|paren|para)\s+con\s+(?:los|las|el|la|tus|sus)\s+(?:chistes|"
+     r"bromas|cumplidos|halagos|piropos|elogios)\b"),
     ("someone else's record", r"\b(?:from|off)\s+(?:\w+s|her|his|their|that persons)\s+"
      r"(?:file|account|record|records|profile|chart)\b|\bdel\s+(?:expediente|perfil|registro|"
      r"archivo|cuenta)\s+de\b|\b(?:him|her|them|he|she|they|tech|technician|guy|electrician|"
@@ -742,7 +804,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\btin nhan\s+(?:thi\s+)?(?:duoc|đuoc|ok|on)\b|"
      r"\b(?:no|ya no)\s+(?:me\s+)?(?:manden|envien|mande|envie)\s+(?:mas\s+)?(?:correos|e\s?mails|"
      r"emails)\b(?![^.!?]*\b(?:ni|y)\s+(?:textos|mensajes|sms)\b)|"
-     r"\b(?:textos|mensajes de texto|sms)\s+si\W*$|\b(?:les\s+)?"
+     r"\b(?:textos|mensajes de texto|sms)\s+si\W*$|"
+     r"(?<!¿)\bmejor\s+por\s+(?:texto|mensaje|sms)\b(?![^.!]*\?)|"
+     r"\b(?:les\s+)?"
      r"(?:sms|textos)\s+(?:sont|c est)\s+(?:ok|bien|correct)\b"),
     ("someone else's number", r"\btext\s+me\s+(?:at|on)\s+(?:this|my)\s+(?:number|cell|phone)\s+"
      r"instead\b|\b(?:texts?|messages?)\s+should\s+(?:only\s+)?(?:come|go)\s+to\s+this\s+number\b|"
@@ -751,7 +815,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
      r"\b(?=.{0,60}\b(?:me|mine|instead)\b)"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
-     r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b"),
+     r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b|"
+     r"\bliste\s+d\s?attente\b"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
@@ -764,7 +829,10 @@ _COMPILED_RAW_GUARDS = [
     # Arabic "how" only before a stop verb: "كيف ألغي الاشتراك؟", not "how did you get my number?"
     ("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)")),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
-    ("undoes an opt-out", re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I)),
+    (
+        "undoes an opt-out",
+        re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I),
+    ),
     # texts are fine only where e-mail was named: alone, "괜찮아요"/"大丈夫" can mean "no thanks"
     (
         "e-mail only",
@@ -778,7 +846,7 @@ _CLAUSES = re.compile(r"[.,;:!?¿¡\n…()\"“”]+|\s+-\s+|\bbut\b|\bpero\b|\b
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP_SIGNS = re.compile(r"[🛑🚫⛔✋]")
 #: "stoppp", "sstop", "bajaa": a stop with its letters held down
-_STRETCHED_STOP = re.compile(r"^s+t+o+p+$")
+_STRETCHED_STOP = re.compile(r"^s+t+[o0]+p+$")
 _STRETCHED_BAJA = re.compile(r"^b+a+j+a+$")
 
 
@@ -790,7 +858,12 @@ def _folded(text: str) -> str:
 #: the truck"): they explain only those words, so a plain revocation elsewhere in the reply
 #: still counts ("stop by Friday, and stop texting me"); the others mark the whole reply
 _WORD_GUARDS = frozenset(
-    {"not about messages", "asks about our records", "someone else's advice", "another list"}
+    {
+        "not about messages",
+        "asks about our records",
+        "someone else's advice",
+        "another list",
+    }
 )
 
 

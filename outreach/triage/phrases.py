@@ -44,7 +44,9 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
        "small claims", "legal action", "court", "abogado", "demanda", "demandar",
        # regulators a customer threatens to complain to (the labelling guide: urgent)
        "fcc", "ftc", "attorney general", "consumer affairs", "consumer protection",
-       "licensing board", "profeco", "daco")
+       "licensing board", "profeco", "daco",
+       # the TCPA named with a complaint, not cited: "Per TCPA I am revoking my consent"
+       "tcpa complaint", "tcpa lawsuit", "tcpa suit", "tcpa claim")
     + _p("urgent", "safety", "leak", "leaking", "smoke", "fire", "gas smell", "smell gas",
          "smelled gas", "smelling gas", "smell of gas", "smells like gas", "smells of gas",
          "gas leak", "gas odor", "rotten eggs", "carbon monoxide", "co alarm", "co detector",
