@@ -145,6 +145,21 @@ def test_a_probable_opt_out_pauses_automated_sends_and_asks_a_manager(twilio_app
     assert ">Take it</button>" not in card
 
 
+def test_a_reply_in_words_we_cannot_read_pauses_and_the_card_says_so(twilio_app, people):
+    result = _reply("გთხოვთ, აღარ მომწეროთ")  # Georgian: "please don't write to me any more"
+
+    assert result.reply.triage_class == "needs_review", result.reply.evidence
+    customer = _customer(people["customer_id"])
+    assert customer.paused_at == TUE_10AM and customer.is_opted_out is False
+    [e] = _escalations()
+    assert e.reason == "probable_opt_out"
+    html = _manager(twilio_app, people["morgan"]).get("/admin").get_data(as_text=True)
+    card = html.split(f'id="escalation-{e.id}"')[1].split("</article>")[0]
+    assert "words we can't read — automated texts paused" in card
+    assert "cannot read these words" in card and "reads like" not in card
+    assert ">Opt out</button>" in card and ">Keep texting</button>" in card
+
+
 def test_a_reply_that_is_only_unclear_does_not_pause(twilio_app, people, monkeypatch):
     from outreach.conversations import inbound
 

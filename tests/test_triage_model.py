@@ -548,6 +548,17 @@ def test_a_strong_rule_the_model_does_not_believe_pauses_and_asks_a_person(p, ex
     assert decide(text, rules_classify(text), revoked, _opt_out_scores(p), SURE)[0] == "opt_out"
 
 
+@pytest.mark.parametrize("text", ["გთხოვთ, აღარ მომწეროთ", "ძალიან კარგი, მადლობა"])
+def test_a_reply_in_words_the_model_cannot_read_pauses_sends_until_a_person_reads_it(text):
+    """Georgian, which no rule and no training reply has: it may say "stop texting me" (the
+    first) as well as "very good, thanks" (the second), so either pauses and asks."""
+    triage = classify(text)
+    assert triage.triage_class == NEEDS_REVIEW and triage.probable_opt_out, triage
+    assert "unfamiliar words (0% seen)" in triage.evidence
+    assert "paused until a person reads it" in triage.evidence
+    assert not triage.consent_revoked
+
+
 def test_without_a_calibrated_sure_threshold_the_model_never_opts_out_alone():
     from outreach.triage.classify import decide
     from outreach.triage.legacy import rules_classify

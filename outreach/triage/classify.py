@@ -11,7 +11,8 @@ Order (docs/triage.md):
 6. The model sure of opt_out (at `opt_out_sure`, no consent guard) → opt_out; else a probable
    revocation (a weak consent rule, or the model says opt_out with no rule) → needs_review
    with `probable_opt_out=True`.
-7. The model's most probable class, if it is confident enough; else needs_review.
+7. The model's most probable class, if it is confident enough; else needs_review (in words
+   the model cannot read: with `probable_opt_out=True`, so sends pause until a person reads it).
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ _EXAMPLE_CLASSES = frozenset(TRIAGE_CLASSES) - {"opt_out", "opt_in", "help", NEE
 class Triage:
     """The class of a reply, why (evidence a person can read), its 1-5 rating and sentiment.
 
-    `probable_opt_out`: the reply probably revokes consent but no rule is sure (class
-    needs_review): pause automated sends and ask a person. `confidence`: the model's
-    probability for the class it chose (None when a rule or keyword decided alone)."""
+    `probable_opt_out`: the reply probably revokes consent but no rule is sure, or it is in
+    words the model cannot read (class needs_review): pause automated sends and ask a person.
+    `confidence`: the model's probability for the class it chose (None when a rule or keyword
+    decided alone)."""
 
     triage_class: str
     evidence: str
@@ -249,8 +251,16 @@ def classify(
     if triage_class == NEEDS_REVIEW:
         ranked = sorted(zip(scores.classes, scores.probabilities, strict=True), key=lambda x: -x[1])
         guesses = ", ".join(f"{c} {p:.2f}" for c, p in ranked[:2])
-        unfamiliar = f"; unfamiliar words ({known:.0%} seen)" if known < NOVEL_SHARE else ""
-        return result(NEEDS_REVIEW, f"not sure: {guesses}{unfamiliar}")
+        if known < NOVEL_SHARE:
+            # a reply in words we cannot read may revoke consent as well as anything else:
+            # automated sends pause until a person has read it (a language with no rule and
+            # no training reply: "መልእክት አቁሙ", Amharic for "stop the messages")
+            evidence = (
+                f"not sure: {guesses}; unfamiliar words ({known:.0%} seen): automated sends "
+                "paused until a person reads it"
+            )
+            return result(NEEDS_REVIEW, evidence, probable=True)
+        return result(NEEDS_REVIEW, f"not sure: {guesses}")
     p = scores.p(triage_class)
     if triage_class == "opt_in" and given:
         evidence = f"words '{given}' (consent given back) (model {p:.2f})"
