@@ -1,0 +1,50 @@
+"""A reply in words the classifier cannot read, in a real browser: the customer's automated
+texts are paused, the manager's attention list says the words could not be read (not "reads
+like stop"), and "Keep texting" lifts the pause."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from browser_helpers import screenshot, sign_in
+from playwright.sync_api import expect
+from test_browser_alarm import CUSTOMER, CUSTOMER_PHONE, rows, seed
+
+from outreach.conversations import record_inbound_sms
+from outreach.models import Customer, utcnow
+
+GEORGIAN = "გთხოვთ, აღარ მომწეროთ"  # "please don't write to me any more"
+
+
+def test_a_reply_we_cannot_read_pauses_texts_until_the_manager_keeps_texting(
+    live_server, new_page, fake_twilio
+):
+    now = utcnow()
+    live = live_server(env=fake_twilio.env())
+    people = seed(live.app, now)
+    with live.app.app_context():
+        params = {
+            "MessageSid": "SM" + secrets.token_hex(16),
+            "From": CUSTOMER_PHONE,
+            "To": fake_twilio.from_number,
+            "Body": GEORGIAN,
+            "NumMedia": "0",
+        }
+        assert record_inbound_sms(params, now=now).reply.triage_class == "needs_review"
+    [(paused_at,)] = rows(live.app, sa.select(Customer.paused_at))
+    assert paused_at is not None
+
+    desk = new_page(viewport={"width": 1280, "height": 900})
+    sign_in(desk, live.url, people["manager"])
+    card = desk.locator("article.card").first
+    expect(card).to_contain_text(CUSTOMER)
+    expect(card.locator(".badge")).to_have_text("words we can't read — automated texts paused")
+    expect(card).to_contain_text("The classifier cannot read these words")
+    expect(card).to_contain_text(GEORGIAN)
+    screenshot(desk, "attention-unreadable-reply")
+
+    card.get_by_role("button", name="Keep texting").click()
+    expect(desk.locator("article.card", has_text=GEORGIAN)).to_have_count(0)
+    [(paused_at,)] = rows(live.app, sa.select(Customer.paused_at))
+    assert paused_at is None
