@@ -251,8 +251,9 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|deseo|queremos|quiere|quieren)\s+"
      r"(?:recibir\s+|"
      r"que me manden\s+|mas\s+)?(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?"
-     r"(?:mensajes|mensaje|textos|sms|encuestas|recordatorios|notificaciones|alertas(?!\s+falsas)(?!\s+del?\s+(?:la\s+)?(?:alarma|app|"
-     r"detector|sensor|camara|termostato)))\b"),
+     r"(?:mensajes|mensaje|textos|sms|encuestas|recordatorios|notificaciones|"
+     r"alertas(?!\s+falsas)(?!\s+del?\s+(?:la\s+)?(?:alarma|app|detector|sensor|camara|"
+     r"termostato)))\b"),
     ("ya no quiero mensajes", r"\bno\s+(?:quiero|deseo)\s+que\s+(?:me|nos)\s+(?:sigan\s+)?"
      r"(?:contacten|escriban|manden|envien|llamen|mandando|enviando|escribiendo|llamando)\b|"
      r"\bno\s+(?:quiero|deseo)\s+seguir\s+recibiendo\b"),
@@ -577,7 +578,8 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     (
         "문자 그만",
         r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워|"
-        r"(?:문자|메시지)[^.]{0,6}안\s*보내|(?:문자|수신)\s*사절|(?:문자|메시지|알림)\S{0,3}\s*(?:그만\s*받|안\s*받)",
+        r"(?:문자|메시지)[^.]{0,6}안\s*보내|(?:문자|수신)\s*사절|"
+        r"(?:문자|메시지|알림)\S{0,3}\s*(?:그만\s*받|안\s*받)",
     ),
     (
         "لا ترسلوا",
@@ -829,10 +831,7 @@ _COMPILED_RAW_GUARDS = [
     # Arabic "how" only before a stop verb: "كيف ألغي الاشتراك؟", not "how did you get my number?"
     ("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)")),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
-    (
-        "undoes an opt-out",
-        re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I),
-    ),
+    ("undoes an opt-out", re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I)),
     # texts are fine only where e-mail was named: alone, "괜찮아요"/"大丈夫" can mean "no thanks"
     (
         "e-mail only",
@@ -858,12 +857,7 @@ def _folded(text: str) -> str:
 #: the truck"): they explain only those words, so a plain revocation elsewhere in the reply
 #: still counts ("stop by Friday, and stop texting me"); the others mark the whole reply
 _WORD_GUARDS = frozenset(
-    {
-        "not about messages",
-        "asks about our records",
-        "someone else's advice",
-        "another list",
-    }
+    {"not about messages", "asks about our records", "someone else's advice", "another list"}
 )
 
 
