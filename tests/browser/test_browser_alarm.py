@@ -45,6 +45,20 @@ def rows(app: Flask, statement):
         return db.session.execute(statement).all()
 
 
+def customer_texts(app: Flask, fake_twilio, body: str, at) -> tuple[str, str | None]:
+    """Dana's reply as Twilio would post it, recorded at `at`: its class and the answer sent."""
+    params = {
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "From": CUSTOMER_PHONE,
+        "To": fake_twilio.from_number,
+        "Body": body,
+        "NumMedia": "0",
+    }
+    with app.app_context():
+        result = record_inbound_sms(params, now=at)
+        return result.reply.triage_class, result.answer
+
+
 def closed_today(now) -> dict[str, list[str]]:
     """Business hours that leave today out (Monday to Friday when today is a weekend day)."""
     today = DAYS[now.astimezone(ZoneInfo(ZONE)).weekday()]
@@ -127,17 +141,10 @@ def test_an_urgent_reply_while_closed_pages_on_call_then_backup_who_takes_it_by_
     people = seed(live.app, now)
 
     # 12 minutes ago Dana texted something urgent; Sam, on call, was paged at once.
-    with live.app.app_context():
-        params = {
-            "MessageSid": "SM" + secrets.token_hex(16),
-            "From": CUSTOMER_PHONE,
-            "To": fake_twilio.from_number,
-            "Body": WATER,
-            "NumMedia": "0",
-        }
-        result = record_inbound_sms(params, now=now - timedelta(minutes=12))
-        assert result.reply.triage_class == "urgent"
-        assert result.answer == "Thanks — our on-call technician will call you within 30 minutes."
+    assert customer_texts(live.app, fake_twilio, WATER, now - timedelta(minutes=12)) == (
+        "urgent",
+        "Thanks — our on-call technician will call you within 30 minutes.",
+    )
     paged = sa.select(Page.level, Message.to_number).join(Message, Message.id == Page.message_id)
     [(level, to)] = rows(live.app, paged)
     assert (level, to) == ("on_call", REP_PHONE)

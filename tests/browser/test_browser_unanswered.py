@@ -6,16 +6,15 @@ refuses a closing before the opening beside the day."""
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from browser_helpers import screenshot, sign_in
 from playwright.sync_api import expect
-from test_browser_alarm import CUSTOMER, CUSTOMER_PHONE, WATER, rows, seed
+from test_browser_alarm import CUSTOMER, WATER, customer_texts, rows, seed
 from web_helpers import make_user
 
-from outreach.conversations import escalation, record_inbound_sms
+from outreach.conversations import escalation
 from outreach.extensions import db
 from outreach.models import Escalation, Page, User, utcnow
 
@@ -26,16 +25,9 @@ def test_an_unanswered_alarm_is_red_until_taken_and_the_week_is_set_day_by_day(
     now = utcnow()
     live = live_server(env=fake_twilio.env())
     people = seed(live.app, now)
+    start = now - timedelta(minutes=55)
+    assert customer_texts(live.app, fake_twilio, WATER, start)[0] == "urgent"
     with live.app.app_context():
-        params = {
-            "MessageSid": "SM" + secrets.token_hex(16),
-            "From": CUSTOMER_PHONE,
-            "To": fake_twilio.from_number,
-            "Body": WATER,
-            "NumMedia": "0",
-        }
-        start = now - timedelta(minutes=55)
-        assert record_inbound_sms(params, now=start).reply.triage_class == "urgent"
         for minutes in (10, 20, 30, 40, 50):  # backup, managers, again twice, unanswered
             assert escalation.escalate_due(start + timedelta(minutes=minutes)) == 1
         admin = make_user("admin", name="Ada Admin")

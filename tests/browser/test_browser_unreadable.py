@@ -4,14 +4,11 @@ like stop"), and "Keep texting" lifts the pause."""
 
 from __future__ import annotations
 
-import secrets
-
 import sqlalchemy as sa
 from browser_helpers import screenshot, sign_in
 from playwright.sync_api import expect
-from test_browser_alarm import CUSTOMER, CUSTOMER_PHONE, rows, seed
+from test_browser_alarm import CUSTOMER, customer_texts, rows, seed
 
-from outreach.conversations import record_inbound_sms
 from outreach.models import Customer, utcnow
 
 GEORGIAN = "გთხოვთ, აღარ მომწეროთ"  # "please don't write to me any more"
@@ -23,15 +20,7 @@ def test_a_reply_we_cannot_read_pauses_texts_until_the_manager_keeps_texting(
     now = utcnow()
     live = live_server(env=fake_twilio.env())
     people = seed(live.app, now)
-    with live.app.app_context():
-        params = {
-            "MessageSid": "SM" + secrets.token_hex(16),
-            "From": CUSTOMER_PHONE,
-            "To": fake_twilio.from_number,
-            "Body": GEORGIAN,
-            "NumMedia": "0",
-        }
-        assert record_inbound_sms(params, now=now).reply.triage_class == "needs_review"
+    assert customer_texts(live.app, fake_twilio, GEORGIAN, now)[0] == "needs_review"
     [(paused_at,)] = rows(live.app, sa.select(Customer.paused_at))
     assert paused_at is not None
 
