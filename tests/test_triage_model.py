@@ -109,6 +109,24 @@ def cls(text, **kwargs):
         "ST0P",
         "tek mi off di list",
         "bájenme de su lista por favor",
+        # kinds found on blind19/20 (Yoruba, Swahili, Nepali, Amharic, Tigrinya…), our wordings
+        "Ẹ jọ̀ọ́ ẹ má text mi mọ́",
+        "Usinitumie ujumbe tena tafadhali",
+        "Sitaki meseji zenu",
+        "malai message napathaunus",
+        "कृपया म्यासेज नपठाउनुहोस्",
+        "እባክዎ መልእክት አትላኩልኝ",
+        "መልእኽቲ ኣይትስደዱ",
+        "దయచేసి మెసేజ్\u200cలు పంపవద్దు",
+        "停止发送短信给我",
+        "取消短信提醒",
+        "Hören Sie bitte auf, mir SMS zu schicken",
+        "please stop sending to this number",
+        "chill with the texts pls",
+        "otpishite menya ot rassylki",
+        "Отстаньте от меня со своими смс",  # noqa: RUF001
+        "Quiero que me quiten de la lista de mensajes",
+        "Whoever added me, unsign me from this",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -263,6 +281,30 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "No quiero más alertas falsas de la alarma, vengan a revisarla",
         "이제 치료 그만 받을게요, 너무 아파요",
         "Is texting after 9pm a TCPA violation? Just curious, my son is studying law lol",
+        # kinds found on blind19/20, in wordings of our own
+        "Stop it, you finished in an hour?? Amazing",
+        "My husband said 'stop calling the AC guy' as a joke lol",
+        "I don't want the reminders to stop, they help me",
+        "I want the service reminders back, I texted stop by accident",
+        "No more calls from the old company since I switched to you 🙌",
+        "Quítenme de los correos, los textos sí me sirven",
+        "Đừng gửi email cho tôi nữa, nhắn tin thì được",
+        "E ma fi email ranse si mi mo, text dara",
+        "怎么取消短信提醒？",  # noqa: RUF001
+        "Take me off the recall list, I already booked my cleaning",
+        "All set, no need to text again, thanks!",
+        # a review's replies against the rules added after blind19/20
+        "E ma pe mi ni ola, mo wa ni ibi ise",
+        "Ẹ má yọ nọ́mbà mi kúrò, mo fẹ́ràn àwọn ìránnilétí",
+        "Usinitumie sms usiku, mchana ni sawa",
+        "Kina message napathaunu bhayeko?",
+        "भोलि प्राविधिक नपठाउनुहोस्",
+        "ቴክኒሻኑን ነገ አትላኩ",
+        "请停止发送纸质账单",
+        "为什么取消了短信通知？",  # noqa: RUF001
+        "Please don't unsign me, I like the reminders",
+        "Đừng bỏ số tôi ra khỏi danh sách nhé",
+        "tdlr: it works great, thanks!",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -314,6 +356,19 @@ def test_hard_negatives_never_opt_out(text):
         "how can i be more clear STOP TEXTING ME",
         "Bórrenme de su lista. ¿Mejor por texto? No, ya no quiero mensajes",
         "BAJA, el precio de ustedes es un robo",
+        # the guards added after blind19/20 beside a plain revocation
+        "Stop it!! Amazing work. Now stop texting me",
+        "I told the old company to stop texting me and now I'm telling you: stop texting me",
+        "Quítenme de los correos y de los textos también",
+        # a review's replies against the guards added after blind19/20
+        "My friend signed me up as a joke. STOP",
+        "STOP the reminders, no way I need 5 a day",
+        "Don't want the calls to stop, but stop texting me",
+        "Take me off the text follow up list",
+        "Sáquenme de los emails y también de los textos",
+        "Ya no me manden mensajes si quiero algo yo les marco",
+        "Đừng nhắn tin được không",
+        "我不知道怎麼取消，別再發了",  # noqa: RUF001
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):

@@ -472,7 +472,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"ille\b|\bfoutez\s+moi\s+la\s+paix\b|\b(?:retirez|"
      r"supprimez|effacez|enlevez)\s+(?:mon|mes)\s+(?:numero|coordonnees|donnees)\b"),
     # German, Italian
-    ("keine SMS mehr", r"\bhor(?:t|en sie)\s+auf\b.{0,20}\b(?:schreiben|senden|schicken|anzurufen|"
+    ("keine SMS mehr", r"\bhor(?:t|en sie)\s+(?:bitte\s+)?auf\b.{0,20}\b(?:schreiben|senden|"
+     r"schicken|anzurufen|"
      r"kontaktieren|simsen)\b|\b(?:loschen|entfernen|streichen)\s+(?:sie\s+)?(?:meine|unsere)\s+"
      r"(?:nummer|telefonnummer|handynummer|daten|kontaktdaten)\b|\bwiderrufe\b.{0,40}\b"
      r"(?:einwilligung|zustimmung)\b"),
@@ -553,12 +554,45 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("pa voye mesaj", r"\bpa\s+vle\s+resevwa\s+(?:\w+\s+){0,2}?(?:mesaj|teks|tex|sms|rapel|"
      r"notifikasyon)\b|(?<!pa )\befase\s+nimewo\s+(?:mwen|m)\b|\bka\s+bu\s+manda(?:m)?\s+"
      r"(?:\w+\s+){0,3}?(?:mensaj|mensag|sms|msg)\w*"),
+    # found on blind19/20: Yoruba, Swahili, romanised Nepali, Amharic and Tigrinya
+    ("ẹ má text mi mọ́", r"\be\s+ma\s+(?:text|pe)\s+mi\s+mo\b|\be\s+ma\s+fi\s+(?:text|sms|message|"
+     r"oro|ateji\w*)\s+ranse(?:\s+si\s+mi)?\s+mo\b|(?<!ma )\b(?:e\s+)?yo\s+(?:nomba|number|"
+     r"nonba)\s+mi\s+kuro\b"),
+    ("usinitumie ujumbe", r"\b(?:usinitumie|msinitumie|acheni\s+kunitumia|acha\s+kunitumia|"
+     r"acheni\s+kutuma|acha\s+kutuma)\b[^.!?]{0,30}\b(?:sms|ujumbe|meseji|jumbe)\b"
+     r"(?![^.!?]{0,30}\b(?:usiku|asubuhi|mapema|wikendi|saa)\b)|\bsitaki\s+"
+     r"(?:tena\s+)?(?:sms|ujumbe|meseji|jumbe)\b|\b(?:ondoa|ondoeni|futa|futeni)\s+namba\s+"
+     r"yangu\b(?!\s+(?:ya\s+)?(?:zamani|nyingine))|"
+     r"\bmniondoe\b(?![^.!?]*\b(?:barua pepe|email)\b)"),
+    ("message napathaunus", r"(?<!\blai )(?<!raati )(?<!rati )\b(?:text|message|msg|sms|mesej)\s+"
+     r"(?:\w+\s+)?(?:nagarnus|napathaunus|napathaunuhos)\b(?!\s*bhay)"),
+    ("message atlakulign", r"\b(?:message|sms|text|mesaj)\s+(?:\w+\s+)?(?:atlaku\w*|aytsedd\w*)|"
+     r"\batlakulign\b|\baytseddulley\b"),
+    ("stop + messages", r"(?<!you )(?<!yall )(?<!u )(?<!they )\bstop\s+sending\s+(?:here|to\s+"
+     r"this\s+(?:number|line|phone))\b|"
+     r"(?<!says )(?<!said )\bchill\s+with\s+(?:the|these|all\s+the|your|ur)\s+(?:texts|messages|"
+     r"msgs|reminders)\b|(?<!dont )(?<!not )\bunsign\s+(?:me|us)\b"),
+    ("ya no quiero mensajes", r"(?<!no )\bquiero\s+que\s+me\s+(?:quiten|saquen|borren|eliminen|"
+     r"den de baja)\s+de\s+(?:los|la|sus|esta|estos|esa)\s+(?:lista\s+de\s+)?(?:mensajes|textos|"
+     r"sms|lista)\b(?!\s+de\s+espera)"),
+    ("không nhắn tin nữa", r"(?<!dung )(?<!đung )(?<!khong )\bbo\s+so\s+(?:\w+\s+){0,2}?ra\s+"
+     r"khoi\s+danh\s+sach\b(?!\s+cho)"),
+    ("otpishite", r"\botpishite\s+(?:menya|nas)\b"),
     ("désinscription", r"\b(?:enlevez|otez|sortez|enleve|ote)\s+moi\s+de\s+(?:votre|vos|la|cette|"
      r"ta|tes)\s+(?:liste(?!\s+d\s?attente)|fichier|contacts|sms|textos|messages|base)\b|"
      r"\barretez\s+de\s+(?:me\s+|m\s?)?texter\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
+    # Nepali, Amharic, Tigrinya, Telugu (found on blind19/20)
+    ("म्यासेज नपठाउनुहोस्", r"(?:म्यासेज|मेसेज|sms|एसएमएस|सन्देश)\S*\s*(?:\S+\s+)?(?:नपठाउनुहोस्|बन्द\s*गर)"),
+    (
+        "መልእክት አትላኩ",
+        r"(?:መልእክት|ኤስኤምኤስ|sms)\S*\s*(?:\S+\s+)?(?:አትላኩ|አቁሙ|አይላክ)|አትላኩልኝ|"
+        r"ቁጥሬን\S*\s*(?:\S+\s+)?(?:አስወግዱ|ሰርዙ|አጥፉ)|መልእኽቲ\S*\s*(?:\S+\s+)?(?:ኣይትስደዱ|ኣይደልን|ኣቋርጹ)|"
+        r"ኣይትስደዱለይ|ቁጽረይ\S*\s*(?:\S+\s+)?ኣውጽኡ",
+    ),
+    ("మెసేజ్ పంపకండి", r"(?:మెసేజ్|సందేశ|sms)\S*\s*(?:\S+\s+)?(?:పంపకండి|పంపవద్దు|ఆపండి|ఆపు)"),
     ("đừng nhắn tin", r"đừng\s+(?:nhắn|gửi)|ngừng\s+gửi|không\s+nhắn\s+tin\s+nữa|hủy\s+đăng\s+ký"),
     (
         "मैसेज न भेजें",
@@ -567,7 +601,9 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     ),
     (
         "不要再发",
-        r"不要再|[别別]再|别发了|退订|不用再[发發传傳]|不必再[发發]|取消订阅|不要发|唔好再|唔想再收|(?:號碼|号码)(?:刪除|删除)|"
+        r"不要再|[别別]再|[别別][发發]了|停止[发發]送(?!\S{0,4}(?:邮件|郵件|账单|帳單|纸质|紙本))|停止啦|"
+        r"(?<![不没沒别別要])(?<!没有)(?<!沒有)(?<!为什么)(?<!為什麼)取消(?!了)(?:我的)?(?:短信|簡訊|短訊)(?![^。！]*[?？])|"  # noqa: RUF001
+        r"(?:號碼|号码)\S{0,6}(?:名單|名单)\S{0,2}(?:刪除|删除)|退订|不用再[发發传傳]|不必再[发發]|取消订阅|不要发|唔好再|唔想再收|(?:號碼|号码)(?:刪除|删除)|"
         r"(?:刪除|删除).{0,4}(?:號碼|号码)",
     ),
     (
@@ -579,7 +615,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         "문자 그만",
         r"그만\s*보내|수신\s*거부|보내지\s*마|문자\s*그만|번호\s*삭제|번호.{0,6}지워|"
         r"(?:문자|메시지)[^.]{0,6}안\s*보내|(?:문자|수신)\s*사절|"
-        r"(?:문자|메시지|알림)\S{0,3}\s*(?:그만\s*받|안\s*받)",
+        r"(?:문자|메시지|알림)\S{0,3}\s*(?:이제\s*|더\s*이상\s*)?(?:그만\s*받|안\s*받(?!아져|았|지|아요|아\b))",
     ),
     (
         "لا ترسلوا",
@@ -592,7 +628,8 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         r"не\s+пишите|больше\s+не\s+(?:пишите|присылайте)|отпис|отпиш|хватит\s+(?:писать|"
         r"присылать)|не\s+присылайте|"
         r"прекратите\s+(?:мне\s+)?(?:присылать|писать|отправлять|звонить)|не\s+шлите|"
-        r"удалите\s+(?:мой|наш)\s+номер",
+        r"удалите\s+(?:мой|наш)\s+номер|отстаньте|(?<!мне )(?<!нам )не\s+надо\s+(?:мне\s+)?"
+        r"(?:больше\s+)?(?:смс|сообщени)(?![^.!?]*позвон)",
     ),
 )
 _WEAK: tuple[tuple[str, str], ...] = (
@@ -631,7 +668,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bcomo\s+(?:hago|puedo|le hago)\s+(?:para|pa)\b|\bpaano\b|"
      r"\bкак\s+(?:\w+\s+)?(?:отпис|прекрат|останов)|"  # noqa: RUF001 (Russian "how")
      r"\bwie\s+(?:kann|konnen)\s+(?:ich|wir)\b.{0,30}\b(?:abmelden|abbestellen)\b|"
-     r"(?:怎么|如何|怎样)\S{0,6}(?:退订|取消订阅)|"
+     r"(?<!不管)(?<!无论)(?<!無論)(?:怎么|如何|怎样|怎麼|點樣|点样)[^\s，。,.!！]{0,6}(?:退订|取消)"  # noqa: RUF001
+     r"(?![\s\S]*(?:[别別]再|不要再|删除|刪除))|"
      r"\bcomment\s+(?:je\s+fais|faire|puis je|on fait|est ce que je peux)\b|\blam\s+(?:sao|the "
      r"nao)\b|\bcomo\s+(?:faco|posso|fazer)\b|\bcome\s+(?:faccio|posso)\b|"
      # anyone's "how", asked: "how do customers unsubscribe from our e-mails?"
@@ -646,8 +684,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:i|we)\s+(?:texted|sent|said|typed|replied)\s+stop\s+(?:earlier|before|yesterday)\b"
      r"(?=.{0,40}\b(?:but|mistake|accident|keep|again|please text|you can|sorry)\b)|"
      r"\b(?:you|u)\s+can\s+(?:text|message)\s+me\s+again\b|\bkeep me on\b|"
-     r"\b(?:want|need|like)\s+(?:the\s+|my\s+|your\s+)?(?:texts?|messages|reminders|alerts)\s+"
-     r"(?:again|back)\b|\b(?:wife|husband|son|daughter|kids?|someone|somebody|roommate|mom|dad|"
+     r"(?<!dont )(?<!do not )(?<!never )(?<!not )\b(?:want|need|like)\s+(?:the\s+|my\s+|your\s+)?"
+     r"(?:(?!to\b)\w+\s+)?(?:texts?|messages|reminders|"
+     r"alerts)\s+(?:again|back)\b|\b(?:wife|husband|son|daughter|kids?|someone|somebody|roommate|mom|dad|"
      r"partner|boss|assistant)\s+(?:must have\s+|accidentally\s+|mistakenly\s+)?(?:unsubscribed|"
      r"opted|removed|stopped|blocked)\b"),
     ("the customer stops", r"\b(?:ill|i will|im gonna|im going to|let me)\s+stop\s+(?:texting|"
@@ -685,7 +724,14 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"^\W*stop\W+hammer time\b|^\W*(?:quit|stop|cancel)\s*\?+\s*(?:never|no way|nope)\b|"
      # praise after a playful stop: "Stop it, that's the prettiest job on the street!"
      r"^\W*stop(?:\s+it)?\W+(?:(?:thats|that is|this is|its|it is)\s+)?(?:the\s+)?(?:best|"
-     r"prettiest|nicest|cleanest|greatest|most beautiful)\b(?!\s+way\b)"),
+     r"prettiest|nicest|cleanest|greatest|most beautiful)\b(?!\s+way\b)|"
+     # amazement or blushing after a leading stop, nothing about messages: "STOP it, y'all got
+     # the truck done in 2 hours?? Amazing", "Stop, you're making me blush"
+     r"^(?![\s\S]*\b(?:texts?|texting|messages?|msgs?|sms|remove|unsubscribe|contact\w*|"
+     r"number|reminders?|alerts?|notifications?|calls?|enough|list|spam\w*)\b)"
+     r"\W*stop(?:\s+it)?(?:\s*[!.,?]+|\s+(?:you|yall|omg|wow)\b)[\s\S]*\b(?:amazing|awesome|"
+     r"incredible|unreal|no way|making me blush|blushing|spoiling me)\b|"
+     r"\b(?:said|says|saying|sent|texted|typed|replied)\s+(?:[\w\s]{0,30}?)as a joke\b"),
     # ... not beside "ever again": "Don't text me till Monday. Actually don't text me ever again"
     ("only at some hours", r"^(?![\s\S]*\b(?:ever again|anymore|any more|unsubscribe|remove (?:me|"
      r"my number))\b)[\s\S]*?\b(?:dont|do not|please dont|pls dont|no)\s+(?:text|call|message|"
@@ -710,9 +756,14 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:text|message|msg|it|reminder|mensaje|texto|recordatorio)\s+(?:said|says|decia|dice)\s+"
      r"(?:to\s+|que\s+)?(?:reply|text|send|type|responda|responder|conteste|contestar|mande|"
      r"envie|enviar|escriba)\s+stop\b"),
+    # "I don't want the texts to stop": only those words (", but stop texting me" still counts)
+    ("wants them to go on", r"\b(?:dont|do not)\s+want\s+(?:the\s+|your\s+|these\s+|my\s+)?"
+     r"(?:\w+\s+)?(?:texts?|messages|reminders|calls|check ins)\s+to\s+stop\b"),
     # another list: "take me off the delivery list", "the early morning list"
     ("another list", r"\b(?:take|get|remove|put)\s+(?:me|us|my name)\s+(?:off|from)\s+(?:of\s+)?"
-     r"(?:the|your|my|this|that)\s+(?:\w+\s+)?(?:delivery|route|pickup|invite|guest|class|morning|"
+     r"(?:the|your|my|this|that)\s+(?:(?!(?:text|sms|reminder|message|alert)\w*\b)\w+\s+)?"
+     r"(?:needs\s+)?(?:follow\s?up|followup|recall|"
+     r"maintenance|service|repair|install|patient|delivery|route|pickup|invite|guest|class|morning|"
      r"afternoon|evening|weekend|weekday|early)\s+list\b"),
     ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
      r"\s+(?:me|us)\b|"
@@ -782,6 +833,13 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      # someone else's texts: "no more texts from my ex since yall changed my number"
      r"\bno\s+more\s+(?:texts?|calls|messages)\s+from\s+(?:my|her|his)\s+(?:\w+\s+)?(?:ex|boss|"
      r"landlord|mother in law|neighbor|neighbour|bank|carrier)\b|"
+     # another company's texts: "no more texts from the other company since I switched",
+     # "I told the old company to stop texting me"
+     r"\bno\s+more\s+(?:texts?|calls|messages)\s+from\s+(?:the|that|my)\s+(?:other|old|previous|"
+     r"last|former)\s+(?:company|provider|guys|place|shop|carrier|plumber|dentist|office)\b|"
+     r"\btold\s+(?:the|that|my)\s+(?:other|old|previous|last|former)\s+(?:company|provider|guys|"
+     r"place|shop|carrier|plumber|dentist|office)\s+(?:to\s+)?(?:stop|quit)\s+(?:texting|calling|"
+     r"messaging)(?:\s+me)?\b|"
      r"\bstop\s+sending\s+(?:me\s+|us\s+)?push\b(?![^.!?]*\b(?:texts?|sms|messages|reminders|"
      r"mensajes)\b)|\bpush\s+notifications?\b(?![\s\S]*\b(?:texts?|sms|messages|reminders)\b)|"
      # "BAJA... la temperatura", "ya párale con los chistes"
@@ -807,6 +865,15 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:no|ya no)\s+(?:me\s+)?(?:manden|envien|mande|envie)\s+(?:mas\s+)?(?:correos|e\s?mails|"
      r"emails)\b(?![^.!?]*\b(?:ni|y)\s+(?:textos|mensajes|sms)\b)|"
      r"\b(?:textos|mensajes de texto|sms)\s+si\W*$|"
+     r"\b(?:borrenme|quitenme|saquenme|sacame|sacanme|bajenme|denme de baja)\s+de\s+"
+     r"(?:los\s+|sus\s+|la lista de\s+)?(?:correos|e\s?mails|emails)\b(?![^.!?]*\b(?:textos|"
+     r"mensajes|sms)\b(?!\s+si\b))|(?:^|[,;]\s*|\b(?:pero|y)\s+)(?:los\s+)?(?:textos|"
+     r"mensajes(?:\s+de\s+texto)?|sms)\s+si\s+(?:los\s+|me\s+)?(?:quiero|sirven|gustan|"
+     r"estan bien)\b|"
+     r"(?<!dung )(?<!đung )(?<!ngung )\bnhan\s+tin\s+(?:thi\s+)?(?:duoc|đuoc|ok)\b"
+     r"(?!\s+(?:khong|ko|k)\b)|"
+     r"(?:^|[,.;]\s*|\bа\s+)(?:смс|sms|сообщения)\s+(?:нормально|можно|ок|ok|хорошо|пусть\s+"  # noqa: RUF001
+     r"приходят)\b|"
      r"(?<!¿)\bmejor\s+por\s+(?:texto|mensaje|sms)\b(?![^.!]*\?)|"
      r"\b(?:les\s+)?"
      r"(?:sms|textos)\s+(?:sont|c est)\s+(?:ok|bien|correct)\b"),
@@ -829,7 +896,10 @@ _COMPILED_GUARDS = [(name, re.compile(p)) for name, p in _GUARDS]
 #: matched on the text as written, lower case
 _COMPILED_RAW_GUARDS = [
     # Arabic "how" only before a stop verb: "كيف ألغي الاشتراك؟", not "how did you get my number?"
-    ("asks how", re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)")),
+    (
+        "asks how",
+        re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)|कसरी|कैसे"),
+    ),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
     ("undoes an opt-out", re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I)),
     # texts are fine only where e-mail was named: alone, "괜찮아요"/"大丈夫" can mean "no thanks"
@@ -857,7 +927,13 @@ def _folded(text: str) -> str:
 #: the truck"): they explain only those words, so a plain revocation elsewhere in the reply
 #: still counts ("stop by Friday, and stop texting me"); the others mark the whole reply
 _WORD_GUARDS = frozenset(
-    {"not about messages", "asks about our records", "someone else's advice", "another list"}
+    {
+        "not about messages",
+        "asks about our records",
+        "someone else's advice",
+        "another list",
+        "wants them to go on",
+    }
 )
 
 

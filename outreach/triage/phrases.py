@@ -46,8 +46,13 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
        "fcc", "ftc", "attorney general", "consumer affairs", "consumer protection",
        "licensing board", "profeco", "daco",
        # the TCPA named with a complaint, not cited: "Per TCPA I am revoking my consent"
-       "tcpa complaint", "tcpa lawsuit", "tcpa suit", "tcpa claim")
+       "tcpa complaint", "tcpa lawsuit", "tcpa suit", "tcpa claim",
+       "tdlr complaint", "report you to the tdlr", "report you to tdlr",
+       # Swahili and Yoruba (lawyer, I will sue you, court)
+       "mwanasheria", "nitakushtaki", "ile ejo")
     + _p("urgent", "safety", "leak", "leaking", "smoke", "fire", "gas smell", "smell gas",
+         # gas smell in Swahili, Yoruba, romanised Nepali, Amharic and Tigrinya
+         "harufu ya gesi", "oorun gaasi", "gas ko gandha", "የጋዝ ሽታ", "ሽታ ጋዝ",
          "smelled gas", "smelling gas", "smell of gas", "smells like gas", "smells of gas",
          "gas leak", "gas odor", "rotten eggs", "carbon monoxide", "co alarm", "co detector",
          "smells hot", "smell hot", "hot to the touch", "burning smell", "melted", "puddle",
@@ -61,6 +66,7 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
          "quemada", "se lastimo", "lastimado", "lastimada", "se corto", "agua por todas partes",
          "bleeding", "stitches", "cut my", "cut his", "cut her", "cut himself", "cut herself")
     + _p("urgent", "contract", "cancel my", "cancel the contract", "cancel the service",
+         "cancel the account", "close my account", "close the account", "close our account",
          "cancel the agreement", "cancel our", "cancelar el contrato", "cancelar el servicio",
          "cancelar mi")
     + _p("urgent", "money", "refund", "chargeback", "charge back", "money back",
@@ -181,11 +187,15 @@ _RESOLVED_BEFORE = frozenset(
 )  # fmt: skip
 #: a state named after the hazard: "the leak is fixed", "leak stopped", "the smell is gone"
 _RESOLVED_AFTER = frozenset(
-    {"fixed", "repaired", "stopped", "sealed", "patched", "solved", "gone", "resolved"}
-)
+    {"fixed", "repaired", "stopped", "sealed", "patched", "solved", "gone", "resolved",
+     # gone, is no more: Swahili, Yoruba ("ti lo"), romanised Nepali, Amharic
+     "imeisha", "imeondoka", "imekwisha", "lo", "aaudaina", "የለም", "ጠፍቷል"}
+)  # fmt: skip
 #: states that only say "resolved" after a verb: "the smell is fine now" (not "claims over this")
 _RESOLVED_AFTER_COPULA = frozenset({"over", "fine", "ok", "okay"})
-_COPULAS = frozenset({"is", "was", "are", "were", "has", "have", "been", "got", "its", "seems"})
+_COPULAS = frozenset(
+    {"is", "was", "are", "were", "has", "have", "been", "got", "its", "seems", "ti"}
+)
 _DETERMINERS = frozenset({"the", "that", "this", "a", "my", "our", "those", "these", "any"})
 #: money matters already settled: "got the refund", "received my refund", "thanks for the refund"
 _MONEY_SETTLED_BEFORE = frozenset({"got", "received", "processed", "issued"})

@@ -32,7 +32,7 @@ NEGATORS = frozenset(
         "no", "not", "never", "nothing", "nobody", "none", "neither", "nor", "without", "zero",
         "nowhere", "cannot", "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant",
         "couldnt", "wouldnt", "shouldnt", "wont", "havent", "hasnt", "hadnt", "aint", "ni",
-        "nunca", "sin", "nada", "nadie", "tampoco", "ningun", "ninguna", "ninguno",
+        "nunca", "sin", "nada", "nadie", "tampoco", "ningun", "ninguna", "ninguno", "hakuna",
     }
 )  # fmt: skip
 #: "not only", "no doubt": a negator followed by these negates nothing
