@@ -482,10 +482,10 @@ def test_an_urgent_example_takes_effect_at_once_and_is_named():
     text = "my parrot keeps squawking at the new thermostat"
     before = classify(text)
     assert before.triage_class != "urgent"
-    example = ("the parrot keeps squawking at the thermostat", "urgent")
+    example = ("my parrot keeps squawking at the thermostat", "urgent")
     after = classify(text, examples=[example])
     assert after.triage_class == "urgent"
-    assert "the manager's example 'the parrot keeps squawking at the thermostat'" in after.evidence
+    assert "the manager's example 'my parrot keeps squawking at the thermostat'" in after.evidence
 
 
 def test_an_example_can_silence_a_false_alarm():
