@@ -122,6 +122,10 @@ def test_revocation_wins_over_urgent_but_urgent_is_kept_in_also():
         ("The dryer caught fire", "phrase 'fire' (urgent: safety)"),
         ("Huele a gas en la cocina", "phrase 'huele a gas' (urgent: safety)"),
         ("Quiero un reembolso", "phrase 'reembolso' (urgent: money)"),
+        ("Hay una fuga de gas, lo juro, vengan ya", "phrase 'fuga' (urgent: safety)"),
+        ("Kuna harufu ya gesi jikoni", "phrase 'harufu ya gesi' (urgent: safety)"),
+        ("የጋዝ ሽታ አለ ቤት ውስጥ", "phrase 'የጋዝ ሽታ' (urgent: safety)"),
+        ("Nitaenda kwa mwanasheria", "phrase 'mwanasheria' (urgent: legal)"),
     ],
 )
 def test_urgent_phrases_trigger_with_readable_evidence(text, evidence):
@@ -144,7 +148,7 @@ def test_negated_hazards_are_not_urgent(text):
     "text",
     ["The leak under the sink is fixed, thanks", "He fixed the leak, great job",
      "thanks for fixing the leaking pipe", "Got my refund, thanks", "Thanks for the refund!",
-     "The leak stopped"],
+     "The leak stopped", "Harufu ya gesi imeisha, asante sana"],
 )  # fmt: skip
 def test_resolved_hazards_are_not_urgent(text):
     assert cls(text) != "urgent"

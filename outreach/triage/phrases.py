@@ -188,14 +188,13 @@ _RESOLVED_BEFORE = frozenset(
 #: a state named after the hazard: "the leak is fixed", "leak stopped", "the smell is gone"
 _RESOLVED_AFTER = frozenset(
     {"fixed", "repaired", "stopped", "sealed", "patched", "solved", "gone", "resolved",
-     # gone, is no more: Swahili, Yoruba ("ti lo"), romanised Nepali, Amharic
-     "imeisha", "imeondoka", "imekwisha", "lo", "aaudaina", "የለም", "ጠፍቷል"}
+     # gone, is no more: Swahili, romanised Nepali, Amharic (not Yoruba "ti lo": Spanish "lo"
+     # follows a leak too, "hay una fuga, lo juro")
+     "imeisha", "imeondoka", "imekwisha", "aaudaina", "የለም", "ጠፍቷል"}
 )  # fmt: skip
 #: states that only say "resolved" after a verb: "the smell is fine now" (not "claims over this")
 _RESOLVED_AFTER_COPULA = frozenset({"over", "fine", "ok", "okay"})
-_COPULAS = frozenset(
-    {"is", "was", "are", "were", "has", "have", "been", "got", "its", "seems", "ti"}
-)
+_COPULAS = frozenset({"is", "was", "are", "were", "has", "have", "been", "got", "its", "seems"})
 _DETERMINERS = frozenset({"the", "that", "this", "a", "my", "our", "those", "these", "any"})
 #: money matters already settled: "got the refund", "received my refund", "thanks for the refund"
 _MONEY_SETTLED_BEFORE = frozenset({"got", "received", "processed", "issued"})
