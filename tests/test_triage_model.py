@@ -305,6 +305,7 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "Please don't unsign me, I like the reminders",
         "Đừng bỏ số tôi ra khỏi danh sách nhé",
         "tdlr: it works great, thanks!",
+        "यो म्यासेज कसरी बन्द गर्ने?",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -369,6 +370,7 @@ def test_hard_negatives_never_opt_out(text):
         "Ya no me manden mensajes si quiero algo yo les marco",
         "Đừng nhắn tin được không",
         "我不知道怎麼取消，別再發了",  # noqa: RUF001
+        "मुझे मैसेज मत भेजो, आपको मेरा नंबर कैसे मिला?",
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):

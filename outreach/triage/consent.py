@@ -898,7 +898,11 @@ _COMPILED_RAW_GUARDS = [
     # Arabic "how" only before a stop verb: "كيف ألغي الاشتراك؟", not "how did you get my number?"
     (
         "asks how",
-        re.compile(r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)|कसरी|कैसे"),
+        # Nepali and Hindi "how" only before a stop verb, as the Arabic one
+        re.compile(
+            r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)|"
+            r"(?:कसरी|कैसे)\s*(?:\S+\s+){0,2}?(?:बन्द|बंद|रोक)"
+        ),
     ),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
     ("undoes an opt-out", re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I)),
