@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from outreach.triage import NEEDS_REVIEW, TRIAGE_CLASSES, Example, Triage, classify, revocation
+from outreach.triage import (
+    NEEDS_REVIEW,
+    TRIAGE_CLASSES,
+    Example,
+    Triage,
+    classify,
+    revocation,
+    unreadable,
+)
 
 
 def cls(text, **kwargs):
@@ -614,6 +622,8 @@ def test_a_reply_in_words_the_model_cannot_read_pauses_sends_until_a_person_read
     assert "unfamiliar words (0% seen)" in triage.evidence
     assert "paused until a person reads it" in triage.evidence
     assert not triage.consent_revoked
+    assert unreadable(triage.evidence)
+    assert not unreadable(classify("block").evidence)  # a probable opt-out it can read
 
 
 def test_without_a_calibrated_sure_threshold_the_model_never_opts_out_alone():

@@ -17,6 +17,7 @@ from outreach.company.settings import get_company_settings
 from outreach.extensions import db
 from outreach.models import CheckIn, Customer, Escalation, FollowUp, Message, Page, Reply
 from outreach.scheduling.planning import zone_for_customer
+from outreach.triage import unreadable
 
 TAKEN_SINCE = timedelta(hours=24)  #: "taken lately" looks back this far
 LIST_MAX = 200
@@ -39,6 +40,11 @@ class Item:
     next_level: str | None
     next_round: int = 0  #: with "repage": which round it will be
     rounds: int = 0  #: re-page rounds the company allows
+
+    @property
+    def unreadable(self) -> bool:
+        """Sends paused because the classifier could not read the reply's words."""
+        return self.escalation.reason == "probable_opt_out" and unreadable(self.reply.evidence)
 
 
 @dataclass

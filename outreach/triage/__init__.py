@@ -1,7 +1,7 @@
 """Reply triage: a pure, local classifier (carrier keywords, consent rules, phrases, ratings,
 lexicon sentiment, and a linear model over n-grams with a needs_review fallback)."""
 
-from outreach.triage.classify import NEEDS_REVIEW, Example, Triage, classify
+from outreach.triage.classify import NEEDS_REVIEW, Example, Triage, classify, unreadable
 from outreach.triage.consent import Revocation, revocation
 from outreach.triage.phrases import DEFAULT_PHRASES, TRIAGE_CLASSES, Phrase, phrases_from_rows
 from outreach.triage.rules import DEFAULT_DIGIT_MAP
@@ -21,4 +21,5 @@ __all__ = [
     "classify",
     "phrases_from_rows",
     "revocation",
+    "unreadable",
 ]

@@ -37,6 +37,13 @@ NOVEL_CONFIDENT = 0.7
 #: rules evidence that decides alone, before the model: the carrier's word is final
 _CARRIER_PREFIXES = ("Twilio OptOutType", "keyword '")
 _EXAMPLE_CLASSES = frozenset(TRIAGE_CLASSES) - {"opt_out", "opt_in", "help", NEEDS_REVIEW}
+#: ends the evidence of a reply in words the model cannot read (sends paused, see classify)
+UNREADABLE = "automated sends paused until a person reads it"
+
+
+def unreadable(evidence: str | None) -> bool:
+    """True for the evidence of a reply paused because the model could not read its words."""
+    return bool(evidence) and evidence.endswith(UNREADABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +262,7 @@ def classify(
             # a reply in words we cannot read may revoke consent as well as anything else:
             # automated sends pause until a person has read it (a language with no rule and
             # no training reply: "መልእክት አቁሙ", Amharic for "stop the messages")
-            evidence = (
-                f"not sure: {guesses}; unfamiliar words ({known:.0%} seen): automated sends "
-                "paused until a person reads it"
-            )
+            evidence = f"not sure: {guesses}; unfamiliar words ({known:.0%} seen): {UNREADABLE}"
             return result(NEEDS_REVIEW, evidence, probable=True)
         return result(NEEDS_REVIEW, f"not sure: {guesses}")
     p = scores.p(triage_class)
