@@ -126,6 +126,19 @@ def test_revocation_wins_over_urgent_but_urgent_is_kept_in_also():
         ("Kuna harufu ya gesi jikoni", "phrase 'harufu ya gesi' (urgent: safety)"),
         ("የጋዝ ሽታ አለ ቤት ውስጥ", "phrase 'የጋዝ ሽታ' (urgent: safety)"),
         ("Nitaenda kwa mwanasheria", "phrase 'mwanasheria' (urgent: legal)"),
+        # found on blind21/22, in wordings of our own: Somali, Oromo, Farsi, Greek, more
+        ("Urta gaaska ayaa guriga ka buuxda", "phrase 'urta gaaska' (urgent: safety)"),
+        ("Foolii gaazii manni keenya qaba", "phrase 'foolii gaazii' (urgent: safety)"),
+        ("بوی گاز تو آشپزخونه میاد", "phrase 'بوی گاز' (urgent: safety)"),
+        ("Μυρίζει γκάζι στο σαλόνι", "phrase 'μυρίζει γκάζι' (urgent: safety)"),
+        ("Lacagtayda ii soo celiya hadda", "phrase 'lacagtayda ii soo celiya' (urgent: money)"),
+        ("Maallaqa koo naaf deebisaa", "phrase 'maallaqa koo naaf deebisaa' (urgent: money)"),
+        ("ገንዘቤን መልሱልኝ አሁን", "phrase 'ገንዘቤን መልሱልኝ' (urgent: money)"),
+        ("Waxaan rabaa maareeyaha", "phrase 'maareeyaha' (urgent: escalation)"),
+        ("My toddler swallowed a magnet from the kit", "phrase 'swallowed a' (urgent: safety)"),
+        ("chest pains since the procedure", "phrase 'chest pains' (urgent: safety)"),
+        ("Se cayó el techo de la cocina", "phrase 'se cayó el techo' (urgent: safety)"),
+        ("I'm switching providers after this", "phrase 'switching providers' (urgent: contract)"),
     ],
 )
 def test_urgent_phrases_trigger_with_readable_evidence(text, evidence):

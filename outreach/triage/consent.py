@@ -73,6 +73,8 @@ _FILLER = frozenset(
         "enough", "whatever", "works", "ahora", "mismo", "oki", "pues", "con", "esto",
         "nah", "bro", "k", "yo", "hey", "merci", "danke", "grazie", "obrigado", "obrigada",
         "svp", "bitte", "prego", "po", "means", "honestly", "literally",
+        # Somali and Oromo "please", "brother", "thanks"; Canadian "eh"
+        "fadlan", "walaal", "maaloo", "mahadsanid", "galatoomaa", "eh",
     }
 )  # fmt: skip
 _STOP_WORDS = frozenset(
@@ -82,14 +84,15 @@ _STOP_WORDS = frozenset(
         "alto", "basta", "discontinue", "desinscription", "desinscrire", "abmelden", "abbestellen",
         "td", "退订", "halt", "cease", "quit", "stp", "mute", "unenroll", "deregister",
         "desuscribir", "desuscribirme", "desuscribanme", "desuscribete", "wypisz", "wypiszcie",
-        "arret", "arretez", "para", "sair", "stoo", "стоп",
+        "arret", "arretez", "para", "sair", "stoo", "стоп", "jooji", "joojiya", "dhaabi", "dhaabaa",
     }
 )  # fmt: skip
 #: words that may come before the stop word of such a clause ("you can stop now", "ya paren")
 _POLITE = frozenset(
     {"please", "pls", "plz", "kindly", "just", "seriously", "ugh", "omg", "ok", "okay", "so",
      "then", "oh", "god", "can", "u", "you", "ya", "now", "por", "favor", "porfa", "thanks",
-     "nah", "bro", "k", "yo", "hey", "dude", "man", "bitte", "honestly", "literally"}
+     "nah", "bro", "k", "yo", "hey", "dude", "man", "bitte", "honestly", "literally", "fadlan",
+     "walaal", "maaloo"}
 )  # fmt: skip
 #: the clause-only stops that are weak: the word alone is an instruction to *somebody*
 _WEAK_ALONE = frozenset({"halt", "alto", "basta", "cease"})
@@ -581,6 +584,47 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("désinscription", r"\b(?:enlevez|otez|sortez|enleve|ote)\s+moi\s+de\s+(?:votre|vos|la|cette|"
      r"ta|tes)\s+(?:liste(?!\s+d\s?attente)|fichier|contacts|sms|textos|messages|base)\b|"
      r"\barretez\s+de\s+(?:me\s+|m\s?)?texter\b"),
+    # found on blind21/22: Somali, Oromo, romanised Farsi, Greek, more German, French, English
+    ("fariimaha iga jooji", r"\b(?:fariin\w*|fariim\w*|text\w*|sms|msg)\s+(?:\w+\s+){0,2}?"
+     r"(?:jooji|joojiya|joojiya|joojiyaa)\b|\bjooji(?:ya)?\s+(?:fariin\w*|fariim\w*|text\w*|sms)\b|"
+     r"\bha(?:na)?\s+(?:ii|noo|naga|iga)\s+(?:soo\s+)?qorin\b|"
+     r"\b(?:fariin\w*|fariim\w*|text\w*|sms|msg)\s+(?:\w+\s+){0,2}?ha(?:na)?\s+(?:ii\s+|noo\s+)?"
+     r"(?:soo\s+)?dirin\b|\bha(?:na)?\s+(?:ii\s+|noo\s+)?(?:soo\s+)?dirin\s+mar\s+dambe\b|"
+     r"\b(?:iga|ka|naga)\s+saar\w*\s+liiska\b|\bliiska\s+(?:\w+\s+)?(?:iga|ka|naga)\s+saar\w*|"
+     r"\blambark\w+\s+(?:\w+\s+){0,2}?(?:tirtir\w*|ka\s+saar\w*)|"
+     r"\bma\s+rabo\b[^.!?]{0,30}\b(?:fariim\w*|fariin\w*|text\w*|sms)\b"),
+    ("ergaa naaf hin erginaa", r"\bergaa(?:n)?\s+(?:\w+\s+){0,2}?dhaab\w*|"
+     r"\b(?:ergaa|ergaan|sms|text|message)\s+(?:\w+\s+){0,2}?(?:naaf|nuuf)\s+hin\s+ergin\w*|"
+     r"\b(?:naaf|nuuf)\s+hin\s+barreessin\w*|\bergaa\s+(?:\w+\s+)?hin\s+barbaad\w*|"
+     r"\btarree\s+keessaa\s+(?:na\s+|nu\s+)?(?:haq|baas)\w*|\blakkoofsa\s+(?:\w+\s+){0,3}?haqaa\b"),
+    ("payam nadid", r"\b(?:payam|payamak|sms|message|msg)\s+(?:\w+\s+)?(?:nadid|nadin|nafrestid|"
+     r"nafrestin|nade|nafrest)\b"),
+    ("σταματήστε τα μηνύματα", r"\bσταματ\w*\s+(?:\w+\s+){0,3}?(?:μηνυμ\w*|sms)|"
+     r"\bμη(?:ν)?\s+(?:μου\s+|μας\s+)?(?:στελνετε|στειλετε|στελνεις)\s+(?:αλλα\s+)?(?:μηνυμ\w*|sms)|"
+     r"\b(?:βγαλτε|διαγραψτε|αφαιρεστε|σβηστε)\s+(?:με|μας|τον\s+αριθμο\s+μου|το\s+νουμερο\s+μου)"
+     r"\s+απο\s+(?:τη|την|τι[σς])\s+λιστ\w*"),
+    ("nicht mehr schreiben", r"\bschreib(?:t|en\s+sie|e)?\s+(?:mir|uns)\s+(?:bitte\s+)?(?:nichts?|"
+     r"keine\s+sms)\s+mehr\b|\bbitte\s+(?:\w+\s+)?nicht\s+mehr\s+(?:an)?schreiben\b|"
+     r"\bnimmi\s+(?:schicke|schreiwe|schreibe)\b(?=\s*(?:[,.!]|bitte\b|$))"),
+    ("désinscription", r"\b(?:je\s+veux|jveux|j\s+veux|veux)\s+(?:pus|plus)\s+(?:recevoir|avoir)\s+"
+     r"(?:vos|de|des|les|tes|ces)\s+(?:\w+\s+)?(?:messages|textos|sms|texts)\b|"
+     r"\b(?:cessez|cesser|arretez|arreter)\s+(?:d\s?envoyer\s+)?(?:les|vos|ces)\s+(?:textos|"
+     r"messages|sms)\b(?!\s+(?:le|la|les|du|de|avant|apres|pendant|entre)\b)|"
+     r"\barrete\s+de\s+(?:me\s+|m\s?)?(?:texter|ecrire)\b"),
+    ("stop + messages", r"\b(?:be|get|been)\s+taken\s+off\s+(?:the|your|this|ur)\s+(?:texting|texts|"
+     r"text\s+list|text\s+messages|messages|sms\s+list)\b|"
+     r"\b(?:rather|soon)\s+not\s+(?:get|receive|have)\s+any\s+more\s+(?:of\s+)?(?:them|these|texts|"
+     r"messages)\b|"
+     r"(?<!if you )(?<!if u )\b(?:dont|do not|not)\s+send\s+(?:me\s+|us\s+)?(?:these|those)\s+"
+     r"(?:anymore|any more|no more)\b|"
+     r"\b(?:dont|do not|never)\s+reach\s+out\s+(?:to\s+(?:me|us)\s+)?(?:again|anymore|any more|"
+     r"ever)\b|"
+     r"\b(?:could|can|would)\s+(?:you|u|yall)\s+(?:please\s+|pls\s+)?not\s+(?:text|message)\s+"
+     r"(?:this|my|me|us)\b[^?.!]{0,20}\b(?:anymore|any more|again|no more)\b|"
+     r"\btake\s+(?:her|his|my|our|their)\s+(?:\w+\s+)?number\s+off\b(?![^.!?]*\b(?:account|"
+     r"invoice|order|file|form|bill|card)\b)|"
+     r"\bstop\s+sending\s+(?:to\s+)?\d[\d\s().-]{6,}|"
+     r"\b(?:texts?|messages|msgs|reminders)\b[^?]{0,40}\bmake\s+(?:them|em)\s+stop\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -631,6 +675,20 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         r"удалите\s+(?:мой|наш)\s+номер|отстаньте|(?<!мне )(?<!нам )не\s+надо\s+(?:мне\s+)?"
         r"(?:больше\s+)?(?:смс|сообщени)(?![^.!?]*позвон)",
     ),
+    # found on blind21/22: Farsi, Russian, Cantonese, Amharic
+    (
+        "پیام ندهید",
+        r"(?:پیام|پیامک|اس\s?ام\s?اس|مسیج|sms)\S*\s*(?:\S+\s+)?(?:ندهید|ندین|نفرستید|نفرستین|نده|نفرست)(?:\s|$|[.!،,])|"
+        r"(?:شماره|اسم)\S*\s+(?:\S+\s+){0,3}?از\s+(?:لیست|فهرست)\S*\s+(?:\S+\s+)?(?:پاک|حذف|بیرون|خارج)|"
+        r"از\s+(?:لیست|فهرست)\S*\s+(?:پاک|حذف|بیرون|خارج)\s*(?:کنید|کنین|کن)",
+    ),
+    (
+        "смс больше не надо",
+        r"(?:смс|сообщени\S*|рассылк\S*)\s+(?:мне\s+)?больше\s+не\s+(?:надо|нужн\S*|присылайте|"
+        r"отправляйте)|убер\S*\s+(?:меня|её|ее|его|нас|мой\s+номер|номер)\s+(?:\S+\s+)?из\s+списк",
+    ),
+    ("唔使再發", r"唔(?:使|洗|駛)再[發发傳传]"),
+    ("ከዝርዝሩ አስወጡኝ", r"ከዝርዝሩ\S*\s*(?:\S+\s+)?(?:አስወጡኝ|አውጡኝ|ሰርዙኝ|አስወግዱኝ)"),
 )
 _WEAK: tuple[tuple[str, str], ...] = (
     (
@@ -662,6 +720,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"turn off)\b(?![\s\S]*\b(?:actually|just)\s+(?:remove|stop|unsubscribe|take me off)\b)|"
      r"\bhow\s+(?:do|can|would|should)\s+(?:i|we|u)\s+(?:turn|shut|switch)\s+(?:\w+\s+){0,3}?off\b|"
      r"\bcomo\s+(?:hago|puedo)\s+(?:que|para que)\b|"
+     # Greek, Oromo, Somali "how", before a stop verb
+     r"\bπω[σς]\s+(?:\w+\s+){0,2}?(?:σταματ|διαγραφ|απεγγραφ)\w*|"
+     r"\bcomment\s+(?:\w+\s+)?(?:arreter|cesser|stopper)\b|\bakkamiin\b[^.!?]{0,30}\b(?:dhaab|haq)\w*|\bsidee\b[^.!?]{0,30}\bjooj\w*|"
      r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
@@ -757,7 +818,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:to\s+|que\s+)?(?:reply|text|send|type|responda|responder|conteste|contestar|mande|"
      r"envie|enviar|escriba)\s+stop\b"),
     # "I don't want the texts to stop": only those words (", but stop texting me" still counts)
-    ("wants them to go on", r"\b(?:dont|do not)\s+want\s+(?:the\s+|your\s+|these\s+|my\s+)?"
+    ("wants them to go on", r"\b(?:dont|do not)\s+(?:want|need)\s+(?:the\s+|your\s+|these\s+|my\s+)?"
      r"(?:\w+\s+)?(?:texts?|messages|reminders|calls|check ins)\s+to\s+stop\b"),
     # another list: "take me off the delivery list", "the early morning list"
     ("another list", r"\b(?:take|get|remove|put)\s+(?:me|us|my name)\s+(?:off|from)\s+(?:of\s+)?"
@@ -765,7 +826,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:needs\s+)?(?:follow\s?up|followup|recall|"
      r"maintenance|service|repair|install|patient|delivery|route|pickup|invite|guest|class|morning|"
      r"afternoon|evening|weekend|weekday|early)\s+list\b"),
-    ("a call instead", r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
+    ("a call instead", r"^(?![\s\S]*\bstop\s+(?:texting|messaging|txting)\s+my\s+(?:mom|dad|"
+     r"mother|father|grandma|grandpa|grandmother|grandfather|parents?)\b)[\s\S]*?(?:"
+     r"\b(?:just|pls|please|can you|could you)\s+(?:just\s+)?(?:call|phone|ring)"
      r"\s+(?:me|us)\b|"
      r"\b(?:stop|quit)\s+(?:texting|messaging|txting)(?:\s+me|\s+us)?\s+(?:and|&|n|an)\s+(?:just\s+)?"
      r"(?:call|phone|ring)\s+(?:me|us)\b(?!\s+never)|"
@@ -779,7 +842,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:rufen sie|ruf|ruft)\s+(?:mich|uns)\s+(?:\w+\s+){0,2}?an\b|"
      r"\bstatt\s+zu\s+(?:schreiben|texten)\b|\bappelez[- ]?(?:moi|nous)\b|"
      r"\bgoi\s+(?:cho\s+)?(?:toi|em|anh|chi|minh)\b|\bplutot\s+(?:que\s+)?"
-     r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*"),
+     r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*)"),
     ("keep contacting", r"(?<!if yall )(?<!if you )(?<!if u )(?<!if ya )"
      r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de|pare de|paren de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b|"
@@ -793,7 +856,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bkeep\s+(?:em|them|those|these|the\s+\w+)\s+coming\b"),
     ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
      r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
-     r"me den de baja|me saquen|me quiten)\b"),
+     r"me den de baja|me saquen|me quiten)\b|\b(?:im|i am|were|we are)\s+not\s+(?:unsubscribing|"
+     r"opting out|canceling|cancelling|quitting)\b|\bno\s+quiero\s+(?:darme|que\s+me\s+den)\s+de\s+"
+     r"baja\b"),
     ("e-mail only", r"\b(?:stop|unsubscribed?|no more|remove me from|take me off|stop sending)\s+"
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes|"
@@ -810,7 +875,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("not about messages", r"\bunsubscribe\s+(?:me\s+|us\s+)?from\s+(?:the\s+|my\s+|our\s+)?"
      r"(?:[\w-]+\s+){0,2}(?:bills?|mail|mailing|catalogs?|magazines?|statements?|paper)\b|"
      r"\bunsubscrib\w*\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}"
-     r"(?:plan|membership|app|newsletter|channel|program|podcast|package|subscription|streaming|"
+     r"(?:plan|membership|app|newsletter|channels?|program|podcast|package|subscription|streaming|"
      r"gym|magazine)\b|\bunsubscrib\w*\s+(?:me\s+|us\s+)?from\s+(?:paying|getting charged|"
      r"auto\s?pay|autopay|billing|payments?)\b|\bdesabonner\s+(?:de|du|des|d)\s+(?:mon|ma|mes|l|la|le)?"
      r"\s*(?:ancien|ancienne|autre|abonnement|forfait|contrat|fournisseur)|"
@@ -842,7 +907,16 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"messaging)(?:\s+me)?\b|"
      r"\bstop\s+sending\s+(?:me\s+|us\s+)?push\b(?![^.!?]*\b(?:texts?|sms|messages|reminders|"
      r"mensajes)\b)|\bpush\s+notifications?\b(?![\s\S]*\b(?:texts?|sms|messages|reminders)\b)|"
-     # "BAJA... la temperatura", "ya párale con los chistes"
+     # found on blind21/22: "don't text me back, just wanted to say thanks", "I wish I could
+    # unsubscribe from winter", "no me manden la factura en papel", "Stop! Don't come today"
+    r"\b(?:dont|do not|no need to)\s+(?:text|message|reply|write)\s+(?:me\s+|us\s+)?back\b|"
+    r"\b(?:wish|if)\s+(?:i|we)\s+could\s+unsubscribe\s+from\s+(?!(?:your|these|the|ur|yalls?|all)"
+    r"\s+(?:\w+\s+)?(?:texts|messages|reminders|sms)\b)|"
+    r"\b(?:ya\s+)?no\s+(?:me\s+|nos\s+)?(?:manden|envien|mande|envie)\s+(?:mas\s+)?(?:la|el|las|"
+    r"los)\s+(?:factura|recibo|estado|carta|papel|catalogo)s?\b|"
+    r"^\W*stop\W+(?:dont|do not|please dont)\s+(?:come|send\s+(?:the|anyone|anybody|him|her|"
+    r"them)|show up|bother|drive|go)\b(?![^.!?]*\b(?:texts?|messages?|texting)\b)|"
+    # "BAJA... la temperatura", "ya párale con los chistes"
      r"^\W*baja\W+(?:la|el)\s+(?:temperatura|presion|fiebre|calor)\b|"
      r"\b(?:ya\s+)?(?:parale|parenle|paren|para)\s+con\s+(?:los|las|el|la|tus|sus)\s+(?:chistes|"
      r"bromas|cumplidos|halagos|piropos|elogios)\b"),
@@ -882,7 +956,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:mandenmel|envienmel)\w*\s+a\s+mi\b|\bremove\s+my\s+(?:ex[\w-]*|husband|wife|"
      r"son|daughter|roommate|tenant|mom|dad|partner)\s+from\b|\bstop\s+(?:texting|messaging|"
      r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
-     r"\b(?=.{0,60}\b(?:me|mine|instead)\b)"),
+     r"\b(?=.{0,60}\b(?:(?:text|txt|message|msg)\w*\s+(?:me|mine)|mine|my\s+(?:number|cell|phone))\b)"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
      r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b|"
      r"\bliste\s+d\s?attente\b"),
@@ -901,7 +975,8 @@ _COMPILED_RAW_GUARDS = [
         # Nepali and Hindi "how" only before a stop verb, as the Arabic one
         re.compile(
             r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)|"
-            r"(?:कसरी|कैसे)\s*(?:\S+\s+){0,2}?(?:बन्द|बंद|रोक)"
+            r"(?:कसरी|कैसे)\s*(?:\S+\s+){0,2}?(?:बन्द|बंद|रोक)|"
+            r"(?:چطور|چگونه|چطوری)\s*(?:\S+\s+){0,3}?(?:لغو|قطع|متوقف)"
         ),
     ),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
