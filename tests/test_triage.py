@@ -134,11 +134,19 @@ def test_revocation_wins_over_urgent_but_urgent_is_kept_in_also():
         ("Lacagtayda ii soo celiya hadda", "phrase 'lacagtayda ii soo celiya' (urgent: money)"),
         ("Maallaqa koo naaf deebisaa", "phrase 'maallaqa koo naaf deebisaa' (urgent: money)"),
         ("ገንዘቤን መልሱልኝ አሁን", "phrase 'ገንዘቤን መልሱልኝ' (urgent: money)"),
-        ("Waxaan rabaa maareeyaha", "phrase 'maareeyaha' (urgent: escalation)"),
-        ("My toddler swallowed a magnet from the kit", "phrase 'swallowed a' (urgent: safety)"),
-        ("chest pains since the procedure", "phrase 'chest pains' (urgent: safety)"),
+        (
+            "Waxaan rabaa inaan la hadlo maareeyaha",
+            "phrase 'la hadlo maareeyaha' (urgent: escalation)",
+        ),
+        (
+            "My toddler swallowed a magnet from the kit",
+            "phrase 'swallowed a magnet' (urgent: safety)",
+        ),
         ("Se cayó el techo de la cocina", "phrase 'se cayó el techo' (urgent: safety)"),
-        ("I'm switching providers after this", "phrase 'switching providers' (urgent: contract)"),
+        (
+            "I'm switching providers after this",
+            "phrase 'i'm switching providers' (urgent: contract)",
+        ),
     ],
 )
 def test_urgent_phrases_trigger_with_readable_evidence(text, evidence):
@@ -155,6 +163,23 @@ def test_urgent_phrases_trigger_with_readable_evidence(text, evidence):
 )  # fmt: skip
 def test_negated_hazards_are_not_urgent(text):
     assert cls(text) != "urgent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a review's replies against the urgent phrases added after blind21/22
+        "Qasabadda weli wax yar ayey daadanaya",
+        "Neefsashada ilmaha way fiican tahay hadda, mahadsanid",
+        "دیگه از سقف آب نمیاد، ممنون",
+        "I swallowed the first pill with water like you said, when do I take the next?",
+        "We just finished switching providers to you guys and love it",
+        "Maareeyaha ayaa i soo wacay wuuna i caawiyay, mahadsanid",
+        "مدیرتون خیلی خوش برخورد بود، ممنون",
+    ],
+)
+def test_new_language_phrases_do_not_raise_false_alarms(text):
+    assert "phrase" not in classify(text).evidence.split(";")[0], classify(text)
 
 
 @pytest.mark.parametrize(

@@ -168,7 +168,6 @@ def cls(text, **kwargs):
         "take my dad's number off please",
         "Stop sending to 555-210-3344 please",
         "The texts are too much. Make them stop",
-        "Please stop eh",
         "Stop texting my mother, she doesn't read them. Call me instead.",
     ],
 )
@@ -351,8 +350,8 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "यो म्यासेज कसरी बन्द गर्ने?",
         # kinds found on blind21/22, in wordings of our own
         "Akkamiin ergaa kana dhaabuu danda'a?",
-        "Πώς μπορώ να σταματήσω τα μηνύματα;",
-        "چطور پیامک‌ها رو قطع کنم؟",
+        "Πώς μπορώ να σταματήσω τα μηνύματα;",  # noqa: RUF001
+        "چطور پیامک‌ها رو قطع کنم؟",  # noqa: RUF001
         "Comment arrêter ces rappels?",
         "Stop! Don't come today, the road is closed. Can we do Friday?",
         "I wish I could unsubscribe from allergy season lol, the filter helps",
@@ -366,6 +365,37 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "Teeknishaanii naaf hin erginaa har'a",
         "The filters you sent were the wrong size, don't send those again",
         "Stop texting my husband, text me at this number instead",
+        # a review's replies against the rules added after blind21/22
+        "Jooji! Ha imaan maanta, waan maqnahay. Berri ii soo wac",
+        "Farsamayaqaankaas ha ii soo dirin mar dambe, wuu daahay",
+        "Fariintaada waan helay ha ii soo dirin farsamayaqaanka berri",
+        "Fadlan ha ii qorin ballanta berri, waan safrayaa",
+        "Iga saar liiska sugitaanka, waan helay qof kale",
+        "Lambarkayga hore tirtir, kan cusub isticmaal",
+        "Ma rabo in aan sugo fariin ii soo dir marka uu yimaado",
+        "Ergaa dhaabbata keessanii argadheera, galatoomaa",
+        "Ergaa argadheera teeknishaanii naaf hin erginaa har'a",
+        "Bill haaraa naaf hin barreessinaa, duraan kaffaleera",
+        "Lakkoofsa koo durii haqaa, kana fayyadamaa",
+        "Age payam nadid nemidoonam key miyad",
+        "اگه پیام ندین نمی‌دونم کی میاد",
+        "اسمم رو از لیست انتظار حذف کنید، وقت گرفتم",
+        "Μην στέλνετε μηνύματα πριν τις 9 το πρωί",
+        "Σταμάτησαν τα μηνύματα σφάλματος στον θερμοστάτη, ευχαριστώ",
+        "Βγάλτε με από τη λίστα αναμονής, βρήκα ραντεβού",
+        "Schreibt mir nicht mehr so früh am Morgen, 6 Uhr ist zu früh",
+        "Den Techniker nimmi schicke!",
+        "Je veux plus avoir de messages d'erreur sur ma box",
+        "Pour arrêter les messages d'erreur, j'ai redémarré la box et ça marche",
+        "Уберите меня из списка ожидания, я уже записался",
+        "唔使再發票俾我，已經收到",  # noqa: RUF001
+        "唔使再發師傅嚟，已經整好",  # noqa: RUF001
+        "The filters were the wrong size, don't send those anymore",
+        "Why do you not send those anymore? I liked the reminders",
+        "Got it, don't reach out again until the part comes in",
+        "Take my old number off the profile, this is my new cell",
+        "Stop eh, you guys are too kind",
+        "That was the third leak this year, I'd rather not have any more of them",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -435,6 +465,18 @@ def test_hard_negatives_never_opt_out(text):
         "Stop! Don't come today. And stop texting me",
         "Don't text me back. Actually, don't text me at all, remove my number",
         "No me manden la factura en papel, ni mensajes. Bórrenme de la lista",
+        # a review's replies against the guards added after blind21/22
+        "Sidee tahay walaal, fariimaha jooji fadlan",
+        "Hin beeku akkamiin dhaabu, maaloo ergaa nuuf hin erginaa",
+        "Je sais pas comment arrêter ça, arrêtez de m'écrire svp",
+        "نمی‌دونم چطور لغو کنم، فقط دیگه پیام ندین",
+        "Σας έχω πει ήδη πως θέλω να σταματήσετε τα μηνύματα",  # noqa: RUF001
+        "I'm not cancelling my service, but stop texting me",
+        "No quiero darme de baja del servicio, pero no me manden más mensajes",
+        "Unsubscribe me from all your channels",
+        "Stop texting my wife, and remove my number too",
+        "STOP. Don't bother me again",
+        "I wish I could unsubscribe from this company entirely",
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):

@@ -73,8 +73,8 @@ _FILLER = frozenset(
         "enough", "whatever", "works", "ahora", "mismo", "oki", "pues", "con", "esto",
         "nah", "bro", "k", "yo", "hey", "merci", "danke", "grazie", "obrigado", "obrigada",
         "svp", "bitte", "prego", "po", "means", "honestly", "literally",
-        # Somali and Oromo "please", "brother", "thanks"; Canadian "eh"
-        "fadlan", "walaal", "maaloo", "mahadsanid", "galatoomaa", "eh",
+        # Somali and Oromo "please", "brother", "thanks"
+        "fadlan", "walaal", "maaloo", "mahadsanid", "galatoomaa",
     }
 )  # fmt: skip
 _STOP_WORDS = frozenset(
@@ -586,43 +586,55 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\barretez\s+de\s+(?:me\s+|m\s?)?texter\b"),
     # found on blind21/22: Somali, Oromo, romanised Farsi, Greek, more German, French, English
     ("fariimaha iga jooji", r"\b(?:fariin\w*|fariim\w*|text\w*|sms|msg)\s+(?:\w+\s+){0,2}?"
-     r"(?:jooji|joojiya|joojiya|joojiyaa)\b|\bjooji(?:ya)?\s+(?:fariin\w*|fariim\w*|text\w*|sms)\b|"
-     r"\bha(?:na)?\s+(?:ii|noo|naga|iga)\s+(?:soo\s+)?qorin\b|"
+     r"(?:jooji|joojiya|joojiyaa)\b|\bjooji(?:ya)?\s+(?:fariin\w*|fariim\w*|text\w*|sms)\b|"
+     r"\bha(?:na)?\s+(?:ii|noo|naga|iga)\s+(?:soo\s+)?qorin\b(?=\s*(?:$|[.,!?]|mar\s+dambe|"
+     r"fadlan|walaal))|"
      r"\b(?:fariin\w*|fariim\w*|text\w*|sms|msg)\s+(?:\w+\s+){0,2}?ha(?:na)?\s+(?:ii\s+|noo\s+)?"
-     r"(?:soo\s+)?dirin\b|\bha(?:na)?\s+(?:ii\s+|noo\s+)?(?:soo\s+)?dirin\s+mar\s+dambe\b|"
-     r"\b(?:iga|ka|naga)\s+saar\w*\s+liiska\b|\bliiska\s+(?:\w+\s+)?(?:iga|ka|naga)\s+saar\w*|"
-     r"\blambark\w+\s+(?:\w+\s+){0,2}?(?:tirtir\w*|ka\s+saar\w*)|"
-     r"\bma\s+rabo\b[^.!?]{0,30}\b(?:fariim\w*|fariin\w*|text\w*|sms)\b"),
-    ("ergaa naaf hin erginaa", r"\bergaa(?:n)?\s+(?:\w+\s+){0,2}?dhaab\w*|"
-     r"\b(?:ergaa|ergaan|sms|text|message)\s+(?:\w+\s+){0,2}?(?:naaf|nuuf)\s+hin\s+ergin\w*|"
-     r"\b(?:naaf|nuuf)\s+hin\s+barreessin\w*|\bergaa\s+(?:\w+\s+)?hin\s+barbaad\w*|"
-     r"\btarree\s+keessaa\s+(?:na\s+|nu\s+)?(?:haq|baas)\w*|\blakkoofsa\s+(?:\w+\s+){0,3}?haqaa\b"),
-    ("payam nadid", r"\b(?:payam|payamak|sms|message|msg)\s+(?:\w+\s+)?(?:nadid|nadin|nafrestid|"
-     r"nafrestin|nade|nafrest)\b"),
-    ("σταματήστε τα μηνύματα", r"\bσταματ\w*\s+(?:\w+\s+){0,3}?(?:μηνυμ\w*|sms)|"
-     r"\bμη(?:ν)?\s+(?:μου\s+|μας\s+)?(?:στελνετε|στειλετε|στελνεις)\s+(?:αλλα\s+)?(?:μηνυμ\w*|sms)|"
+     r"(?:soo\s+)?dirin\b(?=\s*(?:$|[.,!?]|mar\s+dambe|fadlan|walaal))|"
+     r"\b(?:iga|ka|naga)\s+saar\w*\s+liiska\b(?!\s+(?:sugitaan|ballan)\w*)|"
+     r"\bliiska\s+(?:\w+\s+)?(?:iga|ka|naga)\s+saar\w*|"
+     r"\blambark\w+\s+(?![^.!?]*\b(?:hore|cusub)\b)(?:\w+\s+){0,2}?(?:tirtir\w*|ka\s+saar\w*)|"
+     r"\bma\s+rabo\s+(?:in\s+(?:la\s+)?(?:ii\s+)?(?:soo\s+)?diro\s+)?(?:fariim\w*|fariin\w*|"
+     r"text\w*|sms)\b"),
+    ("ergaa naaf hin erginaa", r"\bergaa(?:n)?\s+(?:\w+\s+){0,2}?dhaab(?:aa|i)\b|"
+     r"\b(?:ergaa|ergaan|sms|text|message)\s+(?:kana\s+|kamiyyuu\s+|biroo\s+)?(?:naaf|nuuf)\s+hin\s+"
+     r"ergin\w*|(?:^|[.,!?]\s*|\bbooda\s+|\bergaa\s+|\bmaaloo\s+)(?:naaf|nuuf)\s+hin\s+"
+     r"barreessin\w*|\bergaa\s+(?:\w+\s+)?hin\s+barbaad\w*|"
+     r"\btarree\s+keessaa\s+(?:na\s+|nu\s+)?(?:haq|baas)\w*|"
+     r"\blakkoofsa\s+(?![^.!?]*\b(?:durii|haaraa)\b)(?:\w+\s+){0,3}?haqaa\b"),
+    ("payam nadid", r"(?<!\bage )(?<!\bagar )\b(?:payam|payamak|sms|message|msg)\s+(?:\w+\s+)?"
+     r"(?:nadid|nadin|nafrestid|nafrestin|nade|nafrest)\b"),
+    ("σταματήστε τα μηνύματα", r"\bσταματ(?:ηστε|ησετε|ησουν|α)\s+(?:\w+\s+){0,3}?(?:μηνυμ\w*|sms)|"  # noqa: RUF001
+     r"\bμη(?:ν)?\s+(?:μου\s+|μας\s+)?(?:στελνετε|στειλετε|στελνεις)\s+(?:αλλα\s+)?(?:μηνυμ\w*|sms)"  # noqa: RUF001
+     r"(?![^.!?]*\b(?:πριν|μετα|μεχρι|τα\s+πρωινα|το\s+βραδυ)\b)|"
      r"\b(?:βγαλτε|διαγραψτε|αφαιρεστε|σβηστε)\s+(?:με|μας|τον\s+αριθμο\s+μου|το\s+νουμερο\s+μου)"
-     r"\s+απο\s+(?:τη|την|τι[σς])\s+λιστ\w*"),
+     r"\s+απο\s+(?:τη|την|τι[σς])\s+λιστα\b(?!\s+αναμον)"),
     ("nicht mehr schreiben", r"\bschreib(?:t|en\s+sie|e)?\s+(?:mir|uns)\s+(?:bitte\s+)?(?:nichts?|"
-     r"keine\s+sms)\s+mehr\b|\bbitte\s+(?:\w+\s+)?nicht\s+mehr\s+(?:an)?schreiben\b|"
-     r"\bnimmi\s+(?:schicke|schreiwe|schreibe)\b(?=\s*(?:[,.!]|bitte\b|$))"),
+     r"keine\s+sms)\s+mehr\b(?!\s+(?:so|vor|nach|um|morgens|abends|fruh|spat|nachts)\b)|"
+     r"\bbitte\s+(?:\w+\s+)?nicht\s+mehr\s+(?:an)?schreiben\b|"
+     r"(?:^|[.,!?]\s*)nimmi\s+(?:schicke|schreiwe|schreibe)\b(?=\s*(?:[,.!]|bitte\b|$))"),
     ("désinscription", r"\b(?:je\s+veux|jveux|j\s+veux|veux)\s+(?:pus|plus)\s+(?:recevoir|avoir)\s+"
-     r"(?:vos|de|des|les|tes|ces)\s+(?:\w+\s+)?(?:messages|textos|sms|texts)\b|"
-     r"\b(?:cessez|cesser|arretez|arreter)\s+(?:d\s?envoyer\s+)?(?:les|vos|ces)\s+(?:textos|"
-     r"messages|sms)\b(?!\s+(?:le|la|les|du|de|avant|apres|pendant|entre)\b)|"
+     r"(?:vos|de|des|les|tes|ces)\s+(?:\w+\s+)?(?:messages|textos|sms|texts)\b(?!\s+(?:d\s?erreur|"
+     r"derreur|d\s?alerte|dalerte|vocaux|de\s+la|du)\b)|"
+     r"(?<!pour )\b(?:cessez|cesser|arretez|arreter)\s+(?:d\s?envoyer\s+)?(?:les|vos|ces)\s+"
+     r"(?:textos|messages|sms)\b(?!\s+(?:le|la|les|du|de|avant|apres|pendant|entre|a|derreur|d\s+erreur|"
+     r"dalerte)\b)|"
      r"\barrete\s+de\s+(?:me\s+|m\s?)?(?:texter|ecrire)\b"),
-    ("stop + messages", r"\b(?:be|get|been)\s+taken\s+off\s+(?:the|your|this|ur)\s+(?:texting|texts|"
-     r"text\s+list|text\s+messages|messages|sms\s+list)\b|"
-     r"\b(?:rather|soon)\s+not\s+(?:get|receive|have)\s+any\s+more\s+(?:of\s+)?(?:them|these|texts|"
+    ("stop + messages", r"\b(?:be|get|been)\s+taken\s+off\s+(?:the|your|this|ur)\s+"
+     r"(?:texting|texts|text\s+list|text\s+messages|messages|sms\s+list)\b|"
+     r"\b(?:rather|soon)\s+not\s+(?:get|receive)\s+any\s+more\s+(?:of\s+)?(?:these|texts|"
      r"messages)\b|"
-     r"(?<!if you )(?<!if u )\b(?:dont|do not|not)\s+send\s+(?:me\s+|us\s+)?(?:these|those)\s+"
-     r"(?:anymore|any more|no more)\b|"
+     # "these"/"them" only after the texts were named: "I don't do texts, please don't send these
+     # anymore" (not "the filters were wrong, don't send those anymore")
+     r"\b(?:texts?|texting|texter|messages|phone)\b[^?]{0,80}?\b(?:(?:dont|do not)\s+send\s+"
+     r"(?:me\s+|us\s+)?(?:these|those)\s+(?:anymore|any more|no more)|(?:rather|soon)\s+not\s+"
+     r"(?:get|receive)\s+any\s+more\s+of\s+(?:them|these))\b|"
      r"\b(?:dont|do not|never)\s+reach\s+out\s+(?:to\s+(?:me|us)\s+)?(?:again|anymore|any more|"
-     r"ever)\b|"
+     r"ever)\b(?![^.!?]*\b(?:until|till|til|before|unless)\b)|"
      r"\b(?:could|can|would)\s+(?:you|u|yall)\s+(?:please\s+|pls\s+)?not\s+(?:text|message)\s+"
      r"(?:this|my|me|us)\b[^?.!]{0,20}\b(?:anymore|any more|again|no more)\b|"
-     r"\btake\s+(?:her|his|my|our|their)\s+(?:\w+\s+)?number\s+off\b(?![^.!?]*\b(?:account|"
-     r"invoice|order|file|form|bill|card)\b)|"
+     r"\btake\s+(?:her|his|my|our|their)\s+(?!old\b|new\b|other\b)(?:\w+\s+)?number\s+off\b"
+     r"(?![^.!?]*\b(?:account|invoice|order|file|form|bill|card|profile|record|records)\b)|"
      r"\bstop\s+sending\s+(?:to\s+)?\d[\d\s().-]{6,}|"
      r"\b(?:texts?|messages|msgs|reminders)\b[^?]{0,40}\bmake\s+(?:them|em)\s+stop\b"),
 )  # fmt: skip
@@ -678,16 +690,22 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     # found on blind21/22: Farsi, Russian, Cantonese, Amharic
     (
         "پیام ندهید",
-        r"(?:پیام|پیامک|اس\s?ام\s?اس|مسیج|sms)\S*\s*(?:\S+\s+)?(?:ندهید|ندین|نفرستید|نفرستین|نده|نفرست)(?:\s|$|[.!،,])|"
-        r"(?:شماره|اسم)\S*\s+(?:\S+\s+){0,3}?از\s+(?:لیست|فهرست)\S*\s+(?:\S+\s+)?(?:پاک|حذف|بیرون|خارج)|"
+        r"(?<!اگه )(?<!اگر )(?:پیام|پیامک|اس\s?ام\s?اس|مسیج|sms)\S*\s*(?:\S+\s+)?"
+        r"(?:ندهید|ندین|نفرستید|نفرستین|نده|نفرست)(?:\s|$|[.!،,])|"
+        r"(?:شماره|اسم)\S*\s+(?:\S+\s+){0,3}?از\s+(?:لیست|فهرست)(?!\s*انتظار)\S*\s+"
+        r"(?:\S+\s+)?(?:پاک|حذف|بیرون|خارج)|"
         r"از\s+(?:لیست|فهرست)\S*\s+(?:پاک|حذف|بیرون|خارج)\s*(?:کنید|کنین|کن)",
     ),
     (
         "смс больше не надо",
         r"(?:смс|сообщени\S*|рассылк\S*)\s+(?:мне\s+)?больше\s+не\s+(?:надо|нужн\S*|присылайте|"
-        r"отправляйте)|убер\S*\s+(?:меня|её|ее|его|нас|мой\s+номер|номер)\s+(?:\S+\s+)?из\s+списк",
+        r"отправляйте)|убер\S*\s+(?:меня|её|ее|его|нас|мой\s+номер|номер)\s+(?:\S+\s+)?"  # noqa: RUF001
+        r"из\s+списк(?!\S*\s+ожидани)",
     ),
-    ("唔使再發", r"唔(?:使|洗|駛)再[發发傳传]"),
+    (
+        "唔使再發",
+        r"唔(?:使|洗|駛)再[發发傳传]\S{0,2}(?:訊息|讯息|短訊|短讯|短信|信息|message|sms|text)",
+    ),
     ("ከዝርዝሩ አስወጡኝ", r"ከዝርዝሩ\S*\s*(?:\S+\s+)?(?:አስወጡኝ|አውጡኝ|ሰርዙኝ|አስወግዱኝ)"),
 )
 _WEAK: tuple[tuple[str, str], ...] = (
@@ -721,8 +739,10 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bhow\s+(?:do|can|would|should)\s+(?:i|we|u)\s+(?:turn|shut|switch)\s+(?:\w+\s+){0,3}?off\b|"
      r"\bcomo\s+(?:hago|puedo)\s+(?:que|para que)\b|"
      # Greek, Oromo, Somali "how", before a stop verb
-     r"\bπω[σς]\s+(?:\w+\s+){0,2}?(?:σταματ|διαγραφ|απεγγραφ)\w*|"
-     r"\bcomment\s+(?:\w+\s+)?(?:arreter|cesser|stopper)\b|\bakkamiin\b[^.!?]{0,30}\b(?:dhaab|haq)\w*|\bsidee\b[^.!?]{0,30}\bjooj\w*|"
+     r"\bπω[σς]\s+(?:\w+\s+){0,2}?(?:σταματ|διαγραφ|απεγγραφ)\w*(?=[^.!]*[;?;])|"
+     r"\bcomment\s+(?:\w+\s+)?(?:arreter|cesser|stopper)\b(?=[^.!]*\?)|"
+     r"\bakkamiin\b[^.!?,]{0,30}\b(?:dhaab|haq)\w*(?=[^.!]*\?)|"
+     r"\bsidee\s+(?:\w+\s+)?(?:u\s+)?jooj\w*(?=[^.!]*\?)|"
      r"\bcan\s+(?:i|we)\s+(?:turn|shut|switch)\s+(?:these|the|my)\s+(?:[\w-]+\s+)?off\b|\bcomo\s+(?:\w+\s+){0,2}?"
      r"(?:salgo|doy de baja|paro|cancelo|quito)\b|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+"
      r"(?:reply|text|send|type|say|write|answer)\b.{0,20}\b(?:stop|unsubscribe|opt|get off)\b|"
@@ -818,8 +838,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"(?:to\s+|que\s+)?(?:reply|text|send|type|responda|responder|conteste|contestar|mande|"
      r"envie|enviar|escriba)\s+stop\b"),
     # "I don't want the texts to stop": only those words (", but stop texting me" still counts)
-    ("wants them to go on", r"\b(?:dont|do not)\s+(?:want|need)\s+(?:the\s+|your\s+|these\s+|my\s+)?"
-     r"(?:\w+\s+)?(?:texts?|messages|reminders|calls|check ins)\s+to\s+stop\b"),
+    ("wants them to go on", r"\b(?:dont|do not)\s+(?:want|need)\s+(?:the\s+|your\s+|these\s+|"
+     r"my\s+)?(?:\w+\s+)?(?:texts?|messages|reminders|calls|check ins)\s+to\s+stop\b"),
     # another list: "take me off the delivery list", "the early morning list"
     ("another list", r"\b(?:take|get|remove|put)\s+(?:me|us|my name)\s+(?:off|from)\s+(?:of\s+)?"
      r"(?:the|your|my|this|that)\s+(?:(?!(?:text|sms|reminder|message|alert)\w*\b)\w+\s+)?"
@@ -856,9 +876,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bkeep\s+(?:em|them|those|these|the\s+\w+)\s+coming\b"),
     ("a negated stop", r"\b(?:dont|do not|please dont|never)\s+(?:ever\s+)?(?:cancel|stop|"
      r"unsubscribe|remove|quit|block|opt)\b(?!\s+(?:by|in)\b)|\bno\s+(?:cancelen|cancele|"
-     r"me den de baja|me saquen|me quiten)\b|\b(?:im|i am|were|we are)\s+not\s+(?:unsubscribing|"
-     r"opting out|canceling|cancelling|quitting)\b|\bno\s+quiero\s+(?:darme|que\s+me\s+den)\s+de\s+"
-     r"baja\b"),
+     r"me den de baja|me saquen|me quiten)\b"),
+    ("not unsubscribing", r"\b(?:im|i am|were|we are)\s+not\s+(?:unsubscribing|opting out)\b|"
+     r"\bno\s+quiero\s+(?:darme|que\s+me\s+den)\s+de\s+baja\b"),
     ("e-mail only", r"\b(?:stop|unsubscribed?|no more|remove me from|take me off|stop sending)\s+"
      r"(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|your\s+|these\s+)?(?:\w+\s+)?(?:emailing|emails?|e-mails?|"
      r"email\s+\w+|newsletters?)\b|\b(?:texts?|text messages|messages|sms|textos|mensajes|"
@@ -875,7 +895,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("not about messages", r"\bunsubscribe\s+(?:me\s+|us\s+)?from\s+(?:the\s+|my\s+|our\s+)?"
      r"(?:[\w-]+\s+){0,2}(?:bills?|mail|mailing|catalogs?|magazines?|statements?|paper)\b|"
      r"\bunsubscrib\w*\s+(?:me\s+|us\s+)?(?:from\s+)?(?:the\s+|my\s+|our\s+)?(?:[\w-]+\s+){0,2}"
-     r"(?:plan|membership|app|newsletter|channels?|program|podcast|package|subscription|streaming|"
+     r"(?:plan|membership|app|newsletter|channel|(?<!all your )(?<!all )(?<!your )channels|"
+     r"program|podcast|package|subscription|streaming|"
      r"gym|magazine)\b|\bunsubscrib\w*\s+(?:me\s+|us\s+)?from\s+(?:paying|getting charged|"
      r"auto\s?pay|autopay|billing|payments?)\b|\bdesabonner\s+(?:de|du|des|d)\s+(?:mon|ma|mes|l|la|le)?"
      r"\s*(?:ancien|ancienne|autre|abonnement|forfait|contrat|fournisseur)|"
@@ -910,12 +931,13 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      # found on blind21/22: "don't text me back, just wanted to say thanks", "I wish I could
     # unsubscribe from winter", "no me manden la factura en papel", "Stop! Don't come today"
     r"\b(?:dont|do not|no need to)\s+(?:text|message|reply|write)\s+(?:me\s+|us\s+)?back\b|"
-    r"\b(?:wish|if)\s+(?:i|we)\s+could\s+unsubscribe\s+from\s+(?!(?:your|these|the|ur|yalls?|all)"
-    r"\s+(?:\w+\s+)?(?:texts|messages|reminders|sms)\b)|"
+    r"\b(?:wish|if)\s+(?:i|we)\s+could\s+unsubscribe\s+from\s+(?!(?:your|these|this|those|the|ur|"
+    r"yalls?|all|you|it|them|y all)\b)|"
     r"\b(?:ya\s+)?no\s+(?:me\s+|nos\s+)?(?:manden|envien|mande|envie)\s+(?:mas\s+)?(?:la|el|las|"
     r"los)\s+(?:factura|recibo|estado|carta|papel|catalogo)s?\b|"
-    r"^\W*stop\W+(?:dont|do not|please dont)\s+(?:come|send\s+(?:the|anyone|anybody|him|her|"
-    r"them)|show up|bother|drive|go)\b(?![^.!?]*\b(?:texts?|messages?|texting)\b)|"
+    r"^\W*stop\W+(?:dont|do not|please dont)\s+(?:come|send\s+(?:the\s+tech\w*|anyone|anybody|"
+    r"him|her)|show up|drive out)\b(?![^.!?]*\b(?:texts?|messages?|texting)\b)|"
+    r"^\W*jooji\W+ha\s+(?:imaan|iman|imaanin)\b|"
     # "BAJA... la temperatura", "ya párale con los chistes"
      r"^\W*baja\W+(?:la|el)\s+(?:temperatura|presion|fiebre|calor)\b|"
      r"\b(?:ya\s+)?(?:parale|parenle|paren|para)\s+con\s+(?:los|las|el|la|tus|sus)\s+(?:chistes|"
@@ -956,7 +978,7 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:mandenmel|envienmel)\w*\s+a\s+mi\b|\bremove\s+my\s+(?:ex[\w-]*|husband|wife|"
      r"son|daughter|roommate|tenant|mom|dad|partner)\s+from\b|\bstop\s+(?:texting|messaging|"
      r"calling)\s+my\s+(?:husband|wife|son|daughter|mom|dad|mother|father|partner|ex[\w-]*|tenant)"
-     r"\b(?=.{0,60}\b(?:(?:text|txt|message|msg)\w*\s+(?:me|mine)|mine|my\s+(?:number|cell|phone))\b)"),
+     r"\b(?=.{0,60}\b(?:(?:text|txt|message|msg)\w*\s+(?:me|mine)|mine)\b)"),
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
      r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b|"
      r"\bliste\s+d\s?attente\b"),
@@ -976,7 +998,7 @@ _COMPILED_RAW_GUARDS = [
         re.compile(
             r"어떻게|どうすれば|どうやって|どうしたら|كيف\s+\S{0,3}(?:لغ|وقف)|"
             r"(?:कसरी|कैसे)\s*(?:\S+\s+){0,2}?(?:बन्द|बंद|रोक)|"
-            r"(?:چطور|چگونه|چطوری)\s*(?:\S+\s+){0,3}?(?:لغو|قطع|متوقف)"
+            r"(?:چطور|چگونه|چطوری)\s*(?:\S+\s+){0,3}?(?:لغو|قطع|متوقف)(?=[^.!]*[?؟])"
         ),
     ),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
@@ -1012,6 +1034,7 @@ _WORD_GUARDS = frozenset(
         "someone else's advice",
         "another list",
         "wants them to go on",
+        "not unsubscribing",
     }
 )
 

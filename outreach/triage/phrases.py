@@ -54,11 +54,13 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
          # gas smell in Swahili, Yoruba, romanised Nepali, Amharic and Tigrinya
          "harufu ya gesi", "oorun gaasi", "gas ko gandha", "የጋዝ ሽታ", "ሽታ ጋዝ",
          # and in Somali, Oromo, Farsi, Greek; water through the ceiling in Somali and Farsi
-         "uraya gaas", "urta gaaska", "ur gaas", "foolii gaazii", "بوی گاز", "μυριζει γκαζι",
-         "μυρωδια γκαζι", "daadanaya", "ka soo daadanaya", "از سقف", "dhangalaaa",
-         "neefsashada", "spraying hot water", "valve spraying", "swallowed one", "swallowed a",
-         "swallowed the", "swallowed some", "chest pain", "chest pains", "dolor de pecho",
-         "dolor en el pecho", "se cayo el techo", "se vino abajo el techo",
+         "uraya gaas", "urta gaaska", "urta gaas", "ur gaas", "ura gaas", "gaaska ayaa uraya",
+         "gaas ayaa uraya", "foolii gaazii", "urgaa gaazii", "بوی گاز", "گاز بو میده",
+         "μυριζει γκαζι", "μυριζει αεριο", "μυρωδια γκαζιου", "μυρωδια γκαζι",
+         "daadanaya saqafka", "saqafka ka soo", "آب از سقف", "dhangalaaa", "dhangalaaya",
+         "neefsasho ayaa igu adag", "spraying hot water", "swallowed a battery",
+         "swallowed a magnet", "swallowed one of", "swallowed batteries", "swallowed a button",
+         "se cayo el techo", "se vino abajo el techo",
          "smelled gas", "smelling gas", "smell of gas", "smells like gas", "smells of gas",
          "gas leak", "gas odor", "rotten eggs", "carbon monoxide", "co alarm", "co detector",
          "smells hot", "smell hot", "hot to the touch", "burning smell", "melted", "puddle",
@@ -74,14 +76,16 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
     + _p("urgent", "contract", "cancel my", "cancel the contract", "cancel the service",
          "cancel the account", "close my account", "close the account", "close our account",
          "cancel the agreement", "cancel our", "cancelar el contrato", "cancelar el servicio",
-         "cancelar mi", "de baja el servicio", "de baja mi servicio", "switching providers",
-         "switching companies", "qandaraaska waan joojinayaa")
+         "cancelar mi", "de baja el servicio", "de baja mi servicio", "im switching providers",
+         "were switching providers", "switching to another company",
+         "qandaraaska waan joojinayaa")
     + _p("urgent", "money", "refund", "chargeback", "charge back", "money back",
          "disputing the charge", "dispute the charge", "reembolso", "devuelvan mi dinero",
          "devuelvan lo que pague", "lacagtayda ii soo celiya", "maallaqa koo naaf deebisaa",
          "ገንዘቤን መልሱልኝ", "ገንዘቤን መልሱ")
     + _p("urgent", "escalation", "manager", "supervisor", "your boss", "gerente",
-         "maareeyaha", "با مدیر", "مدیرتون")
+         "la hadlo maareeyaha", "maareeyaha la hadlo", "خوام با مدیر", "خوام با مدیرتون",
+         "با مدیرتون صحبت کنم", "با مدیر صحبت کنم")
     + _p("wrong_number", None, "wrong number", "wrong #", "wrong person", "who is this",
          "whos this", "who is that", "who are you", "who dis", "dont know any", "by that name",
          "phone anymore", "number anymore", "not my phone", "new number", "never heard of",
