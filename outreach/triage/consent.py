@@ -870,6 +870,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:dont|do not|please dont|never)\s+(?:take|remove)\s+(?:me|us)\s+off\b|"
      # "Não parem de mandar", "Pa sispann voye rapèl yo", "n'arrêtez pas de m'écrire"
      r"\bnao\s+(?:parem|pare|deixem|deixe)\s+de\s+(?:me\s+)?(?:mandar|enviar|ligar|escrever)\b|"
+     # "Đừng bỏ số tôi ra khỏi danh sách" (don't take my number off the list)
+     r"\b(?:dung|đung)\s+(?:bo|xoa|go)\s+(?:so|ten)\s+(?:\w+\s+)?ra\s+khoi\b|"
      r"(?<!nou )(?<!yo )(?<!ou )(?<!li )\bpa\s+sispann\s+(?:voye|ekri|rele)\b|"
      r"(?<!vous )(?<!ils )(?<!tu )\bn?\s?(?:arretez|cessez)\s+pas\s+de\b|"
      r"^(?![\s\S]*\b(?:unsubscribe|remove me|report|spam\w*|stop texting me)\b)[\s\S]*?"
