@@ -147,6 +147,11 @@ def test_revocation_wins_over_urgent_but_urgent_is_kept_in_also():
             "I'm switching providers after this",
             "phrase 'i'm switching providers' (urgent: contract)",
         ),
+        # found on blind23/24, in wordings of our own
+        ("Sasa'a mai le vai i le fale", "phrase 'sasa'a mai le vai' (urgent: safety)"),
+        ("My dad stops breathing at night now", "phrase 'stops breathing' (urgent: safety)"),
+        ("Хочу поговорити з вашим керівником", "phrase 'з вашим керівником' (urgent: escalation)"),
+        ("사장님 바꿔주세요 지금", "phrase '사장님 바꿔주세요' (urgent: escalation)"),
     ],
 )
 def test_urgent_phrases_trigger_with_readable_evidence(text, evidence):
@@ -176,6 +181,16 @@ def test_negated_hazards_are_not_urgent(text):
         "We just finished switching providers to you guys and love it",
         "Maareeyaha ayaa i soo wacay wuuna i caawiyay, mahadsanid",
         "مدیرتون خیلی خوش برخورد بود، ممنون",
+        # and against those added after blind23/24
+        "Bassit laeng nga agtedted ti danum iti lababo",
+        "Tsis muaj dej xau lawm, ua tsaug",
+        "ગેસની વાસ્તવિક કિંમત કેટલી છે?",
+        "Tôi đã một tháng không ăn đồ ngọt theo lời bác sĩ",
+        "El técnico me dio toque para avisar que ya venía",
+        "My dog stopped breathing so hard once the AC kicked on lol",
+        "Im posting the whole story on facebook, you guys were amazing!",
+        "Trabajo en la oficina del fiscal general, pueden venir el martes?",
+        "Я працюю керівником відділу, рахунок оплатить компанія",
     ],
 )
 def test_new_language_phrases_do_not_raise_false_alarms(text):

@@ -169,6 +169,34 @@ def cls(text, **kwargs):
         "Stop sending to 555-210-3344 please",
         "The texts are too much. Make them stop",
         "Stop texting my mother, she doesn't read them. Call me instead.",
+        # kinds found on blind23/24 (Ilocano, Samoan, Hmong, Bosnian…), in wordings of our own
+        "Isardengyo ti panag-text yo kaniak",
+        "Aua e toe auina mai ni fe'au, fa'afetai",
+        "Taofi fe'au fa'amolemole",
+        "'Oua 'e toe pōpoaki mai",
+        "Thov tsis txhob xa lus rau kuv",
+        "Kuv tsis xav tau ntawv lawm",
+        "Biko kwụsị iziga m ozi",
+        "Nemojte mi slati poruke više",
+        "Izbrišite moj broj, hvala",
+        "Prestanite mi pisati",
+        "Bhai msg bandh karo",
+        "No más mensaje por favor",
+        "Please quit blowing up my phone",
+        "Remove my son's number please",
+        "Fadlan ha ii soo dirin fariimo",
+        "الرجاء عدم ارسال الرسائل",
+        "أرجو إزالة رقمي",
+        "Не надсилайте мені повідомлення",  # noqa: RUF001
+        "Видаліть мій номер будь ласка",
+        "કૃપા કરીને મેસેજ ના મોકલો",
+        "ਮੈਨੂੰ ਮੈਸੇਜ ਨਾ ਭੇਜੋ",
+        "مجھے میسج نہ بھیجیں",
+        "សូមកុំផ្ញើសារ",
+        "Hủy nhận tin nhắn giúp tôi",
+        "Xin huỷ nhận tin nhắn",
+        "Aua neʻi toe auina mai ni feʻau",  # noqa: RUF001
+        "እባክዎ መልእክት አይላኩልኝ",
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -396,6 +424,35 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "Take my old number off the profile, this is my new cell",
         "Stop eh, you guys are too kind",
         "That was the third leak this year, I'd rather not have any more of them",
+        # kinds found on blind23/24, in wordings of our own
+        "E fa'afefea ona taofi fe'au?",
+        "How fo stop dis kine texts?",
+        "Tsis txhob xa tus kws kho tuaj hnub no",
+        "Nemojte slati tehničara sutra",
+        # a review's replies against the rules added after blind23/24
+        "Kasano ti isardeng ti text?",
+        "Taofi le vai ona text mai lea pe a uma",
+        "Oua e toe text mai he Sapate",
+        "Tsis txhob xa daim ntawv nqi tuaj, kuv them online lawm",
+        "Tsis txhob xa ntawv mus rau kuv lub tsev",
+        "Tsis xav tau cov ntawv qhia nqi lawm, kuv them online",
+        "Ka onye oru kwusi ma zitere m ozi",
+        "Nemojte pisati adresu na racun",
+        "Ne zelim poruke nego poziv, nazovite me",
+        "Prestanite slati majstore koji ne znaju posao",
+        "Izbrisite moj broj sa racuna, platit cu gotovinom",
+        "Message joine bandh karyu che, have su karu?",
+        "Message kaise bandh kare?",
+        "Ha ii soo dirin fariin ka hor 8da subaxnimo",
+        "መልእክት ለምን አይላኩም?",
+        "لماذا عدم إرسال رسائل تأكيد الموعد؟",
+        "أرجو إزالة رقمي القديم وإضافة الرقم الجديد",
+        "Не надсилайте майстра до понеділка",  # noqa: RUF001
+        "Припиніть надсилати мені паперові рахунки поштою",
+        "મેસેજ કેમ ન મોકલ્યો?",
+        "آپ نے میسج کیوں نہ بھیجا؟",
+        "សូមកុំលុបលេខខ្ញុំ",
+        "Tôi không muốn hủy nhận tin",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -477,6 +534,10 @@ def test_hard_negatives_never_opt_out(text):
         "Stop texting my wife, and remove my number too",
         "STOP. Don't bother me again",
         "I wish I could unsubscribe from this company entirely",
+        # and against those added after blind23/24
+        "I dont know how to unsubscribe so please just remove me, ok?",
+        "how to stop a running toilet? also stop texting me",
+        "how to stop these? REMOVE ME",
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):

