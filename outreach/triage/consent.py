@@ -582,8 +582,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("không nhắn tin nữa", r"(?<!dung )(?<!đung )(?<!khong )\bbo\s+so\s+(?:\w+\s+){0,2}?ra\s+"
      r"khoi\s+danh\s+sach\b(?!\s+cho)"),
     ("otpishite", r"\botpishite\s+(?:menya|nas)\b"),
-    ("désinscription", r"\b(?:enlevez|otez|sortez|enleve|ote)\s+moi\s+de\s+(?:votre|vos|la|cette|"
-     r"ta|tes)\s+(?:liste(?!\s+d\s?attente)|fichier|contacts|sms|textos|messages|base)\b|"
+    ("désinscription", r"\b(?:enlevez|otez|sortez|enleve|ote)\s+moi\s+de\s+(?:votre|vot|vos|la|"
+     r"cette|ta|tes)\s+(?:liste(?!\s+d\s?attente)|fichier|contacts|sms|textos|messages|base)\b|"
      r"\barretez\s+de\s+(?:me\s+|m\s?)?texter\b"),
     # found on blind21/22: Somali, Oromo, romanised Farsi, Greek, more German, French, English
     ("fariimaha iga jooji", r"\b(?:fariin\w*|fariim\w*|text\w*|sms|msg)\s+(?:\w+\s+){0,2}?"
@@ -660,7 +660,6 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("message bandh karo", r"\b(?:message|msg|sms|text)\w*\s+bandh\s+kar(?:o|jo|vo)\b"),
     ("no más mensajes", r"(?:^|[.,!]\s*)no\s+mas\s+(?:texto|mensaje)\b"
      r"(?!\s+(?:de|del|en|sobre)\b)"),
-    ("désinscription", r"\b(?:otez|enlevez|sortez)\s+moi\s+de\s+vot\s+liste\b"),
     ("fariimaha iga jooji", r"\bha(?:na)?\s+(?:ii\s+|noo\s+)?(?:soo\s+)?dirin\s+"
      r"(?:fariin|fariim)\w*(?![^.!?]*\b(?:ka\s+hor|kadib|i\s+soo\s+wac|ii\s+soo\s+wac)\b)"),
     ("stop + messages", r"\b(?:quit|stop)\s+blow(?:in|ing)g?\s+up\s+(?:my|this)\s+(?:phone|cell)\b|"
