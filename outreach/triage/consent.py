@@ -59,7 +59,10 @@ _OF_OTHER = (
 _ME = r"(?:me|us|this number|this phone|my number|my phone|my cell|this #|my #|him|her)"
 
 #: after "dejen de mandar": a person sent ("dejen de mandar al mismo técnico"), not a message
-_A_PERSON = r"(?!\s+(?:al|a la|a|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|tecnicos)\b)"
+_A_PERSON = (
+    r"(?!\s+(?:al|a la|a|un|una|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|"
+    r"tecnicos)\b)"
+)
 #: after "unsubscribe": the word naming a thing ("the unsubscribe link is broken")
 _UNSUB_OTHER = r"(?!\s+(?:link|button|option|page|feature)\b)"
 #: a clause made only of these (with "stop"-like words) is a stop: "please stop", "stop it pls"
@@ -502,9 +505,10 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("đừng nhắn tin", r"\bxoa\s+so\s+(?:[dđ]ien thoai\s+)?(?:cua\s+)?(?:toi|minh|em|anh|chi)\b|\b(?"
      r":khong|ko|k)\s+muon\s+nhan\s+(?:tin|sms)\b"),
     ("message mat bhejo", r"\b(?:message|messages|msg|sms|text)\s+(?:mat|na)\s+(?:bhejo|bhejna|"
-     r"bhejiye|bhejein|bhejen|bhejiyega|karo|karna|kijiye|karein)\b|\bnumber\s+hata\s*(?:do|dein|dijiye|de)\b|\bband\s+ka"
+     r"bhejiye|bhejein|bhejen|bhejiyega|karo|karna|kijiye|karein)\b|\bnumber\s+hata\s*"
+     r"(?:do|dein|dijiye|de)\b|(?<!emails )(?<!email )\bband\s+ka"
      r"ro\b"
-     r".{0,25}\b(?:message|messages|msg|sms|text)|\b(?:message|messages|msg|sms)\s+(?:bhejna\s+)?"
+     r"[^,.;!?]{0,25}\b(?:message|messages|msg|sms|text)|\b(?:message|messages|msg|sms)\s+(?:bhejna\s+)?"
      r"band\s+karo\b"),
     # --- wordings of a later writer (the spent blind3.csv), generalised ---
     ("do not text", r"\b(?:dont|do not|never)\s+(?:call|text|txt|contact|cantact|contac|message)"
@@ -665,6 +669,58 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("stop + messages", r"\b(?:quit|stop)\s+blow(?:in|ing)g?\s+up\s+(?:my|this)\s+(?:phone|cell)\b|"
      r"\bremove\s+my\s+(?:daughters|sons|moms|dads|mothers|fathers|wifes|husbands|kids|grandmas|"
      r"grandpas|grandmothers|grandfathers)\s+(?:number|phone|cell)\b"),
+    # found on blind25/26: Albanian, Lithuanian, Lingala, Polish, romanised Bengali and Arabic,
+    # English and Spanish wordings
+    ("mos më dërgoni mesazhe", r"\bmos\s+(?:me\s+|na\s+)?(?:dergoni|dergo|shkruani)\s+(?:me\s+)?"
+     r"(?:mesazh\w*|sms)\b(?![^.!?]*\b(?:(?:per)?para\s+(?:ores|\d)|pas\s+(?:ores|\d)|ne\s+mengjes|"
+     r"nat\w*|mbremje|gjate|deri|kur|fundjav\w*|telefon\w*|me\s+merrni)\b)|"
+     r"\bhiq(?:eni|ni)\s+numrin\s+(?:tim|tone)\b(?!\s+te\s+(?:vjeter|ri)\b)(?![^.!?]*\bpritje\w*)|"
+     r"^\W*mjaft\s+(?:me\s+)?(?:mesazhe|sms)\b|"
+     r"\b(?:nuk\s+|s)(?:dua|duam)\s+(?:te\s+(?:marr|marrim)\s+)?(?:me\s+)?(?:mesazh\w*|sms)\b"
+     r"(?![^.!?]*\b(?:(?:per)?para|pas\s+(?:ores|\d)|telefon\w*)\b)"),
+    ("nebesiųskite žinučių", r"\bnebe(?:siusk|rasyk)(?:ite|it)\b(?=\s*(?:man\s+|mums\s+)?"
+     r"(?:zinu[ct]\w*|ziniu\w*|sms\w*|pranesim\w*|daugiau)|\s*(?:[.!,]|$))"
+     r"(?![^.!?]*\b(?:pries|po|iki|nakt\w*|ryt\w*|vakar\w*|savaitgal\w*|skambink\w*)\b)|"
+     r"\bnesiusk(?:ite|it)\s+(?:man\s+|mums\s+)?(?:zinu[ct]\w*|ziniu\w*|sms\w*|pranesim\w*)"
+     r"(?![^.!?]*\b(?:pries|po|iki|nakt\w*|ryt\w*|vakar\w*|savaitgal\w*|skambink\w*)\b)|"
+     r"\bdaugiau\s+(?:man\s+|mums\s+)?ne(?:rasyti|rasykite|siusti|siuskite)\b|"
+     r"\b(?:isbrauk|istrink|pasalink)(?:ite|it)\s+(?:mane|mus|mano\s+numer\w*)"),
+    ("kotindela ngai lisusu te", r"(?<!ozali )(?<!bozali )(?<!bazali )\b(?:ko|bo)?tindel"
+     r"(?:a|ela)\s+"
+     r"(?:ngai|biso)\s+(?:ba\s*)?(?:messages?|sms|msg|texto|mesaje)?\s*lisusu\s+te\b(?![^.!]*\?)|"
+     r"(?<!nini )\bbot?ika\s+kotind(?:ela|a)\s+(?:ngai|biso)(?:\s+(?:ba\s*)?"
+     r"(?:messages?|sms|msg|texto|mesaje)\b|"
+     r"\s*(?:[.!,]|$))(?![^.!]*\?)"),
+    ("bolongola numéro na ngai", r"\bbolongola\s+numero\s+na\s+ngai\b(?!\s+ya\s+kala)|"
+     r"\bnalingi\s+(?:lisusu\s+)?(?:kozwa\s+)?(?:ba\s*)?(?:messages?|sms|msg|texto)(?:\s+na\s+bino)?"
+     r"\s+(?:lisusu\s+)?te\b(?![^.!]*\?)"),
+    ("dość tych smsów", r"(?:^\W*|\bmam\s+(?:juz\s+)?)(?:dosc|dosyc)\s+(?:juz\s+)?(?:tych\s+)?"
+     r"(?:sms\w*|esemes\w*|wiadomosci)\b(?![^.!?]*\b(?:wieczor\w*|rano|w\s+nocy|przed|po\s+\d|"
+     r"wole\s+telefon|prosze\s+pisac)\b)"),
+    ("msg diben na", r"^(?![^.!?]*\b(?:keno|age|ager|pore|raat\w*|rat\w*|sokal\w*|bolechilam|"
+     r"bolsilam)\b)[^.!?]*?\b(?:msg|message|massage|sms|text)\w*\s+(?:ar\s+)?(?:diben|diyen|dien|"
+     r"deben|pathaben|pathaiben|korben|koiren|korio)\s*na\b"
+     r"(?![^.!?]*\b(?:call|phone|fon|korechen)\b)(?![^.!]*\?)"),
+    ("list theke kete den", r"\blist\s+theke\s+(?:remove|kete|bad|delete|muche)\b|"
+     r"(?<!puran )(?<!purano )\bnumber\s*(?:ta|ti)?\s+(?:delete|muche|kete|remove)\s+"
+     r"(?:koren|korun|koro|den|din|diben)\b|"
+     r"\b(?:msg|message|sms|text)\w*\s+(?:r\s+|ar\s+)?chai\s+na\b"),
+    ("shilo ra2me", r"(?<!lesh )(?<!leh )\b(?:shilo|shelo|shil|shel|ems?7o?|ims?a?7o?|emsa7o?|"
+     r"o7zof|"
+     r"i7zef|e7zefo?)\s+(?:el\s+)?ra(?:2|q)m(?:e|i|y|ee)?\b"
+     r"(?![^.!?]*\b(?:intizar|entizar|waiting)\b)(?![^.!]*\?)|"
+     r"\bmatb3?a?t\w*(?:sh|ch)\s+(?:\w+\s+)?(?:messages?|msgs?|rasayel|rasa2el|sms)\b|"
+     r"\bla\s+t(?:diz|dez|b3at|ba3at|rsil|arsil)\w*\s+(?:\w+\s+)?(?:messages?|msgs?|rasayel|"
+     r"rasa2el|sms)\b"),
+    ("what part of stop", r"\bwhat\s+part\s+of\s+(?:stop|unsubscribe|no)\s+(?:do|dont|did|didnt|is|"
+     r"are|isnt)\b|"
+     r"^(?![\s\S]*\b(?:laugh\w*|crying|amazing|awesome|best|blush\w*)\b)[\s\S]*"
+     r"\bfor\s+the\s+love\s+of\s+(?:god|christ|pete)\W+stop\W*$"),
+    ("not to be contacted", r"\b(?:not\s+(?:to\s+)?|(?:never|dont|do not)\s+want\s+to\s+"
+     r"(?:ever\s+)?)"
+     r"be\s+contacted\s+(?:by\s+(?:text|sms)|again|anymore|any more)\b"
+     r"(?![^.!?]*\b(?:during|before|after|between|until|at)\b)"),
+    ("pierdan mi número", r"(?<!\bno )(?<!que )\bpierdan\s+mi\s+numero\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -753,6 +809,64 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
     ("میسج نہ بھیجیں", r"(?:میسج|میسیج|پیغام)\S*\s*(?:نہ|مت)\s*بھیج(?:یں|و|نا)(?![^.!?]*کال)"),
     ("កុំផ្ញើសារ", r"កុំ\s*ផ្ញើ\s*សារ(?![^\s។]*(?:មុន|ក្រោយ|បន្ទាប់))|(?<!កុំ)លុប\s*លេខ"),
     ("đừng nhắn tin", r"(?<!không muốn )(?<!đừng )h(?:ủy|uỷ)\s+nhận\s+tin"),
+    # found on blind25/26: Arabic, Bengali, Thai, Burmese, Ukrainian
+    (
+        "ما بدي رسائل",
+        r"(?<![\u0600-\u06ff])(?<!ليش )(?<!ليه )(?<!لماذا )(?<!قال )(?:ما|مش|مو|لا)\s*"
+        r"(?:بدي|بدنا|اشتي|"
+        r"أشتي|أريد|اريد|ابغى|أبغى|عايز|عاوز)\s+(?:أي\s+|اي\s+)?(?:رسائل|رسايل|مسجات|رسالة)"
+        r"(?![^.!?؟]*(?:قبل|بعد\s+الساعة|بالليل|الصبح|اتصل|تتصل|كلمو|كلمني|رن|تلفون|هاتف))"
+        r"(?![^.!]*[?؟])|"
+        r"(?<!ليش )(?<!ليه )بطل(?:وا)?\s+تبعت\w*\s+(?:\S+\s+)?(?:رسائل|رسايل|مسجات)"
+        r"(?![^.!?؟]*(?:قبل|بعد\s+الساعة|بالليل|الصبح))(?![^.!]*[?؟])|"
+        r"(?:لا|ما)\s+(?:عاد\s+)?(?:تبعت|تدز)\w*\s+(?:\S+\s+)?(?:رسائل|رسايل|مسجات)"
+        r"(?![^.!?؟]*(?:قبل|بعد\s+الساعة|بالليل|الصبح))|لا\s+عاد\s+ترسل|"
+        r"(?<!\S)مت?بعت\w*ش\s+(?:\S+\s+){0,2}?(?:رسائل|رسايل|مسجات|مسج)|"
+        r"شيلوني\s+من\s+(?:ال)?(?:ليست|لستة|ليستة|قائمة|لائحة)(?!\S*\s+(?:ال)?انتظار)|"
+        r"امسح\w*\s+رقمي(?!\s+القديم)|"
+        r"(?:الغي|ألغي|الغاء|إلغاء)\s+(?:الاشتراك|اشتراكي)\s+(?:في|ب|من)\s*(?:ال)?(?:رسائل|رسايل|مسجات)|"
+        r"(?:يكفي|كفاية|كفايه)\s+(?:رسائل|رسايل|مسجات)|"
+        r"لا\s+(?:تلفونات|اتصالات|مكالمات)\s+ولا\s+(?:رسائل|رسايل|مسجات)",
+    ),
+    (
+        "মেসেজ পাঠাবেন না",
+        r"(?:মেসেজ|ম্যাসেজ|টেক্সট|এসএমএস|sms|বার্তা)\S*\s*(?:আর\s+)?(?:পাঠাবেন|দিবেন|দেবেন|পাঠাইবেন|"
+        r"পাঠাইয়েন|পাঠাইও|পাঠিও|দিও|করবেন|করিও|চাই)\s*না(?![\u0980-\u09ff])(?![^।.!?]*\?)"
+        r"(?![^।.!?]*(?:ফোন|কল)\s*(?:করেন|করবেন|করুন|দিন|দেন|দিবেন|দেবেন|দিয়েন))|"
+        r"(?:মেসেজ|ম্যাসেজ|টেক্সট|এসএমএস|sms|বার্তা)\S*\s*(?:পাঠানো\s*)?বন্ধ\s*কর(?:ুন|েন|ে\s*দিন)"
+        r"(?!\S*\s*না(?![\u0980-\u09ff]))|"
+        r"(?![^।.!?]*(?:ওয়েটিং|অপেক্ষা))(?:নাম্বার|নম্বর)\S*\s*(?:\S+\s+)?(?:লিস্ট|তালিকা)\S*\s*থেকে\s*"
+        r"(?:বাদ|কেটে|মুছে|সরিয়ে|সরাই)(?!\s*\S*\s*না(?![\u0980-\u09ff]))|"
+        r"(?<!পুরোনো )(?<!পুরনো )(?<!পুরানো )(?:নম্বর|নাম্বার)\S*\s+(?:মুছে|ডিলিট\s+করে)\s+(?:দিন|দেন|দাও)"
+        r"(?!\s*না(?![\u0980-\u09ff]))",
+    ),
+    (
+        "หยุดส่งข้อความ",
+        r"^(?![^.!?]*(?:ทำไม|ไหม|มั้ย|\?|โทร))[^.!?]*?(?:(?<!อย่า)(?<!ไม่ต้อง)(?<!ไม่)หยุดส่ง|อย่าส่ง)"
+        r"\s*(?:ข้อความ|sms|เอสเอ็มเอส)|"
+        r"(?<!วิธี)ยกเลิก(?:การ)?รับ\s*(?:ข้อความ|sms|ข่าวสาร)(?![^.!?]{0,20}(?:ยังไง|อย่างไร|ไหม))|"
+        r"ไม่ต้องส่ง\s*(?:ข้อความ|sms|เอสเอ็มเอส)\S{0,4}อีก|"
+        r"ลบเบอร์(?:โทร(?:ศัพท์)?)?(?:ของ)?(?:ฉัน|ผม|ดิฉัน|เรา|หนู)?ออกจาก(?:รายชื่อ|ระบบ|ลิสต์|รายการ)",
+    ),
+    (
+        "မက်ဆေ့ချ် မပို့ပါနဲ့",
+        r"(?:မက်ဆေ့ချ်|မက်ဆေ့ဂျ်|မက်ဆေ့|စာတို|(?<![\u1000-\u109f])စာ|sms|message)(?:တွေ|ကို|များ){0,2}\s*"
+        r"(?:ထပ်\s*)?မပို့(?:ပါနဲ့|နဲ့|ပါနှင့်|နှင့်|ကြနဲ့)",
+    ),
+    (
+        "መልዕክት አልፈልግም",
+        r"(?:መልእክት|መልዕክት|ሜሴጅ|ቴክስት)\S*\s*(?:\S+\s+)?(?:አትላኩ|አቁሙ|አልፈልግም)(?![^።?!]*ደውሉ)|"
+        r"(?:መልእክት|መልዕክት)\S*\s*መላክ\s*አቁሙ|"
+        r"ከዝርዝራችሁ\S*\s*(?:\S+\s+)?(?:አስወጡኝ|አውጡኝ|አውጡልኝ|ሰርዙኝ|አስወግዱኝ)",
+    ),
+    (
+        "не пишіть мені",
+        r"(?<!чому )не\s+пиш[іi]ть\s+(?:(?:мені|нам)(?:\s+більше)?|більше)"  # noqa: RUF001
+        r"(?![^.!?]*(?:дзвон|зателефон|вноч|ввечері|зранку|до\s+\d|після|у\s+вихідн|вайбер|viber|"  # noqa: RUF001
+        r"телеграм|пошт|email|тільки\s+(?:смс|sms)))|"
+        r"більше\s+не\s+пиш[іi]ть"  # noqa: RUF001
+        r"(?![^.!?]*(?:вноч|ввечері|зранку|до\s+\d|після|у\s+вихідн))",  # noqa: RUF001
+    ),
 )
 _WEAK: tuple[tuple[str, str], ...] = (
     (
@@ -773,6 +887,9 @@ _WEAK: tuple[tuple[str, str], ...] = (
 
 #: when these are in the reply, its "stop" words are about something else
 _GUARDS: tuple[tuple[str, str], ...] = (
+    # Nigerian Pidgin and Krio: "how I go stop these messages?", "wetin I go do for stop am?"
+    ("asks how", r"\b(?:how|aw|wetin)\s+(?:i|ar|a|we)\s+go\s+(?:do\s+for\s+|take\s+)?"
+     r"(?:stop|unsubscribe|comot)\b(?=[^.!]*\?)"),
     ("asks how", r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){3}"
      r"(?:stop|unsubscribe|opt|get off|turn off|cancel|block)\b(?=[^.!]*\?)|"
      r"\b(?:how|where)\s+(?:do|can|would|should)\s+(?:i|we|u|you)\s+(?:\w+\s+){0,2}?"
