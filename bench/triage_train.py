@@ -27,6 +27,7 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,11 @@ from outreach.triage.model import MODEL_PATH, Scores, build_vocabulary  # noqa: 
 from outreach.triage.signals import RULE_NAMES, rule_features  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
+#: the files written for language coverage: each holds languages no other file has, so held out
+#: it measures a language never seen at all. They train the model but do not set the thresholds:
+#: calibrated with them, the urgent threshold fell from 0.38 to 0.18 and about 950 replies of the
+#: other files became false alarms out of fold ("qwpoeiru zxmcnv" urgent at 0.28)
+COVERAGE = ("cover1.csv", "cover2.csv", "cover3.csv", "cover4.csv", "cover5.csv")
 #: the training files, each written by a different hand (the blind sets: spent, see
 #: docs/triage.md); the cross-validation holds out one file at a time
 TRAINING = (
@@ -50,7 +56,7 @@ TRAINING = (
     "blind13.csv", "blind14.csv", "blind15.csv", "blind16.csv", "blind17.csv", "blind18.csv",
     "blind19.csv", "blind20.csv", "blind21.csv", "blind22.csv", "blind23.csv", "blind24.csv",
     "blind25.csv", "blind26.csv",
-    "cover1.csv", "cover2.csv", "cover3.csv", "cover4.csv", "cover5.csv",
+    *COVERAGE,
 )  # fmt: skip
 #: the blind sets now (measured, never read): never read here
 BLIND = ("blind27", "blind28")
@@ -192,6 +198,13 @@ def figures(labels, predicted):
     return out
 
 
+@cache
+def _guarded(text: str) -> bool:
+    """Whether a consent guard holds for the reply; cached, as calibration runs the pipeline
+    about 150 times over every training reply."""
+    return guard(text) is not None
+
+
 def pipeline(rows, rules, revs, proba, classes, thresholds, known=None, given=None):
     """classify()'s decision on out-of-fold probabilities (no manager examples). `known`: each
     reply's share of letter groups seen in its training folds (1.0 when not given)."""
@@ -206,7 +219,7 @@ def pipeline(rows, rules, revs, proba, classes, thresholds, known=None, given=No
             continue
         cls, prob, _ = decide(
             row["text"], r, revs[i], Scores(classes, proba[i]), thresholds, known[i], given[i],
-            guard(row["text"]) is not None,
+            _guarded(row["text"]),
         )  # fmt: skip
         predicted.append(cls)
         probable.append(prob)
@@ -386,7 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     methods["ngrams_rules"] = figures(labels, [classes[i] for i in proba.argmax(1)])
     print("ngrams+rules", f"{methods['ngrams_rules']['accuracy']:.3f}", flush=True)
     given = [consent_given(r["text"]) for r in rows]
-    thresholds = calibrate(rows, rules, revs, proba, classes, known, given)
+    cal = [i for i, r in enumerate(rows) if r["source"] not in COVERAGE]
+    thresholds = calibrate(
+        [rows[i] for i in cal], [rules[i] for i in cal], [revs[i] for i in cal], proba[cal],
+        classes, known[cal], [given[i] for i in cal],
+    )  # fmt: skip
     predicted, probable = pipeline(rows, rules, revs, proba, classes, thresholds, known, given)
     methods["pipeline"] = figures(labels, predicted)
     methods["pipeline"]["probable_opt_out"] = sum(probable)

@@ -146,7 +146,8 @@ def test_a_probable_opt_out_pauses_automated_sends_and_asks_a_manager(twilio_app
 
 
 def test_a_reply_in_words_we_cannot_read_pauses_and_the_card_says_so(twilio_app, people):
-    result = _reply("გთხოვთ, აღარ მომწეროთ")  # Georgian: "please don't write to me any more"
+    # Tibetan, which no training reply has: "please don't send me messages"
+    result = _reply("ཁྱེད་ཀྱིས་ང་ལ་འཕྲིན་ཐུང་མ་གཏོང་རོགས།")
 
     assert result.reply.triage_class == "needs_review", result.reply.evidence
     customer = _customer(people["customer_id"])

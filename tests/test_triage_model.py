@@ -197,6 +197,27 @@ def cls(text, **kwargs):
         "Xin huỷ nhận tin nhắn",
         "Aua neʻi toe auina mai ni feʻau",  # noqa: RUF001
         "እባክዎ መልእክት አይላኩልኝ",
+        # kinds found on blind25/26 (Arabic, Bengali, Thai, Albanian…), in wordings of a review
+        "Nuk dua të marr më mesazhe",
+        "S'dua mesazhe",
+        "Mos më dërgoni mesazhe pas kësaj",
+        "Nesiųskite man žinučių",
+        "Nebesiųskit man žinučių",
+        "Išbraukite mane iš sąrašo",
+        "Botindela ngai ba message lisusu te",
+        "Mam dość tych SMS-ów",
+        "Msg dibenna",
+        "Amake text korben na",
+        "Ems7o ra2mi",
+        "I never want to be contacted again",
+        "لا أريد رسائل",
+        "مابدي رسائل",
+        "মেসেজ চাই না",
+        "หยุดส่ง sms",
+        "ลบเบอร์ผมออกจากรายชื่อ",
+        "မက်ဆေ့ချ်တွေကို မပို့ပါနဲ့",
+        "Не пишіть більше",  # noqa: RUF001
+        "Не пишiть мені",  # noqa: RUF001
     ],
 )
 def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
@@ -453,6 +474,48 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "آپ نے میسج کیوں نہ بھیجا؟",
         "សូមកុំលុបលេខខ្ញុំ",
         "Tôi không muốn hủy nhận tin",
+        # a review's replies against the rules added after blind25/26
+        "Mos më dërgoni mesazhe gjatë natës",
+        "Mos më dërgoni mesazhe përpara orës 8",
+        "Mos më dërgoni mesazhe, më telefononi më mirë",
+        "Hiqeni numrin tim nga lista e pritjes",
+        "Nebeskambinkite, geriau rašykite SMS",
+        "Nebesiųskite to paties meistro",
+        "Nebesiųskite žinučių prieš 8 ryto",
+        "Bozali kotindela ngai ba message lisusu te, mpo na nini?",
+        "Mpo na nini botika kotindela ngai ba message?",
+        "Botika kotindela ngai facture na papier",
+        "Dość SMS-ów wieczorem, proszę pisać rano",
+        "Keno amake ar msg diben na? Ami to reminder chai",
+        "Sokal 8 tar age msg diben na",
+        "Ami bolechilam msg diben na, apnara bondho korechen, dhonnobad",
+        "Shilo ra2me men list el intizar",
+        "Lesh shilto ra2me? Ana baddi el reminders",
+        "What part of no rush did your tech not get? He came at 7am lol",
+        "Your tech had me crying laughing the whole time, for the love of god stop",
+        "No pierdan mi número, los necesito para el próximo servicio",
+        "لما بدي رسالة بحكيلكم",
+        "ما بدي رسائل، كلموني على التلفون",
+        "مين قال ما بدي رسائل؟ بدي!",
+        "ليش بطلتوا تبعتوا رسائل؟",
+        "لا تبعتولي رسائل قبل الساعة 8",
+        "আগামীকাল মেসেজ পাঠাবেন নাকি?",
+        "মেসেজ পাঠাবেন না, কল দিবেন",
+        "মেসেজ বন্ধ করবেন না",
+        "কিভাবে মেসেজ বন্ধ করব?",
+        "আমার নাম্বার লিস্ট থেকে বাদ দিবেন না",
+        "ทำไมคุณหยุดส่งข้อความ",
+        "อย่าหยุดส่งข้อความนะคะ",
+        "อยากยกเลิกรับข้อความ ทำยังไงคะ",
+        "อย่าส่งข้อความ โทรมาแทน",
+        "မက်ဆေ့ချ်တွေ မပို့ကြတော့ဘူးလား",
+        "ပြေစာ မပို့ပါနဲ့",
+        "Не пишіть мені вночі",  # noqa: RUF001
+        "Не пишіть мені у Вайбер, тільки SMS",  # noqa: RUF001
+        "Dejen de mandar un técnico diferente cada vez, nadie sabe qué pasó antes",
+        "emails band karo, texts chalenge",
+        "Aw ar go do for stop dis message dem?",
+        "How I go take stop these messages?",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -772,10 +835,13 @@ def test_a_strong_rule_the_model_does_not_believe_pauses_and_asks_a_person(p, ex
     assert decide(text, rules_classify(text), revoked, _opt_out_scores(p), SURE)[0] == "opt_out"
 
 
-@pytest.mark.parametrize("text", ["გთხოვთ, აღარ მომწეროთ", "ძალიან კარგი, მადლობა"])
+@pytest.mark.parametrize(
+    "text", ["ཁྱེད་ཀྱིས་ང་ལ་འཕྲིན་ཐུང་མ་གཏོང་རོགས།", "ཧ་ཅང་ཡག་པོ་འདུག ཐུགས་རྗེ་ཆེ།"]
+)
 def test_a_reply_in_words_the_model_cannot_read_pauses_sends_until_a_person_reads_it(text):
-    """Georgian, which no rule and no training reply has: it may say "stop texting me" (the
-    first) as well as "very good, thanks" (the second), so either pauses and asks."""
+    """Tibetan, which no rule and no training reply has (Georgian was the example until
+    cover2.csv brought it): it may say "please don't send me messages" (the first) as well as
+    "very good, thanks" (the second), so either pauses and asks."""
     triage = classify(text)
     assert triage.triage_class == NEEDS_REVIEW and triage.probable_opt_out, triage
     assert "unfamiliar words (0% seen)" in triage.evidence

@@ -887,6 +887,25 @@ _WEAK: tuple[tuple[str, str], ...] = (
 
 #: when these are in the reply, its "stop" words are about something else
 _GUARDS: tuple[tuple[str, str], ...] = (
+    # found by a review of the rules added after blind25/26: the words a rule leaves alone (a
+    # time window, a waiting list, a device, someone else) must also keep the model from
+    # opting the reply out alone ("Mos më dërgoni mesazhe gjatë natës": not at night)
+    ("a time window", r"[^.!?,]*\b(?:(?:msg|messages?|mesazh\w*|sms\w*|zinu[ct]\w*|wiadomosci|"
+     r"poruk\w*|text\w*)[^.!?,]*\b(?:nates|naten|mbremje|ryto|ryte|vakare|nakti\w*|wieczor\w*|"
+     r"rano|nocy|sokal\w*|raat\w*|noci|nocu|ujutro|uvecer|he\s+sapate|i\s+le\s+sapati|"
+     r"(?:(?:per)?para\s+ores|pries|przed|prije)\s+\d+|\d+\s*(?:tar|ta)?\s+(?:age|"
+     r"ager))|(?:nates|naten|mbremje|ryto|ryte|vakare|nakti\w*|wieczor\w*|rano|nocy|"
+     r"sokal\w*|raat\w*|noci|nocu|ujutro|uvecer|he\s+sapate|i\s+le\s+sapati|"
+     r"(?:(?:per)?para\s+ores|pries|przed|prije)\s+\d+|\d+\s*(?:tar|ta)?\s+(?:age|"
+     r"ager))[^.!?,]*\b(?:msg|messages?|mesazh\w*|sms\w*|zinu[ct]\w*|wiadomosci|"
+     r"poruk\w*|text\w*))\b[^.!?,]*"),
+    ("another list", r"\bhiq(?:eni|ni)\s+numrin\s+(?:tim|tone)\s+nga\s+lista\s+e\s+pritjes\b|"
+     r"\b(?:shilo|shil|shel)\w*\s+ra2m\w*\s+(?:men\s+)?(?:el\s+)?list\w*\s+el\s+(?:intizar|"
+     r"entizar)\b"),
+    ("not about messages", r"^\W*(?:it|that|this thing)\s+(?:quit|stopped|died)(?:\s+(?:again|"
+     r"working|on me))?\W*$"),
+    ("asks about our records", r"\b(?:did|have|has)\s+(?:you|u|yall|someone|they)\s+(?:\w+\s+)?"
+     r"(?:take|taken|took)\s+(?:her|him|them)\s+off\b[^.!]*\?"),
     # Nigerian Pidgin and Krio: "how I go stop these messages?", "wetin I go do for stop am?"
     ("asks how", r"\b(?:how|aw|wetin)\s+(?:i|ar|a|we)\s+go\s+(?:do\s+for\s+|take\s+)?"
      r"(?:stop|unsubscribe|comot)\b(?=[^.!]*\?)"),
@@ -1027,7 +1046,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\b(?:rufen sie|ruf|ruft)\s+(?:mich|uns)\s+(?:\w+\s+){0,2}?an\b|"
      r"\bstatt\s+zu\s+(?:schreiben|texten)\b|\bappelez[- ]?(?:moi|nous)\b|"
      r"\bgoi\s+(?:cho\s+)?(?:toi|em|anh|chi|minh)\b|\bplutot\s+(?:que\s+)?"
-     r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*)"),
+     r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*|"
+     r"\b(?:nazovite|pozovite)\s+me\b|\bme\s+telefononi\b|\bgeriau\s+(?:rasykite|skambinkite)\b)"),
     ("keep contacting", r"(?<!if yall )(?<!if you )(?<!if u )(?<!if ya )"
      r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de|pare de|paren de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b|"
@@ -1168,6 +1188,29 @@ _COMPILED_RAW_GUARDS = [
             r"(?:چطور|چگونه|چطوری)\s*(?:\S+\s+){0,3}?(?:لغو|قطع|متوقف)(?=[^.!]*[?؟])"
         ),
     ),
+    # found by the review of the rules added after blind25/26: why did you stop sending, a
+    # time window, another app ("ليش بطلتوا تبعتوا رسائل؟", "Не пишіть мені у Вайбер, тільки SMS")  # noqa: RUF003
+    (
+        "asks why",
+        re.compile(
+            r"(?:ليش|ليه|لماذا)\s+\S*(?:بطل|وقف|ما\s+عاد)\S*\s+(?:\S+\s+)?(?:رسائل|رسايل|مسجات)"
+            r"[^.!]*[?؟]"
+        ),
+    ),
+    (
+        "a time window",
+        re.compile(
+            r"(?:رسائل|رسايل|مسجات)[^.!?؟،,]*(?:قبل\s+الساعة|بعد\s+الساعة|بالليل|الصبح)|"
+            r"(?:повідомлен|смс|sms|пиш[іi]ть)[^.!?,]*(?:вноч|ввечері|зранку|до\s+\d)"  # noqa: RUF001
+        ),
+    ),
+    (
+        "another app",
+        re.compile(
+            r"(?:у|в)\s+(?:вайбер|viber|телеграм|telegram|whatsapp|вотсап)[^.!?]*тільки\s+"  # noqa: RUF001
+            r"(?:смс|sms)"
+        ),
+    ),
     # "Tôi không muốn hủy nhận tin": I do not want to unsubscribe
     ("a negated stop", re.compile(r"không\s+muốn\s+h(?:ủy|uỷ)")),
     # by mistake, of the STOP itself: "我不小心退订了", "間違えてSTOPを送りました"
@@ -1199,6 +1242,7 @@ def _folded(text: str) -> str:
 #: still counts ("stop by Friday, and stop texting me"); the others mark the whole reply
 _WORD_GUARDS = frozenset(
     {
+        "a time window",
         "not about messages",
         "asks about our records",
         "someone else's advice",
