@@ -835,9 +835,7 @@ def test_a_strong_rule_the_model_does_not_believe_pauses_and_asks_a_person(p, ex
     assert decide(text, rules_classify(text), revoked, _opt_out_scores(p), SURE)[0] == "opt_out"
 
 
-@pytest.mark.parametrize(
-    "text", ["ཁྱེད་ཀྱིས་ང་ལ་འཕྲིན་ཐུང་མ་གཏོང་རོགས།", "ཧ་ཅང་ཡག་པོ་འདུག ཐུགས་རྗེ་ཆེ།"]
-)
+@pytest.mark.parametrize("text", ["ཁྱེད་ཀྱིས་ང་ལ་འཕྲིན་ཐུང་མ་གཏོང་རོགས།", "ཧ་ཅང་ཡག་པོ་འདུག ཐུགས་རྗེ་ཆེ།"])
 def test_a_reply_in_words_the_model_cannot_read_pauses_sends_until_a_person_reads_it(text):
     """Tibetan, which no rule and no training reply has (Georgian was the example until
     cover2.csv brought it): it may say "please don't send me messages" (the first) as well as
