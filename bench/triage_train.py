@@ -38,7 +38,12 @@ sys.path.insert(0, str(ROOT))
 from outreach.triage.classify import NEEDS_REVIEW, decide  # noqa: E402
 from outreach.triage.consent import consent_given, guard, revocation  # noqa: E402
 from outreach.triage.legacy import rules_classify  # noqa: E402
-from outreach.triage.model import MODEL_PATH, Scores, build_vocabulary  # noqa: E402
+from outreach.triage.model import (  # noqa: E402
+    MODEL_PATH,
+    Scores,
+    build_vocabulary,
+    example_text,
+)
 from outreach.triage.signals import RULE_NAMES, rule_features  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
@@ -296,7 +301,7 @@ def example_threshold(vocab, rows):
 
     r_, c_, v_ = [], [], []
     for i, row in enumerate(rows):
-        for c, v in vocab.text_features(row["text"]).items():
+        for c, v in vocab.text_features(example_text(row["text"])).items():
             r_.append(i)
             c_.append(c)
             v_.append(v)

@@ -94,14 +94,11 @@ def _examples(examples: Iterable[Any] | None) -> list[Example]:
     return found
 
 
-def _best_example(
-    model: Model, feats: dict[int, float], examples: list[Example]
-) -> tuple[Example, float] | None:
+def _best_example(model: Model, text: str, examples: list[Example]) -> tuple[Example, float] | None:
     """The manager's example nearest the reply, if it is near enough to decide."""
     if not examples:
         return None
-    width = len(model.vocab.chars) + len(model.vocab.words)
-    text_feats = {i: v for i, v in feats.items() if i < width}
+    text_feats = dict(example_vector(text))
     best: tuple[Example, float] | None = None
     for example in examples:
         sim = cosine(text_feats, dict(example_vector(example.text)))
@@ -219,7 +216,7 @@ def classify(
     scores = model.scores(feats)
 
     if not (revoked is not None and revoked.strong):
-        match = _best_example(model, feats, examples_list)
+        match = _best_example(model, text, examples_list)
         if match is not None:
             example, sim = match
             return result(

@@ -890,22 +890,30 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     # found by a review of the rules added after blind25/26: the words a rule leaves alone (a
     # time window, a waiting list, a device, someone else) must also keep the model from
     # opting the reply out alone ("Mos më dërgoni mesazhe gjatë natës": not at night)
-    ("a time window", r"[^.!?,]*\b(?:(?:msg|messages?|mesazh\w*|sms\w*|zinu[ct]\w*|wiadomosci|"
-     r"poruk\w*|text\w*)[^.!?,]*\b(?:nates|naten|mbremje|ryto|ryte|vakare|nakti\w*|wieczor\w*|"
+    # a window of hours, not "never" ("ani rano ani wieczorem": neither morning nor evening)
+    ("a time window", r"(?:^|(?<=[.!?,;:\n]))(?![\s\S]*\b(?:ani|nei|ni|as|ogole|nigdy|wiecej|"
+     r"daugiau|niekada|vise|nikad|nikada|kurre|ar|again|ever|anymore|any more|naten e diten|"
+     r"raat din|din raat|po\s+o\s+se\s+isi\s+aso)\b)(?![^.!?,;:\n]*\b(?:usun\w*|"
+     r"wypisz\w*|hiq\w*|isbrauk\w*|istrink\w*|izbris\w*|obris\w*|remove|delete|"
+     r"unsubscribe)\b)[^.!?,;:\n]*\b(?:(?:msg|messages?|mesazh\w*|sms\w*|zinu[ct]\w*|"
+     r"wiadomosci|poruk\w*|text\w*)[^.!?,;:\n]*\b(?:nates|naten|mbremje|ryto|ryte|"
+     r"vakare|nakti\w*|wieczor\w*|rano|nocy|sokal\w*|raat\w*|noci|nocu|ujutro|uvecer|"
+     r"he\s+sapate|i\s+le\s+sapati|(?:(?:per)?para\s+ores|pries|przed|"
+     r"prije)\s+\d{1,2}(?::\d\d)?(?!\s*(?:dien\w*|savait\w*|dan\w*|sedmic\w*|dni|"
+     r"tygodni\w*|menes\w*|mjesec\w*|miesi\w*|god\w*|met\w*))\b|\d+\s*(?:tar|"
+     r"ta)\s+(?:age|ager))|(?:nates|naten|mbremje|ryto|ryte|vakare|nakti\w*|wieczor\w*|"
      r"rano|nocy|sokal\w*|raat\w*|noci|nocu|ujutro|uvecer|he\s+sapate|i\s+le\s+sapati|"
-     r"(?:(?:per)?para\s+ores|pries|przed|prije)\s+\d+|\d+\s*(?:tar|ta)?\s+(?:age|"
-     r"ager))|(?:nates|naten|mbremje|ryto|ryte|vakare|nakti\w*|wieczor\w*|rano|nocy|"
-     r"sokal\w*|raat\w*|noci|nocu|ujutro|uvecer|he\s+sapate|i\s+le\s+sapati|"
-     r"(?:(?:per)?para\s+ores|pries|przed|prije)\s+\d+|\d+\s*(?:tar|ta)?\s+(?:age|"
-     r"ager))[^.!?,]*\b(?:msg|messages?|mesazh\w*|sms\w*|zinu[ct]\w*|wiadomosci|"
-     r"poruk\w*|text\w*))\b[^.!?,]*"),
+     r"(?:(?:per)?para\s+ores|pries|przed|prije)\s+\d{1,2}(?::\d\d)?(?!\s*(?:dien\w*|"
+     r"savait\w*|dan\w*|sedmic\w*|dni|tygodni\w*|menes\w*|mjesec\w*|miesi\w*|god\w*|"
+     r"met\w*))\b|\d+\s*(?:tar|ta)\s+(?:age|ager))[^.!?,;:\n]*\b(?:msg|messages?|"
+     r"mesazh\w*|sms\w*|zinu[ct]\w*|wiadomosci|poruk\w*|text\w*))\b[^.!?,;:\n]*"),
     ("another list", r"\bhiq(?:eni|ni)\s+numrin\s+(?:tim|tone)\s+nga\s+lista\s+e\s+pritjes\b|"
      r"\b(?:shilo|shil|shel)\w*\s+ra2m\w*\s+(?:men\s+)?(?:el\s+)?list\w*\s+el\s+(?:intizar|"
      r"entizar)\b"),
     ("not about messages", r"^\W*(?:it|that|this thing)\s+(?:quit|stopped|died)(?:\s+(?:again|"
      r"working|on me))?\W*$"),
     ("asks about our records", r"\b(?:did|have|has)\s+(?:you|u|yall|someone|they)\s+(?:\w+\s+)?"
-     r"(?:take|taken|took)\s+(?:her|him|them)\s+off\b[^.!]*\?"),
+     r"(?:take|taken|took)\s+(?:her|him|them)\s+off\b[^.!?]*\?"),
     # Nigerian Pidgin and Krio: "how I go stop these messages?", "wetin I go do for stop am?"
     ("asks how", r"\b(?:how|aw|wetin)\s+(?:i|ar|a|we)\s+go\s+(?:do\s+for\s+|take\s+)?"
      r"(?:stop|unsubscribe|comot)\b(?=[^.!]*\?)"),
@@ -1047,7 +1055,8 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\bstatt\s+zu\s+(?:schreiben|texten)\b|\bappelez[- ]?(?:moi|nous)\b|"
      r"\bgoi\s+(?:cho\s+)?(?:toi|em|anh|chi|minh)\b|\bplutot\s+(?:que\s+)?"
      r"(?:des\s+)?(?:sms|messages|textos)\b|\bme\s+liga\b|\bem\s+vez\s+de\s+(?:mensage|sms)\w*|"
-     r"\b(?:nazovite|pozovite)\s+me\b|\bme\s+telefononi\b|\bgeriau\s+(?:rasykite|skambinkite)\b)"),
+     r"\b(?:radije|bolje|samo)\s+(?:me\s+)?(?:na|po)?zovite\b|\bnego\s+(?:poziv|nazovite)\b|"
+     r"(?<!mos )\bme\s+telefononi\b|\bgeriau\s+(?:skambinkite|rasykite\s+(?:sms|zinut\w*))\b)"),
     ("keep contacting", r"(?<!if yall )(?<!if you )(?<!if u )(?<!if ya )"
      r"\b(?:dont|do not|never|no)\s+(?:stop|quit|dejen de|deje de|dejes de|pare de|paren de)\s+"
      r"(?:calling|texting|llamar|mandar|escribir|llamarme|mandarme|escribirme)\b|"
@@ -1193,22 +1202,23 @@ _COMPILED_RAW_GUARDS = [
     (
         "asks why",
         re.compile(
-            r"(?:ليش|ليه|لماذا)\s+\S*(?:بطل|وقف|ما\s+عاد)\S*\s+(?:\S+\s+)?(?:رسائل|رسايل|مسجات)"
-            r"[^.!]*[?؟]"
+            r"(?:ليش|ليه|لماذا)\s+\S*(?:بطل|وقف|ما\s+عاد)\S*\s+(?:\S+\s+){0,2}(?:ال)?(?:رسائل|رسايل|"
+            r"مسجات)[^.!?؟]*[?؟]"
         ),
     ),
     (
         "a time window",
         re.compile(
-            r"(?:رسائل|رسايل|مسجات)[^.!?؟،,]*(?:قبل\s+الساعة|بعد\s+الساعة|بالليل|الصبح)|"
-            r"(?:повідомлен|смс|sms|пиш[іi]ть)[^.!?,]*(?:вноч|ввечері|зранку|до\s+\d)"  # noqa: RUF001
+            r"(?:رسائل|رسايل|مسجات)[^.!?؟،,\n]*(?:قبل\s+الساعة|بعد\s+الساعة|بالليل|الصبح|في\s+الليل)"
+            r"(?![^.!?؟،,\n]*ولا)|"
+            r"(?:повідомлен|смс|sms|пиш[іi]ть)[^.!?,\n]*(?:вноч|уноч|ввечері|зранку|вранці)"  # noqa: RUF001
         ),
     ),
     (
         "another app",
         re.compile(
-            r"(?:у|в)\s+(?:вайбер|viber|телеграм|telegram|whatsapp|вотсап)[^.!?]*тільки\s+"  # noqa: RUF001
-            r"(?:смс|sms)"
+            r"не\s+(?:пиш[іi]ть|надсилайте)[^.!?]*(?<!\S)(?:у|в)\s+(?:вайбер|viber|телеграм|"  # noqa: RUF001
+            r"telegram|whatsapp|вотсап)[^.!?]*(?:тільки|лише)\s+(?:на\s+|по\s+)?(?:смс|sms)"
         ),
     ),
     # "Tôi không muốn hủy nhận tin": I do not want to unsubscribe
@@ -1243,6 +1253,8 @@ def _folded(text: str) -> str:
 _WORD_GUARDS = frozenset(
     {
         "a time window",
+        "asks why",
+        "another app",
         "not about messages",
         "asks about our records",
         "someone else's advice",
@@ -1274,7 +1286,12 @@ def guard(text: str) -> str | None:
             return name
     lower = (text or "").casefold()
     for name, pattern in _COMPILED_RAW_GUARDS:
-        if pattern.search(lower):
+        found = pattern.search(lower)
+        if found and name in _WORD_GUARDS:
+            rest = lower[: found.start()] + " . " + lower[found.end() :]
+            if _plainly_revoked(_folded(rest)) or any(p.search(rest) for _, p in _COMPILED_RAW):
+                continue
+        if found:
             return name
     return None
 

@@ -19,6 +19,7 @@ import json
 import math
 import re
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -306,7 +307,14 @@ def get_model() -> Model:
     return _MODEL
 
 
+def example_text(text: str) -> str:
+    """A reply as examples are compared: punctuation left out, so "no rush!" and "no rush" match
+    (the n-grams are taken from space-separated tokens, punctuation and all)."""
+    return "".join(" " if unicodedata.category(c).startswith("P") else c for c in text or "")
+
+
 @lru_cache(maxsize=512)
 def example_vector(text: str) -> tuple[tuple[int, float], ...]:
-    """A manager's example as a TF-IDF vector (cached: examples are matched against every reply)."""
-    return tuple(get_model().vocab.text_features(text).items())
+    """A reply or a manager's example as a TF-IDF vector without its punctuation (cached:
+    examples are matched against every reply)."""
+    return tuple(get_model().vocab.text_features(example_text(text)).items())

@@ -11,7 +11,8 @@ from test_browser_alarm import CUSTOMER, customer_texts, rows, seed
 
 from outreach.models import Customer, utcnow
 
-GEORGIAN = "გთხოვთ, აღარ მომწეროთ"  # "please don't write to me any more"
+# Tibetan, which no training reply has: "please don't send me messages"
+TIBETAN = "ཁྱེད་ཀྱིས་ང་ལ་འཕྲིན་ཐུང་མ་གཏོང་རོགས།"
 
 
 def test_a_reply_we_cannot_read_pauses_texts_until_the_manager_keeps_texting(
@@ -20,7 +21,7 @@ def test_a_reply_we_cannot_read_pauses_texts_until_the_manager_keeps_texting(
     now = utcnow()
     live = live_server(env=fake_twilio.env())
     people = seed(live.app, now)
-    assert customer_texts(live.app, fake_twilio, GEORGIAN, now)[0] == "needs_review"
+    assert customer_texts(live.app, fake_twilio, TIBETAN, now)[0] == "needs_review"
     [(paused_at,)] = rows(live.app, sa.select(Customer.paused_at))
     assert paused_at is not None
 
@@ -30,10 +31,10 @@ def test_a_reply_we_cannot_read_pauses_texts_until_the_manager_keeps_texting(
     expect(card).to_contain_text(CUSTOMER)
     expect(card.locator(".badge")).to_have_text("words we can't read — automated texts paused")
     expect(card).to_contain_text("The classifier cannot read these words")
-    expect(card).to_contain_text(GEORGIAN)
+    expect(card).to_contain_text(TIBETAN)
     screenshot(desk, "attention-unreadable-reply")
 
     card.get_by_role("button", name="Keep texting").click()
-    expect(desk.locator("article.card", has_text=GEORGIAN)).to_have_count(0)
+    expect(desk.locator("article.card", has_text=TIBETAN)).to_have_count(0)
     [(paused_at,)] = rows(live.app, sa.select(Customer.paused_at))
     assert paused_at is None
