@@ -23,7 +23,7 @@ from typing import Any
 
 from outreach.triage.consent import Revocation, consent_given, guard, revocation
 from outreach.triage.legacy import MAX_CHARS, RuleResult, rules_classify
-from outreach.triage.model import Model, Scores, cosine, example_vector, get_model
+from outreach.triage.model import Model, Scores, cosine, example_text, example_vector, get_model
 from outreach.triage.phrases import TRIAGE_CLASSES, Phrase
 from outreach.triage.rules import DEFAULT_DIGIT_MAP, normalize_digits
 from outreach.triage.signals import rule_features
@@ -98,7 +98,7 @@ def _best_example(model: Model, text: str, examples: list[Example]) -> tuple[Exa
     """The manager's example nearest the reply, if it is near enough to decide."""
     if not examples:
         return None
-    text_feats = dict(example_vector(text))
+    text_feats = model.vocab.text_features(example_text(text))  # not cached: one per reply
     best: tuple[Example, float] | None = None
     for example in examples:
         sim = cosine(text_feats, dict(example_vector(example.text)))
