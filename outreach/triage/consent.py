@@ -63,6 +63,12 @@ _A_PERSON = (
     r"(?!\s+(?:al|a la|a|un|una|otro|otra|ese|esa|este|esta|el mismo|la misma|tecnico|"
     r"tecnicos)\b)"
 )
+#: after "dejen de mandar(me)", "para de mandar": a bill or a paper, not a message
+_PAPER = (
+    r"(?!\s+(?:el|la|los|las|mi|mis|su|sus|a|o|as|os|me|a minha|o meu)\s+(?:recibo|recibos|factura|"
+    r"facturas|fatura|faturas|boleto|boletos|estado|estados|catalogo|catalogos|correo|correos|revista|"
+    r"cupones|papel|papeles|carta|cartas|conta|contas|extrato|email|e mail|cobranca)\b)"
+)
 #: after "unsubscribe": the word naming a thing ("the unsubscribe link is broken")
 _UNSUB_OTHER = r"(?!\s+(?:link|button|option|page|feature)\b)"
 #: a clause made only of these (with "stop"-like words) is a stop: "please stop", "stop it pls"
@@ -250,11 +256,13 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\bden\s+de\s+baja\s+(?:mi|este)\s+(?:numero|telefono|celular)\b"),
     ("no manden más", r"\bno\s+(?:manden|envien|escriban|enviar|mandar|escribir)\s+(?:mas|"
      r"mensajes|nada)\b"),
-    ("dejen de mandar", r"\b(?:dejen|deja|dejad|deje|dejar|paren|pare|para|parar|paran)\s+de\s+"
-     r"(?:mandar|enviar|escribir|textear|llamar|contactar|molestar|mandarme|enviarme|escribirme|"
-     r"textearme|llamarme|contactarme|molestarme|mandarnos|enviarnos|escribirnos|llamarnos)\b"
-     # sending a person ("dejen de mandar al mismo técnico") is not a message
-     rf"{_A_PERSON}"),
+    ("dejen de mandar", r"\b(?:dejen|deja|dejad|deje|dejar|paren|pare|para|parar|paran)\s+"
+     r"(?:ya\s+)?de\s+(?:(?:mandar|enviar|escribir|textear|texear|textiar|mensajear|llamar|"
+     r"contactar|molestar|mandarme|enviarme|mandarnos|enviarnos)\b"
+     # sending a person ("dejen de mandar al mismo técnico") or paper is not a message
+     rf"{_A_PERSON}{_PAPER}|"
+     r"(?:escribirme|textearme|texearme|llamarme|contactarme|molestarme|escribirnos|"
+     r"llamarnos)\b)"),
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|deseo|queremos|quiere|quieren)\s+"
      r"(?:recibir\s+|"
      r"que me manden\s+|mas\s+)?(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?"
@@ -270,7 +278,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:mensajes|textos|sms|envien|manden|contacten|escriban)\b|\b(?:retiro|revoco)\s+(?:mi\s+)?"
      r"(?:consentimiento|autorizacion|permiso)\b"),
     ("ya no quiero mensajes", r"\bya no (?:me|nos) manden\b"),
-    ("sáquenme de la lista", r"\b(?:saquenme|sacame|sacarme|saquen|quitenme|quitame|quitarme|"
+    ("sáquenme de la lista", r"\bsaquen\s+(?:(?:mi|su|este|el)\s+(?:numero|telefono|celular|"
+     r"nombre)|de\s+(?:la|su|sus|esta|esa)\s+lista)\b|\b(?:saquenme|sacame|sacarme|quitenme|quitame|quitarme|"
      r"borrenme|borrame|eliminenme|eliminame|sacadme|quitadme|saqueme|quiteme|borreme|elimineme|"
      r"kitenme|kitame|kiteme|sakenme)\b(?!\s+(?:el|la|los|las)\s+"
      r"(?:cargo|cita|puntos|multa|pago|cuota|cobro|servicio|tarjeta|plan|debito|recargo))"),
@@ -296,7 +305,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
     ("ya paren", r"\bya\s+paren\b(?!\s+de\s+(?!(?:mandar|enviar|escribir|textear|llamar|"
      r"contactar|molestar)\w*)\w+)"),
     # Portuguese
-    ("pare de mandar", r"\b(?:pare|parem|para)\s+de\s+(?:me\s+)?(?:mandar|enviar|ligar)\b|"
+    ("pare de mandar", r"(?<!\bnao )(?<!\bn )\b(?:pare|parem|para)\s+de\s+(?:me\s+)?"
+     rf"(?:mandar|enviar|ligar)\b(?!\s+e\s+desligar){_PAPER}|"
      r"\b(?:chega|para|pare|parem)\b.{0,30}\bcom\s+(?:essas|estas|as|tantas)\s+mensage\w*|"
      r"\b(?:nao|naum|n)\s+me\s+(?:mande|mandem|manda|envie|enviem)\s+mais\b"),
     ("não quero mais mensagens", r"\bnao\s+(?:quero|desejo)\s+(?:mais\s+)?(?:receber\s+)?"
@@ -430,11 +440,6 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"molestes|molesteis|llameis)\b"),
     ("no me estén mandando", r"\bno\s+(?:me|nos)\s+(?:esten|sigan|anden)\s+(?:textiando|texteando|"
      r"mensajeando|texteandome|spameando)\b"),
-    ("dejen de mandar", r"\b(?:dejen|deja|dejad|deje|dejar|paren|pare|para|parar|paran)\s+(?:ya"
-     r"\s+)?"
-     r"de\s+(?:mandar|enviar|escribir|textear|texear|textiar|mensajear|llamar|contactar|molestar|"
-     r"mandarme|enviarme|escribirme|textearme|texearme|llamarme|contactarme|molestarme)\b"
-     rf"{_A_PERSON}"),
     ("ya no quiero mensajes", r"\b(?:ya\s+)?no\s+(?:quiero|kiero|deseo|queremos)\s+(?:recibir\s+)?"
      r"(?:mas\s+)?(?:sus\s+|los\s+|estos\s+|ningun\s+|ningunos\s+)?(?:llamadas|msj|msjs|mensajes|"
      r"mensaje|textos|sms)\b|\bno\s+(?:quiero|kiero|deseo)\s+(?:que|q)\s+(?:me|nos)\s+(?:sigan\s+)?"
@@ -501,7 +506,8 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"\b(?:paki)?tanggal\w*\s+(?:po\s+)?(?:ang\s+|yung\s+)?(?:number"
      r"|numero)"
      r"\s+ko\b|\btigil\w*\s+(?:\w+\s+){0,3}?(?:text|mag\s?text|message|pag\s?text)"),
-    ("pa voye mesaj", r"\bretire\s+nimewo\s+(?:mwen|m)\b|\bpa\s+(?:voye|ekri|rele)\s+(?:m|mwen)\b"),
+    ("pa voye mesaj", r"\bretire\s+nimewo\s+(?:mwen|m)\b|\bpa\s+(?:voye|ekri|rele)\s+(?:m|mwen)\b"
+     r"(?![^.!?]*\b(?:voye|ekri)\s+(?:m\s+|mwen\s+)?(?:teks|tex|mesaj|sms)\w*\s+pito\b)"),
     ("đừng nhắn tin", r"\bxoa\s+so\s+(?:[dđ]ien thoai\s+)?(?:cua\s+)?(?:toi|minh|em|anh|chi)\b|\b(?"
      r":khong|ko|k)\s+muon\s+nhan\s+(?:tin|sms)\b"),
     ("message mat bhejo", r"\b(?:message|messages|msg|sms|text)\s+(?:mat|na)\s+(?:bhejo|bhejna|"
@@ -718,6 +724,25 @@ _STRONG: tuple[tuple[str, str], ...] = (
      r"(?:ever\s+)?)be\s+contacted\s+(?:by\s+(?:text|sms)|again|anymore|any more)\b"
      r"(?![^.!?]*\b(?:during|before|after|between|until|at)\b)"),
     ("pierdan mi número", r"(?<!\bno )(?<!que )\bpierdan\s+mi\s+numero\b"),
+    # found on blind27/28: Armenian, Krio, Haitian, Portuguese, romanised Farsi, Nepali and
+    # Vietnamese
+    ("mi zangeq el", r"\bmi\s+(?:indz\s+|mez\s+)?(?:zangeq|zangek|zangel|grek|greq|grekq|grel|"
+     r"ugharkeq|uxarkeq|ugharkek)\s+(?:indz\s+|mez\s+)?(?:el|aylevs|ayl\s+ews)\b|"
+     r"\b(?:el|aylevs)\s+mi\s+(?:indz\s+|mez\s+)?(?:zangeq|zangek|grek|greq|ugharkeq|uxarkeq)\b"),
+    ("stɔp fɔ tɛks mi", r"(?<!nɔ )(?<!no )(?<!nor )\b(?:stɔp|stop|lɛf|lef)\s+(?:fɔ|fo|for)\s+"
+     r"(?:tɛks|teks|text|sɛn|sen|send|kɔl|kol|call)\s+(?:mi|wi)\b"),
+    ("pa voye mesaj", r"(?<!pa )(?<!pa vle )\bsispann\s+(?:tekste|teks|ekri|rele)\s+"
+     r"(?:m|mwen|nou)\b|"
+     r"\bretire\s+nimewo\s+(?:li|nou)\b(?![^.!?]*\b(?:atant|datant|ansyen)\b)|"
+     r"^(?:[^.!?]*[.!?]\s*)?(?:mwen|m)\s+di\s+(?:nou|ou|w)\s+sispann\W*$"),
+    ("não entre em contato", r"\bnao\s+(?:me\s+)?(?:entre|entrem|entra)\s+mais\s+em\s+contato\b|"
+     r"\bnao\s+(?:me\s+)?(?:contate|contatem|contacte|contactem)\s+mais\b"),
+    ("payam nadid", r"(?<!\bage )(?<!\bagar )\b(?:payam|payamak|sms|message|msg)\s+(?:\w+\s+)?"
+     r"(?:naferistin|naferistid|naferestin|naferestid|nafiristin|nafrist|naferist)\b"),
+    ("message napathaunus", r"(?<!\blai )(?<!raati )(?<!rati )\b(?:text|message|msg|sms|mesej)\s+"
+     r"(?:\w+\s+)?napathaunu\s*(?:hola|hos|holaa)\b"),
+    ("đừng nhắn tin", r"\b[dđ]ung\s+(?:nhan|gui|nt)\s+(?:tin\s+|sms\s+)?(?:cho\s+(?:toi|em|minh|"
+     r"anh|chi)\s+)?nua\b"),
 )  # fmt: skip
 #: other scripts: matched on the text as written (lower case)
 _STRONG_RAW: tuple[tuple[str, str], ...] = (
@@ -863,6 +888,58 @@ _STRONG_RAW: tuple[tuple[str, str], ...] = (
         r"телеграм|пошт|email|тільки\s+(?:смс|sms)))|"
         r"більше\s+не\s+пиш[іi]ть"  # noqa: RUF001
         r"(?![^.!?]*(?:вноч|ввечері|зранку|до\s+\d|після|у\s+вихідн))",  # noqa: RUF001
+    ),
+    # found on blind27/28: Armenian, Lao, Pashto, Farsi, Punjabi, Tamil, Mongolian, Tigrinya,
+    # Russian
+    (
+        "այլևս մի գրեք",
+        r"(?:ալ|այլեւս)\s+(?:ինծի\s+|ինձ\s+|մեզ\s+)?(?:մի\s+(?:գրէք|գրեք|զանգէք|զանգեք|ուղարկէք|"
+        r"ուղարկեք|ղրկէք|ղրկեք)|չ(?:գրեք|գրէք|զանգեք|զանգէք|ուղարկեք|ուղարկէք))|"
+        r"(?:հաղորդագրութ|նամակ|մեսիջ|մեսեջ|sms)\S*\s*(?:\S+\s+)?(?:չուղարկեք|չուղարկէք|"
+        r"մի\s+(?:ուղարկեք|ուղարկէք|ղրկէք|ղրկեք))|"
+        r"^(?![^.!?]*սպասման)[^.!?]*?(?:համար|անուն)\S*\s+(?:\S+\s+){0,2}?(?:ցուցակ|ցանկ)\S*\s+"
+        r"(?:\S+\s+)?(?:հանեք|ջնջեք|հանէք|ջնջէք)(?![^.!?]*\?)|"
+        r"^(?![^.!?]*սպասման)[^.!?]*?(?:հանեք|ջնջեք|հանէք|ջնջէք)\s+(?:\S+\s+){0,2}?(?:համար|անուն)\S*"
+        r"\s+(?:\S+\s+)?(?:ցուցակ|ցանկ)(?![^.!?]*\?)",
+    ),
+    (
+        "ຢ່າສົ່ງຂໍ້ຄວາມ",
+        r"^(?![^.!?]*(?:ກ່ອນ|ຫຼັງ|ຫລັງ|ຕອນ|ໂມງ|ເປັນຫຍັງ|\?))[^.!?]*?(?:"
+        r"(?:ຢ່າ|ບໍ່ຕ້ອງ)\s*ສົ່ງ\s*(?:ຂໍ້ຄວາມ|ເມສເສດ|ແມັສເສດ|sms)|ຢ່າ\s*ໂທ\s*(?:ມາ\s*)?(?:ຫາ\S{0,4}\s*)?ອີກ|"
+        r"ລຶບ\s*(?:ເບີ|ຊື່)\S{0,12}\s*ອອກ\s*ຈາກ\s*(?:ລາຍຊື່|ລາຍການ|ລະບົບ)(?!\S{0,4}ລໍຖ້າ))",
+    ),
+    (
+        "پیغامونه مه رالیږئ",
+        r"(?:مسیج|میسج|پیغام|اس\s?ام\s?اس|sms)\S*\s*(?:\S+\s+)?مه\s+(?:را)?(?:لیږ|لېږ|استو|کو|ک)"
+        r"\S*(?![^.!?؟]*(?:زنګ|تماس))|"
+        r"(?:شمېره|شميره|شمیره|نمبر)\S*\s*(?:\S+\s+){0,2}?له\s+(?:لیست|لست|فهرست)(?!\S*\s+انتظار)"
+        r"\S*\s*(?:نه\s+|څخه\s+)?(?:لرې|لیرې|وباسئ|پاک|حذف)",
+    ),
+    (
+        "پیام نمی‌خواهم",
+        r"(?<!اگه )(?<!اگر )(?:پیام|پیامک|مسیج|اس\s?ام\s?اس|sms)\S*\s*(?:\S+\s+)?"
+        r"نمی[\u200c\s]?(?:خواهم|خوام|خواهیم|خوایم)(?![^.!?؟]*(?:زنگ|تماس|قبل|بعد))",
+    ),
+    (
+        "ਮੈਸੇਜ ਬੰਦ ਕਰੋ",
+        r"(?:ਮੈਸੇਜ|ਮੈਸਜ|ਸੁਨੇਹ|sms)\S*\s*(?:ਭੇਜਣੇ\s*|ਭੇਜਣਾ\s*)?ਬੰਦ\s*ਕਰ(?:ੋ|\s*ਦਿਓ|ਦਿਓ)(?![^.!?]*\?)|"
+        r"ਨੰਬਰ\S*\s*(?:\S+\s+){0,2}?(?:ਲਿਸਟ|ਸੂਚੀ)\S*\s*(?:ਵਿੱਚੋਂ|ਵਿਚੋਂ|ਚੋਂ|ਤੋਂ)\s*(?:ਕੱਢ|ਹਟਾ)",
+    ),
+    (
+        "மெசேஜ் அனுப்ப வேண்டாம்",
+        r"^(?![^.!?]*(?:இரவ|காலை|மணி|பிறகு|முன்))[^.!?]*?"
+        r"(?:மெசேஜ்|மெசேஜ|மேசேஜ்|செய்தி|குறுஞ்செய்தி|sms)\S*\s*(?:\S+\s+)?அனுப்ப\s*(?:வேண்டாம்|வேணாம்)",
+    ),
+    (
+        "мессеж битгий явуул",
+        r"(?:мессеж|мэссэж|мэсэж|зурвас|смс|sms)\S*\s*(?:\S+\s+)?битгий\s+(?:явуул|илгээ|бич)|"
+        r"битгий\s+(?:\S+\s+)?(?:мессеж|мэссэж|мэсэж|зурвас|смс)\S*\s+(?:явуул|илгээ)",
+    ),
+    ("መልእኽቲ ኣይትልኣኹ", r"(?:መልእኽቲ|መልእኽትታት|ሜሴጅ)\S*\s*(?:\S+\s+)?ኣይትል(?:ኣ|ኢ)ኹ"),
+    (
+        "больше сообщений не надо",
+        r"больше\s+(?:смс|сообщени\S*)\s+(?:мне\s+)?не\s+(?:надо|нужно|присылайте|пишите)"
+        r"(?![^.!?]*(?:позвон|после|ночью|вечером|утром|до\s+\d))",
     ),
 )
 _WEAK: tuple[tuple[str, str], ...] = (
@@ -1041,7 +1118,9 @@ _GUARDS: tuple[tuple[str, str], ...] = (
      r"\s+(?:me|us)\b|"
      r"\b(?:stop|quit)\s+(?:texting|messaging|txting)(?:\s+me|\s+us)?\s+(?:and|&|n|an)\s+(?:just\s+)?"
      r"(?:call|phone|ring)\s+(?:me|us)\b(?!\s+never)|"
-     r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|(?<!dont )(?<!do not )(?<!never )"
+     r"\b(?:call|phone)\s+(?:me\s+|us\s+)?(?:instead|rather)\b|"
+     r"\b(?:dont|do not|no)\s+(?:text|texts|texting)\W+(?:just|only)\s+(?:call|phone|ring)\b"
+     r"(?![^.!?]*\b(?:either|neither|nor)\b)|(?<!dont )(?<!do not )(?<!never )"
      r"(?<!not )\bcall\s+(?:me\s+|us\s+)?(?:on\s+|at\s+)?(?:the|my|our)\s+(?:house|home|land|"
      r"office|work)\s?(?:line|phone|number|#)\b(?![^.!?]*\b(?:again|either|ever)\b)|\binstead of "
      r"(?:texting|text|texts)\b|\brather than (?:texting|text|texts)\b|\bmejor\s+(?:llam|marq)\w*|"
