@@ -27,7 +27,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "allag*", "вод*", "теч*", "затоп*", "протека*", "漏水", "淹", "水", "누수", "물이", "nuoc",
         "ro ri", "ngap", "tubig", "tumutulo", "baha", "dlo", "running over",
         "nuoc tran", "nuoc dang tran",
-        "taking on water", "taking water", "water coming in", "sinking", "vo nuoc",
+        "taking on water", "taking water", "water coming in", "sinking", "vo nuoc", "wata",
     ),
     "place": (
         "ceiling", "techo", "plafond", "teto", "decke", "floor*", "piso", "suelo", "wall*",
@@ -35,15 +35,17 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "light fixture", "lampara", "outlet*", "panel", "attic", "atico", "kitchen", "cocina",
         "closet", "bathroom", "bano", "cuisine", "cozinha", "kuche", "cucina", "soffitto",
         "потол*", "кухн*", "天花板", "厨房", "천장", "부엌", "tran nha", "bep", "kisame",
+        "silin", "ceilin",
     ),
     "gas": (
         "gas", "propane", "propano", "rotten egg*", "huevo* podrido*", "hiss*", "silb*",
         "sizzl*", "gaz", "gás", "газ*", "煤气", "燃气", "天然气", "가스", "mui ga", "khi ga",
+        "ਗੈਸ", "गैस", "গ্যাস", "گاز",
     ),
     "smell": (
         "smell*", "odor*", "odour*", "olor*", "huele*", "oler", "cheiro", "odeur", "stink*",
         "apesta*", "reek*", "fumes", "riecht", "geruch", "odore", "puzza", "пахн*", "запах*", "味",
-        "냄새", "mui", "amoy", "sant",
+        "냄새", "mui", "amoy", "sant", "ਬਦਬ*", "बदब*", "بوی", "ريحة", "গন্ধ",
     ),
     "fire": (
         "smok*", "humo", "fumee", "fumaca", "fire", "fuego", "incendi*", "feu", "flame*",
@@ -54,7 +56,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "дым*", "огон*", "пожар*", "искр*", "горит", "烟", "火", "연기", "불이", "불꽃", "khoi",
         "chay", "usok", "umuusok", "apoy", "dife", "lafimen", "boom", "d5an*", "dukhan", "دخان",
         "dym*", "pali sie", "धुआ*", "आग", "دخان", "حريق", "煙",
-        "spalenizn*", "czuc spalen*",
+        "spalenizn*", "czuc spalen*", "etensel*",
     ),
     "electric": (
         "outlet*", "enchufe*", "breaker*", "panel", "wire*", "wiring", "cable*", "shock*",
@@ -62,7 +64,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "toque", "apagador", "tomada", "prise", "steckdose", "strom", "presa", "ток", "розетк*",
         "провод*", "电", "插座", "전기", "콘센트", "dien", "kuryente",
         "surge*", "exploded", "flash and a pop", "iskr*", "klimatize",
-        "popping in the wall", "flash and pop", "cable tirado",
+        "popping in the wall", "flash and pop", "cable tirado", "priz", "dio corriente",
     ),
     "co": (
         "carbon monoxide", "monoxido", "co alarm", "co detector", "monoxyde", "says co",
@@ -86,7 +88,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "krew", "krwaw*", "피가", "피를", "खून", "دم", "نزيف", "headache*", "foggy",
         "chills", "bled", "bled through", "어지럽", "fe m mal", "wouj", "見えにく", "影が",
         "头晕", "恶心", "看不见", "痛", "cant see", "blurry", "vision",
-        "maltet", "vetij", "pacemaker", "cadera",
+        "maltet", "vetij", "pacemaker", "cadera", "san an", "mau chay", "ra mau",
     ),
     "injury": (
         "hurt", "injur*", "herid*", "lastim*", "cut", "cortad*", "cortó", "corto", "broke my",
@@ -120,6 +122,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "dziecko", "dzieck*", "niemowl*", "babcia", "manman m", "pitit", "طفل", "رضيع", "बच्चा",
         "tibebe", "시어머니",
         "week old", "day old", "month old", "عمرها", "أمي",
+        "embarazo", "birami", "хүүхэд", "өвчтэй",
     ),
     "temperature": (
         "no heat", "sin calefaccion", "freezing", "congel*", "helando", "cold", "frio",
@@ -130,6 +133,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "101", "102", "103", "104", "cho anpil", "38도", "40도",
         "تحت الصفر", "التدفئة", "gele", "geler",
         "батаре*", "отоплени*", "градус*",
+        "sin aire", "no ac", "no air", "without ac", "jado", "хүйтэн", "халаалт",
     ),
     "emergency": (
         "emergency", "emergencia", "emergencia*", "urgent*", "asap", "right now",
@@ -166,7 +170,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "stopped the check", "возврат*", "верните деньги", "退款", "退钱", "환불", "hoan tien",
         "zwrot*", "pieniedz*", "استرجاع", "أموالي", "اموالي", "فلوسي", "पैसे वापस", "退錢", "lajan m",
         "返金", "вернуть деньги", "верните",
-        "lajan mwen", "remet", "paisa wapas", "paise wapas", "paisa vapas", "paise vapas",
+        "lajan mwen", "remet", "paisa wapas", "paise wapas", "paisa vapas", "paise vapas", "پولم",
+        "stopping payment", "stopped payment",
     ),
     "cancel": (
         "cancel*", "cancelar", "terminate", "switch*", "another company", "otra compania",
