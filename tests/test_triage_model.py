@@ -583,6 +583,16 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "ਰਾਤ ਨੂੰ ਮੈਸੇਜ ਬੰਦ ਕਰੋ",
         "د شپې پیغامونه مه رالیږئ",
         "dejen de llamar a mi esposa",
+        # a second review, of the guards added after blind27/28 (its own replies)
+        "O técnico não entra mais em contato comigo, o que houve?",
+        "Teknisyen an sispann rele m, kisa k pase?",
+        "Di tɛknishian stɔp fɔ kɔl mi, wetin apin?",
+        "Битгий мартаад мессеж бичээрэй",
+        "پیام\u200cهاتون رو نمی\u200cخوام از دست بدم، لطفا به این شماره هم بفرستید",  # noqa: RUF001
+        "Payam ro nemikham az dast bedam",
+        "Мастер, больше не звоните в домофон, дверь открыта.",
+        "Նամակը մի ուղարկեք հին հասցեով",
+        "Не звоните мне больше, лучше пишите смс",  # noqa: RUF001
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -693,6 +703,50 @@ def test_hard_negatives_never_opt_out(text):
         "Nebesiųskite man SMS, geriau rašykite el. paštu",
         "Prestanite mi slati poruke! Nazovite me kad dođe dio",
         "Did you take him off the list? Can you stop texting me too?",
+        # a second review, of the guards added after blind27/28 (its own replies)
+        "Вы звоните и пишете мне каждый день! Не пишите мне больше.",  # noqa: RUF001
+        "Не пишите мне. Если позвоните ещё раз, я буду жаловаться.",  # noqa: RUF001
+        "Сколько можно, вы звоните по три раза в день. Больше не звоните!",
+        "پیام نفرستید. اگه یه بار دیگه زنگ بزنید شکایت می\u200cکنم",
+        "شمارهٔ منو از لیست حذف کنید. شبا هم پیام میاد",
+        "আর মেসেজ পাঠাবেন না। রাতে মেসেজ আসে, ঘুমাতে পারি না",
+        "መልእክት አትላኩ። ማታ ማታ መልእክት ትልካላችሁ",
+        "መልእክት አትላኩ፣ አይደውሉልኝም",
+        "ਮੈਨੂੰ ਮੈਸੇਜ ਨਾ ਭੇਜੋ। ਸਵੇਰੇ ਸਵੇਰੇ ਮੈਸੇਜ ਆ ਜਾਂਦੇ ਹਨ",
+        "ਮੈਨੂੰ ਮੈਸੇਜ ਨਾ ਭੇਜੋ, ਫੋਨ ਕਰੋਗੇ ਤਾਂ ਵੀ ਨਹੀਂ ਚੁੱਕਾਂਗਾ",
+        "Toi khong muon nhan tin nhan buoi toi hay bat cu luc nao",
+        "I asked you to text me instead of calling, not 5 times a day. Stop texting me.",
+        "Do not text me. Only call if my house is on fire, otherwise leave me alone",
+        "Dejen de llamarme y de mandarme mensajes. Si necesitan algo, mejor escríbanme un correo",
+        "Pare de ligar pra mim",
+        "Parem de me mandar email e SMS",
+        "Saquen mis datos de su sistema",
+        "Saquen me de la lista",
+        "Saquen nuestro número",
+        "Pa voye m yon lòt mesaj",
+        "Poukisa nou kontinye voye m mesaj? Sispann voye m mesaj, ou tande?",
+        "Wetin mek una de tɛks mi? Stop texting me, you hear?",
+        "မင်္ဂလာပါ။ မက်ဆေ့ချ် ထပ်မပို့ပါနဲ့",
+        "อย่าส่งข้อความมาอีกหลังจากนี้",
+        "บอกไปก่อนหน้านี้แล้ว หยุดส่งข้อความมาได้แล้ว",
+        "Не пишіть мені більше ні в суботу, ні в неділю",  # noqa: RUF001
+        "Tsis txhob xa ntawv tuaj rau kuv lawm tom qab no",
+        "Ergaa naaf hin erginaa, ganama galgala naaf ergitu",
+        "Надад мессеж битгий явуул. Битгий ахиж залгаарай.",
+        "Мессеж битгий явуул. Шөнө орой мессеж ирэхээр унтаж чадахгүй байна",
+        "Այլևս մի գրեք, ոչ էլ զանգեք",
+        "ਮੈਸੇਜ ਭੇਜਣੇ ਬੰਦ ਕਰੋ, ਨਾ ਹੀ ਫੋਨ ਕਰੋ",
+        "Message napathaunu hola, call pani nagarnu hola",
+        "இதற்குப் பிறகு மெசேஜ் அனுப்ப வேண்டாம்",
+        "நான் முன்பே சொன்னேன், மெசேஜ் அனுப்ப வேண்டாம்",
+        "இனிமேல் காலை மாலை எந்த மெசேஜ் அனுப்ப வேண்டாம்",
+        "سلام. پیام نمی\u200cخوام",  # noqa: RUF001
+        "Բարև։ Այլևս մի գրեք",  # noqa: RUF001
+        "ສະບາຍດີ. ຢ່າສົ່ງຂໍ້ຄວາມມາອີກ",
+        "Bonjou. Sispann tekste m",
+        "Hello. Stɔp fɔ tɛks mi",
+        "Jɔs stɔp fɔ tɛks mi",
+        "Stɔp fɔ tɛks mi, aw mɔch tɛm a fɔ tɛl una",
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):
