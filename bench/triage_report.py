@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from outreach.triage import TRIAGE_CLASSES, classify  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
-#: the blind sets to measure, each frozen by its .sha256 (blind.csv … blind26.csv: training data)
+#: the blind sets to measure, each frozen by its .sha256 (blind.csv … blind26.csv: training data;
+#: blind27/28 were spent on 2026-11-30, blind29/30 are frozen and not yet measured)
 BLINDS = ("blind27", "blind28")
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 DOCS = ROOT / "docs" / "triage.md"
