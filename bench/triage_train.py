@@ -7,13 +7,13 @@
 Training data: tests/data/triage/tuning.csv … tuning4.csv, cover1.csv … cover10.csv (replies in
 languages spoken at home in the US that had little training data), and the spent blind sets
 blind.csv … blind28.csv (each measured, then folded in as another writer's wording); never
-blind29.csv … blind32.csv, the blind sets now and the next pair. Cross-validation holds out one file at a time
-(one process per CPU core) and trains on the others: each file has its own writer, so this is
-the honest estimate for a new writer's wording. Methods compared on the same folds: the
-hand-written rules alone; a logistic regression on character + word n-grams alone; the same
-with the rules' answer as extra features; and the full pipeline of classify() (consent rules,
-urgent threshold, needs_review) on the stacked model's out-of-fold probabilities. Thresholds
-are calibrated on those out-of-fold probabilities.
+blind29.csv … blind32.csv, the blind sets now and the next pair. Cross-validation holds out
+one file at a time (one process per CPU core) and trains on the others: each file has its own
+writer, so this is the honest estimate for a new writer's wording. Methods compared on the
+same folds: the hand-written rules alone; a logistic regression on character + word n-grams
+alone; the same with the rules' answer as extra features; and the full pipeline of classify()
+(consent rules, urgent threshold, needs_review) on the stacked model's out-of-fold
+probabilities. Thresholds are calibrated on those out-of-fold probabilities.
 """
 
 from __future__ import annotations

@@ -22,16 +22,16 @@ DATA = ROOT / "tests" / "data" / "triage"
 CV = ROOT / "bench" / "results" / "triage_cv.json"
 
 #: blind figures measured with the final method, rounded down (never above what was measured),
-#: the lower of the two blind sets: blind27.csv and blind28.csv, one measurement each
-#: (2026-11-29 21:19 UTC, model of f575e06; spent since: blind29/30 are frozen, not yet
-#: measured): accuracy 91.5 / 89.5 %, urgent recall 95.8 /
-#: 98.4 %, opt-out recall 96.9 / 93.9 %, precision 98.7 / 99.4 %, needs_review 2.3 / 3.6 %;
-#: the sets before: blind25 and blind26 89.2 / 91.0 / 89.7 / 98.6 % and 90.8 / 94.2 / 94.8 /
-#: 97.5 %, blind23 and blind24 89.3 / 91.3 / 94.1 / 99.7 % and 92.8 / 97.1 / 94.2 / 100.0 %
+#: the lower of the two blind sets: blind29.csv and blind30.csv, one measurement each
+#: (2026-11-30 03:57 UTC, model of f0267d5; blind31/32, the next pair, frozen, not measured):
+#: accuracy 88.3 / 90.5 %, urgent recall 97.5 / 97.5 %, opt-out recall 96.6 / 95.9 %,
+#: precision 98.8 / 98.5 %, needs_review 3.0 / 2.1 %; the sets before: blind27 and blind28
+#: 91.5 / 95.8 / 96.9 / 98.7 % and 89.5 / 98.4 / 93.9 / 99.4 %, blind25 and blind26 89.2 /
+#: 91.0 / 89.7 / 98.6 % and 90.8 / 94.2 / 94.8 / 97.5 %
 BLIND_FLOORS = {
-    "accuracy": 0.89,
-    "urgent_recall": 0.95,
-    "opt_out_recall": 0.93,
+    "accuracy": 0.88,
+    "urgent_recall": 0.97,
+    "opt_out_recall": 0.95,
     "opt_out_precision": 0.98,
 }
 BLIND_MAX_NEEDS_REVIEW = 0.04
@@ -46,7 +46,7 @@ def _report():
     return module
 
 
-BLINDS = ("blind27", "blind28")
+BLINDS = ("blind29", "blind30")
 
 
 @pytest.mark.parametrize("name", BLINDS)
