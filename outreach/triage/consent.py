@@ -1314,6 +1314,17 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     ("a waiting list", r"\blista\s+de\s+espera\b|\bwait(?:ing)?\s?list\b|\b(?:cancell?ation|"
      r"standby|priority|call ?back|appointment|schedule)\s+list\b|\blista\s+de\s+cancelaciones\b|"
      r"\bliste\s+d\s?attente\b"),
+    # found when the model was retrained on forty-two files: replies no rule reads as a
+    # revocation that the model alone was sure of — a person sent, not a message ("Pa voye m
+    # tekniksyen sa a ankò", "Farsamayaqaankaas ha ii soo dirin"), error messages on a device,
+    # a message asked for ("fariin ii soo dir", "zitere m ozi"), "don't stop" and "just call
+    # me" in Krio
+    ("not about messages", r"\bpa\s+voye\s+(?:m|mwen)\s+(?:tekniksyen|teknisyen|nonm|moun|"
+     r"msye|mesye)\b|\b(?:farsamayaqaan\w*|ninkaas|ninka)\b[^.!?,;\n]*\bsoo\s+dirin\b|"
+     r"\bmessages?\s+d\s?erreurs?\b"),
+    ("wants them to go on", r"\b(?:fariin|farriin)\w*\s+(?:ii|noo)\s+soo\s+dir\b|"
+     r"\bzitere\s+(?:m|mu)\s+ozi\b|\b(?:una\s+)?n[ɔo]\s+f[ɔo]\s+(?:stop|st[ɔo]p)\b"),
+    ("asks for a call", r"(?:^|(?<=[.!?\n]))[^.!?\n]*?\bj[ɔo]s\s+k[ɔo]l\s+(?:mi|wi)\b[^.!?\n]*"),
 )  # fmt: skip
 
 _COMPILED = [(name, re.compile(p)) for name, p in _STRONG]
@@ -1409,6 +1420,23 @@ _COMPILED_RAW_GUARDS = [
         ),
     ),
     ("a time window", re.compile(_RAW_WINDOW)),
+    # found when the model was retrained on forty-two files (see _GUARDS): why no confirmation
+    # texts, "call me on the phone", a waiting list, "I did not say don't send"
+    (
+        "asks why",
+        re.compile(
+            r"(?:ليش|ليه|لماذا)\s+(?:عدم|ما\s+في)\s[^.!?؟]*(?:رسائل|رسايل|مسجات)[^.!?؟]*[?؟]"
+        ),
+    ),
+    (
+        "asks for a call",
+        re.compile(
+            r"(?:^|(?<=[.!?؟\n]))(?![^.!?؟\n]*(?:إذا|اذا|لو\s))[^.!?؟\n]*?"
+            r"(?<!لا )(?<!ما )(?:كلموني|اتصلوا\s+(?:بي|فيني|علي)|اتصلو\s+علي)[^.!?؟\n]*"
+        ),
+    ),
+    ("another list", re.compile(r"списк\S*\s+ожидани\S*|листа\s+ожидани\S*")),
+    ("a negated stop", re.compile(r"என்று\s*(?:நான்\s*)?சொல்லவில்லை|னு\s*(?:நான்\s*)?சொல்லல")),
 ]
 _CLAUSES = re.compile(r"[.,;:!?¿¡\n…()\"“”]+|\s+-\s+|\bbut\b|\bpero\b|\balso\b")
 _WORDS = re.compile(r"[^\W_]+", re.UNICODE)
