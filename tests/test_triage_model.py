@@ -13,6 +13,7 @@ from outreach.triage import (
     revocation,
     unreadable,
 )
+from outreach.triage.consent import guard
 
 
 def cls(text, **kwargs):
@@ -593,6 +594,10 @@ def test_natural_revocations_opt_out_by_a_rule_a_person_can_read(text):
         "Мастер, больше не звоните в домофон, дверь открыта.",
         "Նամակը մի ուղարկեք հին հասցեով",
         "Не звоните мне больше, лучше пишите смс",  # noqa: RUF001
+        # the review of the guards added after the model was retrained on forty-two files
+        "Pa voye msye a ankò",
+        "Una no stop di mesej dem",
+        "لماذا لا تصلني رسائل التأكيد؟",
     ],
 )
 def test_hard_negatives_never_opt_out(text):
@@ -600,6 +605,20 @@ def test_hard_negatives_never_opt_out(text):
     assert triage.triage_class != "opt_out", triage
     assert not triage.consent_revoked
     assert revocation(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Удалите меня из списка рассылки и из списка ожидания",
+        "Una nɔ fɔ stop mi fɔ sɛn mɛsej? Ɔlrɛdi a tɛl una fɔ stop",
+    ],
+)
+def test_the_guards_added_after_retraining_leave_the_models_opt_outs_alone(text):
+    """A waiting list beside the mailing list, "don't stop" asked back in anger: still opt-outs
+    (by the model; no rule knows these wordings)."""
+    assert guard(text) is None
+    assert classify(text).consent_revoked
 
 
 @pytest.mark.parametrize(
@@ -747,6 +766,10 @@ def test_hard_negatives_never_opt_out(text):
         "Hello. Stɔp fɔ tɛks mi",
         "Jɔs stɔp fɔ tɛks mi",
         "Stɔp fɔ tɛks mi, aw mɔch tɛm a fɔ tɛl una",
+        # a review of the guards added after the model was retrained on forty-two files
+        "لماذا عدم احترام طلبي بإيقاف الرسائل؟ أوقفوها الآن",
+        "Ninka i caawiyay waan u mahadcelinayaa laakiin fariin dambe ha ii soo dirin",
+        "Ninkaas ha ii soo dirin fariin dambe",
     ],
 )
 def test_a_guard_beside_a_plain_revocation_does_not_hide_it(text):

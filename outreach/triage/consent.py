@@ -1319,11 +1319,12 @@ _GUARDS: tuple[tuple[str, str], ...] = (
     # tekniksyen sa a ankò", "Farsamayaqaankaas ha ii soo dirin"), error messages on a device,
     # a message asked for ("fariin ii soo dir", "zitere m ozi"), "don't stop" and "just call
     # me" in Krio
-    ("not about messages", r"\bpa\s+voye\s+(?:m|mwen)\s+(?:tekniksyen|teknisyen|nonm|moun|"
-     r"msye|mesye)\b|\b(?:farsamayaqaan\w*|ninkaas|ninka)\b[^.!?,;\n]*\bsoo\s+dirin\b|"
-     r"\bmessages?\s+d\s?erreurs?\b"),
+    ("not about messages", r"\bpa\s+voye\s+(?:m\s+|mwen\s+)?(?:tekniksyen|teknisyen|nonm|"
+     r"moun|msye|mesye)\b|\b(?:farsamayaqaan\w*|ninkaas|ninka)\b(?![^.!?,;\n]*\bfar+iin)"
+     r"[^.!?,;\n]*\bsoo\s+dirin\b|\bmessages?\s+d\s?erreurs?\b"),
     ("wants them to go on", r"\b(?:fariin|farriin)\w*\s+(?:ii|noo)\s+soo\s+dir\b|"
-     r"\bzitere\s+(?:m|mu)\s+ozi\b|\b(?:una\s+)?n[ɔo]\s+f[ɔo]\s+(?:stop|st[ɔo]p)\b"),
+     r"\bzitere\s+(?:m|mu)\s+ozi\b|\b(?:una\s+n[ɔo]\s+(?:f[ɔo]\s+)?|n[ɔo]\s+f[ɔo]\s+)"
+     r"st[ɔo]p\b(?![^.!?\n]*\?)"),
     ("asks for a call", r"(?:^|(?<=[.!?\n]))[^.!?\n]*?\bj[ɔo]s\s+k[ɔo]l\s+(?:mi|wi)\b[^.!?\n]*"),
 )  # fmt: skip
 
@@ -1425,7 +1426,8 @@ _COMPILED_RAW_GUARDS = [
     (
         "asks why",
         re.compile(
-            r"(?:ليش|ليه|لماذا)\s+(?:عدم|ما\s+في)\s[^.!?؟]*(?:رسائل|رسايل|مسجات)[^.!?؟]*[?؟]"
+            r"(?:ليش|ليه|لماذا)\s+(?:(?:عدم|ما\s+في)\s+(?:إ|ا)?رسال\S*|(?:لا|ما)\s+(?:ت|ي|بت)?"  # noqa: RUF001
+            r"(?:صل|وصل)\S*)\s+(?:\S+\s+){0,2}?(?:ال)?(?:رسائل|رسايل|مسجات)[^.!?؟]*[?؟]"
         ),
     ),
     (
@@ -1435,7 +1437,12 @@ _COMPILED_RAW_GUARDS = [
             r"(?<!لا )(?<!ما )(?:كلموني|اتصلوا\s+(?:بي|فيني|علي)|اتصلو\s+علي)[^.!?؟\n]*"
         ),
     ),
-    ("another list", re.compile(r"списк\S*\s+ожидани\S*|листа\s+ожидани\S*")),
+    (
+        "another list",
+        re.compile(
+            r"^(?![\s\S]*(?:рассылк|сообщен|смс|sms))[\s\S]*?(?:списк|листа?)\S*\s+ожидани\S*"
+        ),
+    ),
     ("a negated stop", re.compile(r"என்று\s*(?:நான்\s*)?சொல்லவில்லை|னு\s*(?:நான்\s*)?சொல்லல")),
 ]
 _CLAUSES = re.compile(r"[.,;:!?¿¡\n…()\"“”]+|\s+-\s+|\bbut\b|\bpero\b|\balso\b")
