@@ -300,12 +300,8 @@ def _inbound_message(
 
 def _add_once(message: Message) -> Message | None:
     """Store message, or return the one stored first with its MessageSid (a retry of the
-    webhook, or a concurrent request). A retry is found by a read, so the database logs no
-    unique violation for it; only a concurrent delivery reaches the insert's. The message is
-    the transaction's first write, so that duplicate rolls the whole transaction back (only
-    reads are lost), with no savepoint."""
-    if (existing := _stored(message.twilio_sid)) is not None:
-        return existing
+    webhook, or a concurrent request). The message is the transaction's first write, so a
+    duplicate rolls the whole transaction back (only reads are lost), with no savepoint."""
     db.session.add(message)
     try:
         db.session.flush()
