@@ -3,6 +3,8 @@ checked at save time in every branch, and no empty text or function repr ever se
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 import time
 
@@ -34,6 +36,20 @@ RECURSIVE_MACRO = (
     "{% if customer.name == 'zz' %}{{ f(30) }}{% endif %}"
 )
 FAST = 1.0  #: CPU seconds of this thread a refused render may take (not wall time: load-proof)
+
+
+@contextlib.contextmanager
+def cpu_seconds():
+    """This thread's CPU seconds inside the block, without a garbage collection of the whole
+    suite's heap: one that falls inside a render measured 1.3 s on CI, none of it the render's."""
+    gc.collect()
+    gc.disable()
+    spent = [time.thread_time()]
+    try:
+        yield spent
+    finally:
+        spent[0] = time.thread_time() - spent[0]
+        gc.enable()
 
 
 def refused(src: str) -> str:
@@ -164,9 +180,9 @@ def test_ordinary_templates_still_render():
     ],
 )
 def test_a_stored_template_over_budget_fails_fast(src, words):
-    started = time.thread_time()
-    assert words in send_failure(src)
-    assert time.thread_time() - started < FAST
+    with cpu_seconds() as spent:
+        assert words in send_failure(src)
+    assert spent[0] < FAST
 
 
 def test_the_clock_stops_a_render_whatever_its_step_count(monkeypatch):
@@ -176,10 +192,10 @@ def test_the_clock_stops_a_render_whatever_its_step_count(monkeypatch):
 
 def test_slow_steps_are_stopped_by_the_clock_before_a_second():
     src = "Hi{% for i in range(1000) %}{{ (range(1000) | list | sort | join)[:0] }}{% endfor %}"
-    started = time.thread_time()
-    reason = send_failure(src)
+    with cpu_seconds() as spent:
+        reason = send_failure(src)
     assert "takes too long" in reason or "too much work" in reason
-    assert time.thread_time() - started < FAST
+    assert spent[0] < FAST
 
 
 @pytest.mark.parametrize(
@@ -290,10 +306,10 @@ def test_a_stored_bad_template_fails_its_check_in_fast_and_the_batch_goes_on(
     bad = make_sms_checkin(template=src)
     good = make_sms_checkin(phone="+16125550101")
 
-    started = time.thread_time()
-    outcomes = send_checkins([bad.id, good.id], now=SEND_AT)
+    with cpu_seconds() as spent:
+        outcomes = send_checkins([bad.id, good.id], now=SEND_AT)
 
-    assert time.thread_time() - started < 5 * FAST
+    assert spent[0] < 5 * FAST
     assert {o.checkin_id: o.result for o in outcomes} == {bad.id: "failed", good.id: "sent"}
     db.session.expire_all()
     bad = db.session.get(CheckIn, bad.id)
