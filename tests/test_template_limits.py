@@ -41,7 +41,8 @@ FAST = 1.0  #: CPU seconds of this thread a refused render may take (not wall ti
 @contextlib.contextmanager
 def cpu_seconds():
     """This thread's CPU seconds inside the block, without a garbage collection of the whole
-    suite's heap: one that falls inside a render measured 1.3 s on CI, none of it the render's."""
+    suite's heap: a refused render measured 1.3 s on CI, late in the suite, where it takes
+    0.1 s alone; most likely such a collection fell inside it."""
     gc.collect()
     gc.disable()
     spent = [time.thread_time()]
