@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import uuid
 
 import pytest
@@ -66,6 +68,26 @@ def test_slots_are_reserved_a_block_at_a_time_and_never_overlap_another_senders(
     conn.close()
 
 
+def test_a_sender_that_stalls_gives_up_the_slots_it_slept_through(redis_url):
+    conn = redis.Redis.from_url(redis_url)
+    limiter = RateLimiter(conn, rate_per_second=100)
+    key = f"test-{uuid.uuid4().hex}"
+    now = [0.0]
+    slots = Slots(limiter, key, clock=lambda: now[0])
+    assert slots.next(wanted=50) == pytest.approx(0, abs=0.01)  # a block of ten: 0 to 0.09 s
+    now[0] = 0.05
+    assert slots.on_time()  # 50 ms late: may still be spent
+    now[0] = 0.5  # a stall: a slow commit, a busy machine
+    assert not slots.on_time()
+    # The nine slots it slept through are not sent back to back (they were 0 s waits before):
+    # a fresh block is reserved after the other ten already taken, and spaced again.
+    waits = [slots.next(wanted=50) for _ in range(4)]
+    assert waits == pytest.approx([0.1, 0.11, 0.12, 0.13], abs=0.01)
+    assert slots.on_time()
+    assert limiter.reserve(key) == pytest.approx(0.2, abs=0.01)
+    conn.close()
+
+
 def test_threads_sending_check_ins_never_exceed_the_senders_rate(
     make_app, fake_twilio, make_sms_checkin
 ):
@@ -89,6 +111,70 @@ def test_threads_sending_check_ins_never_exceed_the_senders_rate(
     # Unlimited, 40 creates arrive within a fraction of a second; limited, they are 50 ms apart.
     assert _max_in_any_second(times) <= rate + 2
     assert max(times) - min(times) >= 0.9 * (len(ids) - 1) / rate
+
+
+#: Four threads of one process share a sender, as a worker's would.
+_FROZEN_SENDER = textwrap.dedent(
+    """
+    import sys, threading
+    from datetime import datetime
+    from outreach import create_app
+    from outreach.messaging import send_checkins
+
+    app = create_app()
+    now, ids = datetime.fromisoformat(sys.argv[1]), [int(i) for i in sys.argv[2:]]
+    results = []
+
+    def send(batch):
+        with app.app_context():
+            results.extend(o.result for o in send_checkins(batch, now=now))
+
+    threads = [threading.Thread(target=send, args=(ids[n::4],)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sys.exit(0 if results == ["sent"] * len(ids) else f"not all sent: {sorted(results)}")
+    """
+)
+
+
+def test_a_sender_frozen_while_sending_does_not_catch_up_in_a_burst(
+    make_app, app_env, fake_twilio, make_sms_checkin, tmp_path
+):
+    """The sending process is frozen (SIGSTOP) for 0.4 s in every second, as a busy machine
+    or a stalled disk would freeze it. The slots it slept through are given up. Before, each
+    thaw sent them back to back: 22 to 25 creates in a second at a rate of 20 (over the bound
+    in four runs of five); since, 15 to 17."""
+    rate = 20  # blocks of two slots: a thaw could send up to eight at once
+    with make_app().app_context():
+        ids = [make_sms_checkin(phone=f"+16125550{n:03d}").id for n in range(100)]
+    env = {**os.environ, **app_env, **fake_twilio.env(OUTREACH_SEND_RATE=str(rate))}
+    with open(tmp_path / "sender.log", "w+") as log:
+        sender = subprocess.Popen(
+            [sys.executable, "-c", _FROZEN_SENDER, SEND_AT.isoformat(), *map(str, ids)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and sender.poll() is None:
+                if fake_twilio.created_messages():  # sending has begun: freeze, thaw, repeat
+                    sender.send_signal(signal.SIGSTOP)
+                    time.sleep(0.4)
+                    sender.send_signal(signal.SIGCONT)
+                time.sleep(0.6)
+        finally:
+            sender.send_signal(signal.SIGCONT)
+            sender.kill() if sender.poll() is None else None
+        code = sender.wait()
+        log.seek(0)
+        assert code == 0, log.read()
+    times = [r.at for r in fake_twilio.created_messages()]
+    assert len(times) == len(ids)
+    assert _max_in_any_second(times) <= rate * (1 + Slots.LATE_SECONDS)
 
 
 def test_processes_share_one_limit_through_redis(redis_url, fake_twilio):

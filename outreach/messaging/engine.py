@@ -595,6 +595,7 @@ def _deliver_each(
     facts: _Facts | None = None
     accepted = _Accepted(channel, transport, outcomes)
     slots = Slots(sender_limiter(), channel.rate_prefix + transport.sender)
+    reslotted: set[int] = set()
     while remaining:
         attempt = remaining.pop(0)
         checkin_id = attempt.checkin_id
@@ -615,6 +616,10 @@ def _deliver_each(
             held = _still_sendable(channel, attempt, facts, clock.now(), floor, default_zone)
             if held is not None:
                 outcomes[checkin_id] = held
+                continue
+            if not slots.on_time() and checkin_id not in reslotted:
+                reslotted.add(checkin_id)  # stalled past its slot: a fresh one, once (a slow
+                remaining.insert(0, attempt)  # database must not keep it waiting forever)
                 continue
             try:
                 created = channel.create(transport, attempt, clock.now())

@@ -59,10 +59,16 @@ class RateLimiter:
 class Slots:
     """Send slots of one key reserved a block at a time: one Redis round trip per block
     instead of per send. A block is what the rate lets out in BLOCK_SECONDS (1 to BLOCK_MAX
-    slots); slots left when the sender stops are simply not used."""
+    slots); slots left when the sender stops are simply not used.
+
+    A slot is spent only within LATE_SECONDS of its time. A sender that stalls (a slow commit,
+    a busy machine) gives up the slots it slept through and reserves anew, instead of sending
+    them back to back: in any second a key sends at most what the rate lets out in
+    1 + LATE_SECONDS."""
 
     BLOCK_SECONDS = 0.1
     BLOCK_MAX = 20
+    LATE_SECONDS = 0.1
 
     def __init__(self, limiter: RateLimiter, key: str, clock: Callable[[], float] = time.monotonic):
         self.limiter, self.key, self.clock = limiter, key, clock
@@ -73,15 +79,22 @@ class Slots:
 
     def next(self, wanted: int = 1) -> float:
         """Seconds to wait until the next reserved slot; reserves a block of at most `wanted`
-        slots (the sends still to make) when none is left."""
-        if self.left == 0:
+        slots (the sends still to make) when none is left or the next one has gone stale."""
+        if self.left == 0 or self.clock() - self._at(self.used) > self.LATE_SECONDS:
             count = max(1, min(self.block, wanted))
             self.first = self.clock() + self.limiter.reserve(self.key, count)
             self.left, self.used = count, 0
-        slot = self.first + self.used * self.limiter.interval_us / 1_000_000
         self.left -= 1
         self.used += 1
-        return max(0.0, slot - self.clock())
+        return max(0.0, self._at(self.used - 1) - self.clock())
+
+    def on_time(self) -> bool:
+        """Whether the slot last handed out may still be spent (not more than LATE_SECONDS
+        past); a sender checks just before it sends and takes a new slot when not."""
+        return self.used > 0 and self.clock() - self._at(self.used - 1) <= self.LATE_SECONDS
+
+    def _at(self, n: int) -> float:
+        return self.first + n * self.limiter.interval_us / 1_000_000
 
 
 def sender_limiter(app=None) -> RateLimiter:
