@@ -82,9 +82,10 @@ def test_a_sender_that_stalls_gives_up_the_slots_it_slept_through(redis_url):
     # The nine slots it slept through are not sent back to back (they were 0 s waits before):
     # a fresh block is reserved after the other ten already taken, and spaced again.
     waits = [slots.next(wanted=50) for _ in range(4)]
-    assert waits == pytest.approx([0.1, 0.11, 0.12, 0.13], abs=0.01)
+    assert waits[0] == pytest.approx(0.1, abs=0.02)
+    assert [b - a for a, b in itertools.pairwise(waits)] == pytest.approx([0.01] * 3)
     assert slots.on_time()
-    assert limiter.reserve(key) == pytest.approx(0.2, abs=0.01)
+    assert limiter.reserve(key) == pytest.approx(0.2, abs=0.02)
     conn.close()
 
 
@@ -168,8 +169,9 @@ def test_a_sender_frozen_while_sending_does_not_catch_up_in_a_burst(
                 time.sleep(0.6)
         finally:
             sender.send_signal(signal.SIGCONT)
-            sender.kill() if sender.poll() is None else None
-        code = sender.wait()
+            if sender.poll() is None:
+                sender.kill()
+            code = sender.wait()
         log.seek(0)
         assert code == 0, log.read()
     times = [r.at for r in fake_twilio.created_messages()]

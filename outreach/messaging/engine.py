@@ -617,9 +617,10 @@ def _deliver_each(
             if held is not None:
                 outcomes[checkin_id] = held
                 continue
+            # Stalled past its slot: a fresh one, once (a slow database must not starve it).
             if not slots.on_time() and checkin_id not in reslotted:
-                reslotted.add(checkin_id)  # stalled past its slot: a fresh one, once (a slow
-                remaining.insert(0, attempt)  # database must not keep it waiting forever)
+                reslotted.add(checkin_id)
+                remaining.insert(0, attempt)
                 continue
             try:
                 created = channel.create(transport, attempt, clock.now())

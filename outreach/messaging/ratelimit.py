@@ -61,10 +61,9 @@ class Slots:
     instead of per send. A block is what the rate lets out in BLOCK_SECONDS (1 to BLOCK_MAX
     slots); slots left when the sender stops are simply not used.
 
-    A slot is spent only within LATE_SECONDS of its time. A sender that stalls (a slow commit,
-    a busy machine) gives up the slots it slept through and reserves anew, instead of sending
-    them back to back: in any second a key sends at most what the rate lets out in
-    1 + LATE_SECONDS."""
+    A slot is spent only within LATE_SECONDS of its time (the sender checks just before it
+    sends). A sender that stalls (a slow commit, a busy machine) gives up the slots it slept
+    through and reserves anew, instead of sending them back to back when it wakes."""
 
     BLOCK_SECONDS = 0.1
     BLOCK_MAX = 20
@@ -80,9 +79,10 @@ class Slots:
     def next(self, wanted: int = 1) -> float:
         """Seconds to wait until the next reserved slot; reserves a block of at most `wanted`
         slots (the sends still to make) when none is left or the next one has gone stale."""
-        if self.left == 0 or self.clock() - self._at(self.used) > self.LATE_SECONDS:
+        if self.left == 0 or self._late(self.used):
             count = max(1, min(self.block, wanted))
-            self.first = self.clock() + self.limiter.reserve(self.key, count)
+            wait = self.limiter.reserve(self.key, count)
+            self.first = self.clock() + wait  # read after the round trip: late, never early
             self.left, self.used = count, 0
         self.left -= 1
         self.used += 1
@@ -91,10 +91,13 @@ class Slots:
     def on_time(self) -> bool:
         """Whether the slot last handed out may still be spent (not more than LATE_SECONDS
         past); a sender checks just before it sends and takes a new slot when not."""
-        return self.used > 0 and self.clock() - self._at(self.used - 1) <= self.LATE_SECONDS
+        return self.used > 0 and not self._late(self.used - 1)
 
     def _at(self, n: int) -> float:
         return self.first + n * self.limiter.interval_us / 1_000_000
+
+    def _late(self, n: int) -> bool:
+        return self.clock() - self._at(n) > self.LATE_SECONDS
 
 
 def sender_limiter(app=None) -> RateLimiter:
