@@ -11,13 +11,12 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from outreach.errors import Conflict, NotFound, ValidationError
 from outreach.extensions import db
 from outreach.models import CompanySettings, TriageExample, TriagePhrase
+from outreach.models.base import upsert_insert
 from outreach.models.messages import TRIAGE_CLASSES
 from outreach.models.settings import DAY_KEYS, default_week
 from outreach.triage import Phrase
@@ -52,8 +51,7 @@ def get_company_settings() -> CompanySettings:
     row = db.session.get(CompanySettings, 1)
     if row is not None:
         return row
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    db.session.execute(insert(CompanySettings).values(id=1).on_conflict_do_nothing())
+    db.session.execute(upsert_insert(CompanySettings).values(id=1).on_conflict_do_nothing())
     return db.session.get(CompanySettings, 1)
 
 

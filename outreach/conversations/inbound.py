@@ -24,7 +24,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from outreach.company.cache import company_settings
 from outreach.conversations import escalation
@@ -46,7 +45,7 @@ from outreach.models import (
     User,
     utcnow,
 )
-from outreach.models.base import column_int
+from outreach.models.base import column_int, upsert_insert
 from outreach.models.checkins import REPLYABLE, CheckInStatus
 from outreach.scheduling import transitions
 from outreach.triage import Triage
@@ -106,12 +105,6 @@ def _result(
 ) -> InboundResult:
     body = answer.body if answer is not None else None
     return InboundResult(message, reply, body, created, answer_message=answer)
-
-
-def _retry(message: Message) -> InboundResult:
-    reply = db.session.scalar(sa.select(Reply).where(Reply.message_id == message.id))
-    log.info("inbound message %s: a retry of the same MessageSid, nothing new", message.id)
-    return _result(message, reply, _answer_of(message), created=False)
 
 
 def open_checkin(customer_ids: list[int], now: datetime, window_hours: int) -> CheckIn | None:
@@ -175,8 +168,8 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     if not from_number:
         log.warning("inbound SMS %s refused: no From", sid)
         raise ValidationError("From is required", field="From")
-    # a retry of a MessageSid already recorded is found when its row is stored (_add_once):
-    # new messages, the usual case, are not looked up first
+    # a retry of a MessageSid already recorded is found when its row is stored
+    # (_store_inbound): new messages, the usual case, are not looked up first
     customers = _customers_for(from_number)
     settings = company_settings()
     # a staff member's text: "1" (or no customer with the number); a customer's number is not
@@ -189,7 +182,7 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
     customer = checkin.customer if checkin is not None else (customers[0] if customers else None)
     checkin_id = checkin.id if checkin is not None else None  #: the row is expired once moved
     body = params.get("Body") or ""
-    message = _inbound_message(
+    message = _store_inbound(
         params,
         sid,
         from_number,
@@ -200,8 +193,8 @@ def record_inbound_sms(params: Mapping[str, str], now: datetime | None = None) -
         media_urls=_media_urls(params) or None,
         is_flagged=customer is None,
     )
-    if (existing := _add_once(message)) is not None:
-        return _retry(existing)
+    if message is None:
+        return _retry(sid)
     if not _check_to(message.to_number, message.id):
         message.is_flagged = True
 
@@ -280,39 +273,43 @@ def _alarm_for_revoked_consent(
     log.info("reply %s: urgent and consent revoked: opted out, alarm pulled", reply.id)
 
 
-def _inbound_message(
+def _store_inbound(
     params: Mapping[str, str], sid: str, from_number: str, now: datetime, **fields: Any
-) -> Message:
-    """The Message row of an inbound SMS from Twilio's parameters, with fields; not yet added."""
-    return Message(
-        direction="inbound",
-        to_number=(params.get("To") or "").strip()[:20],
-        from_number=from_number[:NUMBER_MAX],
-        body=params.get("Body") or "",
-        twilio_sid=sid,
-        status="received",
-        num_segments=column_int(params.get("NumSegments")),
-        created_at=now,
-        updated_at=now,
-        **fields,
+) -> Message | None:
+    """Store the Message row of an inbound SMS from Twilio's parameters, with fields; None when
+    its MessageSid is stored already (a retry of the webhook, or a concurrent request). One
+    INSERT … ON CONFLICT DO NOTHING: a retry is neither an error in the database's log nor a
+    look-up before every new message; a concurrent insert of the same SID is waited for."""
+    message = db.session.scalar(
+        upsert_insert(Message)
+        .values(
+            direction="inbound",
+            to_number=(params.get("To") or "").strip()[:20],
+            from_number=from_number[:NUMBER_MAX],
+            body=params.get("Body") or "",
+            twilio_sid=sid,
+            status="received",
+            num_segments=column_int(params.get("NumSegments")),
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        .on_conflict_do_nothing(index_elements=[Message.twilio_sid])
+        .returning(Message)
     )
+    if message is not None:
+        messages_stored([message.customer_id], message.created_at)
+    return message
 
 
-def _add_once(message: Message) -> Message | None:
-    """Store message, or return the one stored first with its MessageSid (a retry of the
-    webhook, or a concurrent request). The message is the transaction's first write, so a
-    duplicate rolls the whole transaction back (only reads are lost), with no savepoint."""
-    db.session.add(message)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        existing = _stored(message.twilio_sid)
-        if existing is None:
-            raise
-        return existing
-    messages_stored([message.customer_id], message.created_at)
-    return None
+def _retry(sid: str) -> InboundResult:
+    """What the first request with this MessageSid recorded: a retry creates nothing."""
+    message = _stored(sid)
+    if message is None:  # not expected: the row that conflicted was committed
+        raise RuntimeError(f"inbound message {sid}: conflicted with a row that is gone")
+    reply = db.session.scalar(sa.select(Reply).where(Reply.message_id == message.id))
+    log.info("inbound message %s: a retry of the same MessageSid, nothing new", message.id)
+    return _result(message, reply, _answer_of(message), created=False)
 
 
 def _record_staff_sms(
@@ -326,11 +323,9 @@ def _record_staff_sms(
     """A text from a staff member's phone: "1" (take, ok, mine) takes their newest open page;
     anything else is recorded, with a hint when a page waits for them. Never a customer reply."""
     body = params.get("Body") or ""
-    message = _inbound_message(
-        params, sid, from_number, now, kind="staff_reply", user_id=staff[0].id
-    )
-    if (existing := _add_once(message)) is not None:
-        return _retry(existing)
+    message = _store_inbound(params, sid, from_number, now, kind="staff_reply", user_id=staff[0].id)
+    if message is None:
+        return _retry(sid)
     zone = settings.default_timezone
     told: tuple[int, ...] = ()
     if escalation.is_ack(body):

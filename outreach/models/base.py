@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -66,6 +67,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def upsert_insert(entity: Any) -> Any:
+    """An INSERT of entity (a model or a table) in the session's dialect, PostgreSQL or SQLite:
+    the two that have `on_conflict_do_nothing` and `on_conflict_do_update`."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from outreach.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(entity)
 
 
 def enum_check(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:

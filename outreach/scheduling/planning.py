@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from outreach.company.cache import Frozen, cached, company_settings
 from outreach.company.settings import get_company_settings
@@ -23,6 +21,7 @@ from outreach.models import (
     Policy,
     ServiceEvent,
 )
+from outreach.models.base import upsert_insert
 from outreach.models.checkins import CheckInStatus
 from outreach.scheduling.consents import latest_consents, opted_out_reason
 from outreach.scheduling.durations import add_duration, describe_duration, parse_duration
@@ -126,9 +125,8 @@ def _status(
 
 
 def _insert(values: dict) -> int | None:
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
     return db.session.scalar(
-        insert(CheckIn)
+        upsert_insert(CheckIn)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["event_id", "policy_id"])
         .returning(CheckIn.id)

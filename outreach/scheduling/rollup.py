@@ -16,10 +16,10 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from outreach.extensions import db
 from outreach.models import CheckInFigures, CheckInTransition, Reply
+from outreach.models.base import upsert_insert
 from outreach.models.checkins import WENT_OUT
 
 BUCKET = timedelta(minutes=15)
@@ -37,12 +37,10 @@ def _add(bucket: datetime, went_out: int, replied: int) -> None:
     if not went_out and not replied:
         return
     table = CheckInFigures.__table__
-    conn = db.session.connection()
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(table).values(
+    statement = upsert_insert(table).values(
         bucket_start=bucket, shard=os.getpid() % SHARDS, went_out=went_out, replied=replied
     )
-    conn.execute(
+    db.session.connection().execute(
         statement.on_conflict_do_update(
             index_elements=[table.c.bucket_start, table.c.shard],
             set_={
